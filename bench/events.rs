@@ -1,0 +1,146 @@
+//! bench/events: ingest 1,000,000 events as NDJSON through `POST /v1/events` (ten requests of
+//! 100,000, the most one request takes), next to the `sqlite3` command-line tool importing the
+//! same rows as CSV into the same table and indexes, in the same run.
+//!
+//! Run: `cargo bench --bench events` (needs `sqlite3` on the PATH; `-- --events N` for fewer).
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use chrono::{Duration, Utc};
+use std::io::Write;
+use std::time::Instant;
+use support::app::spawn_app;
+
+const PER_REQUEST: usize = 100_000;
+
+fn main() {
+    let total: usize = std::env::args()
+        .skip_while(|a| a != "--events")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1_000_000);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let base = Utc::now() - Duration::days(10);
+    let row = |i: usize| {
+        let campaign = format!("campaign-{}", i % 50);
+        let recipient = format!("person{}@example.com", i % 200_000);
+        let at = (base + Duration::seconds(i as i64)).to_rfc3339();
+        let kind = if i.is_multiple_of(10) {
+            "conversion"
+        } else {
+            "click"
+        };
+        (format!("evt-{i:07}"), kind, campaign, recipient, at)
+    };
+
+    // The same rows as NDJSON bodies and as one CSV file.
+    let bodies: Vec<Vec<u8>> = (0..total)
+        .collect::<Vec<_>>()
+        .chunks(PER_REQUEST)
+        .map(|chunk| {
+            let mut body = Vec::with_capacity(chunk.len() * 200);
+            for &i in chunk {
+                let (id, kind, campaign, recipient, at) = row(i);
+                writeln!(
+                    body,
+                    r#"{{"id":"{id}","type":"{kind}","campaign_id":"{campaign}","recipient":"{recipient}","occurred_at":"{at}","url":"https://rentals.example.com/b"}}"#
+                )
+                .unwrap();
+            }
+            body
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("events.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
+    let received_ms = Utc::now().timestamp_millis();
+    for i in 0..total {
+        let (id, kind, campaign, recipient, at) = row(i);
+        let at_ms = chrono::DateTime::parse_from_rfc3339(&at)
+            .unwrap()
+            .timestamp_millis();
+        writeln!(file, "{id},api,{kind},{campaign},{recipient},{at_ms},https://rentals.example.com/b,,{received_ms}").unwrap();
+    }
+    file.flush().unwrap();
+    drop(file);
+
+    println!("events: {total} events, NDJSON in requests of {PER_REQUEST}, SQLite");
+    // promiseguard
+    let (ours, stored) = rt.block_on(async {
+        let app = spawn_app("[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\n").await;
+        let started = Instant::now();
+        let mut stored = 0u64;
+        for body in &bodies {
+            let res = app
+                .client
+                .post(format!("{}/v1/events", app.address))
+                .header("content-type", "application/x-ndjson")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let v: serde_json::Value = res.json().await.unwrap();
+            stored += v["stored"].as_u64().unwrap();
+        }
+        (started.elapsed(), stored)
+    });
+    assert_eq!(stored as usize, total);
+
+    // sqlite3's own CSV import into the same schema (table and indexes from our migration).
+    let db = dir.path().join("cli.db");
+    let schema =
+        std::fs::read_to_string("migrations/sqlite/0003_engagement_and_surveys.sql").unwrap();
+    let events_schema: String = schema
+        .split(';')
+        .filter(|s| s.contains("events"))
+        .map(|s| format!("{};\n", s.trim()))
+        .collect();
+    let script = format!(
+        "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n{events_schema}.mode csv\n.import {} events\n",
+        csv.display()
+    );
+    let started = Instant::now();
+    let mut child = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sqlite3 on the PATH");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let cli = started.elapsed();
+    let count = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT COUNT(*) FROM events")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&count.stdout).trim(),
+        total.to_string()
+    );
+
+    let rate = |d: std::time::Duration| total as f64 / d.as_secs_f64();
+    println!("{:<28} {:>9} {:>12}", "", "seconds", "events/s");
+    println!(
+        "{:<28} {:>9.2} {:>12.0}",
+        "promiseguard POST /v1/events",
+        ours.as_secs_f64(),
+        rate(ours)
+    );
+    println!(
+        "{:<28} {:>9.2} {:>12.0}",
+        "sqlite3 .import (CSV)",
+        cli.as_secs_f64(),
+        rate(cli)
+    );
+    println!("ratio {:.2} (target ≥ 0.5)", rate(ours) / rate(cli));
+}

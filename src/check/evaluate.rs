@@ -1,0 +1,298 @@
+//! Turns what the sources said into findings, per-offer verdicts and keepable locations.
+//! Pure: the same campaign, policy and observations always give the same evaluation.
+use crate::domain::observation::{ClosedPeriod, format_quantity};
+use crate::domain::{
+    Campaign, Finding, ItemKey, ItemPromise, LocationReport, LocationStatus, LookupFailure, Offer,
+    Policy, Rule, Severity, StockReport, Target, Verdict,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Everything the sources answered for one check, keyed by what was asked.
+#[derive(Debug, Default, Clone)]
+pub struct Observations {
+    pub locations: HashMap<String, Result<LocationReport, LookupFailure>>,
+    pub items: HashMap<ItemKey, Result<StockReport, LookupFailure>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfferOutcome {
+    pub offer_id: String,
+    pub verdict: Verdict,
+    pub keepable_locations: Vec<String>,
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub verdict: Verdict,
+    pub offers: Vec<OfferOutcome>,
+    pub findings: Vec<Finding>,
+    /// One line per `flag` finding (the Kubernetes admission-webhook convention).
+    pub warnings: Vec<String>,
+}
+
+/// Evaluates every pinned rule for every offer. `new_id` names each finding.
+pub fn evaluate(
+    campaign: &Campaign,
+    send_at: DateTime<Utc>,
+    policy: &Policy,
+    observations: &Observations,
+    mut new_id: impl FnMut() -> String,
+) -> Evaluation {
+    let mut findings = Vec::new();
+    let mut offers = Vec::with_capacity(campaign.offers.len());
+    for offer in &campaign.offers {
+        let mut candidates = Vec::new();
+        offer_findings(offer, send_at, observations, &mut candidates);
+        let mut ids = Vec::new();
+        let mut offer_level = false;
+        let mut broken_locations: Vec<String> = Vec::new();
+        let mut offer_found = Vec::new();
+        for c in candidates {
+            let Some(severity) = policy.severity(c.rule) else {
+                continue;
+            };
+            let finding = Finding {
+                id: new_id(),
+                offer_id: offer.id.clone(),
+                rule: c.rule,
+                severity,
+                target: c.target,
+                message: c.message,
+                evidence: c.evidence,
+            };
+            match &finding.target.location {
+                Some(location) => broken_locations.push(location.clone()),
+                None => offer_level = true,
+            }
+            ids.push(finding.id.clone());
+            offer_found.push(finding);
+        }
+        let keepable_locations = if offer_level {
+            Vec::new()
+        } else {
+            offer
+                .locations
+                .iter()
+                .filter(|l| !broken_locations.contains(l))
+                .cloned()
+                .collect()
+        };
+        offers.push(OfferOutcome {
+            offer_id: offer.id.clone(),
+            verdict: Verdict::of(&offer_found),
+            keepable_locations,
+            findings: ids,
+        });
+        findings.extend(offer_found);
+    }
+    let warnings = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Flag)
+        .map(|f| format!("{}: {}", f.offer_id, f.message))
+        .collect();
+    Evaluation {
+        verdict: Verdict::of(&findings),
+        offers,
+        findings,
+        warnings,
+    }
+}
+
+/// A finding before the policy has given it a severity (or dropped it).
+struct Candidate {
+    rule: Rule,
+    target: Target,
+    message: String,
+    evidence: serde_json::Value,
+}
+
+fn offer_findings(
+    offer: &Offer,
+    send_at: DateTime<Utc>,
+    observations: &Observations,
+    out: &mut Vec<Candidate>,
+) {
+    if offer.valid_until <= send_at {
+        out.push(Candidate {
+            rule: Rule::OfferExpired,
+            target: Target::default(),
+            message: format!(
+                "{} ended at {}, at or before the send time {}",
+                offer.id,
+                offer.valid_until.to_rfc3339(),
+                send_at.to_rfc3339()
+            ),
+            evidence: json!({ "valid_until": offer.valid_until, "send_at": send_at }),
+        });
+    }
+    for location in &offer.locations {
+        match observations.locations.get(location) {
+            Some(Ok(report)) => location_findings(offer, location, report, out),
+            Some(Err(failure)) => {
+                out.push(unavailable(Target::location(location), location, failure))
+            }
+            None => out.push(unavailable(
+                Target::location(location),
+                location,
+                &missing_answer("locations"),
+            )),
+        }
+    }
+    for item in &offer.items {
+        let key = item.key();
+        match observations.items.get(&key) {
+            Some(Ok(report)) => stock_findings(item, report, out),
+            Some(Err(failure)) => out.push(unavailable(
+                Target::item(&item.sku, &item.location),
+                &format!("{} at {}", item.sku, item.location),
+                failure,
+            )),
+            None => out.push(unavailable(
+                Target::item(&item.sku, &item.location),
+                &format!("{} at {}", item.sku, item.location),
+                &missing_answer("inventory"),
+            )),
+        }
+    }
+}
+
+fn missing_answer(source: &str) -> LookupFailure {
+    LookupFailure {
+        source: source.to_owned(),
+        reason: "no answer was recorded for this lookup".to_owned(),
+        at: Utc::now(),
+    }
+}
+
+fn unavailable(target: Target, what: &str, failure: &LookupFailure) -> Candidate {
+    Candidate {
+        rule: Rule::UpstreamUnavailable,
+        target,
+        message: format!(
+            "{what} could not be checked: {} ({})",
+            failure.reason, failure.source
+        ),
+        evidence: json!({ "source": failure.source, "error": failure.reason, "at": failure.at }),
+    }
+}
+
+fn location_findings(
+    offer: &Offer,
+    location: &str,
+    report: &LocationReport,
+    out: &mut Vec<Candidate>,
+) {
+    let evidence = json!({
+        "source": report.source,
+        "status": report.raw_status,
+        "fetched_at": report.fetched_at,
+    });
+    match report.status {
+        LocationStatus::Unknown => out.push(Candidate {
+            rule: Rule::LocationUnknown,
+            target: Target::location(location),
+            message: format!("{location} is not known to the location source"),
+            evidence,
+        }),
+        LocationStatus::ClosedTemporarily | LocationStatus::ClosedPermanently => {
+            out.push(Candidate {
+                rule: Rule::LocationClosed,
+                target: Target::location(location),
+                message: format!(
+                    "{location} is {} according to the location source",
+                    report.raw_status
+                ),
+                evidence,
+            })
+        }
+        LocationStatus::Open => {
+            let days =
+                closed_days_in_window(&report.closed_periods, offer.valid_from, offer.valid_until);
+            if let Some(first) = days.first() {
+                let listed: Vec<String> = days.iter().map(|d| d.to_string()).collect();
+                let mut evidence = evidence;
+                evidence["closed_dates"] = json!(listed);
+                out.push(Candidate {
+                    rule: Rule::LocationClosedDuringWindow,
+                    target: Target::location(location),
+                    message: if days.len() == 1 {
+                        format!("{location} is closed on {first}, inside the offer window")
+                    } else {
+                        format!(
+                            "{location} is closed on {} days inside the offer window, from {first}",
+                            days.len()
+                        )
+                    },
+                    evidence,
+                });
+            }
+        }
+    }
+}
+
+/// Days closed by special hours that overlap `[from, until)`. Days are calendar days in UTC:
+/// the sources give dates without a time zone, and a day that touches the window at all counts.
+pub fn closed_days_in_window(
+    periods: &[ClosedPeriod],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<NaiveDate> {
+    let first_day = from.date_naive();
+    // `until` is exclusive: a window ending at midnight does not touch that day.
+    let last_day = (until - chrono::Duration::nanoseconds(1)).date_naive();
+    let mut days: Vec<NaiveDate> = periods
+        .iter()
+        .flat_map(|p| {
+            let start = p.start.max(first_day);
+            let end = p.end.min(last_day);
+            start.iter_days().take_while(move |d| *d <= end)
+        })
+        .collect();
+    days.sort();
+    days.dedup();
+    days
+}
+
+fn stock_findings(item: &ItemPromise, report: &StockReport, out: &mut Vec<Candidate>) {
+    let available = report.available;
+    let evidence = json!({
+        "source": report.source,
+        "available": available,
+        "required": item.min_available,
+        "fetched_at": report.fetched_at,
+    });
+    if available <= 0.0 {
+        out.push(Candidate {
+            rule: Rule::OutOfStock,
+            target: Target::item(&item.sku, &item.location),
+            message: format!(
+                "{} at {} is out of stock ({} available, {} promised)",
+                item.sku,
+                item.location,
+                format_quantity(available),
+                item.min_available
+            ),
+            evidence,
+        });
+    } else if available < item.min_available as f64 {
+        out.push(Candidate {
+            rule: Rule::LowStock,
+            target: Target::item(&item.sku, &item.location),
+            message: format!(
+                "{} at {} has {} available, {} promised",
+                item.sku,
+                item.location,
+                format_quantity(available),
+                item.min_available
+            ),
+            evidence,
+        });
+    }
+}
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;

@@ -1,0 +1,463 @@
+use super::*;
+use crate::domain::observation::ClosedPeriod;
+use crate::domain::{Action, ItemPromise};
+use std::collections::BTreeMap;
+
+fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn offer(locations: &[&str], items: &[(&str, &str, i64)]) -> Offer {
+    Offer {
+        id: "free-day".into(),
+        title: None,
+        valid_from: t("2026-11-24T00:00:00Z"),
+        valid_until: t("2026-12-01T00:00:00Z"),
+        locations: locations.iter().map(|s| s.to_string()).collect(),
+        items: items
+            .iter()
+            .map(|(sku, loc, min)| ItemPromise {
+                sku: sku.to_string(),
+                location: loc.to_string(),
+                min_available: *min,
+            })
+            .collect(),
+    }
+}
+
+fn campaign(offers: Vec<Offer>) -> Campaign {
+    Campaign {
+        id: "c".into(),
+        name: None,
+        platform: None,
+        send_at: None,
+        audience_size: None,
+        offers,
+    }
+}
+
+fn location(
+    status: LocationStatus,
+    raw: &str,
+    closed: &[(&str, &str)],
+) -> Result<LocationReport, LookupFailure> {
+    Ok(LocationReport {
+        status,
+        raw_status: raw.into(),
+        closed_periods: closed
+            .iter()
+            .map(|(a, b)| ClosedPeriod {
+                start: d(a),
+                end: d(b),
+            })
+            .collect(),
+        source: "google-business-profile".into(),
+        fetched_at: t("2026-11-23T14:00:00Z"),
+    })
+}
+
+fn open() -> Result<LocationReport, LookupFailure> {
+    location(LocationStatus::Open, "OPEN", &[])
+}
+
+fn stock(available: f64) -> Result<StockReport, LookupFailure> {
+    Ok(StockReport {
+        available,
+        source: "square".into(),
+        fetched_at: t("2026-11-23T14:00:00Z"),
+    })
+}
+
+fn failed() -> Result<LocationReport, LookupFailure> {
+    Err(LookupFailure {
+        source: "google-business-profile".into(),
+        reason: "timed out after 2000 ms".into(),
+        at: t("2026-11-23T14:00:00Z"),
+    })
+}
+
+const SEND: &str = "2026-11-23T14:00:00Z";
+
+fn run(c: &Campaign, policy: &Policy, obs: &Observations) -> Evaluation {
+    let mut n = 0;
+    evaluate(c, t(SEND), policy, obs, || {
+        n += 1;
+        format!("f{n}")
+    })
+}
+
+fn obs_locations(pairs: Vec<(&str, Result<LocationReport, LookupFailure>)>) -> Observations {
+    Observations {
+        locations: pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        items: HashMap::new(),
+    }
+}
+
+fn rules(e: &Evaluation) -> Vec<(Rule, Severity)> {
+    e.findings.iter().map(|f| (f.rule, f.severity)).collect()
+}
+
+#[test]
+fn all_open_and_stocked_passes() {
+    let c = campaign(vec![offer(&["a", "b"], &[("S", "a", 2)])]);
+    let mut obs = obs_locations(vec![("a", open()), ("b", open())]);
+    obs.items.insert(
+        ItemKey {
+            sku: "S".into(),
+            location: "a".into(),
+        },
+        stock(2.0),
+    );
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(e.verdict, Verdict::Pass);
+    assert_eq!(e.offers[0].keepable_locations, vec!["a", "b"]);
+    assert!(e.findings.is_empty() && e.warnings.is_empty());
+}
+
+#[test]
+fn closed_temporarily_and_permanently_block_and_leave_the_rest_keepable() {
+    let c = campaign(vec![offer(&["a", "b", "c"], &[])]);
+    let obs = obs_locations(vec![
+        (
+            "a",
+            location(LocationStatus::ClosedTemporarily, "CLOSED_TEMPORARILY", &[]),
+        ),
+        (
+            "b",
+            location(LocationStatus::ClosedPermanently, "CLOSED_PERMANENTLY", &[]),
+        ),
+        ("c", open()),
+    ]);
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(e.verdict, Verdict::Block);
+    assert_eq!(rules(&e), vec![(Rule::LocationClosed, Severity::Block); 2]);
+    assert_eq!(
+        e.findings[0].message,
+        "a is CLOSED_TEMPORARILY according to the location source"
+    );
+    assert_eq!(e.findings[0].evidence["status"], "CLOSED_TEMPORARILY");
+    assert_eq!(e.offers[0].keepable_locations, vec!["c"]);
+    assert_eq!(e.offers[0].findings, vec!["f1", "f2"]);
+}
+
+#[test]
+fn unknown_location_blocks() {
+    let c = campaign(vec![offer(&["x"], &[])]);
+    let obs = obs_locations(vec![(
+        "x",
+        location(LocationStatus::Unknown, "NOT_FOUND", &[]),
+    )]);
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(rules(&e), vec![(Rule::LocationUnknown, Severity::Block)]);
+    assert!(e.offers[0].keepable_locations.is_empty());
+}
+
+#[test]
+fn special_closure_inside_window_flags_with_a_warning() {
+    let c = campaign(vec![offer(&["a"], &[])]);
+    let obs = obs_locations(vec![(
+        "a",
+        location(
+            LocationStatus::Open,
+            "OPEN",
+            &[("2026-11-26", "2026-11-26")],
+        ),
+    )]);
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(e.verdict, Verdict::Flag);
+    assert_eq!(
+        rules(&e),
+        vec![(Rule::LocationClosedDuringWindow, Severity::Flag)]
+    );
+    assert_eq!(
+        e.warnings,
+        vec!["free-day: a is closed on 2026-11-26, inside the offer window"]
+    );
+    assert_eq!(
+        e.findings[0].evidence["closed_dates"],
+        serde_json::json!(["2026-11-26"])
+    );
+}
+
+#[test]
+fn special_closure_outside_window_is_not_a_finding() {
+    let c = campaign(vec![offer(&["a"], &[])]);
+    // The window is [11-24, 12-01): the first of December is outside, so is 11-23.
+    let obs = obs_locations(vec![(
+        "a",
+        location(
+            LocationStatus::Open,
+            "OPEN",
+            &[("2026-12-01", "2026-12-03"), ("2026-11-20", "2026-11-23")],
+        ),
+    )]);
+    assert_eq!(run(&c, &Policy::default(), &obs).verdict, Verdict::Pass);
+}
+
+#[test]
+fn closed_days_are_clipped_to_the_window() {
+    let periods = [ClosedPeriod {
+        start: d("2026-11-20"),
+        end: d("2026-11-25"),
+    }];
+    let days = closed_days_in_window(
+        &periods,
+        t("2026-11-24T10:00:00Z"),
+        t("2026-12-01T00:00:00Z"),
+    );
+    assert_eq!(days, vec![d("2026-11-24"), d("2026-11-25")]);
+}
+
+#[test]
+fn stock_rules_out_low_and_enough() {
+    let c = campaign(vec![offer(
+        &[],
+        &[
+            ("A", "l", 5),
+            ("B", "l", 5),
+            ("C", "online", 5),
+            ("D", "l", 1),
+        ],
+    )]);
+    let mut obs = Observations::default();
+    for (sku, loc, q) in [
+        ("A", "l", 0.0),
+        ("B", "l", 3.0),
+        ("C", "online", 5.0),
+        ("D", "l", -2.0),
+    ] {
+        obs.items.insert(
+            ItemKey {
+                sku: sku.into(),
+                location: loc.into(),
+            },
+            stock(q),
+        );
+    }
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(
+        rules(&e),
+        vec![
+            (Rule::OutOfStock, Severity::Block),
+            (Rule::LowStock, Severity::Flag),
+            (Rule::OutOfStock, Severity::Block)
+        ]
+    );
+    assert_eq!(
+        e.warnings,
+        vec!["free-day: B at l has 3 available, 5 promised"]
+    );
+}
+
+#[test]
+fn fractional_stock_below_the_promise_is_low() {
+    let c = campaign(vec![offer(&[], &[("A", "l", 4)])]);
+    let mut obs = Observations::default();
+    obs.items.insert(
+        ItemKey {
+            sku: "A".into(),
+            location: "l".into(),
+        },
+        stock(3.5),
+    );
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(rules(&e), vec![(Rule::LowStock, Severity::Flag)]);
+    assert!(e.findings[0].message.contains("3.5 available"));
+}
+
+#[test]
+fn item_findings_make_their_location_unkeepable() {
+    let c = campaign(vec![offer(&["a", "b"], &[("S", "a", 1)])]);
+    let mut obs = obs_locations(vec![("a", open()), ("b", open())]);
+    obs.items.insert(
+        ItemKey {
+            sku: "S".into(),
+            location: "a".into(),
+        },
+        stock(0.0),
+    );
+    let e = run(&c, &Policy::default(), &obs);
+    assert_eq!(e.offers[0].keepable_locations, vec!["b"]);
+}
+
+#[test]
+fn expired_offer_blocks_at_the_exact_send_time_and_keeps_nothing() {
+    let mut o = offer(&["a"], &[]);
+    o.valid_until = t(SEND);
+    o.valid_from = t("2026-11-01T00:00:00Z");
+    let c = campaign(vec![o]);
+    let e = run(&c, &Policy::default(), &obs_locations(vec![("a", open())]));
+    assert_eq!(rules(&e), vec![(Rule::OfferExpired, Severity::Block)]);
+    assert!(e.offers[0].keepable_locations.is_empty());
+    assert_eq!(e.findings[0].target, Target::default());
+}
+
+#[test]
+fn upstream_failure_follows_failure_policy() {
+    let c = campaign(vec![offer(&["a"], &[])]);
+    let obs = obs_locations(vec![("a", failed())]);
+    let flagged = run(&c, &Policy::default(), &obs);
+    assert_eq!(
+        rules(&flagged),
+        vec![(Rule::UpstreamUnavailable, Severity::Flag)]
+    );
+    assert!(
+        flagged.findings[0]
+            .message
+            .contains("timed out after 2000 ms")
+    );
+    let strict = Policy::default()
+        .with_overrides(
+            &BTreeMap::from([("failure_policy".into(), "block".into())]),
+            "/policy",
+        )
+        .unwrap();
+    assert_eq!(run(&c, &strict, &obs).verdict, Verdict::Block);
+}
+
+#[test]
+fn a_lookup_with_no_answer_is_unavailable_not_a_pass() {
+    let c = campaign(vec![offer(&["a"], &[("S", "a", 1)])]);
+    let e = run(&c, &Policy::default(), &Observations::default());
+    assert_eq!(
+        rules(&e),
+        vec![(Rule::UpstreamUnavailable, Severity::Flag); 2]
+    );
+}
+
+/// Every rule under every action: `ignore` drops the finding, `flag` and `block` set severity,
+/// and the verdict is the worst severity left.
+#[test]
+fn every_rule_under_every_action() {
+    let cases: Vec<(Rule, Campaign, Observations)> = {
+        let mut v = Vec::new();
+        let mut expired = offer(&[], &[]);
+        expired.valid_until = t("2026-11-23T00:00:00Z");
+        expired.valid_from = t("2026-11-01T00:00:00Z");
+        v.push((
+            Rule::OfferExpired,
+            campaign(vec![expired]),
+            Observations::default(),
+        ));
+        let one = campaign(vec![offer(&["a"], &[])]);
+        v.push((
+            Rule::LocationClosed,
+            one.clone(),
+            obs_locations(vec![(
+                "a",
+                location(LocationStatus::ClosedPermanently, "CLOSED_PERMANENTLY", &[]),
+            )]),
+        ));
+        v.push((
+            Rule::LocationUnknown,
+            one.clone(),
+            obs_locations(vec![(
+                "a",
+                location(LocationStatus::Unknown, "NOT_FOUND", &[]),
+            )]),
+        ));
+        v.push((
+            Rule::LocationClosedDuringWindow,
+            one.clone(),
+            obs_locations(vec![(
+                "a",
+                location(
+                    LocationStatus::Open,
+                    "OPEN",
+                    &[("2026-11-25", "2026-11-25")],
+                ),
+            )]),
+        ));
+        v.push((
+            Rule::UpstreamUnavailable,
+            one,
+            obs_locations(vec![("a", failed())]),
+        ));
+        let item = campaign(vec![offer(&[], &[("S", "l", 3)])]);
+        for (rule, q) in [(Rule::OutOfStock, 0.0), (Rule::LowStock, 1.0)] {
+            let mut obs = Observations::default();
+            obs.items.insert(
+                ItemKey {
+                    sku: "S".into(),
+                    location: "l".into(),
+                },
+                stock(q),
+            );
+            v.push((rule, item.clone(), obs));
+        }
+        v
+    };
+    assert_eq!(cases.len(), Rule::ALL.len());
+    for (rule, c, obs) in &cases {
+        for (action, verdict) in [
+            (Action::Block, Verdict::Block),
+            (Action::Flag, Verdict::Flag),
+            (Action::Ignore, Verdict::Pass),
+        ] {
+            if *rule == Rule::UpstreamUnavailable && action == Action::Ignore {
+                continue; // refused by the policy parser, tested there
+            }
+            let key = rule.as_str().to_string();
+            let value = serde_json::to_value(action).unwrap();
+            let policy = Policy::default()
+                .with_overrides(&BTreeMap::from([(key, value)]), "/policy")
+                .unwrap();
+            let e = run(c, &policy, obs);
+            assert_eq!(e.verdict, verdict, "{rule} under {action:?}");
+            assert_eq!(
+                e.findings.len(),
+                usize::from(action != Action::Ignore),
+                "{rule} under {action:?}"
+            );
+            assert_eq!(
+                e.warnings.len(),
+                usize::from(action == Action::Flag),
+                "{rule} under {action:?}"
+            );
+            if let Some(f) = e.findings.first() {
+                assert_eq!(f.rule, *rule);
+            }
+        }
+    }
+}
+
+#[test]
+fn verdict_is_per_offer_and_worst_overall() {
+    let c = campaign(vec![
+        offer(&["a"], &[]),
+        Offer {
+            id: "second".into(),
+            ..offer(&["b"], &[])
+        },
+        Offer {
+            id: "third".into(),
+            ..offer(&["c"], &[])
+        },
+    ]);
+    let obs = obs_locations(vec![
+        ("a", open()),
+        (
+            "b",
+            location(
+                LocationStatus::Open,
+                "OPEN",
+                &[("2026-11-25", "2026-11-25")],
+            ),
+        ),
+        (
+            "c",
+            location(LocationStatus::ClosedTemporarily, "CLOSED_TEMPORARILY", &[]),
+        ),
+    ]);
+    let e = run(&c, &Policy::default(), &obs);
+    let per_offer: Vec<_> = e.offers.iter().map(|o| o.verdict).collect();
+    assert_eq!(
+        per_offer,
+        vec![Verdict::Pass, Verdict::Flag, Verdict::Block]
+    );
+    assert_eq!(e.verdict, Verdict::Block);
+}

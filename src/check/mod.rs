@@ -1,0 +1,11 @@
+//! The validation engine: plan the lookups a campaign needs, run them against the sources under
+//! one deadline, and evaluate the rules on what came back.
+pub mod engine;
+pub mod evaluate;
+pub mod plan;
+pub mod result;
+
+pub use engine::{CheckLimits, Checker};
+pub use evaluate::{Evaluation, Observations, OfferOutcome, evaluate};
+pub use plan::LookupPlan;
+pub use result::{CheckResult, OfferResult};

@@ -1,0 +1,249 @@
+//! Command line (pinned): `serve`, `migrate`, `check CAMPAIGN.json`.
+use crate::check::{CheckLimits, Checker};
+use crate::config::{Config, redact_url};
+use crate::domain::campaign::CampaignInput;
+use crate::domain::{Finding, Verdict};
+use crate::http::presend::PresendRequest;
+use crate::metrics::Metrics;
+use crate::startup::Application;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "promiseguard",
+    version,
+    about = "Keeps marketing from making promises the business can't keep."
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Without one, embedded defaults apply.
+    #[arg(long, global = true, env = "PROMISEGUARD_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (migrates the database first).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Check one campaign file against the configured sources and print the findings.
+    /// Exit status: 0 pass, 3 flag, 4 block, 2 bad input.
+    Check {
+        /// A pre-send request body (`{"campaign": …}`) or a bare campaign.
+        file: PathBuf,
+        /// Print the full result as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// NPS surveys.
+    Surveys {
+        #[command(subcommand)]
+        action: SurveysAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SurveysAction {
+    /// One survey sweep now: queue what is eligible, deliver everything due, exit 0 when done.
+    /// Takes the same lease as the scheduled `surveys` job, waiting while another run holds it.
+    Run,
+}
+
+/// Runs the command and returns the process exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let config = Config::from_env(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => {
+            Application::build(config)
+                .await?
+                .run_until_stopped()
+                .await?;
+            Ok(0)
+        }
+        Command::Migrate => {
+            let url = config.database_url.expose();
+            crate::store::connect(url, true)
+                .await
+                .with_context(|| format!("migrating {}", redact_url(url)))?;
+            println!("migrations applied to {}", redact_url(url));
+            Ok(0)
+        }
+        Command::Check { file, json } => check(&config, &file, json).await,
+        Command::Surveys {
+            action: SurveysAction::Run,
+        } => surveys_run(config).await,
+    }
+}
+
+async fn surveys_run(config: Config) -> anyhow::Result<i32> {
+    use crate::jobs::scheduler::{Scheduler, TickOutcome, instance_name};
+    let ttl = Duration::from_secs(config.schedule.lease_ttl_s);
+    let (state, _store) = crate::startup::build_state(config).await?;
+    let scheduler = Scheduler::new(state.store.clone(), instance_name()).with_lease_ttl(ttl);
+    let give_up = tokio::time::Instant::now() + ttl + Duration::from_secs(10);
+    let mut told = false;
+    loop {
+        match scheduler
+            .run_tick(state.surveys.as_ref(), chrono::Utc::now())
+            .await
+        {
+            TickOutcome::Ran(summary) => {
+                println!("{summary}");
+                return Ok(0);
+            }
+            TickOutcome::Failed(why) => anyhow::bail!("survey run failed: {why}"),
+            TickOutcome::NotOurs if tokio::time::Instant::now() < give_up => {
+                if !told {
+                    eprintln!(
+                        "another survey run holds the lease; waiting (up to {} s)",
+                        ttl.as_secs() + 10
+                    );
+                    told = true;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            TickOutcome::NotOurs => {
+                anyhow::bail!("another survey run kept the lease; try again later")
+            }
+        }
+    }
+}
+
+async fn check(config: &Config, file: &std::path::Path, json: bool) -> anyhow::Result<i32> {
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let value: serde_json::Value = match serde_json::from_slice(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("{}: not valid JSON: {e}", file.display());
+            return Ok(2);
+        }
+    };
+    let (input, base, overrides, mode) = if value.get("campaign").is_some() {
+        match crate::http::body::parse_json::<PresendRequest>(&text) {
+            Ok(r) => (r.campaign, "/campaign", r.policy, r.mode),
+            Err(e) => return Ok(report_problem(file, &e)),
+        }
+    } else {
+        match crate::http::body::parse_json::<CampaignInput>(&text) {
+            Ok(c) => (c, "", None, Default::default()),
+            Err(e) => return Ok(report_problem(file, &e)),
+        }
+    };
+    let campaign = match input.parse(base) {
+        Ok(c) => c,
+        Err(errors) => {
+            return Ok(report_problem(
+                file,
+                &crate::http::error::ApiError::Invalid(errors),
+            ));
+        }
+    };
+    let policy = match &overrides {
+        Some(o) => match config.policy().with_overrides(o, "/policy") {
+            Ok(p) => p,
+            Err(errors) => {
+                return Ok(report_problem(
+                    file,
+                    &crate::http::error::ApiError::Invalid(errors),
+                ));
+            }
+        },
+        None => config.policy().clone(),
+    };
+    let sources = crate::sources::build(&config.sources, &Metrics::new())?;
+    let checker = Checker::new(
+        sources,
+        CheckLimits {
+            deadline: Duration::from_millis(config.check.deadline_ms),
+            concurrency: config.check.concurrency,
+        },
+    );
+    let send_at = campaign.send_at.unwrap_or_else(chrono::Utc::now);
+    let evaluation = checker.check(&campaign, send_at, &policy).await;
+    let verdict = evaluation.verdict;
+    let result = crate::check::CheckResult::new(
+        uuid::Uuid::new_v4().to_string(),
+        campaign.id.clone(),
+        crate::domain::Phase::Manual,
+        mode,
+        send_at,
+        evaluation,
+    );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print!("{}", table(&campaign.id, verdict, &result));
+    }
+    Ok(verdict.exit_code())
+}
+
+fn report_problem(file: &std::path::Path, e: &crate::http::error::ApiError) -> i32 {
+    let problem = e.problem();
+    eprintln!("{}: {}", file.display(), problem.detail);
+    for err in &problem.errors {
+        eprintln!("  {} {}", err.pointer, err.detail);
+    }
+    2
+}
+
+/// A plain-text table of findings, then each offer's keepable locations.
+pub fn table(campaign_id: &str, verdict: Verdict, result: &crate::check::CheckResult) -> String {
+    let mut out = format!(
+        "campaign {campaign_id}: {}\n",
+        verdict.as_str().to_uppercase()
+    );
+    if result.findings.is_empty() {
+        out.push_str("no findings: every promise can be kept\n");
+    } else {
+        let rows: Vec<[String; 5]> = result
+            .findings
+            .iter()
+            .map(|f: &Finding| {
+                let target = match (&f.target.sku, &f.target.location) {
+                    (Some(s), Some(l)) => format!("{s}@{l}"),
+                    (None, Some(l)) => l.clone(),
+                    _ => "(offer)".into(),
+                };
+                [
+                    f.severity.as_str().into(),
+                    f.rule.as_str().into(),
+                    f.offer_id.clone(),
+                    target,
+                    f.message.clone(),
+                ]
+            })
+            .collect();
+        let header = ["SEVERITY", "RULE", "OFFER", "TARGET", "MESSAGE"].map(String::from);
+        let mut widths = [0usize; 4];
+        for row in std::iter::once(&header).chain(&rows) {
+            for (w, cell) in widths.iter_mut().zip(row.iter()) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        for row in std::iter::once(&header).chain(&rows) {
+            for (w, cell) in widths.iter().zip(row.iter()) {
+                out.push_str(&format!("{cell:<w$}  "));
+            }
+            out.push_str(&row[4]);
+            out.push('\n');
+        }
+    }
+    for offer in &result.offers {
+        out.push_str(&format!(
+            "offer {}: {} — keepable locations: {}\n",
+            offer.offer_id,
+            offer.verdict.as_str(),
+            if offer.keepable_locations.is_empty() {
+                "none".to_owned()
+            } else {
+                offer.keepable_locations.join(", ")
+            }
+        ));
+    }
+    out
+}

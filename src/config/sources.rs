@@ -1,0 +1,200 @@
+use super::{ConfigError, Secret};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourcesConfig {
+    pub locations: SourceConfig,
+    pub inventory: SourceConfig,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        Self {
+            locations: SourceConfig::static_file("fixtures/locations.json"),
+            inventory: SourceConfig::static_file("fixtures/inventory.json"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    GoogleBusinessProfile,
+    Square,
+    Shopify,
+    HttpJson,
+    Static,
+}
+
+/// One upstream. Which keys matter depends on `kind`; `validate` says which are missing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub kind: SourceKind,
+    /// `google-business-profile`, `square`, `shopify`.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Bearer token (GBP, Square) or `X-Shopify-Access-Token` (Shopify).
+    #[serde(default)]
+    pub token: Option<Secret>,
+    /// One attempt, in milliseconds.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Our id → the upstream's id (e.g. `"online" = "L8ZWXSD1TSW"`).
+    #[serde(default)]
+    pub id_map: BTreeMap<String, String>,
+    /// Consecutive failures that open the circuit breaker.
+    #[serde(default = "default_breaker_threshold")]
+    pub breaker_threshold: u32,
+    /// How long an open breaker fails fast before letting one trial call through.
+    #[serde(default = "default_breaker_cooldown_ms")]
+    pub breaker_cooldown_ms: u64,
+    /// Pairs per batched inventory call (Square; Shopify is capped at 50 ids by its API).
+    #[serde(default)]
+    pub batch_size: Option<usize>,
+    /// Shopify Admin API version, e.g. `2025-10`.
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// `static`: the JSON file.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// `http-json`: URL template with `{id}` (locations) or `{sku}` and `{location}` (inventory).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `http-json`: extra request headers (e.g. `Authorization`).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Secret>,
+    /// `http-json` locations: JSON pointer to the status (a string, or a boolean `true` = open).
+    #[serde(default)]
+    pub status_pointer: Option<String>,
+    /// `http-json` locations: status values that mean open.
+    #[serde(default)]
+    pub open_values: Option<Vec<String>>,
+    /// `http-json` locations: JSON pointer to an array of closed dates (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub closed_dates_pointer: Option<String>,
+    /// `http-json` inventory: JSON pointer to the available quantity (number or decimal string).
+    #[serde(default)]
+    pub available_pointer: Option<String>,
+}
+
+fn default_timeout_ms() -> u64 {
+    2000
+}
+fn default_breaker_threshold() -> u32 {
+    5
+}
+fn default_breaker_cooldown_ms() -> u64 {
+    30_000
+}
+
+impl SourceConfig {
+    pub fn static_file(path: &str) -> Self {
+        Self {
+            kind: SourceKind::Static,
+            base_url: None,
+            token: None,
+            timeout_ms: default_timeout_ms(),
+            id_map: BTreeMap::new(),
+            breaker_threshold: default_breaker_threshold(),
+            breaker_cooldown_ms: default_breaker_cooldown_ms(),
+            batch_size: None,
+            api_version: None,
+            path: Some(PathBuf::from(path)),
+            url: None,
+            headers: BTreeMap::new(),
+            status_pointer: None,
+            open_values: None,
+            closed_dates_pointer: None,
+            available_pointer: None,
+        }
+    }
+
+    /// `base_url` without a trailing slash (validated present for the kinds that need it).
+    pub fn base(&self) -> &str {
+        self.base_url
+            .as_deref()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+    }
+
+    /// The token's value (validated present for the kinds that need it).
+    pub fn token_value(&self) -> &str {
+        self.token.as_ref().map(|t| t.expose()).unwrap_or_default()
+    }
+
+    /// The upstream's id for one of ours.
+    pub fn upstream_id<'a>(&'a self, ours: &'a str) -> &'a str {
+        self.id_map.get(ours).map(String::as_str).unwrap_or(ours)
+    }
+
+    fn validate(&self, key: &str, role: &str) -> Result<(), ConfigError> {
+        let need = |field: &str, present: bool| {
+            if present {
+                Ok(())
+            } else {
+                Err(ConfigError::new(
+                    &format!("{key}.{field}"),
+                    format!("is required for kind {:?}", self.kind),
+                ))
+            }
+        };
+        let wrong_role = |kind: &str| {
+            Err(ConfigError::new(
+                &format!("{key}.kind"),
+                format!("{kind} is not a {role} source"),
+            ))
+        };
+        match (self.kind, role) {
+            (SourceKind::GoogleBusinessProfile, "inventory") => {
+                return wrong_role("google-business-profile");
+            }
+            (SourceKind::Square | SourceKind::Shopify, "locations") => {
+                return wrong_role("square/shopify");
+            }
+            _ => {}
+        }
+        if self.timeout_ms == 0 {
+            return Err(ConfigError::new(
+                &format!("{key}.timeout_ms"),
+                "must be more than 0",
+            ));
+        }
+        match self.kind {
+            SourceKind::GoogleBusinessProfile | SourceKind::Square | SourceKind::Shopify => {
+                need("base_url", self.base_url.is_some())?;
+                need("token", self.token.is_some())?;
+                if let Some(url) = &self.base_url {
+                    url::Url::parse(url)
+                        .map_err(|e| ConfigError::new(&format!("{key}.base_url"), e.to_string()))?;
+                }
+            }
+            SourceKind::HttpJson => {
+                need("url", self.url.is_some())?;
+                if role == "locations" {
+                    need("status_pointer", self.status_pointer.is_some())?;
+                } else {
+                    need("available_pointer", self.available_pointer.is_some())?;
+                }
+            }
+            SourceKind::Static => need("path", self.path.is_some())?,
+        }
+        if self.batch_size == Some(0) {
+            return Err(ConfigError::new(
+                &format!("{key}.batch_size"),
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl SourcesConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        self.locations.validate("sources.locations", "locations")?;
+        self.inventory.validate("sources.inventory", "inventory")
+    }
+}

@@ -1,0 +1,109 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn write(text: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), text).unwrap();
+    f
+}
+
+#[test]
+fn no_file_gives_the_embedded_defaults() {
+    let c = load(None, env(&[])).unwrap();
+    assert_eq!(c.listen, "127.0.0.1:8080");
+    assert_eq!(c.database_url.expose(), "sqlite://promiseguard.db");
+    assert_eq!(c.sources.locations.kind, SourceKind::Static);
+    assert_eq!(c.email.outbox_dir, PathBuf::from("outbox"));
+    assert_eq!(c.public_base_url(), "http://127.0.0.1:8080");
+    assert_eq!(c.check.deadline_ms, 5000);
+}
+
+#[test]
+fn env_overrides_nested_keys_and_file() {
+    let f = write("[check]\ndeadline_ms = 100\nconcurrency = 4\n");
+    let c = load(
+        Some(f.path()),
+        env(&[
+            ("PROMISEGUARD_CHECK__DEADLINE_MS", "3000"),
+            (
+                "PROMISEGUARD_WEBHOOKS__SIGNING_SECRET",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ),
+            ("PROMISEGUARD_CONFIG", "ignored.toml"),
+            ("PROMISEGUARD_TEST_POSTGRES_URL", "postgres://x"),
+            ("OTHER", "1"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.check.deadline_ms, 3000);
+    assert_eq!(c.check.concurrency, 4);
+    assert!(c.webhooks.signing_secret.is_some());
+}
+
+#[test]
+fn a_numeric_looking_value_for_a_string_key_stays_a_string() {
+    let c = load(
+        None,
+        env(&[
+            (
+                "PROMISEGUARD_SOURCES__LOCATIONS__KIND",
+                "google-business-profile",
+            ),
+            (
+                "PROMISEGUARD_SOURCES__LOCATIONS__BASE_URL",
+                "http://127.0.0.1:9",
+            ),
+            ("PROMISEGUARD_SOURCES__LOCATIONS__TOKEN", "12345"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(c.sources.locations.token.unwrap().expose(), "12345");
+}
+
+#[test]
+fn errors_name_the_key() {
+    let cases = [
+        ("[check]\ndeadline_ms = \"soon\"\n", "check.deadline_ms"),
+        ("[check]\nconcurency = 3\n", "check.concurency"),
+        ("listen = \"nowhere\"\n", "listen"),
+        ("[policy]\nlow_stock = \"maybe\"\n", "policy.low_stock"),
+        (
+            "[sources.locations]\nkind = \"google-business-profile\"\n",
+            "sources.locations.base_url",
+        ),
+        (
+            "[sources.inventory]\nkind = \"google-business-profile\"\n",
+            "sources.inventory.kind",
+        ),
+        (
+            "[webhooks]\nsigning_secret = \"whsec_%%%\"\n",
+            "webhooks.signing_secret",
+        ),
+        ("database_url = \"mysql://x\"\n", "database_url"),
+        (
+            "[schedule]\nrecheck = \"*/15 * * * *\"\n",
+            "schedule.recheck",
+        ),
+    ];
+    for (text, key) in cases {
+        let f = write(text);
+        let err = load(Some(f.path()), env(&[])).unwrap_err();
+        assert_eq!(err.key, key, "{text}: {err}");
+    }
+}
+
+#[test]
+fn database_url_errors_do_not_echo_the_password() {
+    let err = load(
+        None,
+        env(&[("PROMISEGUARD_DATABASE_URL", "mysql://u:hunter2@h/db")]),
+    )
+    .unwrap_err();
+    assert!(!err.to_string().contains("hunter2"));
+}

@@ -1,0 +1,315 @@
+//! A campaign and its offers, parsed from what a platform sends. Parse, don't validate: a
+//! `Campaign` can only be built from input that passed every check below, so the engine never
+//! meets an offer whose window runs backwards.
+use super::validation::FieldError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::fmt;
+
+/// Bounds on what one campaign may promise, so one request cannot make unbounded work.
+pub const MAX_OFFERS: usize = 10_000;
+pub const MAX_LOCATIONS_PER_OFFER: usize = 1_000;
+pub const MAX_ITEMS_PER_OFFER: usize = 5_000;
+pub const MAX_ID_LEN: usize = 256;
+
+/// Serializable both ways: it is stored as the campaign's definition and read back by re-checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub id: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub send_at: Option<DateTime<Utc>>,
+    pub audience_size: Option<u64>,
+    pub offers: Vec<Offer>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    pub id: String,
+    pub title: Option<String>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub locations: Vec<String>,
+    pub items: Vec<ItemPromise>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemPromise {
+    pub sku: String,
+    pub location: String,
+    pub min_available: i64,
+}
+
+impl ItemPromise {
+    pub fn key(&self) -> ItemKey {
+        ItemKey {
+            sku: self.sku.clone(),
+            location: self.location.clone(),
+        }
+    }
+}
+
+/// One stock lookup: a sku at a location (or at `"online"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ItemKey {
+    pub sku: String,
+    pub location: String,
+}
+
+impl fmt::Display for ItemKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}@{}", self.sku, self.location)
+    }
+}
+
+/// The campaign as it arrives on the wire. Unknown fields are ignored: platforms send more
+/// than we read, and refusing them would break sends for no benefit.
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct CampaignInput {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub platform: Option<String>,
+    #[serde(default)]
+    pub send_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub audience_size: Option<u64>,
+    pub offers: Vec<OfferInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct OfferInput {
+    pub id: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    #[serde(default)]
+    pub locations: Vec<String>,
+    #[serde(default)]
+    pub items: Vec<ItemInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ItemInput {
+    pub sku: String,
+    pub location: String,
+    #[serde(default = "one")]
+    pub min_available: i64,
+}
+
+fn one() -> i64 {
+    1
+}
+
+fn check_id(value: &str, pointer: String, errors: &mut Vec<FieldError>) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(pointer, "must not be empty"));
+    } else if value.len() > MAX_ID_LEN {
+        errors.push(FieldError::new(
+            pointer,
+            format!("must be at most {MAX_ID_LEN} characters"),
+        ));
+    } else if value.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            pointer,
+            "must not contain control characters",
+        ));
+    }
+}
+
+impl CampaignInput {
+    /// Turns wire input into a `Campaign`, or lists every field that is wrong, each by the JSON
+    /// pointer under `base` (e.g. `/campaign`).
+    pub fn parse(self, base: &str) -> Result<Campaign, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        check_id(&self.id, format!("{base}/id"), &mut errors);
+        if self.offers.is_empty() {
+            errors.push(FieldError::new(
+                format!("{base}/offers"),
+                "a campaign needs at least one offer",
+            ));
+        }
+        if self.offers.len() > MAX_OFFERS {
+            errors.push(FieldError::new(
+                format!("{base}/offers"),
+                format!("at most {MAX_OFFERS} offers per campaign"),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for (i, offer) in self.offers.iter().enumerate() {
+            let at = format!("{base}/offers/{i}");
+            check_id(&offer.id, format!("{at}/id"), &mut errors);
+            if !seen.insert(offer.id.as_str()) {
+                errors.push(FieldError::new(
+                    format!("{at}/id"),
+                    format!("offer id `{}` appears more than once", offer.id),
+                ));
+            }
+            if offer.valid_until <= offer.valid_from {
+                errors.push(FieldError::new(
+                    format!("{at}/valid_until"),
+                    "must be after valid_from",
+                ));
+            }
+            if offer.locations.len() > MAX_LOCATIONS_PER_OFFER {
+                errors.push(FieldError::new(
+                    format!("{at}/locations"),
+                    format!("at most {MAX_LOCATIONS_PER_OFFER} locations per offer"),
+                ));
+            }
+            for (j, location) in offer.locations.iter().enumerate() {
+                check_id(location, format!("{at}/locations/{j}"), &mut errors);
+            }
+            if offer.items.len() > MAX_ITEMS_PER_OFFER {
+                errors.push(FieldError::new(
+                    format!("{at}/items"),
+                    format!("at most {MAX_ITEMS_PER_OFFER} items per offer"),
+                ));
+            }
+            for (j, item) in offer.items.iter().enumerate() {
+                check_id(&item.sku, format!("{at}/items/{j}/sku"), &mut errors);
+                check_id(
+                    &item.location,
+                    format!("{at}/items/{j}/location"),
+                    &mut errors,
+                );
+                if item.min_available < 1 {
+                    errors.push(FieldError::new(
+                        format!("{at}/items/{j}/min_available"),
+                        "must be at least 1",
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Campaign {
+            id: self.id,
+            name: self.name,
+            platform: self.platform,
+            send_at: self.send_at,
+            audience_size: self.audience_size,
+            offers: self
+                .offers
+                .into_iter()
+                .map(OfferInput::into_offer)
+                .collect(),
+        })
+    }
+}
+
+impl OfferInput {
+    fn into_offer(self) -> Offer {
+        let mut locations = Vec::with_capacity(self.locations.len());
+        for location in self.locations {
+            if !locations.contains(&location) {
+                locations.push(location);
+            }
+        }
+        Offer {
+            id: self.id,
+            title: self.title,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            locations,
+            items: self
+                .items
+                .into_iter()
+                .map(|i| ItemPromise {
+                    sku: i.sku,
+                    location: i.location,
+                    min_available: i.min_available,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Campaign {
+    /// The offers still running or yet to start at `now` (a live re-check ignores the ended
+    /// ones rather than calling them expired).
+    pub fn unfinished_at(&self, now: DateTime<Utc>) -> Campaign {
+        Campaign {
+            offers: self
+                .offers
+                .iter()
+                .filter(|o| o.valid_until > now)
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
+    /// The earliest start and latest end of all offer windows.
+    pub fn window(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = self.offers.iter().map(|o| o.valid_from).min();
+        let end = self.offers.iter().map(|o| o.valid_until).max();
+        // A parsed campaign has at least one offer.
+        (start.unwrap_or_default(), end.unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> CampaignInput {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn valid() -> serde_json::Value {
+        serde_json::json!({
+            "id": "c1",
+            "offers": [{
+                "id": "o1", "valid_from": "2026-11-24T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z",
+                "locations": ["loc-1", "loc-1", "loc-2"],
+                "items": [{ "sku": "S", "location": "online" }]
+            }]
+        })
+    }
+
+    #[test]
+    fn parses_defaults_and_dedupes_locations() {
+        let c = input(valid()).parse("/campaign").unwrap();
+        assert_eq!(c.offers[0].locations, vec!["loc-1", "loc-2"]);
+        assert_eq!(c.offers[0].items[0].min_available, 1);
+    }
+
+    #[test]
+    fn window_running_backwards_names_valid_until() {
+        let mut v = valid();
+        v["offers"][0]["valid_until"] = "2026-11-01T00:00:00Z".into();
+        let errs = input(v).parse("/campaign").unwrap_err();
+        assert_eq!(errs[0].pointer, "/campaign/offers/0/valid_until");
+    }
+
+    #[test]
+    fn duplicate_offer_ids_and_bad_min_available_are_named() {
+        let mut v = valid();
+        let offer = v["offers"][0].clone();
+        v["offers"].as_array_mut().unwrap().push(offer);
+        v["offers"][1]["items"][0]["min_available"] = 0.into();
+        let errs = input(v).parse("/campaign").unwrap_err();
+        let pointers: Vec<_> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            vec![
+                "/campaign/offers/1/id",
+                "/campaign/offers/1/items/0/min_available"
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_ids_and_offers_are_refused() {
+        let errs = input(serde_json::json!({"id": " ", "offers": []}))
+            .parse("/campaign")
+            .unwrap_err();
+        let pointers: Vec<_> = errs.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(pointers, vec!["/campaign/id", "/campaign/offers"]);
+    }
+}

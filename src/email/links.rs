@@ -1,0 +1,81 @@
+//! Survey and unsubscribe links. A token names one invitation and carries an HMAC of it, so it
+//! cannot be guessed or altered: `{invitation id}.{base64url HMAC-SHA256}`.
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+#[derive(Clone)]
+pub struct SurveyLinks {
+    key: Vec<u8>,
+    base_url: String,
+}
+
+impl SurveyLinks {
+    pub fn new(key: Vec<u8>, base_url: &str) -> Self {
+        Self {
+            key,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    fn mac(&self, id: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
+            .expect("HMAC accepts any key length");
+        mac.update(b"promiseguard-invitation:");
+        mac.update(id.as_bytes());
+        mac
+    }
+
+    pub fn token(&self, invitation_id: &str) -> String {
+        let tag = self.mac(invitation_id).finalize().into_bytes();
+        format!("{invitation_id}.{}", URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The invitation a token names, if its signature holds (compared in constant time).
+    pub fn verify(&self, token: &str) -> Option<String> {
+        let (id, tag) = token.rsplit_once('.')?;
+        if id.is_empty() || id.len() > 64 {
+            return None;
+        }
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.mac(id).verify_slice(&tag).ok()?;
+        Some(id.to_owned())
+    }
+
+    pub fn survey_url(&self, invitation_id: &str, score: u8) -> String {
+        format!(
+            "{}/s/{}?score={score}",
+            self.base_url,
+            self.token(invitation_id)
+        )
+    }
+
+    pub fn unsubscribe_url(&self, invitation_id: &str) -> String {
+        format!("{}/u/{}", self.base_url, self.token(invitation_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_and_tampering_fails() {
+        let links = SurveyLinks::new(b"0123456789abcdef0123456789abcdef".to_vec(), "http://x/");
+        let token = links.token("inv-1");
+        assert_eq!(links.verify(&token), Some("inv-1".into()));
+        assert_eq!(links.verify(&token.replace("inv-1", "inv-2")), None);
+        let mut bad = token.clone();
+        bad.pop();
+        bad.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert_eq!(links.verify(&bad), None);
+        assert_eq!(links.verify("inv-1"), None);
+        let other = SurveyLinks::new(b"another key, another signature!!".to_vec(), "http://x");
+        assert_eq!(other.verify(&token), None);
+        assert_eq!(
+            links.survey_url("inv-1", 7),
+            format!("http://x/s/{token}?score=7")
+        );
+    }
+}

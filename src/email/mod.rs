@@ -1,0 +1,7 @@
+//! Outgoing email: the survey message, signed links, and the transports (`smtp`, `file`).
+pub mod links;
+pub mod message;
+pub mod transport;
+
+pub use links::SurveyLinks;
+pub use transport::{Mailer, SendError, build_mailer};

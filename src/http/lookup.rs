@@ -1,0 +1,146 @@
+//! `GET /v1/lookup?locations=…&items=sku@location,…` — the send-time lookup (pinned).
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::{FieldError, ItemKey};
+use crate::lookup::LookupAnswer;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// Most locations, and most items, one lookup may name.
+pub const MAX_KEYS: usize = 50;
+const MAX_ID_LEN: usize = 256;
+
+/// Parses the query; every malformed part is reported (400).
+pub fn parse_query(query: &str) -> Result<(Vec<String>, Vec<ItemKey>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut locations: Vec<String> = Vec::new();
+    let mut items: Vec<ItemKey> = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "locations" => {
+                for (i, id) in value.split(',').enumerate() {
+                    let id = id.trim();
+                    if id.is_empty() || id.len() > MAX_ID_LEN {
+                        errors.push(FieldError::new(
+                            format!("/locations/{i}"),
+                            "must be 1 to 256 characters",
+                        ));
+                    } else if !locations.iter().any(|l| l == id) {
+                        locations.push(id.to_owned());
+                    }
+                }
+            }
+            "items" => {
+                for (i, item) in value.split(',').enumerate() {
+                    match item.trim().rsplit_once('@') {
+                        Some((sku, location))
+                            if !sku.is_empty()
+                                && !location.is_empty()
+                                && item.len() <= 2 * MAX_ID_LEN =>
+                        {
+                            let key = ItemKey {
+                                sku: sku.to_owned(),
+                                location: location.to_owned(),
+                            };
+                            if !items.contains(&key) {
+                                items.push(key);
+                            }
+                        }
+                        _ => errors.push(FieldError::new(
+                            format!("/items/{i}"),
+                            "must be sku@location",
+                        )),
+                    }
+                }
+            }
+            other => errors.push(FieldError::new(
+                format!("/{other}"),
+                "unknown parameter: expected locations or items",
+            )),
+        }
+    }
+    if locations.is_empty() && items.is_empty() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "/locations",
+            "name at least one location or item",
+        ));
+    }
+    if locations.len() > MAX_KEYS {
+        errors.push(FieldError::new(
+            "/locations",
+            format!("at most {MAX_KEYS} locations per lookup"),
+        ));
+    }
+    if items.len() > MAX_KEYS {
+        errors.push(FieldError::new(
+            "/items",
+            format!("at most {MAX_KEYS} items per lookup"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok((locations, items))
+    } else {
+        Err(errors)
+    }
+}
+
+/// Which promised locations and items are still good, from the cache.
+#[utoipa::path(
+    get,
+    path = "/v1/lookup",
+    params(
+        ("locations" = Option<String>, Query, description = "Comma-separated location ids (at most 50)"),
+        ("items" = Option<String>, Query, description = "Comma-separated sku@location (at most 50)"),
+    ),
+    responses(
+        (status = 200, body = LookupAnswer),
+        (status = 400, description = "Malformed parameters", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn lookup(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (locations, items) = parse_query(req.query_string()).map_err(ApiError::BadParams)?;
+    let answer = state.lookup.lookup(&locations, &items).await;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Cache-Control",
+            format!("max-age={}", state.config.lookup.ttl_s),
+        ))
+        .json(answer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_names_bad_parts() {
+        let (l, i) =
+            parse_query("locations=loc-101,loc-102,loc-101&items=SUV-STD@loc-101,TENT-2P@online")
+                .unwrap();
+        assert_eq!(l, vec!["loc-101", "loc-102"]);
+        assert_eq!(i[1].to_string(), "TENT-2P@online");
+        let e = parse_query("locations=a,,b&items=nosku,@x,y@&colour=red").unwrap_err();
+        let p: Vec<&str> = e.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(
+            p,
+            vec![
+                "/locations/1",
+                "/items/0",
+                "/items/1",
+                "/items/2",
+                "/colour"
+            ]
+        );
+        assert_eq!(parse_query("").unwrap_err()[0].pointer, "/locations");
+        let many = (0..51)
+            .map(|i| format!("l{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            parse_query(&format!("locations={many}")).unwrap_err()[0].pointer,
+            "/locations"
+        );
+    }
+}

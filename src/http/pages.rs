@@ -1,0 +1,236 @@
+//! Public survey and unsubscribe pages, reached through signed links in the survey email.
+//! A GET never records anything: mail security scanners fetch every link in a message before
+//! a person does. Answers and unsubscribes take a POST.
+use super::AppState;
+use crate::store::InvitationRow;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use maud::{DOCTYPE, Markup, html};
+
+const MAX_COMMENT: usize = 2000;
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+fn page(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) }
+                style { (maud::PreEscaped(CSS)) }
+            }
+            body { main { (body) } }
+        }
+    }
+}
+
+const CSS: &str = "body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fafafa;margin:0}\
+main{max-width:34rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.35rem;line-height:1.3}\
+fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}\
+.scores{display:flex;flex-wrap:wrap;gap:.35rem}.scores label{display:flex;flex-direction:column;align-items:center;\
+min-width:2.6rem;padding:.45rem 0;border:1px solid #666;border-radius:6px;background:#fff;cursor:pointer}\
+.scores input{margin:0 0 .2rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444}\
+textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit;padding:.5rem}\
+button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}\
+.error{color:#b91c1c;font-weight:600}";
+
+fn respond(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(markup.into_string())
+}
+
+fn not_found() -> HttpResponse {
+    respond(
+        StatusCode::NOT_FOUND,
+        page(
+            "Link not found",
+            html! { h1 { "This link is not valid" } p { "It may have been copied incompletely." } },
+        ),
+    )
+}
+
+/// The invitation a token names, or `None` (tampered, or no such invitation).
+async fn invitation(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<InvitationRow>, crate::store::StoreError> {
+    match state.links.verify(token) {
+        Some(id) => state.store.invitation(&id).await,
+        None => Ok(None),
+    }
+}
+
+fn survey_form(
+    inv: &InvitationRow,
+    token: &str,
+    selected: Option<u8>,
+    comment: &str,
+    error: Option<&str>,
+) -> Markup {
+    let about = inv
+        .campaign_name
+        .clone()
+        .unwrap_or_else(|| "our recent offer".into());
+    page(
+        "One question",
+        html! {
+            h1 { "How likely are you to recommend us to a friend or colleague?" }
+            p { "About " (about) "." }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action=(format!("/s/{token}")) {
+                fieldset {
+                    legend { "Your score, from 0 (not at all likely) to 10 (extremely likely)" }
+                    div.scores {
+                        @for s in 0u8..=10 {
+                            label {
+                                input type="radio" name="score" value=(s) required checked[selected == Some(s)];
+                                (s)
+                            }
+                        }
+                    }
+                    div.ends aria-hidden="true" { span { "Not at all likely" } span { "Extremely likely" } }
+                }
+                p {
+                    label for="comment" { "Anything you would like to tell us? (optional)" }
+                    textarea id="comment" name="comment" maxlength=(MAX_COMMENT) { (comment) }
+                }
+                button type="submit" { "Send" }
+            }
+        },
+    )
+}
+
+/// `GET /s/{token}?score=N`: the question with N selected. Records nothing.
+pub async fn survey(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::error::ApiError> {
+    let Some(inv) = invitation(&state, &token).await? else {
+        return Ok(not_found());
+    };
+    let score = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "score")
+        .and_then(|(_, v)| v.parse::<u8>().ok())
+        .filter(|s| *s <= 10)
+        .or(inv.score);
+    let comment = inv.comment.clone().unwrap_or_default();
+    Ok(respond(
+        StatusCode::OK,
+        survey_form(&inv, &token, score, &comment, None),
+    ))
+}
+
+/// `POST /s/{token}` with `score=N&comment=…`: records the answer (the last one wins).
+pub async fn answer(
+    token: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::error::ApiError> {
+    let Some(inv) = invitation(&state, &token).await? else {
+        return Ok(not_found());
+    };
+    if body.len() > MAX_FORM_BYTES {
+        return Ok(respond(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            survey_form(&inv, &token, None, "", Some("That was too long to send.")),
+        ));
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let comment = field("comment").unwrap_or_default().trim();
+    let score = field("score")
+        .and_then(|s| s.trim().parse::<u8>().ok())
+        .filter(|s| *s <= 10);
+    let Some(score) = score else {
+        return Ok(respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            survey_form(
+                &inv,
+                &token,
+                None,
+                comment,
+                Some("Please choose a score from 0 to 10."),
+            ),
+        ));
+    };
+    if comment.chars().count() > MAX_COMMENT {
+        return Ok(respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            survey_form(
+                &inv,
+                &token,
+                Some(score),
+                comment,
+                Some("Please keep the comment under 2,000 characters."),
+            ),
+        ));
+    }
+    let comment = (!comment.is_empty()).then_some(comment);
+    state
+        .store
+        .record_answer(&inv.id, score, comment, Utc::now())
+        .await?;
+    Ok(respond(
+        StatusCode::OK,
+        page(
+            "Thank you",
+            html! {
+                h1 { "Thank you" }
+                p { "We got your answer (" (score) " out of 10). You can change it from the same link at any time." }
+            },
+        ),
+    ))
+}
+
+/// `GET /u/{token}`: asks to confirm. Records nothing.
+pub async fn unsubscribe_page(
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::error::ApiError> {
+    let Some(inv) = invitation(&state, &token).await? else {
+        return Ok(not_found());
+    };
+    Ok(respond(
+        StatusCode::OK,
+        page(
+            "Unsubscribe",
+            html! {
+                h1 { "No more surveys?" }
+                p { "We will not ask " (inv.recipient) " for feedback again." }
+                form method="post" action=(format!("/u/{}", token.as_str())) {
+                    button type="submit" { "Unsubscribe" }
+                }
+            },
+        ),
+    ))
+}
+
+/// `POST /u/{token}`: unsubscribes (also RFC 8058 one-click, body `List-Unsubscribe=One-Click`).
+pub async fn unsubscribe(
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::error::ApiError> {
+    let Some(inv) = invitation(&state, &token).await? else {
+        return Ok(not_found());
+    };
+    state.store.unsubscribe(&inv.id, Utc::now()).await?;
+    tracing::info!(invitation = %inv.id, "unsubscribed from surveys");
+    Ok(respond(
+        StatusCode::OK,
+        page(
+            "Unsubscribed",
+            html! { h1 { "You are unsubscribed" } p { "You will not get these surveys again." } },
+        ),
+    ))
+}

@@ -1,0 +1,198 @@
+//! Runs each job on its cron schedule. Before running a tick, an instance takes the job's lease
+//! row (see `Store::try_lease`): across any number of instances on one database, each tick runs
+//! once, a job never overlaps itself, and a lease left behind by a crashed instance expires so a
+//! later tick runs elsewhere. Within one instance a job's ticks run one after the other; ticks
+//! that pass while a run is still going are skipped and logged, not queued.
+use super::Job;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long a lease lives without renewal; a running job renews it every third of this.
+pub const LEASE_TTL: Duration = Duration::from_secs(60);
+
+struct Entry {
+    schedule: cron::Schedule,
+    job: Arc<dyn Job>,
+}
+
+pub struct Scheduler {
+    store: Arc<dyn Store>,
+    instance: String,
+    lease_ttl: Duration,
+    entries: Vec<Entry>,
+}
+
+/// Parses a 6- or 7-field cron expression (seconds first), with an error that says so.
+pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
+    let fields = expr.split_whitespace().count();
+    if !(6..=7).contains(&fields) {
+        return Err(format!(
+            "`{expr}` has {fields} fields; expected 6 or 7 with seconds first, e.g. \"0 */15 * * * *\""
+        ));
+    }
+    cron::Schedule::from_str(expr).map_err(|e| format!("`{expr}` is not a cron expression: {e}"))
+}
+
+/// What became of a tick on this instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TickOutcome {
+    /// Ran; the job's summary.
+    Ran(String),
+    /// Another instance has this tick, or this job is still running elsewhere.
+    NotOurs,
+    /// The lease could not be taken, or the job failed; why.
+    Failed(String),
+}
+
+impl Scheduler {
+    pub fn new(store: Arc<dyn Store>, instance: impl Into<String>) -> Self {
+        Self {
+            store,
+            instance: instance.into(),
+            lease_ttl: LEASE_TTL,
+            entries: Vec::new(),
+        }
+    }
+
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease_ttl = ttl;
+        self
+    }
+
+    pub fn add(&mut self, schedule: cron::Schedule, job: Arc<dyn Job>) {
+        self.entries.push(Entry { schedule, job });
+    }
+
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Runs every job on its schedule until `cancel` fires; a run in progress finishes first.
+    pub async fn run(self, cancel: CancellationToken) {
+        let this = Arc::new(self);
+        let loops: Vec<_> = (0..this.entries.len())
+            .map(|i| {
+                let this = this.clone();
+                let cancel = cancel.clone();
+                tokio::spawn(async move { this.job_loop(i, cancel).await })
+            })
+            .collect();
+        for l in loops {
+            let _ = l.await;
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(job = self.entries[index].job.name(), instance = %self.instance))]
+    async fn job_loop(&self, index: usize, cancel: CancellationToken) {
+        let entry = &self.entries[index];
+        tracing::info!("scheduled");
+        loop {
+            let Some(tick) = entry.schedule.after(&Utc::now()).next() else {
+                tracing::warn!("the schedule has no further ticks");
+                return;
+            };
+            let wait = (tick - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            self.run_tick(entry.job.as_ref(), tick).await;
+            let skipped = entry
+                .schedule
+                .after(&tick)
+                .take_while(|t| *t <= Utc::now())
+                .count();
+            if skipped > 0 {
+                tracing::warn!(
+                    skipped,
+                    "ticks passed while the job was running and were skipped"
+                );
+            }
+        }
+    }
+
+    /// Runs `job` for `tick` if this instance wins the tick.
+    pub async fn run_tick(&self, job: &dyn Job, tick: DateTime<Utc>) -> TickOutcome {
+        let name = job.name();
+        match self
+            .store
+            .try_lease(name, tick, &self.instance, Utc::now(), self.lease_ttl)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::debug!(job = name, %tick, "tick taken by another instance, or the job is still running");
+                return TickOutcome::NotOurs;
+            }
+            Err(e) => {
+                tracing::error!(job = name, %tick, error = %e, "cannot take the job lease; tick skipped");
+                return TickOutcome::Failed(format!("cannot take the job lease: {e}"));
+            }
+        }
+        let started = std::time::Instant::now();
+        let renew = async {
+            loop {
+                tokio::time::sleep(self.lease_ttl / 3).await;
+                let until =
+                    Utc::now() + chrono::Duration::from_std(self.lease_ttl).unwrap_or_default();
+                match self.store.renew_lease(name, &self.instance, until).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!(job = name, "lost the job lease while running"),
+                    Err(e) => tracing::warn!(job = name, error = %e, "cannot renew the job lease"),
+                }
+            }
+        };
+        let result = tokio::select! {
+            r = job.run(tick) => r,
+            _ = renew => unreachable!("the renewal loop never ends"),
+        };
+        if let Err(e) = self.store.release_lease(name, &self.instance).await {
+            tracing::warn!(job = name, error = %e, "cannot release the job lease; it will expire");
+        }
+        let ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(summary) => {
+                tracing::info!(job = name, %tick, ms, "{summary}");
+                TickOutcome::Ran(summary)
+            }
+            Err(e) => {
+                tracing::error!(job = name, %tick, ms, error = format!("{e:#}"), "job failed");
+                TickOutcome::Failed(format!("{e:#}"))
+            }
+        }
+    }
+}
+
+/// A name for this process that other instances can tell apart in the lease table.
+pub fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_need_seconds() {
+        assert!(parse_schedule("0 */15 * * * *").is_ok());
+        assert!(
+            parse_schedule("*/15 * * * *")
+                .unwrap_err()
+                .contains("expected 6 or 7")
+        );
+        assert!(
+            parse_schedule("0 0 25 * * *")
+                .unwrap_err()
+                .contains("not a cron")
+        );
+    }
+}

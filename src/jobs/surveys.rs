@@ -1,0 +1,194 @@
+//! The `surveys` job (and `promiseguard surveys run`): queue an invitation for every eligible
+//! click-but-no-convert recipient, then deliver everything due.
+//!
+//! Delivery claims (commits) each invitation before SMTP is spoken, and runs at most
+//! `max_concurrent` sends at once — so at most that many are ever claimed-but-unsent. An
+//! invitation found claimed by a run that did not finish becomes `unknown` and is never sent by
+//! itself: a duplicate survey is worse than a missing one.
+use super::Job;
+use crate::config::{EmailConfig, SurveysConfig};
+use crate::domain::attribution::eligible_campaigns;
+use crate::email::message::{SurveyEmail, build};
+use crate::email::{Mailer, SendError, SurveyLinks};
+use crate::store::{SendOutcome, Store};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub struct Surveys {
+    pub store: Arc<dyn Store>,
+    pub mailer: Arc<dyn Mailer>,
+    pub links: SurveyLinks,
+    pub from: Mailbox,
+    pub surveys: SurveysConfig,
+    pub email: EmailConfig,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+    /// Left `sending` by a run that did not finish, now `unknown`.
+    pub abandoned: u64,
+}
+
+#[async_trait]
+impl Job for Surveys {
+    fn name(&self) -> &'static str {
+        "surveys"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
+        let run = uuid::Uuid::new_v4().to_string();
+        let queued = self.sweep(Utc::now()).await?;
+        let d = self.deliver(&run).await?;
+        Ok(format!(
+            "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
+            d.sent, d.retrying, d.failed, d.abandoned
+        ))
+    }
+}
+
+impl Surveys {
+    /// Queues invitations for everyone eligible at `now`; returns how many.
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        let window = Duration::hours(self.surveys.attribution_hours as i64);
+        let candidates = self.store.sweep_candidates(now - window).await?;
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let recipients: Vec<String> = candidates
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let touches = self.store.touches(&recipients).await?;
+        let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
+        for r in &recipients {
+            let t = touches.get(r).map(Vec::as_slice).unwrap_or_default();
+            eligible.insert(r, eligible_campaigns(t, window, now));
+        }
+        let cooldown = Duration::days(self.surveys.cooldown_days as i64);
+        // Anyone surveyed within the cooldown — and anyone picked in this sweep — is skipped.
+        let mut surveyed = self.store.surveyed_since(now - cooldown).await?;
+        let mut pairs = Vec::new();
+        for (campaign, recipient) in candidates {
+            if pairs.len() as u64 >= self.surveys.max_per_run {
+                break;
+            }
+            let ok = eligible
+                .get(recipient.as_str())
+                .is_some_and(|c| c.contains(&campaign));
+            if ok && !surveyed.contains(&recipient) {
+                surveyed.insert(recipient.clone());
+                pairs.push((campaign, recipient));
+            }
+        }
+        Ok(self.store.queue_invitations(&pairs, now).await?)
+    }
+
+    /// Sends every invitation due now, `max_concurrent` at a time, until none is due.
+    #[tracing::instrument(skip_all, fields(run))]
+    pub async fn deliver(&self, run: &str) -> anyhow::Result<DeliveryReport> {
+        let abandoned = self.store.abandon_unfinished_sends(run).await?;
+        if abandoned > 0 {
+            tracing::warn!(
+                abandoned,
+                "invitations left mid-send by an earlier run are now `unknown` and will not be resent"
+            );
+        }
+        let counts = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+        let names = Mutex::new(HashMap::new());
+        let workers =
+            (0..self.email.max_concurrent.max(1)).map(|_| self.worker(run, &counts, &names));
+        for result in futures::future::join_all(workers).await {
+            result?;
+        }
+        let [sent, retrying, failed] = counts.map(|c| c.load(Ordering::Relaxed));
+        Ok(DeliveryReport {
+            sent,
+            retrying,
+            failed,
+            abandoned,
+        })
+    }
+
+    /// A campaign's name for the email, looked up once per run.
+    async fn campaign_name(
+        &self,
+        id: &str,
+        names: &Mutex<HashMap<String, Option<String>>>,
+    ) -> anyhow::Result<Option<String>> {
+        if let Some(name) = names.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+            return Ok(name.clone());
+        }
+        let name = self.store.campaign(id).await?.and_then(|c| c.name);
+        names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned(), name.clone());
+        Ok(name)
+    }
+
+    async fn worker(
+        &self,
+        run: &str,
+        counts: &[AtomicU64; 3],
+        names: &Mutex<HashMap<String, Option<String>>>,
+    ) -> anyhow::Result<()> {
+        let mut previous: Option<(String, SendOutcome)> = None;
+        loop {
+            let done = previous
+                .as_ref()
+                .map(|(id, outcome)| (id.as_str(), outcome));
+            let claimed = self.store.finish_and_claim(run, Utc::now(), done).await?;
+            let Some(inv) = claimed else {
+                return Ok(());
+            };
+            let campaign_name = self.campaign_name(&inv.campaign_id, names).await?;
+            let email = SurveyEmail {
+                invitation_id: &inv.id,
+                recipient: &inv.recipient,
+                campaign_name: campaign_name.as_deref(),
+            };
+            let result = match build(&email, &self.from, &self.links) {
+                Ok(message) => self.mailer.send(message).await,
+                Err(e) => Err(SendError::Permanent(e)),
+            };
+            let outcome = match result {
+                Ok(()) => SendOutcome::Sent,
+                Err(SendError::Transient(e)) => {
+                    match self.email.retry_schedule_s.get(inv.attempts as usize - 1) {
+                        Some(wait) => SendOutcome::Retry {
+                            at: Utc::now() + Duration::seconds(*wait as i64),
+                            error: e,
+                        },
+                        None => SendOutcome::Failed {
+                            error: format!("gave up after {} attempts: {e}", inv.attempts),
+                        },
+                    }
+                }
+                Err(SendError::Permanent(e)) => SendOutcome::Failed { error: e },
+            };
+            let slot = match &outcome {
+                SendOutcome::Sent => 0,
+                SendOutcome::Retry { error, .. } => {
+                    tracing::warn!(invitation = %inv.id, attempt = inv.attempts, %error, "survey email deferred");
+                    1
+                }
+                SendOutcome::Failed { error } => {
+                    tracing::warn!(invitation = %inv.id, %error, "survey email failed");
+                    2
+                }
+            };
+            counts[slot].fetch_add(1, Ordering::Relaxed);
+            previous = Some((inv.id, outcome));
+        }
+    }
+}

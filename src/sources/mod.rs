@@ -1,0 +1,211 @@
+//! One module per upstream system. Each adapter speaks that system's real public API and
+//! reduces its answer to what the rules need; everything HTTP-generic lives in `upstream`.
+pub mod breaker;
+pub mod error;
+pub mod google_business_profile;
+pub mod http_json;
+pub mod shopify;
+pub mod square;
+pub mod static_file;
+pub mod upstream;
+
+pub use error::SourceError;
+
+use crate::check::plan::BatchLimits;
+use crate::config::{SourceConfig, SourceKind, SourcesConfig};
+use crate::domain::observation::ClosedPeriod;
+use crate::domain::{ItemKey, LocationStatus};
+use crate::metrics::Metrics;
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a location source says about one location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationAnswer {
+    pub status: LocationStatus,
+    pub raw_status: String,
+    pub closed_periods: Vec<ClosedPeriod>,
+}
+
+impl LocationAnswer {
+    pub fn unknown() -> Self {
+        Self {
+            status: LocationStatus::Unknown,
+            raw_status: "NOT_FOUND".into(),
+            closed_periods: Vec::new(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait LocationSource: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Answers for one of *our* location ids (the adapter applies its id map).
+    async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError>;
+}
+
+#[async_trait]
+pub trait InventorySource: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn batch_limits(&self) -> BatchLimits;
+    /// Answers every key of one batch: a pair the source has no count for is 0 available.
+    async fn stock(
+        &self,
+        keys: &[ItemKey],
+        deadline: Instant,
+    ) -> Result<HashMap<ItemKey, f64>, SourceError>;
+}
+
+#[derive(Clone)]
+pub struct Sources {
+    pub locations: Arc<dyn LocationSource>,
+    pub inventory: Arc<dyn InventorySource>,
+}
+
+/// Builds both configured sources; one HTTP client (and its connection pool) serves both.
+pub fn build(config: &SourcesConfig, metrics: &Metrics) -> anyhow::Result<Sources> {
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("promiseguard/", env!("CARGO_PKG_VERSION")))
+        .pool_max_idle_per_host(64)
+        .connect_timeout(Duration::from_secs(5))
+        .build()?;
+    let upstream = |name: &'static str, c: &SourceConfig| {
+        upstream::Upstream::new(
+            name,
+            client.clone(),
+            Duration::from_millis(c.timeout_ms),
+            breaker::CircuitBreaker::new(
+                c.breaker_threshold,
+                Duration::from_millis(c.breaker_cooldown_ms),
+            ),
+            metrics.clone(),
+        )
+    };
+    let l = &config.locations;
+    let locations: Arc<dyn LocationSource> = match l.kind {
+        SourceKind::GoogleBusinessProfile => {
+            Arc::new(google_business_profile::GoogleBusinessProfile::new(
+                l.clone(),
+                upstream(google_business_profile::NAME, l),
+            ))
+        }
+        SourceKind::HttpJson => Arc::new(http_json::HttpJsonLocations::new(
+            l.clone(),
+            upstream(http_json::NAME, l),
+        )),
+        SourceKind::Static => Arc::new(static_file::StaticLocations::load(l)?),
+        SourceKind::Square | SourceKind::Shopify => {
+            anyhow::bail!("sources.locations.kind: not a location source")
+        }
+    };
+    let i = &config.inventory;
+    let inventory: Arc<dyn InventorySource> = match i.kind {
+        SourceKind::Square => Arc::new(square::Square::new(i.clone(), upstream(square::NAME, i))),
+        SourceKind::Shopify => {
+            Arc::new(shopify::Shopify::new(i.clone(), upstream(shopify::NAME, i)))
+        }
+        SourceKind::HttpJson => Arc::new(http_json::HttpJsonInventory::new(
+            i.clone(),
+            upstream(http_json::NAME, i),
+        )),
+        SourceKind::Static => Arc::new(static_file::StaticInventory::load(i)?),
+        SourceKind::GoogleBusinessProfile => {
+            anyhow::bail!("sources.inventory.kind: not an inventory source")
+        }
+    };
+    Ok(Sources {
+        locations,
+        inventory,
+    })
+}
+
+/// Google's `openInfo.status` spelling, shared by every source that reports status as text.
+pub fn parse_open_status(raw: &str) -> Option<LocationStatus> {
+    match raw {
+        "OPEN" | "OPEN_FOR_BUSINESS_UNSPECIFIED" => Some(LocationStatus::Open),
+        "CLOSED_TEMPORARILY" => Some(LocationStatus::ClosedTemporarily),
+        "CLOSED_PERMANENTLY" => Some(LocationStatus::ClosedPermanently),
+        _ => None,
+    }
+}
+
+/// A quantity as a number, a decimal string (`"3.50"`) or null (= 0).
+pub fn parse_quantity(value: &serde_json::Value) -> Result<f64, SourceError> {
+    let q = match value {
+        serde_json::Value::Null => Some(0.0),
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match q {
+        Some(q) if q.is_finite() => Ok(q),
+        _ => Err(SourceError::Garbage(format!(
+            "quantity {value} is not a number"
+        ))),
+    }
+}
+
+/// Percent-encodes one path segment.
+pub fn path_segment(raw: &str) -> String {
+    url::form_urlencoded::byte_serialize(raw.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+/// One inventory batch in the upstream's ids, and the way back to ours.
+pub struct UpstreamBatch {
+    pub skus: Vec<String>,
+    pub locations: Vec<String>,
+    back: HashMap<(String, String), Vec<ItemKey>>,
+}
+
+impl UpstreamBatch {
+    pub fn new(config: &SourceConfig, keys: &[ItemKey]) -> Self {
+        let mut skus = Vec::new();
+        let mut locations = Vec::new();
+        let mut back: HashMap<(String, String), Vec<ItemKey>> = HashMap::new();
+        for key in keys {
+            let sku = config.upstream_id(&key.sku).to_owned();
+            let location = config.upstream_id(&key.location).to_owned();
+            if !skus.contains(&sku) {
+                skus.push(sku.clone());
+            }
+            if !locations.contains(&location) {
+                locations.push(location.clone());
+            }
+            back.entry((sku, location)).or_default().push(key.clone());
+        }
+        Self {
+            skus,
+            locations,
+            back,
+        }
+    }
+
+    /// Adds one upstream count to the answer (counts for pairs not asked about are dropped).
+    pub fn add(
+        &self,
+        answer: &mut HashMap<ItemKey, f64>,
+        sku: &str,
+        location: &str,
+        quantity: f64,
+    ) {
+        if let Some(keys) = self.back.get(&(sku.to_owned(), location.to_owned())) {
+            for key in keys {
+                *answer.entry(key.clone()).or_insert(0.0) += quantity;
+            }
+        }
+    }
+
+    /// An answer with every asked pair at 0, to which counts are added.
+    pub fn zeroes(&self) -> HashMap<ItemKey, f64> {
+        self.back
+            .values()
+            .flatten()
+            .map(|k| (k.clone(), 0.0))
+            .collect()
+    }
+}

@@ -1,0 +1,168 @@
+//! `static` sources: JSON files read once at start-up (the embedded default, from `fixtures/`).
+//!
+//! Locations: `{ "locations": { "loc-101": { "status": "CLOSED_TEMPORARILY",
+//! "closed_dates": ["2026-11-26"] } } }` — status spelled as Google spells `openInfo.status`;
+//! a location not in the file is unknown.
+//! Inventory: `{ "items": [ { "sku": "SUV-STD", "location": "loc-101", "available": 3 } ] }` —
+//! a pair not in the file has 0 available.
+use super::{InventorySource, LocationAnswer, LocationSource, SourceError, parse_open_status};
+use crate::check::plan::BatchLimits;
+use crate::config::SourceConfig;
+use crate::domain::ItemKey;
+use crate::domain::observation::ClosedPeriod;
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::collections::HashMap;
+use tokio::time::Instant;
+
+pub const NAME: &str = "static";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationsFile {
+    locations: HashMap<String, StaticLocation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaticLocation {
+    status: String,
+    #[serde(default)]
+    closed_dates: Vec<NaiveDate>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InventoryFile {
+    items: Vec<StaticItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StaticItem {
+    sku: String,
+    location: String,
+    available: serde_json::Value,
+}
+
+pub struct StaticLocations {
+    locations: HashMap<String, LocationAnswer>,
+}
+
+pub struct StaticInventory {
+    levels: HashMap<ItemKey, f64>,
+}
+
+fn read<T: serde::de::DeserializeOwned>(config: &SourceConfig, what: &str) -> anyhow::Result<T> {
+    let path = config
+        .path
+        .as_ref()
+        .with_context(|| format!("sources.{what}.path is required for a static source"))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("sources.{what}.path: cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "sources.{what}.path: {} is not a valid {what} file",
+            path.display()
+        )
+    })
+}
+
+impl StaticLocations {
+    pub fn load(config: &SourceConfig) -> anyhow::Result<Self> {
+        let file: LocationsFile = read(config, "locations")?;
+        let mut locations = HashMap::new();
+        for (id, l) in file.locations {
+            let status = parse_open_status(&l.status).with_context(|| {
+                format!(
+                    "sources.locations.path: location {id} has unknown status `{}`",
+                    l.status
+                )
+            })?;
+            let closed_periods = l
+                .closed_dates
+                .into_iter()
+                .map(|d| ClosedPeriod { start: d, end: d })
+                .collect();
+            locations.insert(
+                id,
+                LocationAnswer {
+                    status,
+                    raw_status: l.status,
+                    closed_periods,
+                },
+            );
+        }
+        Ok(Self { locations })
+    }
+}
+
+impl StaticInventory {
+    pub fn load(config: &SourceConfig) -> anyhow::Result<Self> {
+        let file: InventoryFile = read(config, "inventory")?;
+        let mut levels = HashMap::new();
+        for item in file.items {
+            let q = super::parse_quantity(&item.available).map_err(|e| {
+                anyhow::anyhow!(
+                    "sources.inventory.path: {}@{}: {e}",
+                    item.sku,
+                    item.location
+                )
+            })?;
+            levels.insert(
+                ItemKey {
+                    sku: item.sku,
+                    location: item.location,
+                },
+                q,
+            );
+        }
+        Ok(Self { levels })
+    }
+}
+
+#[async_trait]
+impl LocationSource for StaticLocations {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn location(&self, id: &str, _deadline: Instant) -> Result<LocationAnswer, SourceError> {
+        Ok(self
+            .locations
+            .get(id)
+            .cloned()
+            .unwrap_or_else(LocationAnswer::unknown))
+    }
+}
+
+#[async_trait]
+impl InventorySource for StaticInventory {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn batch_limits(&self) -> BatchLimits {
+        BatchLimits {
+            max_pairs: 10_000,
+            max_skus: 10_000,
+            max_locations: 10_000,
+        }
+    }
+
+    async fn stock(
+        &self,
+        keys: &[ItemKey],
+        _deadline: Instant,
+    ) -> Result<HashMap<ItemKey, f64>, SourceError> {
+        Ok(keys
+            .iter()
+            .map(|k| (k.clone(), self.levels.get(k).copied().unwrap_or(0.0)))
+            .collect())
+    }
+}

@@ -1,0 +1,485 @@
+//! The one implementation of `Store`, for both backends. SQL here is portable: `$n`
+//! placeholders (SQLite reads them too), `ON CONFLICT`, TEXT and BIGINT only.
+use super::db::on_pool;
+use super::records::{from_millis, millis};
+use super::{
+    CampaignRow, CheckRow, ClaimedInvitation, Db, EventsRecorded, InvitationRow, NewAnswer,
+    NewCheck, NpsReport, Recorded, SendOutcome, Store, StoreError, StoredAnswer, StoredFinding,
+};
+use crate::domain::attribution::Touch;
+use crate::domain::event::EngagementEvent;
+use crate::domain::{Finding, Target};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use std::collections::HashMap;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    db: Db,
+    /// SQLite has one writer at a time. Writers of this process queue here instead of
+    /// contending for the database lock, where SQLite's busy handler would put them to sleep
+    /// in growing steps (1, 2, 5, 10… ms); `busy_timeout` still covers other processes.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl SqlStore {
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// Held for the length of a write transaction on SQLite; nothing on PostgreSQL.
+    pub(super) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.db {
+            Db::Sqlite(_) => Some(self.write_gate.lock().await),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.db.migrate().await
+    }
+}
+
+const UPSERT_CAMPAIGN: &str = "
+INSERT INTO campaigns (id, name, platform, definition, window_start, window_end, created_at, updated_at,
+                       latest_check_id, latest_verdict, latest_checked_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)
+ON CONFLICT (id) DO UPDATE SET
+    name = COALESCE(excluded.name, campaigns.name),
+    platform = COALESCE(excluded.platform, campaigns.platform),
+    definition = excluded.definition,
+    window_start = excluded.window_start,
+    window_end = excluded.window_end,
+    updated_at = excluded.updated_at,
+    latest_check_id = excluded.latest_check_id,
+    latest_verdict = excluded.latest_verdict,
+    latest_checked_at = excluded.latest_checked_at";
+
+const INSERT_CHECK: &str = "
+INSERT INTO checks (id, campaign_id, phase, mode, verdict, send_at, checked_at, result)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const INSERT_FINDINGS: &str = "
+INSERT INTO findings (id, check_id, position, campaign_id, offer_id, rule, severity, target_sku,
+                      target_location, message, evidence, created_at, fingerprint, is_new) ";
+/// 14 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
+const FINDINGS_PER_INSERT: usize = 500;
+
+/// Fingerprints of the findings of the campaign's latest check, read before this check
+/// becomes the latest. Through `findings_check`, not a join the planner could run through
+/// every finding the campaign ever had.
+const PREVIOUS_FINGERPRINTS: &str = "
+SELECT fingerprint FROM findings
+WHERE check_id = (SELECT latest_check_id FROM campaigns WHERE id = $1)";
+
+const INSERT_ANSWER: &str = "
+INSERT INTO idempotency_keys (key, request_hash, check_id, status, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (key) DO NOTHING";
+
+const SELECT_ANSWER: &str =
+    "SELECT request_hash, check_id, status, body FROM idempotency_keys WHERE key = $1";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StoreError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e| corrupt(what, e))
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn idempotent_answer(&self, key: &str) -> Result<Option<StoredAnswer>, StoreError> {
+        let row: Option<(String, String, i64, String)> = on_pool!(&self.db, pool =>
+            sqlx::query_as(SELECT_ANSWER).bind(key).fetch_optional(pool).await)?;
+        Ok(
+            row.map(|(request_hash, check_id, status, body)| StoredAnswer {
+                request_hash,
+                check_id,
+                status: status as u16,
+                body,
+            }),
+        )
+    }
+
+    #[tracing::instrument(skip_all, fields(check = check.id, campaign = %check.campaign.id))]
+    async fn record_check(
+        &self,
+        check: &NewCheck<'_>,
+        idempotency: Option<&NewAnswer<'_>>,
+    ) -> Result<Recorded, StoreError> {
+        let campaign = check.campaign;
+        let definition = serde_json::to_string(campaign).map_err(|e| corrupt("campaign", e))?;
+        let (start, end) = campaign.window();
+        let checked_at = millis(check.checked_at);
+        let begin = self.db.begin_write();
+        let turn = self.write_turn().await;
+        let inserted = on_pool!(&self.db, pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            let previous: Vec<(String,)> = sqlx::query_as(PREVIOUS_FINGERPRINTS)
+                .bind(&campaign.id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let previous: HashSet<String> = previous.into_iter().map(|(f,)| f).collect();
+            sqlx::query(UPSERT_CAMPAIGN)
+                .bind(&campaign.id)
+                .bind(&campaign.name)
+                .bind(&campaign.platform)
+                .bind(&definition)
+                .bind(millis(start))
+                .bind(millis(end))
+                .bind(checked_at)
+                .bind(check.id)
+                .bind(check.verdict.as_str())
+                .bind(checked_at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(INSERT_CHECK)
+                .bind(check.id)
+                .bind(&campaign.id)
+                .bind(check.phase.as_str())
+                .bind(check.mode.as_str())
+                .bind(check.verdict.as_str())
+                .bind(millis(check.send_at))
+                .bind(checked_at)
+                .bind(check.result)
+                .execute(&mut *tx)
+                .await?;
+            // Many rows per statement: one round trip per chunk instead of per finding.
+            for (chunk_no, chunk) in check.findings.chunks(FINDINGS_PER_INSERT).enumerate() {
+                let mut insert = sqlx::QueryBuilder::new(INSERT_FINDINGS);
+                insert.push_values(chunk.iter().enumerate(), |mut row, (i, f)| {
+                    let fingerprint = f.fingerprint();
+                    let is_new = i64::from(!previous.contains(&fingerprint));
+                    row.push_bind(f.id.clone())
+                        .push_bind(check.id.to_owned())
+                        .push_bind((chunk_no * FINDINGS_PER_INSERT + i) as i64)
+                        .push_bind(campaign.id.clone())
+                        .push_bind(f.offer_id.clone())
+                        .push_bind(f.rule.as_str())
+                        .push_bind(f.severity.as_str())
+                        .push_bind(f.target.sku.clone())
+                        .push_bind(f.target.location.clone())
+                        .push_bind(f.message.clone())
+                        .push_bind(f.evidence.to_string())
+                        .push_bind(checked_at)
+                        .push_bind(fingerprint)
+                        .push_bind(is_new);
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            let inserted = match idempotency {
+                None => true,
+                Some(answer) => {
+                    let done = sqlx::query(INSERT_ANSWER)
+                        .bind(answer.key)
+                        .bind(answer.request_hash)
+                        .bind(check.id)
+                        .bind(i64::from(answer.status))
+                        .bind(answer.body)
+                        .bind(checked_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    done.rows_affected() == 1
+                }
+            };
+            if inserted {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            Ok::<bool, StoreError>(inserted)
+        })?;
+        drop(turn);
+        if inserted {
+            return Ok(Recorded::Stored);
+        }
+        let key = idempotency.map(|a| a.key).unwrap_or_default();
+        match self.idempotent_answer(key).await? {
+            Some(first) => Ok(Recorded::Replayed(first)),
+            None => Err(StoreError::Corrupt(format!(
+                "idempotency key {key} conflicted but cannot be read"
+            ))),
+        }
+    }
+
+    async fn campaign(&self, id: &str) -> Result<Option<CampaignRow>, StoreError> {
+        let sql = "SELECT id, name, platform, definition, window_start, window_end, created_at,
+                          latest_check_id, latest_verdict FROM campaigns WHERE id = $1";
+        let row = on_pool!(&self.db, pool => {
+            sqlx::query(sql).bind(id).fetch_optional(pool).await?.map(|r| {
+                Ok::<_, StoreError>(CampaignRow {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    platform: r.try_get("platform")?,
+                    definition: r.try_get("definition")?,
+                    window_start: from_millis(r.try_get("window_start")?),
+                    window_end: from_millis(r.try_get("window_end")?),
+                    created_at: from_millis(r.try_get("created_at")?),
+                    latest_check_id: r.try_get("latest_check_id")?,
+                    latest_verdict: r
+                        .try_get::<Option<String>, _>("latest_verdict")?
+                        .map(|v| parse("campaigns.latest_verdict", &v))
+                        .transpose()?,
+                })
+            })
+        });
+        row.transpose()
+    }
+
+    async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError> {
+        let sql = "SELECT id, campaign_id, phase, mode, verdict, send_at, checked_at, result
+                   FROM checks WHERE campaign_id = $1 ORDER BY checked_at DESC, id DESC";
+        type Raw = (String, String, String, String, String, i64, i64, String);
+        let rows: Vec<Raw> = on_pool!(&self.db, pool =>
+            sqlx::query_as(sql).bind(campaign_id).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(
+                |(id, campaign_id, phase, mode, verdict, send_at, checked_at, result)| {
+                    Ok(CheckRow {
+                        id,
+                        campaign_id,
+                        phase: parse("checks.phase", &phase)?,
+                        mode: parse("checks.mode", &mode)?,
+                        verdict: parse("checks.verdict", &verdict)?,
+                        send_at: from_millis(send_at),
+                        checked_at: from_millis(checked_at),
+                        result,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn findings(&self, check_id: &str) -> Result<Vec<StoredFinding>, StoreError> {
+        let sql = "SELECT id, offer_id, rule, severity, target_sku, target_location, message, evidence, is_new
+                   FROM findings WHERE check_id = $1 ORDER BY position";
+        type Raw = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            i64,
+        );
+        let rows: Vec<Raw> = on_pool!(&self.db, pool =>
+            sqlx::query_as(sql).bind(check_id).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(
+                |(id, offer_id, rule, severity, sku, location, message, evidence, is_new)| {
+                    Ok(StoredFinding {
+                        finding: Finding {
+                            id,
+                            offer_id,
+                            rule: parse("findings.rule", &rule)?,
+                            severity: parse("findings.severity", &severity)?,
+                            target: Target { sku, location },
+                            message,
+                            evidence: serde_json::from_str(&evidence)
+                                .map_err(|e| corrupt("findings.evidence", e))?,
+                        },
+                        is_new: is_new != 0,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn live_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<CampaignRow>, StoreError> {
+        let sql =
+            "SELECT id FROM campaigns WHERE window_start <= $1 AND window_end > $1 ORDER BY id";
+        let ids: Vec<(String,)> = on_pool!(&self.db, pool =>
+            sqlx::query_as(sql).bind(millis(now)).fetch_all(pool).await)?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            if let Some(row) = self.campaign(&id).await? {
+                rows.push(row);
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn try_lease(
+        &self,
+        job: &str,
+        tick: DateTime<Utc>,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(60));
+        let _turn = self.write_turn().await;
+        let taken = on_pool!(&self.db, pool => {
+            sqlx::query("INSERT INTO job_leases (job) VALUES ($1) ON CONFLICT (job) DO NOTHING")
+                .bind(job)
+                .execute(pool)
+                .await?;
+            // One statement, so the check and the claim are atomic on both backends.
+            sqlx::query(
+                "UPDATE job_leases SET holder = $2, expires_at = $3, last_tick = $4
+                 WHERE job = $1 AND last_tick < $4 AND (holder IS NULL OR expires_at <= $5)",
+            )
+            .bind(job)
+            .bind(holder)
+            .bind(millis(until))
+            .bind(millis(tick))
+            .bind(millis(now))
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected() == 1)
+        })?;
+        Ok(taken)
+    }
+
+    async fn renew_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let renewed = on_pool!(&self.db, pool => {
+            sqlx::query("UPDATE job_leases SET expires_at = $3 WHERE job = $1 AND holder = $2")
+                .bind(job)
+                .bind(holder)
+                .bind(millis(until))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected() == 1)
+        })?;
+        Ok(renewed)
+    }
+
+    async fn release_lease(&self, job: &str, holder: &str) -> Result<(), StoreError> {
+        on_pool!(&self.db, pool => {
+            sqlx::query("UPDATE job_leases SET holder = NULL, expires_at = 0 WHERE job = $1 AND holder = $2")
+                .bind(job)
+                .bind(holder)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    async fn count_checks(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) = on_pool!(&self.db, pool =>
+            sqlx::query_as("SELECT COUNT(*) FROM checks").fetch_one(pool).await)?;
+        Ok(n)
+    }
+
+    async fn record_events(
+        &self,
+        events: &[EngagementEvent],
+        now: DateTime<Utc>,
+    ) -> Result<EventsRecorded, StoreError> {
+        self.record_events_impl(events, now).await
+    }
+
+    async fn sweep_candidates(
+        &self,
+        clicked_before: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.sweep_candidates_impl(clicked_before).await
+    }
+
+    async fn touches(
+        &self,
+        recipients: &[String],
+    ) -> Result<HashMap<String, Vec<Touch>>, StoreError> {
+        self.touches_impl(recipients).await
+    }
+
+    async fn surveyed_since(&self, since: DateTime<Utc>) -> Result<HashSet<String>, StoreError> {
+        self.surveyed_since_impl(since).await
+    }
+
+    async fn queue_invitations(
+        &self,
+        pairs: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        self.queue_invitations_impl(pairs, now).await
+    }
+
+    async fn abandon_unfinished_sends(&self, run: &str) -> Result<u64, StoreError> {
+        self.abandon_unfinished_sends_impl(run).await
+    }
+
+    async fn claim_invitation(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedInvitation>, StoreError> {
+        self.finish_and_claim_impl(run, now, None).await
+    }
+
+    async fn finish_and_claim(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+        previous: Option<(&str, &SendOutcome)>,
+    ) -> Result<Option<ClaimedInvitation>, StoreError> {
+        self.finish_and_claim_impl(run, now, previous).await
+    }
+
+    async fn finish_invitation(
+        &self,
+        id: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.finish_invitation_impl(id, outcome, now).await
+    }
+
+    async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StoreError> {
+        self.invitation_impl(id).await
+    }
+
+    async fn invitations(&self, campaign_id: &str) -> Result<Vec<InvitationRow>, StoreError> {
+        self.invitations_impl(campaign_id).await
+    }
+
+    async fn record_answer(
+        &self,
+        id: &str,
+        score: u8,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.record_answer_impl(id, score, comment, now).await
+    }
+
+    async fn unsubscribe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.unsubscribe_impl(id, now).await
+    }
+
+    async fn nps(&self, campaign_id: &str) -> Result<NpsReport, StoreError> {
+        self.nps_impl(campaign_id).await
+    }
+
+    async fn secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
+        self.secret_impl(name, fresh).await
+    }
+}

@@ -1,0 +1,163 @@
+//! Events, suppressions and the sweep's reads.
+use super::db::on_pool;
+use super::records::{from_millis, millis};
+use super::{EventsRecorded, SqlStore, StoreError};
+use crate::domain::Campaign;
+use crate::domain::attribution::Touch;
+use crate::domain::event::{EngagementEvent, EventKind};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// 9 parameters a row.
+const EVENTS_PER_INSERT: usize = 1000;
+const RECIPIENTS_PER_QUERY: usize = 500;
+
+impl SqlStore {
+    pub(super) async fn record_events_impl(
+        &self,
+        events: &[EngagementEvent],
+        now: DateTime<Utc>,
+    ) -> Result<EventsRecorded, StoreError> {
+        let campaigns: BTreeSet<&str> = events
+            .iter()
+            .filter_map(|e| e.campaign_id.as_deref())
+            .collect();
+        let suppress: Vec<(&str, &str)> = events
+            .iter()
+            .filter_map(|e| e.suppresses.as_deref().map(|r| (e.recipient.as_str(), r)))
+            .collect();
+        let now_ms = millis(now);
+        let begin = self.db().begin_write();
+        let _turn = self.write_turn().await;
+        let (stored, suppressed) = on_pool!(self.db(), pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            // A campaign exists once an event names it; one known from a check is untouched.
+            for id in &campaigns {
+                let definition = serde_json::to_string(&Campaign {
+                    id: (*id).to_owned(),
+                    name: None,
+                    platform: None,
+                    send_at: None,
+                    audience_size: None,
+                    offers: Vec::new(),
+                })
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO campaigns (id, definition, window_start, window_end, created_at, updated_at)
+                     VALUES ($1, $2, 0, 0, $3, $3) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(*id)
+                .bind(definition)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut stored = 0;
+            for chunk in events.chunks(EVENTS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at) ",
+                );
+                insert.push_values(chunk, |mut row, e| {
+                    row.push_bind(e.id.clone())
+                        .push_bind(e.source)
+                        .push_bind(e.kind.as_str().to_owned())
+                        .push_bind(e.campaign_id.clone())
+                        .push_bind(e.recipient.clone())
+                        .push_bind(millis(e.occurred_at))
+                        .push_bind(e.url.clone())
+                        .push_bind(e.order_id.clone())
+                        .push_bind(now_ms);
+                });
+                insert.push(" ON CONFLICT (id) DO NOTHING");
+                stored += insert.build().execute(&mut *tx).await?.rows_affected();
+            }
+            let mut suppressed = 0;
+            for (address, reason) in &suppress {
+                suppressed += sqlx::query(
+                    "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (address) DO NOTHING",
+                )
+                .bind(*address)
+                .bind(*reason)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            tx.commit().await?;
+            Ok::<_, StoreError>((stored, suppressed))
+        })?;
+        let received = events.len() as u64;
+        Ok(EventsRecorded {
+            received,
+            stored,
+            duplicates: received - stored,
+            suppressed,
+        })
+    }
+
+    pub(super) async fn sweep_candidates_impl(
+        &self,
+        clicked_before: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = "
+            SELECT e.campaign_id, e.recipient
+            FROM events e
+            WHERE e.type = 'click' AND e.campaign_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM invitations i
+                              WHERE i.campaign_id = e.campaign_id AND i.recipient = e.recipient)
+              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = e.recipient)
+            GROUP BY e.campaign_id, e.recipient
+            HAVING MAX(e.occurred_at) < $1
+            ORDER BY MAX(e.occurred_at), e.campaign_id, e.recipient";
+        let rows: Vec<(String, String)> = on_pool!(self.db(), pool =>
+            sqlx::query_as(sql).bind(millis(clicked_before)).fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
+    pub(super) async fn touches_impl(
+        &self,
+        recipients: &[String],
+    ) -> Result<HashMap<String, Vec<Touch>>, StoreError> {
+        let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
+        for chunk in recipients.chunks(RECIPIENTS_PER_QUERY) {
+            let rows: Vec<(String, String, Option<String>, i64)> = on_pool!(self.db(), pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT recipient, type, campaign_id, occurred_at FROM events
+                     WHERE type IN ('click', 'conversion') AND recipient IN (",
+                );
+                let mut list = q.separated(", ");
+                for r in chunk {
+                    list.push_bind(r.clone());
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(pool).await
+            })?;
+            for (recipient, kind, campaign, at) in rows {
+                let at = from_millis(at);
+                let touch = if kind == EventKind::Click.as_str() {
+                    match campaign {
+                        Some(campaign) => Touch::Click { campaign, at },
+                        None => continue,
+                    }
+                } else {
+                    Touch::Conversion { campaign, at }
+                };
+                touches.entry(recipient).or_default().push(touch);
+            }
+        }
+        Ok(touches)
+    }
+
+    pub(super) async fn surveyed_since_impl(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<HashSet<String>, StoreError> {
+        let rows: Vec<(String,)> = on_pool!(self.db(), pool =>
+            sqlx::query_as("SELECT DISTINCT recipient FROM invitations WHERE created_at >= $1 AND status <> 'failed'")
+                .bind(millis(since))
+                .fetch_all(pool)
+                .await)?;
+        Ok(rows.into_iter().map(|(r,)| r).collect())
+    }
+}

@@ -1,0 +1,61 @@
+use std::process::Command;
+
+fn check(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_promiseguard"))
+        .arg("check")
+        .args(args)
+        .env_remove("PROMISEGUARD_CONFIG")
+        .env("PROMISEGUARD_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_exits_0_pass_3_flag_4_block() {
+    let (code, out, _) = check(&["fixtures/campaigns/pass.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS"));
+    let (code, out, _) = check(&["fixtures/campaigns/flag.json"]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("low_stock"));
+    let (code, out, _) = check(&["fixtures/campaigns/block.json"]);
+    assert_eq!(code, 4, "{out}");
+    assert!(out.contains("SEVERITY") && out.contains("loc-102 is CLOSED_PERMANENTLY"));
+    assert!(out.contains("keepable locations: none"));
+}
+
+#[test]
+fn check_prints_json_on_request() {
+    let (code, out, _) = check(&["--json", "fixtures/campaigns/block.json"]);
+    assert_eq!(code, 4);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["verdict"], "block");
+}
+
+#[test]
+fn check_names_bad_fields_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.json");
+    std::fs::write(&path, r#"{"campaign": {"id": "c", "offers": [{"id": "o", "valid_from": "2026-11-24T00:00:00Z"}]}}"#).unwrap();
+    let (code, _, err) = check(&[path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("/campaign/offers/0/valid_until"), "{err}");
+}
+
+#[test]
+fn bad_config_is_a_clear_error_naming_the_key() {
+    let out = Command::new(env!("CARGO_BIN_EXE_promiseguard"))
+        .args(["check", "fixtures/campaigns/pass.json"])
+        .env("PROMISEGUARD_CHECK__DEADLINE_MS", "soon")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("check.deadline_ms"), "{err}");
+    assert!(!err.contains("panicked"));
+}

@@ -1,0 +1,19 @@
+//! Integration tests: the real service on port 0, a fresh SQLite database per test, and the
+//! third-party APIs faked in-process in their real formats.
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod crash;
+mod errors;
+mod events;
+mod google_business_profile;
+mod http_json;
+mod inventory;
+mod live;
+mod lookup;
+mod operations;
+mod pages;
+mod presend;
+mod signatures;
+mod surveys;

@@ -1,0 +1,37 @@
+use crate::support::app::spawn_app;
+use serde_json::Value;
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = spawn_app("").await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["status"], "ok");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_upstream_calls_and_verdicts() {
+    let app = spawn_app("").await;
+    let block: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/campaigns/block.json").unwrap())
+            .unwrap();
+    app.presend(&block).await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(text.contains("promiseguard_http_requests_total{method=\"POST\",route=\"/v1/presend\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("promiseguard_checks_total{phase=\"pre_send\",verdict=\"block\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("promiseguard_http_request_duration_seconds_bucket"));
+}
+
+#[tokio::test]
+async fn openapi_is_generated_from_the_code() {
+    let app = spawn_app("").await;
+    let v: Value = app.get("/openapi.json").await.json().await.unwrap();
+    assert!(v["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(v["paths"]["/v1/presend"]["post"].is_object());
+    assert!(v["components"]["schemas"]["CheckResult"].is_object());
+    assert!(v["components"]["schemas"]["Problem"].is_object());
+}

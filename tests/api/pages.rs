@@ -1,0 +1,233 @@
+use crate::support::app::TestApp;
+use crate::support::smtp::SmtpSink;
+use crate::support::surveys::{app_with_smtp, clicks, link_in, post_events, surveys_run};
+use promiseguard::store::Store;
+use serde_json::{Value, json};
+
+/// An app whose sweep has emailed a@ and b@ about campaign `c1`; their messages.
+async fn surveyed(extra: &str) -> (TestApp, SmtpSink, Vec<String>) {
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(&sink, extra).await;
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("c1", &["a@example.com", "b@example.com"], 100),
+    )
+    .await;
+    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
+    let mut delivered = sink.delivered();
+    delivered.sort_by(|x, y| x.recipients.cmp(&y.recipients));
+    let data = delivered.into_iter().map(|m| m.data).collect();
+    (app, sink, data)
+}
+
+fn local(url: &str, app: &TestApp) -> String {
+    url.replace("https://cx.example.com", &app.address)
+}
+
+async fn answer(app: &TestApp, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let post = local(url.split('?').next().unwrap(), app);
+    app.client.post(post).form(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn opening_a_score_link_records_nothing_and_posting_records_the_last_answer() {
+    let (app, _sink, mails) = surveyed("").await;
+    let link = link_in(&mails[0], 9);
+    // A mail scanner (or the person) opens the link: the page shows 9 selected, nothing stored.
+    let page = app.client.get(local(&link, &app)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("value=\"9\" required checked"), "{html}");
+    assert!(html.contains("name=\"viewport\""));
+    let rows = app.store.invitations("c1").await.unwrap();
+    assert!(
+        rows.iter().all(|r| r.score.is_none()),
+        "a GET records nothing"
+    );
+
+    let res = answer(
+        &app,
+        &link,
+        &[
+            ("score", "9"),
+            ("comment", "Every branch near me was closed"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Thank you"));
+    let res = answer(
+        &app,
+        &link,
+        &[
+            ("score", "3"),
+            ("comment", "Every branch near me was closed <b>"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let row = app
+        .store
+        .invitations("c1")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.recipient == "a@example.com")
+        .unwrap();
+    assert_eq!(
+        (row.score, row.comment.as_deref()),
+        (Some(3), Some("Every branch near me was closed <b>")),
+        "the last answer wins"
+    );
+    // The page escapes what people type.
+    let html = app
+        .client
+        .get(local(&link, &app))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("&lt;b&gt;") && !html.contains("closed <b>"));
+
+    let bad = answer(&app, &link, &[("score", "11")]).await;
+    assert_eq!(bad.status(), 422);
+    let row = app
+        .store
+        .invitations("c1")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.recipient == "a@example.com")
+        .unwrap();
+    assert_eq!(row.score, Some(3));
+}
+
+#[tokio::test]
+async fn a_tampered_token_is_404() {
+    let (app, _sink, mails) = surveyed("").await;
+    let link = local(&link_in(&mails[0], 5), &app);
+    let (path, query) = link.split_once('?').unwrap();
+    let mut tampered = path.to_owned();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for url in [
+        format!("{tampered}?{query}"),
+        format!("{}/s/not-a-token", app.address),
+        format!("{}/u/x.y", app.address),
+    ] {
+        assert_eq!(
+            app.client.get(&url).send().await.unwrap().status(),
+            404,
+            "{url}"
+        );
+    }
+    let res = app
+        .client
+        .post(&tampered)
+        .form(&[("score", "5")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_suppresses_the_address() {
+    let (app, _sink, mails) = surveyed("").await;
+    let unsubscribe = mails[1]
+        .lines()
+        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+        .map(|u| u.trim_end_matches('>').to_owned())
+        .unwrap();
+    let page = app
+        .client
+        .get(local(&unsubscribe, &app))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("b@example.com"));
+    // RFC 8058: the mail client POSTs List-Unsubscribe=One-Click.
+    let res = app
+        .client
+        .post(local(&unsubscribe, &app))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // b clicks another campaign later: never a candidate again.
+    post_events(&app, "/v1/events", &clicks("c2", &["b@example.com"], 100)).await;
+    let candidates = app
+        .store
+        .sweep_candidates(chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        candidates.iter().all(|(_, r)| r != "b@example.com"),
+        "{candidates:?}"
+    );
+}
+
+#[tokio::test]
+async fn nps_per_campaign_in_the_pinned_shape() {
+    let (app, _sink, mails) = surveyed("").await;
+    answer(
+        &app,
+        &link_in(&mails[0], 10),
+        &[("score", "10"), ("comment", "Fast and easy")],
+    )
+    .await;
+    answer(
+        &app,
+        &link_in(&mails[1], 2),
+        &[("score", "2"), ("comment", "")],
+    )
+    .await;
+    let res = app.get("/v1/campaigns/c1/nps").await;
+    assert_eq!(res.status(), 200);
+    let mut nps: Value = res.json().await.unwrap();
+    let answered_at = nps["comments"][0]["answered_at"].take();
+    assert!(answered_at.is_string());
+    assert_eq!(
+        nps,
+        json!({
+            "campaign_id": "c1", "invited": 2, "responses": 2, "promoters": 1, "passives": 0, "detractors": 1,
+            "nps": 0.0, "distribution": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+            "comments": [{"score": 10, "comment": "Fast and easy", "answered_at": null}]
+        })
+    );
+    assert_eq!(app.get("/v1/campaigns/nope/nps").await.status(), 404);
+}
+
+#[tokio::test]
+async fn with_analyst_tokens_configured_the_nps_needs_one() {
+    let (app, _sink, _) = surveyed("[analysts]\ntokens = [{ name = \"dana\", role = \"viewer\", token = \"tok-dana-0123456789\" }]\n").await;
+    assert_eq!(app.get("/v1/campaigns/c1/nps").await.status(), 401);
+    let wrong = app
+        .client
+        .get(format!("{}/v1/campaigns/c1/nps", app.address))
+        .bearer_auth("tok-nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = app
+        .client
+        .get(format!("{}/v1/campaigns/c1/nps", app.address))
+        .bearer_auth("tok-dana-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+}

@@ -1,0 +1,229 @@
+//! Several instances on one PostgreSQL database (behind one load balancer): what must happen
+//! once happens once. Needs `PROMISEGUARD_TEST_POSTGRES_URL`; without it each test says on
+//! stderr that it was skipped.
+#[path = "../support/mod.rs"]
+mod support;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use promiseguard::domain::Phase;
+use promiseguard::http::signature::{decode_secret, sign};
+use promiseguard::jobs::scheduler::{TickOutcome, parse_schedule};
+use promiseguard::jobs::{Job, Scheduler};
+use promiseguard::store::Store;
+use serde_json::{Value, json};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::app::{live_offer, spawn_app_on};
+use support::databases::{postgres, skipped};
+use tokio_util::sync::CancellationToken;
+
+const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+#[tokio::test]
+async fn one_webhook_delivered_to_two_instances_at_once_is_one_check() {
+    let Some(db) = postgres().await else {
+        return skipped("one_webhook_delivered_to_two_instances_at_once_is_one_check");
+    };
+    let extra =
+        format!("[webhooks]\nsigning_secret = \"{SECRET}\"\n[schedule]\nrecheck = \"off\"\n");
+    let (a, b) = (
+        spawn_app_on(&db.url, &extra).await,
+        spawn_app_on(&db.url, &extra).await,
+    );
+    let body = std::fs::read("fixtures/campaigns/block.json").unwrap();
+    let ts = Utc::now().timestamp();
+    let headers = vec![
+        ("webhook-id", "msg_two_instances".to_owned()),
+        ("webhook-timestamp", ts.to_string()),
+        (
+            "webhook-signature",
+            sign(
+                &decode_secret(SECRET).unwrap(),
+                "msg_two_instances",
+                ts,
+                &body,
+            ),
+        ),
+    ];
+    for _ in 0..3 {
+        let (ra, rb) = futures::join!(
+            a.post_raw("/v1/presend", body.clone(), &headers),
+            b.post_raw("/v1/presend", body.clone(), &headers)
+        );
+        assert_eq!((ra.status().as_u16(), rb.status().as_u16()), (200, 200));
+        let (va, vb): (Value, Value) = (ra.json().await.unwrap(), rb.json().await.unwrap());
+        assert_eq!(
+            va["check_id"], vb["check_id"],
+            "both answers carry the same check"
+        );
+    }
+    assert_eq!(a.store.count_checks().await.unwrap(), 1);
+    a.handle.stop(true).await;
+    b.handle.stop(true).await;
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn each_cron_tick_runs_on_exactly_one_of_two_instances() {
+    let Some(db) = postgres().await else {
+        return skipped("each_cron_tick_runs_on_exactly_one_of_two_instances");
+    };
+    let extra = "[schedule]\nrecheck = \"* * * * * *\"\n";
+    let a = spawn_app_on(&db.url, extra).await;
+    let body = json!({"campaign": {"id": "live-pg", "offers": [live_offer("o", &["loc-201"])]}});
+    assert_eq!(a.presend(&body).await.status(), 200);
+    let b = spawn_app_on(&db.url, extra).await;
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    a.handle.stop(true).await;
+    b.handle.stop(true).await;
+
+    let live: Vec<_> = db
+        .store
+        .checks("live-pg")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.phase == Phase::Live)
+        .collect();
+    assert!(
+        live.len() >= 3,
+        "an every-second job ran {} times in 4.5 s",
+        live.len()
+    );
+    // Every live check belongs to its own tick (second): no tick ran on both instances.
+    let ticks: HashSet<i64> = live.iter().map(|c| c.checked_at.timestamp()).collect();
+    assert_eq!(
+        ticks.len(),
+        live.len(),
+        "a tick ran twice: {:?}",
+        live.iter().map(|c| c.checked_at).collect::<Vec<_>>()
+    );
+    db.drop_database().await;
+}
+
+/// Records which ticks it ran.
+struct Counting(Arc<Mutex<Vec<DateTime<Utc>>>>);
+
+#[async_trait]
+impl Job for Counting {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+    async fn run(&self, tick: DateTime<Utc>) -> anyhow::Result<String> {
+        self.0.lock().unwrap().push(tick);
+        Ok("counted".into())
+    }
+}
+
+#[tokio::test]
+async fn a_lease_held_by_a_crashed_instance_expires_and_the_next_tick_runs_elsewhere() {
+    let Some(db) = postgres().await else {
+        return skipped(
+            "a_lease_held_by_a_crashed_instance_expires_and_the_next_tick_runs_elsewhere",
+        );
+    };
+    let store: Arc<dyn Store> = Arc::new(db.store.clone());
+    // The crashed instance took a tick with a 2 s lease and never came back.
+    let crashed_at = Utc::now();
+    assert!(
+        store
+            .try_lease(
+                "counting",
+                crashed_at,
+                "crashed",
+                crashed_at,
+                Duration::from_secs(2)
+            )
+            .await
+            .unwrap()
+    );
+
+    let ran = Arc::new(Mutex::new(Vec::new()));
+    let job: Arc<dyn Job> = Arc::new(Counting(ran.clone()));
+    let survivor = Scheduler::new(store.clone(), "survivor").with_lease_ttl(Duration::from_secs(2));
+    // While the lease lives, the survivor does not run the job (no overlap).
+    let soon = crashed_at + chrono::Duration::milliseconds(500);
+    assert_eq!(
+        survivor.run_tick(job.as_ref(), soon).await,
+        TickOutcome::NotOurs
+    );
+
+    let mut scheduler =
+        Scheduler::new(store.clone(), "survivor").with_lease_ttl(Duration::from_secs(2));
+    scheduler.add(parse_schedule("* * * * * *").unwrap(), job);
+    let cancel = CancellationToken::new();
+    let running = tokio::spawn(scheduler.run(cancel.clone()));
+    tokio::time::sleep(Duration::from_millis(4500)).await;
+    cancel.cancel();
+    running.await.unwrap();
+    let ran = ran.lock().unwrap().clone();
+    assert!(
+        !ran.is_empty(),
+        "the survivor took over once the lease expired"
+    );
+    assert!(
+        ran.iter()
+            .all(|t| *t >= crashed_at + chrono::Duration::seconds(2)),
+        "nothing ran before expiry: {ran:?}"
+    );
+    db.drop_database().await;
+}
+
+#[tokio::test]
+async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
+    let Some(db) = postgres().await else {
+        return skipped("two_instances_claiming_queued_invitations_never_take_the_same_one");
+    };
+    use promiseguard::domain::event::{EngagementEvent, EventKind};
+    let now = Utc::now();
+    let click = EngagementEvent {
+        id: "click-1".into(),
+        source: "api",
+        kind: EventKind::Click,
+        campaign_id: Some("queue".into()),
+        recipient: "x@example.com".into(),
+        occurred_at: now,
+        url: None,
+        order_id: None,
+        suppresses: None,
+    };
+    db.store.record_events(&[click], now).await.unwrap();
+    let pairs: Vec<(String, String)> = (0..300)
+        .map(|i| ("queue".to_owned(), format!("r{i}@example.com")))
+        .collect();
+    assert_eq!(db.store.queue_invitations(&pairs, now).await.unwrap(), 300);
+
+    // Two instances: two separate pools on one database, four claimers each.
+    let a = promiseguard::store::connect(&db.url, false).await.unwrap();
+    let b = promiseguard::store::connect(&db.url, false).await.unwrap();
+    let claimers = [(&a, "instance-a"), (&b, "instance-b")]
+        .into_iter()
+        .flat_map(|(store, name)| {
+            (0..4).map(move |_| async move {
+                let mut mine = Vec::new();
+                while let Some(inv) = store.claim_invitation(name, Utc::now()).await.unwrap() {
+                    mine.push(inv.id);
+                }
+                (name, mine)
+            })
+        });
+    let results = futures::future::join_all(claimers).await;
+    let mut all: Vec<String> = Vec::new();
+    let mut per_instance = std::collections::HashMap::new();
+    for (name, ids) in results {
+        *per_instance.entry(name).or_insert(0) += ids.len();
+        all.extend(ids);
+    }
+    let unique: HashSet<&String> = all.iter().collect();
+    assert_eq!(all.len(), 300, "every invitation claimed");
+    assert_eq!(unique.len(), 300, "no invitation claimed twice");
+    assert!(
+        per_instance.values().all(|n| *n > 0),
+        "both instances took work: {per_instance:?}"
+    );
+    a.db().close().await;
+    b.db().close().await;
+    db.drop_database().await;
+}

@@ -1,0 +1,49 @@
+//! One storage suite, run against both backends: every test below is instantiated once for
+//! SQLite (always) and once for PostgreSQL (when `PROMISEGUARD_TEST_POSTGRES_URL` names a
+//! server; otherwise each PostgreSQL test says on stderr that it was skipped).
+mod checks;
+#[path = "../support/mod.rs"]
+mod support;
+
+/// Instantiates each listed test (an `async fn(SqlStore)`) for both backends.
+macro_rules! storage_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = crate::support::databases::sqlite().await;
+                    crate::checks::$name(db.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    match crate::support::databases::postgres().await {
+                        Some(db) => {
+                            crate::checks::$name(db.store.clone()).await;
+                            db.drop_database().await;
+                        }
+                        None => crate::support::databases::skipped(stringify!($name)),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+storage_suite!(
+    story_of_a_campaign_checked_twice,
+    idempotency_records_replay_the_first_answer,
+    concurrent_deliveries_of_one_key_store_one_check,
+    concurrent_distinct_writes_all_land,
+    migrations_apply_twice_without_harm,
+    unique_keys_hold_in_the_schema,
+    findings_are_new_only_when_the_previous_check_lacked_them,
+    live_campaigns_are_those_whose_window_is_open,
+    a_tick_is_leased_once_and_a_dead_holder_expires,
+    events_are_idempotent_and_feed_the_sweep,
+    invitations_are_unique_claimed_once_and_answered,
+);

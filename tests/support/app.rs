@@ -1,0 +1,141 @@
+//! Starts the real service on port 0 with a fresh SQLite database of its own.
+use promiseguard::config::{self, Config};
+use promiseguard::startup::Application;
+use promiseguard::store::{SqlStore, Store};
+use std::sync::Arc;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub config: Config,
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: SqlStore,
+    pub handle: actix_web::dev::ServerHandle,
+    pub dir: TempDir,
+}
+
+/// The configuration a test app runs with: `extra` is TOML appended after the base keys (so it
+/// may open tables such as `[sources.locations]`).
+pub fn test_config(dir: &TempDir, extra: &str) -> Config {
+    let db = format!("sqlite://{}", dir.path().join("promiseguard.db").display());
+    test_config_on(dir, &db, extra)
+}
+
+/// As `test_config`, on the database `database_url` names.
+pub fn test_config_on(dir: &TempDir, database_url: &str, extra: &str) -> Config {
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"{database_url}\"\n{extra}\n"
+    );
+    let file = dir.path().join("promiseguard.toml");
+    std::fs::write(&file, text).unwrap();
+    config::load(Some(&file), Vec::new()).expect("test config is valid")
+}
+
+pub async fn spawn_app(extra: &str) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir, extra);
+    start(dir, config).await
+}
+
+/// An instance on a shared database (several instances behind one load balancer).
+pub async fn spawn_app_on(database_url: &str, extra: &str) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config_on(&dir, database_url, extra);
+    start(dir, config).await
+}
+
+async fn start(dir: TempDir, config: Config) -> TestApp {
+    let app = Application::build(config.clone())
+        .await
+        .expect("app builds");
+    let port = app.port();
+    let store = app.store().clone();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        config,
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        store,
+        handle,
+        dir,
+    }
+}
+
+impl TestApp {
+    pub async fn presend(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/v1/presend", self.address))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, String)],
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/json")
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::new(self.store.clone())
+    }
+
+    pub async fn checks_stored(&self) -> i64 {
+        self.store.count_checks().await.unwrap()
+    }
+}
+
+/// A campaign body with the given offers, sent on 2026-11-24 (so fixtures never expire).
+pub fn presend_body(offers: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "campaign": {
+            "id": "c-test", "name": "Test", "platform": "braze",
+            "send_at": "2026-11-24T09:00:00Z",
+            "offers": offers
+        }
+    })
+}
+
+/// One offer over the given locations and items (`(sku, location, min_available)`).
+pub fn offer(id: &str, locations: &[&str], items: &[(&str, &str, i64)]) -> serde_json::Value {
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|(s, l, m)| serde_json::json!({"sku": s, "location": l, "min_available": m}))
+        .collect();
+    serde_json::json!({
+        "id": id, "valid_from": "2026-11-24T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z",
+        "locations": locations, "items": items
+    })
+}
+
+/// An offer whose window is open now (for live re-checks, which only look at running offers).
+pub fn live_offer(id: &str, locations: &[&str]) -> serde_json::Value {
+    let now = chrono::Utc::now();
+    serde_json::json!({
+        "id": id,
+        "valid_from": (now - chrono::Duration::hours(1)).to_rfc3339(),
+        "valid_until": (now + chrono::Duration::days(7)).to_rfc3339(),
+        "locations": locations
+    })
+}

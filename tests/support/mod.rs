@@ -1,0 +1,8 @@
+//! Shared by the integration tests and the benchmarks.
+#![allow(dead_code)]
+pub mod app;
+pub mod databases;
+pub mod fake_server;
+pub mod smtp;
+pub mod surveys;
+pub mod upstreams;

@@ -1,0 +1,202 @@
+//! A small SMTP server for tests: speaks enough of RFC 5321 for a real client (EHLO, MAIL,
+//! RCPT, DATA, RSET, NOOP, QUIT), records every message whose DATA it read, and answers the end
+//! of DATA as the test's script says (250, or a 4xx/5xx), after an optional delay.
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub recipients: Vec<String>,
+    pub data: String,
+    /// The reply the sink gave at the end of DATA.
+    pub code: u16,
+}
+
+/// Decides the reply to a message: (recipient, how many times DATA was sent for it before).
+pub type Script = dyn Fn(&str, usize) -> (u16, &'static str) + Send + Sync;
+
+#[derive(Default)]
+struct State {
+    messages: Vec<Received>,
+    connections: usize,
+    /// Counting mode (benchmarks): keep the number of accepted messages, not the messages.
+    count_only: bool,
+    accepted: usize,
+}
+
+pub struct SmtpSink {
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        Self::scripted(Arc::new(|_, _| (250, "2.0.0 OK queued")), Duration::ZERO).await
+    }
+
+    /// Accepts everything and only counts it (for benchmarks: no message is kept).
+    pub async fn counting() -> Self {
+        Self::with(Arc::new(|_, _| (250, "2.0.0 OK")), Duration::ZERO, true).await
+    }
+
+    pub async fn scripted(script: Arc<Script>, delay: Duration) -> Self {
+        Self::with(script, delay, false).await
+    }
+
+    async fn with(script: Arc<Script>, delay: Duration, count_only: bool) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(Mutex::new(State {
+            count_only,
+            ..State::default()
+        }));
+        let shared = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    return;
+                };
+                shared.lock().unwrap().connections += 1;
+                let (state, script) = (shared.clone(), script.clone());
+                tokio::spawn(async move {
+                    let _ = session(socket, state, script, delay).await;
+                });
+            }
+        });
+        Self {
+            url: format!("smtp://127.0.0.1:{port}"),
+            state,
+        }
+    }
+
+    /// Messages the sink accepted (answered 250).
+    pub fn delivered(&self) -> Vec<Received> {
+        self.state
+            .lock()
+            .unwrap()
+            .messages
+            .iter()
+            .filter(|m| m.code == 250)
+            .cloned()
+            .collect()
+    }
+
+    /// Every message whose DATA arrived, whatever the answer.
+    pub fn all(&self) -> Vec<Received> {
+        self.state.lock().unwrap().messages.clone()
+    }
+
+    /// Messages accepted (in counting mode too).
+    pub fn accepted(&self) -> usize {
+        self.state.lock().unwrap().accepted
+    }
+
+    pub fn connections(&self) -> usize {
+        self.state.lock().unwrap().connections
+    }
+
+    /// How many messages with DATA completed went to `address`.
+    pub fn count_to(&self, address: &str) -> usize {
+        self.all()
+            .iter()
+            .filter(|m| m.recipients.iter().any(|r| r == address))
+            .count()
+    }
+}
+
+async fn session(
+    socket: tokio::net::TcpStream,
+    state: Arc<Mutex<State>>,
+    script: Arc<Script>,
+    delay: Duration,
+) -> std::io::Result<()> {
+    // ACK at once rather than after Linux's delayed-ACK timer: lettre sends the end of DATA as
+    // a small write behind an unacknowledged one, and Nagle holds it until that ACK arrives —
+    // ~40 ms per message on loopback, which would measure the timer, not the sink.
+    socket.set_nodelay(true)?;
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    let mut recipients: Vec<String> = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let _ = lines.get_ref().as_ref().set_quickack(true);
+        let upper = line.trim_end().to_ascii_uppercase();
+        if upper.starts_with("EHLO") {
+            write
+                .write_all(b"250-sink.test\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
+                .await?;
+        } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper.starts_with("MAIL FROM") {
+            recipients.clear();
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper.starts_with("RCPT TO") {
+            let address = line
+                .split('<')
+                .nth(1)
+                .and_then(|r| r.split('>').next())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            recipients.push(address);
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper == "DATA" {
+            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                let _ = lines.get_ref().as_ref().set_quickack(true);
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                data.push_str(&line);
+            }
+            let first = recipients.first().cloned().unwrap_or_default();
+            let (code, text) = {
+                let mut s = state.lock().unwrap();
+                let before = s
+                    .messages
+                    .iter()
+                    .filter(|m| m.recipients.contains(&first))
+                    .count();
+                let (code, text) = script(&first, before);
+                if code == 250 {
+                    s.accepted += 1;
+                }
+                // Recorded as soon as DATA is in: a client killed while waiting for the reply
+                // has still handed the message over.
+                if !s.count_only {
+                    s.messages.push(Received {
+                        recipients: recipients.clone(),
+                        data,
+                        code,
+                    });
+                }
+                (code, text)
+            };
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            write
+                .write_all(format!("{code} {text}\r\n").as_bytes())
+                .await?;
+        } else if upper.starts_with("RSET") {
+            recipients.clear();
+            write.write_all(b"250 OK\r\n").await?;
+        } else if upper.starts_with("QUIT") {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else {
+            write.write_all(b"500 unrecognized command\r\n").await?;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Helpers for survey tests: an app that mails a test SMTP server, events, and the CLI.
+use super::app::{TestApp, spawn_app};
+use super::smtp::SmtpSink;
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+pub async fn app_with_smtp(sink: &SmtpSink, extra: &str) -> TestApp {
+    spawn_app(&format!(
+        "public_base_url = \"https://cx.example.com\"\n{extra}\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nlease_ttl_s = 2\n\
+         [email]\ntransport = \"smtp\"\nsmtp_url = \"{}\"\nfrom = \"Acme CX <cx@example.com>\"\nmax_concurrent = 2\nretry_schedule_s = [1]\n",
+        sink.url
+    ))
+    .await
+}
+
+/// A click on `campaign` by each recipient, `hours_ago`.
+pub fn clicks(campaign: &str, recipients: &[&str], hours_ago: i64) -> Vec<Value> {
+    recipients
+        .iter()
+        .map(|r| {
+            json!({
+                "id": format!("click-{campaign}-{r}-{hours_ago}"), "type": "click", "campaign_id": campaign,
+                "recipient": r, "occurred_at": (Utc::now() - Duration::hours(hours_ago)).to_rfc3339(),
+                "url": "https://rentals.example.com/branches"
+            })
+        })
+        .collect()
+}
+
+pub fn conversion(id: &str, campaign: Option<&str>, recipient: &str, hours_ago: i64) -> Value {
+    json!({
+        "id": id, "type": "conversion", "campaign_id": campaign, "recipient": recipient,
+        "occurred_at": (Utc::now() - Duration::hours(hours_ago)).to_rfc3339(), "order_id": format!("order-{id}")
+    })
+}
+
+pub async fn post_events(app: &TestApp, path: &str, events: &[Value]) -> (u16, Value) {
+    let res = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .json(&events)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.json().await.unwrap())
+}
+
+/// `promiseguard surveys run` against the app's configuration (its database, its SMTP). Async,
+/// so the test's in-process SMTP server keeps answering while the child runs.
+pub fn surveys_command(app: &TestApp) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_promiseguard"));
+    cmd.args(["surveys", "run", "--config"])
+        .arg(app.dir.path().join("promiseguard.toml"))
+        .env("PROMISEGUARD_LOG", "warn")
+        .kill_on_drop(true);
+    cmd
+}
+
+pub async fn surveys_run(app: &TestApp) -> std::process::Output {
+    surveys_command(app).output().await.unwrap()
+}
+
+/// The survey link for `score` in a received message (quoted-printable undone).
+pub fn link_in(data: &str, score: u8) -> String {
+    let unfolded = data
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let marker = format!("?score={score}");
+    let end = unfolded.find(&marker).expect("a score link") + marker.len();
+    let start = unfolded[..end].rfind("https://").unwrap();
+    unfolded[start..end].to_owned()
+}

@@ -1,0 +1,212 @@
+//! Fakes of the real third-party APIs, answering in their public formats — including the ugly
+//! parts: Google's error envelope, Square's decimal strings, `{}` for no counts and cursor
+//! pages, Shopify's numeric ids, `available: null`, 50-id limit and `Link` pagination.
+use super::fake_server::{FakeRequest, FakeResponse};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+pub const TOKEN: &str = "test-token";
+
+fn google_error(code: u16, status: &str, message: &str) -> FakeResponse {
+    FakeResponse::json(
+        code,
+        json!({"error": {"code": code, "message": message, "status": status}}),
+    )
+}
+
+/// Google Business Profile: `GET /v1/locations/{id}?readMask=…`. `locations` maps an id to the
+/// Location resource; an id not in it is a 404.
+pub fn google_business_profile(
+    locations: HashMap<String, Value>,
+) -> impl Fn(&FakeRequest) -> FakeResponse {
+    move |req| {
+        if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return google_error(
+                401,
+                "UNAUTHENTICATED",
+                "Request had invalid authentication credentials.",
+            );
+        }
+        let Some(id) = req.path.strip_prefix("/v1/locations/") else {
+            return google_error(404, "NOT_FOUND", "Method not found.");
+        };
+        if req.query("readMask").is_none() {
+            return google_error(
+                400,
+                "INVALID_ARGUMENT",
+                "Request contains an invalid argument.",
+            );
+        }
+        match locations.get(id) {
+            Some(location) => FakeResponse::json(200, location.clone()),
+            None => google_error(404, "NOT_FOUND", "Requested entity was not found."),
+        }
+    }
+}
+
+/// A Location resource with a status and closed special days (`YYYY-MM-DD`).
+pub fn gbp_location(id: &str, status: &str, closed_days: &[&str]) -> Value {
+    let periods: Vec<Value> = closed_days
+        .iter()
+        .map(|d| {
+            let parts: Vec<u32> = d.split('-').map(|p| p.parse().unwrap()).collect();
+            json!({"startDate": {"year": parts[0], "month": parts[1], "day": parts[2]}, "closed": true})
+        })
+        .collect();
+    json!({
+        "name": format!("locations/{id}"),
+        "openInfo": {"status": status, "canReopen": true},
+        "regularHours": {"periods": [{"openDay": "MONDAY", "openTime": {"hours": 8}, "closeDay": "MONDAY", "closeTime": {"hours": 18}}]},
+        "specialHours": {"specialHourPeriods": periods}
+    })
+}
+
+/// Square: `POST /v2/inventory/counts/batch-retrieve`, `page_size` counts per page.
+/// `counts` are (catalog_object_id, location_id, quantity as Square's decimal string).
+pub fn square(
+    counts: Vec<(String, String, String)>,
+    page_size: usize,
+) -> impl Fn(&FakeRequest) -> FakeResponse {
+    move |req| {
+        if req.method != "POST" || req.path != "/v2/inventory/counts/batch-retrieve" {
+            return FakeResponse::json(
+                404,
+                json!({"errors": [{"category": "INVALID_REQUEST_ERROR", "code": "NOT_FOUND", "detail": "not found"}]}),
+            );
+        }
+        if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return FakeResponse::json(
+                401,
+                json!({"errors": [{"category": "AUTHENTICATION_ERROR", "code": "UNAUTHORIZED", "detail": "This request could not be authorized."}]}),
+            );
+        }
+        let body = req.json();
+        let ids: Vec<String> =
+            serde_json::from_value(body["catalog_object_ids"].clone()).unwrap_or_default();
+        let locations: Vec<String> =
+            serde_json::from_value(body["location_ids"].clone()).unwrap_or_default();
+        assert_eq!(
+            body["states"],
+            json!(["IN_STOCK"]),
+            "promiseguard asks for IN_STOCK counts"
+        );
+        let offset: usize = body["cursor"]
+            .as_str()
+            .map(|c| c.trim_start_matches("cur-").parse().unwrap())
+            .unwrap_or(0);
+        let matching: Vec<Value> = counts
+            .iter()
+            .filter(|(i, l, _)| ids.contains(i) && locations.contains(l))
+            .map(|(i, l, q)| json!({
+                "catalog_object_id": i, "catalog_object_type": "ITEM_VARIATION", "state": "IN_STOCK",
+                "location_id": l, "quantity": q, "calculated_at": "2026-11-23T13:59:01.223Z"
+            }))
+            .collect();
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(offset)
+            .take(page_size)
+            .cloned()
+            .collect();
+        if page.is_empty() {
+            return FakeResponse::json(200, json!({}));
+        }
+        let mut answer = json!({"counts": page});
+        if offset + page_size < matching.len() {
+            answer["cursor"] = json!(format!("cur-{}", offset + page_size));
+        }
+        FakeResponse::json(200, answer)
+    }
+}
+
+/// Shopify: `GET /admin/api/{version}/inventory_levels.json`, `page_size` levels per page.
+/// `levels` are (inventory_item_id, location_id, available — `None` is JSON null).
+pub fn shopify(
+    levels: Vec<(u64, u64, Option<i64>)>,
+    page_size: usize,
+) -> impl Fn(&FakeRequest) -> FakeResponse {
+    move |req| {
+        if !req.path.starts_with("/admin/api/") || !req.path.ends_with("/inventory_levels.json") {
+            return FakeResponse::json(404, json!({"errors": "Not Found"}));
+        }
+        if req.header("x-shopify-access-token") != Some(TOKEN) {
+            return FakeResponse::json(
+                401,
+                json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}),
+            );
+        }
+        // A page_info cursor carries the filters; Shopify forbids repeating them beside it.
+        let (items, locations, offset) = match req.query("page_info") {
+            Some(info) => {
+                let parts: Vec<&str> = info.split('|').collect();
+                (
+                    parts[0].to_owned(),
+                    parts[1].to_owned(),
+                    parts[2].parse::<usize>().unwrap(),
+                )
+            }
+            None => (
+                req.query("inventory_item_ids")
+                    .unwrap_or_default()
+                    .to_owned(),
+                req.query("location_ids").unwrap_or_default().to_owned(),
+                0,
+            ),
+        };
+        let items: Vec<u64> = items
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let locations: Vec<u64> = locations
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse().unwrap())
+            .collect();
+        if items.len() > 50 || locations.len() > 50 {
+            return FakeResponse::json(
+                422,
+                json!({"errors": {"inventory_item_ids": ["exceeds the maximum of 50"]}}),
+            );
+        }
+        let limit: usize = req
+            .query("limit")
+            .map(|l| l.parse().unwrap())
+            .unwrap_or(50)
+            .min(page_size);
+        let matching: Vec<Value> = levels
+            .iter()
+            .filter(|(i, l, _)| items.contains(i) && locations.contains(l))
+            .map(|(i, l, a)| json!({
+                "inventory_item_id": i, "location_id": l, "available": a,
+                "updated_at": "2026-11-23T13:59:01-05:00",
+                "admin_graphql_api_id": format!("gid://shopify/InventoryLevel/{l}?inventory_item_id={i}")
+            }))
+            .collect();
+        let page: Vec<Value> = matching.iter().skip(offset).take(limit).cloned().collect();
+        let mut answer = FakeResponse::json(200, json!({"inventory_levels": page}));
+        if offset + limit < matching.len() {
+            let ids = items
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let locs = locations
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let info = format!("{ids}|{locs}|{}", offset + limit);
+            let info: String = url::form_urlencoded::byte_serialize(info.as_bytes()).collect();
+            let host = req.header("host").unwrap_or("127.0.0.1");
+            answer = answer.header(
+                "link",
+                &format!(
+                    "<http://{host}{}?limit={limit}&page_info={info}>; rel=\"next\"",
+                    req.path
+                ),
+            );
+        }
+        answer
+    }
+}
