@@ -66,6 +66,7 @@ async fn run(store: &SqlStore) -> Rates {
                     checked_at: now,
                     findings,
                     result: "{}",
+                    alert_to: &[],
                 };
                 store.record_check(&check, None).await.unwrap();
             }

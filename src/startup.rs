@@ -5,11 +5,12 @@ use crate::config::{Config, redact_url};
 use crate::email::{Mailer, SurveyLinks, build_mailer};
 use crate::http::{self, AppState};
 use crate::jobs::Scheduler;
+use crate::jobs::alerts::Alerts;
 use crate::jobs::recheck::Recheck;
 use crate::jobs::scheduler::{instance_name, parse_schedule};
 use crate::jobs::surveys::Surveys;
 use crate::metrics::Metrics;
-use crate::store::{self, SqlStore, Store};
+use crate::store::{self, AlertChannel, AlertTarget, SqlStore, Store};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -84,6 +85,44 @@ pub async fn build_state(config: Config) -> anyhow::Result<(AppState, SqlStore)>
         surveys: config.surveys.clone(),
         email: config.email.clone(),
     });
+    let mut alert_to: Vec<AlertTarget> = config
+        .alerts
+        .emails
+        .iter()
+        .map(|address| AlertTarget {
+            channel: AlertChannel::Email,
+            target: address.clone(),
+        })
+        .collect();
+    alert_to.extend(config.alerts.webhook_url.iter().map(|url| AlertTarget {
+        channel: AlertChannel::Webhook,
+        target: url.clone(),
+    }));
+    let recheck = Arc::new(Recheck {
+        store: shared_store.clone(),
+        checker: checker.clone(),
+        policy: config.policy().clone(),
+        metrics: metrics.clone(),
+        alert_to,
+    });
+    let alerts = Arc::new(Alerts {
+        store: shared_store.clone(),
+        mailer: surveys.mailer.clone(),
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("cannot build the HTTP client for alerts")?,
+        from: surveys.from.clone(),
+        signing_key: match &config.alerts.signing_secret {
+            Some(secret) => Some(
+                http::signature::decode_secret(secret.expose())
+                    .map_err(|e| anyhow::anyhow!("config key `alerts.signing_secret`: {e}"))?,
+            ),
+            None => None,
+        },
+        retry_schedule_s: config.alerts.retry_schedule_s.clone(),
+        public_base_url: config.public_base_url(),
+    });
     let state = AppState {
         config: Arc::new(config),
         store: shared_store,
@@ -93,6 +132,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<(AppState, SqlStore)>
         links,
         surveys,
         lookup,
+        recheck,
+        alerts,
     };
     Ok((state, store))
 }
@@ -172,21 +213,19 @@ fn build_scheduler(state: &AppState) -> anyhow::Result<Scheduler> {
     if expr != "off" {
         let schedule = parse_schedule(expr)
             .map_err(|e| anyhow::anyhow!("config key `schedule.recheck`: {e}"))?;
-        scheduler.add(
-            schedule,
-            Arc::new(Recheck {
-                store: state.store.clone(),
-                checker: state.checker.clone(),
-                policy: state.config.policy().clone(),
-                metrics: state.metrics.clone(),
-            }),
-        );
+        scheduler.add(schedule, state.recheck.clone());
     }
     let expr = state.config.schedule.surveys.trim();
     if expr != "off" {
         let schedule = parse_schedule(expr)
             .map_err(|e| anyhow::anyhow!("config key `schedule.surveys`: {e}"))?;
         scheduler.add(schedule, state.surveys.clone());
+    }
+    let expr = state.config.schedule.alerts.trim();
+    if expr != "off" {
+        let schedule = parse_schedule(expr)
+            .map_err(|e| anyhow::anyhow!("config key `schedule.alerts`: {e}"))?;
+        scheduler.add(schedule, state.alerts.clone());
     }
     Ok(scheduler)
 }

@@ -160,6 +160,8 @@ impl Default for SurveysConfig {
 pub struct ScheduleConfig {
     pub recheck: String,
     pub surveys: String,
+    /// Delivers queued alerts (and their retries).
+    pub alerts: String,
     /// A job's lease, renewed every third of it while the job runs; how long a crashed
     /// instance's lease blocks the job.
     pub lease_ttl_s: u64,
@@ -170,6 +172,7 @@ impl Default for ScheduleConfig {
         Self {
             recheck: "0 */15 * * * *".into(),
             surveys: "0 5 * * * *".into(),
+            alerts: "*/30 * * * * *".into(),
             lease_ttl_s: 60,
         }
     }
@@ -210,11 +213,28 @@ pub struct AnalystToken {
     pub token: Secret,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {
+    /// Addresses told about each new block finding on a running campaign.
     pub emails: Vec<String>,
+    /// Receives a Standard-Webhooks-signed POST for each new block finding.
     pub webhook_url: Option<String>,
+    /// `whsec_…` key that signs the POSTs; required with `webhook_url`.
+    pub signing_secret: Option<Secret>,
+    /// Waits before each retry of an alert that could not be delivered.
+    pub retry_schedule_s: Vec<u64>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            emails: Vec::new(),
+            webhook_url: None,
+            signing_secret: None,
+            retry_schedule_s: vec![30, 120, 600, 1800, 7200],
+        }
+    }
 }
 
 impl Config {
@@ -294,6 +314,7 @@ impl Config {
         for (key, expr) in [
             ("schedule.recheck", &self.schedule.recheck),
             ("schedule.surveys", &self.schedule.surveys),
+            ("schedule.alerts", &self.schedule.alerts),
         ] {
             if expr.trim() != "off" {
                 crate::jobs::scheduler::parse_schedule(expr)
@@ -305,6 +326,29 @@ impl Config {
                 "email.transport",
                 "must be `file` or `smtp`",
             ));
+        }
+        for (i, address) in self.alerts.emails.iter().enumerate() {
+            address
+                .parse::<lettre::message::Mailbox>()
+                .map_err(|e| ConfigError::new(&format!("alerts.emails[{i}]"), e.to_string()))?;
+        }
+        if let Some(url) = &self.alerts.webhook_url {
+            let parsed = url::Url::parse(url)
+                .map_err(|e| ConfigError::new("alerts.webhook_url", e.to_string()))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(ConfigError::new(
+                    "alerts.webhook_url",
+                    "must be an http or https URL",
+                ));
+            }
+            let secret = self.alerts.signing_secret.as_ref().ok_or_else(|| {
+                ConfigError::new(
+                    "alerts.signing_secret",
+                    "is required with alerts.webhook_url (whsec_ followed by base64): receivers verify alerts with it",
+                )
+            })?;
+            crate::http::signature::decode_secret(secret.expose())
+                .map_err(|e| ConfigError::new("alerts.signing_secret", e))?;
         }
         if let Some(analysts) = &self.analysts {
             for (i, t) in analysts.tokens.iter().enumerate() {

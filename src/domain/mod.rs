@@ -4,6 +4,7 @@ pub mod campaign;
 pub mod check;
 pub mod event;
 pub mod finding;
+pub mod insight;
 pub mod nps;
 pub mod observation;
 pub mod policy;

@@ -19,7 +19,20 @@ pub struct Analyst {
     pub role: Role,
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+impl Analyst {
+    /// Viewers read; reviewers also review and re-check.
+    pub fn require_reviewer(&self, what: &str) -> Result<(), ApiError> {
+        match self.role {
+            Role::Reviewer => Ok(()),
+            Role::Viewer => Err(ApiError::Forbidden(format!(
+                "{} is a viewer: only a reviewer may {what}",
+                self.name
+            ))),
+        }
+    }
+}
+
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -4,6 +4,8 @@ pub mod body;
 pub mod campaigns;
 pub mod error;
 pub mod events;
+pub mod findings;
+pub mod insights;
 pub mod json_stream;
 pub mod lookup;
 pub mod ops;
@@ -32,6 +34,9 @@ pub struct AppState {
     pub links: crate::email::SurveyLinks,
     pub surveys: Arc<crate::jobs::surveys::Surveys>,
     pub lookup: Arc<crate::lookup::Lookup>,
+    /// Re-checks a stored campaign (the `recheck` job, and `POST /v1/campaigns/{id}/recheck`).
+    pub recheck: Arc<crate::jobs::recheck::Recheck>,
+    pub alerts: Arc<crate::jobs::alerts::Alerts>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -39,7 +44,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v1/lookup", web::get().to(lookup::lookup))
         .route("/v1/events", web::post().to(events::events))
         .route("/v1/events/sendgrid", web::post().to(events::sendgrid))
+        .route("/v1/campaigns", web::get().to(campaigns::list))
+        .route("/v1/campaigns/{id}", web::get().to(campaigns::detail))
+        .route(
+            "/v1/campaigns/{id}/recheck",
+            web::post().to(campaigns::recheck),
+        )
         .route("/v1/campaigns/{id}/nps", web::get().to(campaigns::nps))
+        .route("/v1/findings/{id}/review", web::post().to(findings::review))
+        .route("/v1/insights/promises", web::get().to(insights::promises))
         .route("/s/{token}", web::get().to(pages::survey))
         .route("/s/{token}", web::post().to(pages::answer))
         .route("/u/{token}", web::get().to(pages::unsubscribe_page))

@@ -13,13 +13,40 @@ use utoipa::OpenApi;
         super::presend::presend,
         super::events::events,
         super::events::sendgrid,
+        super::campaigns::list,
+        super::campaigns::detail,
+        super::campaigns::recheck,
         super::campaigns::nps,
+        super::findings::review,
+        super::insights::promises,
         healthz,
         metrics
     ),
-    components(schemas(super::error::Problem, crate::domain::FieldError))
+    components(schemas(super::error::Problem, crate::domain::FieldError)),
+    modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
+
+/// Declares `analyst_token`, the bearer token the analyst API asks for.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "analyst_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from [analysts] tokens; with none configured, the analyst API answers only on loopback",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// 200 when serving and the database answers; 503 otherwise.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Serving"), (status = 503, description = "The database does not answer")))]

@@ -112,6 +112,7 @@ pub async fn presend(
         checked_at: result.checked_at,
         findings: &result.findings,
         result: &json,
+        alert_to: &[],
     };
     let answer = idempotency_key.as_deref().map(|key| NewAnswer {
         key,

@@ -1,4 +1,5 @@
 //! Scheduled work: the scheduler (cron ticks, one instance per tick) and the jobs it runs.
+pub mod alerts;
 pub mod recheck;
 pub mod scheduler;
 pub mod surveys;

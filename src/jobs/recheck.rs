@@ -1,11 +1,12 @@
 //! The `recheck` job: every campaign whose offer window is open is checked again (phase `live`)
 //! against the same sources, and stored like any check — findings that the campaign's previous
-//! check did not have are stored as new, so analysts see what broke after the send.
+//! check did not have are stored as new, so analysts see what broke after the send, and a new
+//! `block` finding on a running campaign queues alerts (delivered by the `alerts` job).
 use super::Job;
 use crate::check::{CheckResult, Checker};
 use crate::domain::{Campaign, Mode, Phase, Policy};
 use crate::metrics::Metrics;
-use crate::store::{NewCheck, Store};
+use crate::store::{AlertTarget, NewCheck, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -15,6 +16,8 @@ pub struct Recheck {
     pub checker: Checker,
     pub policy: Policy,
     pub metrics: Metrics,
+    /// Where alerts about new block findings go (`[alerts]`).
+    pub alert_to: Vec<AlertTarget>,
 }
 
 #[async_trait]
@@ -28,9 +31,9 @@ impl Job for Recheck {
         let campaigns = self.store.live_campaigns(now).await?;
         let (mut checked, mut failed) = (0, 0);
         for row in campaigns {
-            match self.recheck(&row.definition, now).await {
-                Ok(true) => checked += 1,
-                Ok(false) => {}
+            match self.recheck(&row.definition, Phase::Live, now).await {
+                Ok(Some(_)) => checked += 1,
+                Ok(None) => {}
                 Err(e) => {
                     failed += 1;
                     tracing::error!(campaign = %row.id, error = format!("{e:#}"), "live re-check failed");
@@ -45,20 +48,29 @@ impl Job for Recheck {
 }
 
 impl Recheck {
-    /// Checks one stored campaign now; false when none of its offers is still running.
-    pub async fn recheck(&self, definition: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    /// Checks the offers of one stored campaign that have not ended, now, in `phase` (`live`
+    /// or `manual`); `None` when every offer has ended. New block findings queue alerts when an
+    /// offer is running (its window has started).
+    pub async fn recheck(
+        &self,
+        definition: &str,
+        phase: Phase,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<CheckResult>> {
         let campaign: Campaign = serde_json::from_str(definition)?;
-        let live = campaign.unfinished_at(now);
-        if live.offers.is_empty() {
-            return Ok(false);
+        let unfinished = campaign.unfinished_at(now);
+        if unfinished.offers.is_empty() {
+            return Ok(None);
         }
-        let result = run_check(&self.checker, &live, Phase::Live, now, &self.policy).await;
-        store_result(self.store.as_ref(), &campaign, &result).await?;
+        let running = unfinished.offers.iter().any(|o| o.valid_from <= now);
+        let result = run_check(&self.checker, &unfinished, phase, now, &self.policy).await;
+        let alert_to = if running { &self.alert_to[..] } else { &[] };
+        store_result(self.store.as_ref(), &campaign, &result, alert_to).await?;
         self.metrics
             .verdicts
-            .with_label_values(&[Phase::Live.as_str(), result.verdict.as_str()])
+            .with_label_values(&[phase.as_str(), result.verdict.as_str()])
             .inc();
-        Ok(true)
+        Ok(Some(result))
     }
 }
 
@@ -87,6 +99,7 @@ pub async fn store_result(
     store: &dyn Store,
     campaign: &Campaign,
     result: &CheckResult,
+    alert_to: &[AlertTarget],
 ) -> anyhow::Result<()> {
     let json = serde_json::to_string(result)?;
     let check = NewCheck {
@@ -99,6 +112,7 @@ pub async fn store_result(
         checked_at: result.checked_at,
         findings: &result.findings,
         result: &json,
+        alert_to,
     };
     store.record_check(&check, None).await?;
     Ok(())

@@ -5,6 +5,7 @@ mod db;
 mod postgres;
 mod records;
 mod sql;
+mod sql_analyst;
 mod sql_engagement;
 mod sql_surveys;
 mod sqlite;
@@ -162,6 +163,56 @@ pub trait Store: Send + Sync {
     async fn secret(&self, name: &str, fresh: &str) -> Result<String, StoreError>;
 
     async fn count_checks(&self) -> Result<i64, StoreError>;
+
+    /// Campaigns for the analyst list, newest first.
+    async fn list_campaigns(
+        &self,
+        filter: &CampaignFilter,
+    ) -> Result<Vec<CampaignSummary>, StoreError>;
+
+    async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError>;
+
+    /// Keeps a review and sets the finding's review state (and that of the same finding in the
+    /// campaign's latest check). `None`: no such finding.
+    async fn review_finding(
+        &self,
+        finding_id: &str,
+        action: ReviewAction,
+        note: Option<&str>,
+        reviewer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewRow>, StoreError>;
+
+    /// Every review of a campaign's findings, newest first, each with the fingerprint of the
+    /// finding it is about.
+    async fn reviews(&self, campaign_id: &str) -> Result<Vec<(String, ReviewRow)>, StoreError>;
+
+    /// Takes the next due alert for delivery (committed before anything is sent).
+    async fn claim_alert(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedAlert>, StoreError>;
+
+    async fn finish_alert(
+        &self,
+        id: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Alerts left `sending` by a run other than `run`: webhooks are queued again (same
+    /// `webhook-id`), emails become `unknown`.
+    async fn abandon_unfinished_alerts(&self, run: &str) -> Result<u64, StoreError>;
+
+    async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError>;
+
+    /// Survey answers per campaign (only campaigns with answers), and whether each broke a
+    /// promise; one campaign with `Some`.
+    async fn promise_answers(
+        &self,
+        campaign_id: Option<&str>,
+    ) -> Result<Vec<CampaignAnswers>, StoreError>;
 }
 
 /// Connects (creating a SQLite file if needed), and applies migrations if asked.

@@ -2,13 +2,16 @@
 //! placeholders (SQLite reads them too), `ON CONFLICT`, TEXT and BIGINT only.
 use super::db::on_pool;
 use super::records::{from_millis, millis};
+use super::sql_analyst::{FindingRaw, finding_record, select_finding};
 use super::{
-    CampaignRow, CheckRow, ClaimedInvitation, Db, EventsRecorded, InvitationRow, NewAnswer,
-    NewCheck, NpsReport, Recorded, SendOutcome, Store, StoreError, StoredAnswer, StoredFinding,
+    AlertRow, AlertTarget, CampaignAnswers, CampaignFilter, CampaignRow, CampaignSummary, CheckRow,
+    ClaimedAlert, ClaimedInvitation, Db, EventsRecorded, FindingRecord, InvitationRow, NewAnswer,
+    NewCheck, NpsReport, Recorded, ReviewAction, ReviewRow, ReviewState, SendOutcome, Store,
+    StoreError, StoredAnswer, StoredFinding,
 };
 use crate::domain::attribution::Touch;
 use crate::domain::event::EngagementEvent;
-use crate::domain::{Finding, Target};
+use crate::domain::{Finding, Severity};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
@@ -71,16 +74,21 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 const INSERT_FINDINGS: &str = "
 INSERT INTO findings (id, check_id, position, campaign_id, offer_id, rule, severity, target_sku,
-                      target_location, message, evidence, created_at, fingerprint, is_new) ";
-/// 14 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
+                      target_location, message, evidence, created_at, fingerprint, is_new,
+                      review_state) ";
+/// 15 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
 const FINDINGS_PER_INSERT: usize = 500;
 
-/// Fingerprints of the findings of the campaign's latest check, read before this check
-/// becomes the latest. Through `findings_check`, not a join the planner could run through
-/// every finding the campaign ever had.
+/// Fingerprints and review states of the findings of the campaign's latest check, read before
+/// this check becomes the latest. Through `findings_check`, not a join the planner could run
+/// through every finding the campaign ever had.
 const PREVIOUS_FINGERPRINTS: &str = "
-SELECT fingerprint FROM findings
+SELECT fingerprint, review_state FROM findings
 WHERE check_id = (SELECT latest_check_id FROM campaigns WHERE id = $1)";
+
+const INSERT_ALERTS: &str = "
+INSERT INTO alerts (id, finding_id, campaign_id, channel, target, status, attempts, next_attempt_at,
+                    created_at) ";
 
 const INSERT_ANSWER: &str = "
 INSERT INTO idempotency_keys (key, request_hash, check_id, status, body, created_at)
@@ -90,11 +98,30 @@ ON CONFLICT (key) DO NOTHING";
 const SELECT_ANSWER: &str =
     "SELECT request_hash, check_id, status, body FROM idempotency_keys WHERE key = $1";
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+/// For each finding of a check: its fingerprint, whether it is new (the previous check did not
+/// have it, or an analyst had resolved it there), and the review state it starts in.
+fn stored_states(
+    findings: &[Finding],
+    previous: &HashMap<String, ReviewState>,
+) -> Vec<(String, bool, ReviewState)> {
+    findings
+        .iter()
+        .map(|f| {
+            let fingerprint = f.fingerprint();
+            let (is_new, state) = match previous.get(&fingerprint) {
+                None | Some(ReviewState::Resolved) => (true, ReviewState::Open),
+                Some(state) => (false, state.carried_over()),
+            };
+            (fingerprint, is_new, state)
+        })
+        .collect()
+}
+
+pub(super) fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StoreError>
+pub(super) fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,
 {
@@ -135,11 +162,15 @@ impl Store for SqlStore {
         let turn = self.write_turn().await;
         let inserted = on_pool!(&self.db, pool => {
             let mut tx = pool.begin_with(begin).await?;
-            let previous: Vec<(String,)> = sqlx::query_as(PREVIOUS_FINGERPRINTS)
+            let previous: Vec<(String, String)> = sqlx::query_as(PREVIOUS_FINGERPRINTS)
                 .bind(&campaign.id)
                 .fetch_all(&mut *tx)
                 .await?;
-            let previous: HashSet<String> = previous.into_iter().map(|(f,)| f).collect();
+            let previous: HashMap<String, ReviewState> = previous
+                .into_iter()
+                .map(|(f, state)| Ok((f, parse("findings.review_state", &state)?)))
+                .collect::<Result<_, StoreError>>()?;
+            let stored = stored_states(check.findings, &previous);
             sqlx::query(UPSERT_CAMPAIGN)
                 .bind(&campaign.id)
                 .bind(&campaign.name)
@@ -167,9 +198,9 @@ impl Store for SqlStore {
             // Many rows per statement: one round trip per chunk instead of per finding.
             for (chunk_no, chunk) in check.findings.chunks(FINDINGS_PER_INSERT).enumerate() {
                 let mut insert = sqlx::QueryBuilder::new(INSERT_FINDINGS);
+                let states = &stored[chunk_no * FINDINGS_PER_INSERT..];
                 insert.push_values(chunk.iter().enumerate(), |mut row, (i, f)| {
-                    let fingerprint = f.fingerprint();
-                    let is_new = i64::from(!previous.contains(&fingerprint));
+                    let (fingerprint, is_new, state) = &states[i];
                     row.push_bind(f.id.clone())
                         .push_bind(check.id.to_owned())
                         .push_bind((chunk_no * FINDINGS_PER_INSERT + i) as i64)
@@ -182,9 +213,33 @@ impl Store for SqlStore {
                         .push_bind(f.message.clone())
                         .push_bind(f.evidence.to_string())
                         .push_bind(checked_at)
-                        .push_bind(fingerprint)
-                        .push_bind(is_new);
+                        .push_bind(fingerprint.clone())
+                        .push_bind(i64::from(*is_new))
+                        .push_bind(state.as_str());
                 });
+                insert.build().execute(&mut *tx).await?;
+            }
+            let alerts: Vec<(&Finding, &AlertTarget)> = check
+                .findings
+                .iter()
+                .zip(&stored)
+                .filter(|(f, (_, is_new, _))| *is_new && f.severity == Severity::Block)
+                .flat_map(|(f, _)| check.alert_to.iter().map(move |t| (f, t)))
+                .collect();
+            for chunk in alerts.chunks(FINDINGS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::new(INSERT_ALERTS);
+                insert.push_values(chunk, |mut row, (f, t)| {
+                    row.push_bind(uuid::Uuid::new_v4().to_string())
+                        .push_bind(f.id.clone())
+                        .push_bind(campaign.id.clone())
+                        .push_bind(t.channel.as_str())
+                        .push_bind(t.target.clone())
+                        .push_bind("queued")
+                        .push_bind(0i64)
+                        .push_bind(checked_at)
+                        .push_bind(checked_at);
+                });
+                insert.push(" ON CONFLICT (finding_id, channel, target) DO NOTHING");
                 insert.build().execute(&mut *tx).await?;
             }
             let inserted = match idempotency {
@@ -271,39 +326,11 @@ impl Store for SqlStore {
     }
 
     async fn findings(&self, check_id: &str) -> Result<Vec<StoredFinding>, StoreError> {
-        let sql = "SELECT id, offer_id, rule, severity, target_sku, target_location, message, evidence, is_new
-                   FROM findings WHERE check_id = $1 ORDER BY position";
-        type Raw = (
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            i64,
-        );
-        let rows: Vec<Raw> = on_pool!(&self.db, pool =>
-            sqlx::query_as(sql).bind(check_id).fetch_all(pool).await)?;
+        const SQL: &str = concat!(select_finding!(), "WHERE check_id = $1 ORDER BY position");
+        let rows: Vec<FindingRaw> = on_pool!(&self.db, pool =>
+            sqlx::query_as(SQL).bind(check_id).fetch_all(pool).await)?;
         rows.into_iter()
-            .map(
-                |(id, offer_id, rule, severity, sku, location, message, evidence, is_new)| {
-                    Ok(StoredFinding {
-                        finding: Finding {
-                            id,
-                            offer_id,
-                            rule: parse("findings.rule", &rule)?,
-                            severity: parse("findings.severity", &severity)?,
-                            target: Target { sku, location },
-                            message,
-                            evidence: serde_json::from_str(&evidence)
-                                .map_err(|e| corrupt("findings.evidence", e))?,
-                        },
-                        is_new: is_new != 0,
-                    })
-                },
-            )
+            .map(|raw| finding_record(raw).map(|r| r.stored))
             .collect()
     }
 
@@ -481,5 +508,64 @@ impl Store for SqlStore {
 
     async fn secret(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
         self.secret_impl(name, fresh).await
+    }
+
+    async fn list_campaigns(
+        &self,
+        filter: &CampaignFilter,
+    ) -> Result<Vec<CampaignSummary>, StoreError> {
+        self.list_campaigns_impl(filter).await
+    }
+
+    async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError> {
+        self.finding_impl(id).await
+    }
+
+    async fn review_finding(
+        &self,
+        finding_id: &str,
+        action: ReviewAction,
+        note: Option<&str>,
+        reviewer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewRow>, StoreError> {
+        self.review_finding_impl(finding_id, action, note, reviewer, now)
+            .await
+    }
+
+    async fn reviews(&self, campaign_id: &str) -> Result<Vec<(String, ReviewRow)>, StoreError> {
+        self.reviews_impl(campaign_id).await
+    }
+
+    async fn claim_alert(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedAlert>, StoreError> {
+        self.claim_alert_impl(run, now).await
+    }
+
+    async fn finish_alert(
+        &self,
+        id: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.finish_alert_impl(id, outcome, now).await
+    }
+
+    async fn abandon_unfinished_alerts(&self, run: &str) -> Result<u64, StoreError> {
+        self.abandon_unfinished_alerts_impl(run).await
+    }
+
+    async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
+        self.alerts_impl(campaign_id).await
+    }
+
+    async fn promise_answers(
+        &self,
+        campaign_id: Option<&str>,
+    ) -> Result<Vec<CampaignAnswers>, StoreError> {
+        self.promise_answers_impl(campaign_id).await
     }
 }

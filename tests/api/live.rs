@@ -52,6 +52,7 @@ async fn a_branch_that_closes_after_the_send_is_a_new_finding_on_the_live_rechec
         ),
         policy: app.config.policy().clone(),
         metrics: Metrics::new(),
+        alert_to: Vec::new(),
     };
     let summary = job.run(chrono::Utc::now()).await.unwrap();
     assert_eq!(summary, "1 live campaigns re-checked");

@@ -127,14 +127,18 @@ async fn a_451_is_retried_on_a_later_run_and_a_550_fails_for_good() {
 async fn smtp_connections_are_pooled() {
     let sink = SmtpSink::start().await;
     let app = app_with_smtp(&sink, "").await;
-    let people: Vec<String> = (0..12).map(|i| format!("p{i}@example.com")).collect();
+    let people: Vec<String> = (0..40).map(|i| format!("p{i}@example.com")).collect();
     let people: Vec<&str> = people.iter().map(String::as_str).collect();
     post_events(&app, "/v1/events", &clicks("c3", &people, 100)).await;
     run_ok(&app).await;
-    assert_eq!(sink.delivered().len(), 12);
+    assert_eq!(sink.delivered().len(), 40);
+    // Without a pool every email would open its own connection. With one, the two senders
+    // (max_concurrent = 2) reuse theirs; lettre hands a finished connection back to the pool
+    // in a spawned task, so a sender that is quicker than that task may open one more now and
+    // then — hence a bound well under one per email rather than exactly two.
     assert!(
-        sink.connections() <= 2,
-        "12 emails over {} connections (max_concurrent = 2)",
+        sink.connections() <= 8,
+        "40 emails over {} connections (max_concurrent = 2)",
         sink.connections()
     );
 }

@@ -74,6 +74,7 @@ impl Draft {
             checked_at: self.checked_at,
             findings: &self.findings,
             result: "{\"stored\": true}",
+            alert_to: &[],
         }
     }
 }

@@ -1,0 +1,229 @@
+//! The `alerts` job: delivers the alerts a live or manual re-check queued for each new `block`
+//! finding on a running campaign — an email to each `[alerts] emails` address and a
+//! Standard-Webhooks-signed POST to `[alerts] webhook_url` — retrying on
+//! `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is sent, and the
+//! alerts table's unique key means no finding is ever alerted twice to one destination.
+use super::Job;
+use crate::email::{Mailer, SendError};
+use crate::store::{ClaimedAlert, FindingRecord, SendOutcome, Store};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+use maud::html;
+use std::sync::Arc;
+
+pub struct Alerts {
+    pub store: Arc<dyn Store>,
+    pub mailer: Arc<dyn Mailer>,
+    pub http: reqwest::Client,
+    pub from: Mailbox,
+    /// Decoded `alerts.signing_secret`.
+    pub signing_key: Option<Vec<u8>>,
+    pub retry_schedule_s: Vec<u64>,
+    /// For the link to the campaign's page.
+    pub public_base_url: String,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct AlertsReport {
+    pub sent: u64,
+    pub retrying: u64,
+    pub failed: u64,
+}
+
+#[async_trait]
+impl Job for Alerts {
+    fn name(&self) -> &'static str {
+        "alerts"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
+        let run = uuid::Uuid::new_v4().to_string();
+        let abandoned = self.store.abandon_unfinished_alerts(&run).await?;
+        let r = self.deliver(&run).await?;
+        Ok(format!(
+            "{} alerts sent, {} to retry, {} failed, {abandoned} left unfinished by an earlier run",
+            r.sent, r.retrying, r.failed
+        ))
+    }
+}
+
+/// What the webhook receives (`type` and `data` as Standard Webhooks suggests).
+#[derive(Debug, serde::Serialize)]
+struct AlertPayload<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: DateTime<Utc>,
+    data: AlertData<'a>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct AlertData<'a> {
+    campaign_id: &'a str,
+    campaign_name: Option<&'a str>,
+    check_id: &'a str,
+    finding: &'a crate::domain::Finding,
+    url: String,
+}
+
+impl Alerts {
+    /// Delivers every due alert, one at a time (alerts are few).
+    pub async fn deliver(&self, run: &str) -> anyhow::Result<AlertsReport> {
+        let mut report = AlertsReport::default();
+        while let Some(alert) = self.store.claim_alert(run, Utc::now()).await? {
+            let outcome = match self.send(&alert).await {
+                Ok(()) => SendOutcome::Sent,
+                Err(SendError::Permanent(error)) => SendOutcome::Failed { error },
+                Err(SendError::Transient(e)) => {
+                    match self.retry_schedule_s.get(alert.attempts as usize - 1) {
+                        Some(wait) => SendOutcome::Retry {
+                            at: Utc::now() + Duration::seconds(*wait as i64),
+                            error: e,
+                        },
+                        None => SendOutcome::Failed {
+                            error: format!("gave up after {} attempts: {e}", alert.attempts),
+                        },
+                    }
+                }
+            };
+            match &outcome {
+                SendOutcome::Sent => report.sent += 1,
+                SendOutcome::Retry { error, .. } => {
+                    report.retrying += 1;
+                    tracing::warn!(alert = %alert.id, channel = alert.channel.as_str(), %error, "alert not delivered; will retry");
+                }
+                SendOutcome::Failed { error } => {
+                    report.failed += 1;
+                    tracing::error!(alert = %alert.id, channel = alert.channel.as_str(), %error, "alert failed for good");
+                }
+            }
+            self.store
+                .finish_alert(&alert.id, &outcome, Utc::now())
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
+        let store_error = |e: crate::store::StoreError| SendError::Transient(e.to_string());
+        let finding = self
+            .store
+            .finding(&alert.finding_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| SendError::Permanent("the finding no longer exists".into()))?;
+        let campaign = self
+            .store
+            .campaign(&alert.campaign_id)
+            .await
+            .map_err(store_error)?;
+        let name = campaign.as_ref().and_then(|c| c.name.as_deref());
+        let url = format!(
+            "{}/ui/campaigns/{}",
+            self.public_base_url,
+            url::form_urlencoded::byte_serialize(alert.campaign_id.as_bytes()).collect::<String>()
+        );
+        match alert.channel {
+            crate::store::AlertChannel::Email => {
+                let message = self
+                    .email(&alert.target, &finding, name, &url)
+                    .map_err(SendError::Permanent)?;
+                self.mailer.send(message).await
+            }
+            crate::store::AlertChannel::Webhook => {
+                let payload = AlertPayload {
+                    kind: "finding.blocked",
+                    timestamp: Utc::now(),
+                    data: AlertData {
+                        campaign_id: &alert.campaign_id,
+                        campaign_name: name,
+                        check_id: &finding.check_id,
+                        finding: &finding.stored.finding,
+                        url,
+                    },
+                };
+                self.post(alert, &payload).await
+            }
+        }
+    }
+
+    /// One signed POST. 2xx is delivered; 408, 429, 5xx and network errors are retried;
+    /// any other answer means the receiver refuses it, which retrying will not change.
+    async fn post(
+        &self,
+        alert: &ClaimedAlert,
+        payload: &AlertPayload<'_>,
+    ) -> Result<(), SendError> {
+        let body = serde_json::to_vec(payload).map_err(|e| SendError::Permanent(e.to_string()))?;
+        let key = self
+            .signing_key
+            .as_deref()
+            .ok_or_else(|| SendError::Permanent("alerts.signing_secret is not set".into()))?;
+        let timestamp = Utc::now().timestamp();
+        let signature = crate::http::signature::sign(key, &alert.id, timestamp, &body);
+        let answer = self
+            .http
+            .post(&alert.target)
+            .header("content-type", "application/json")
+            .header("webhook-id", &alert.id)
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| SendError::Transient(format!("POST {}: {e}", alert.target)))?;
+        let status = answer.status();
+        if status.is_success() {
+            Ok(())
+        } else if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+            Err(SendError::Transient(format!(
+                "the receiver answered {status}"
+            )))
+        } else {
+            Err(SendError::Permanent(format!(
+                "the receiver answered {status}"
+            )))
+        }
+    }
+
+    fn email(
+        &self,
+        to: &str,
+        finding: &FindingRecord,
+        campaign_name: Option<&str>,
+        url: &str,
+    ) -> Result<Message, String> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| format!("{to} is not an address: {e}"))?;
+        let f = &finding.stored.finding;
+        let title = campaign_name.unwrap_or(&finding.campaign_id);
+        let subject = format!("Blocked: {title} — {}", f.message);
+        let text = format!(
+            "A live re-check found a promise that cannot be kept in a running campaign.\n\n\
+             Campaign: {title} ({campaign})\nOffer: {offer}\nRule: {rule}\n{message}\n\n\
+             Review it: {url}\n",
+            campaign = finding.campaign_id,
+            offer = f.offer_id,
+            rule = f.rule.as_str(),
+            message = f.message,
+        );
+        let html = html! {
+            p { "A live re-check found a promise that cannot be kept in a running campaign." }
+            dl {
+                dt { "Campaign" } dd { (title) " (" code { (finding.campaign_id) } ")" }
+                dt { "Offer" } dd { code { (f.offer_id) } }
+                dt { "Rule" } dd { code { (f.rule.as_str()) } }
+            }
+            p { strong { (f.message) } }
+            p { a href=(url) { "Review it" } }
+        };
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(text, html.into_string()))
+            .map_err(|e| e.to_string())
+    }
+}
