@@ -3,9 +3,11 @@
 //! fresh install is never an open analyst API on a public interface.
 use super::AppState;
 use super::error::ApiError;
+use crate::config::AnalystToken;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::{Ready, ready};
+use std::net::IpAddr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -40,15 +42,34 @@ fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-    let tokens = state
-        .config
+    let authorization = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    authorize(
+        configured_tokens(&state.config),
+        req.peer_addr().map(|a| a.ip()),
+        authorization,
+    )
+}
+
+pub fn configured_tokens(config: &crate::config::Config) -> &[AnalystToken] {
+    config
         .analysts
         .as_ref()
         .map(|a| a.tokens.as_slice())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// Who is asking: with no tokens configured, anyone on loopback (as the reviewer `local`) and
+/// nobody else (403); with tokens, the holder of a `Bearer` token from the list (401 without).
+pub fn authorize(
+    tokens: &[AnalystToken],
+    peer: Option<IpAddr>,
+    authorization: Option<&str>,
+) -> Result<Analyst, ApiError> {
     if tokens.is_empty() {
-        let loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
-        return if loopback {
+        return if peer.is_some_and(|ip| ip.is_loopback()) {
             Ok(Analyst {
                 name: "local".into(),
                 role: Role::Reviewer,
@@ -60,21 +81,23 @@ fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
             ))
         };
     }
-    let presented = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
+    let presented = authorization
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::Unauthorized("an analyst bearer token is required".into()))?;
-    // Compare against every token, so timing does not tell which one nearly matched.
+    token_holder(tokens, presented.trim())
+        .ok_or_else(|| ApiError::Unauthorized("unknown analyst token".into()))
+}
+
+/// The analyst a token belongs to. Compares against every token, so timing does not tell which
+/// one nearly matched.
+pub fn token_holder(tokens: &[AnalystToken], presented: &str) -> Option<Analyst> {
     let mut found = None;
     for t in tokens {
-        if constant_time_eq(t.token.expose().as_bytes(), presented.trim().as_bytes()) {
+        if constant_time_eq(t.token.expose().as_bytes(), presented.as_bytes()) {
             found = Some(t);
         }
     }
-    let t = found.ok_or_else(|| ApiError::Unauthorized("unknown analyst token".into()))?;
-    Ok(Analyst {
+    found.map(|t| Analyst {
         name: t.name.clone(),
         role: if t.role == "reviewer" {
             Role::Reviewer
@@ -90,5 +113,58 @@ impl FromRequest for Analyst {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    fn token(name: &str, role: &str, value: &str) -> AnalystToken {
+        AnalystToken {
+            name: name.into(),
+            role: role.into(),
+            token: Secret::new(value),
+        }
+    }
+
+    #[test]
+    fn without_tokens_only_loopback_is_let_in() {
+        let local = authorize(&[], Some("127.0.0.1".parse().unwrap()), None).unwrap();
+        assert_eq!((local.name.as_str(), local.role), ("local", Role::Reviewer));
+        assert!(authorize(&[], Some("::1".parse().unwrap()), None).is_ok());
+        for peer in [Some("10.0.0.7".parse().unwrap()), None] {
+            let err = authorize(&[], peer, Some("Bearer anything")).unwrap_err();
+            assert!(matches!(err, ApiError::Forbidden(_)), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn with_tokens_the_bearer_token_names_the_analyst_and_role() {
+        let tokens = [
+            token("dana", "reviewer", "secret-dana"),
+            token("vic", "viewer", "secret-vic"),
+        ];
+        let peer = Some("10.0.0.7".parse().unwrap());
+        let vic = authorize(&tokens, peer, Some("Bearer secret-vic")).unwrap();
+        assert_eq!((vic.name.as_str(), vic.role), ("vic", Role::Viewer));
+        assert!(matches!(
+            vic.require_reviewer("review"),
+            Err(ApiError::Forbidden(_))
+        ));
+        let dana = authorize(&tokens, peer, Some("Bearer secret-dana")).unwrap();
+        assert!(dana.require_reviewer("review").is_ok());
+        // Tokens configured: loopback is no longer enough.
+        let loopback = Some("127.0.0.1".parse().unwrap());
+        for header in [
+            None,
+            Some("Bearer secret-d"),
+            Some("secret-dana"),
+            Some("Basic x"),
+        ] {
+            let err = authorize(&tokens, loopback, header).unwrap_err();
+            assert!(matches!(err, ApiError::Unauthorized(_)), "{header:?}");
+        }
     }
 }

@@ -3,6 +3,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod alerts;
+mod analysts;
 mod cli;
 mod crash;
 mod errors;

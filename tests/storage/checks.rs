@@ -5,7 +5,7 @@ use promiseguard::domain::{Campaign, Finding, Mode, Phase, Rule, Severity, Targe
 use promiseguard::store::{NewAnswer, NewCheck, Recorded, SqlStore, Store};
 use serde_json::json;
 
-fn campaign(id: &str) -> Campaign {
+pub(crate) fn campaign(id: &str) -> Campaign {
     let input: CampaignInput = serde_json::from_value(json!({
         "id": id, "name": "Neighborhood rental", "platform": "braze",
         "offers": [{"id": "free-day", "valid_from": "2026-11-24T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z",
@@ -15,7 +15,7 @@ fn campaign(id: &str) -> Campaign {
     input.parse("/campaign").unwrap()
 }
 
-fn finding(n: usize) -> Finding {
+pub(crate) fn finding(n: usize) -> Finding {
     Finding {
         id: uuid::Uuid::new_v4().to_string(),
         offer_id: "free-day".into(),
@@ -39,20 +39,21 @@ fn finding(n: usize) -> Finding {
     }
 }
 
-fn at(s: &str) -> DateTime<Utc> {
+pub(crate) fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-struct Draft {
-    id: String,
-    campaign: Campaign,
-    findings: Vec<Finding>,
-    verdict: Verdict,
-    checked_at: DateTime<Utc>,
+pub(crate) struct Draft {
+    pub(crate) id: String,
+    pub(crate) campaign: Campaign,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) verdict: Verdict,
+    pub(crate) checked_at: DateTime<Utc>,
+    pub(crate) phase: Phase,
 }
 
 impl Draft {
-    fn new(campaign_id: &str, findings: usize, checked_at: &str) -> Self {
+    pub(crate) fn new(campaign_id: &str, findings: usize, checked_at: &str) -> Self {
         let findings: Vec<Finding> = (0..findings).map(finding).collect();
         Self {
             id: uuid::Uuid::new_v4().to_string(),
@@ -60,14 +61,21 @@ impl Draft {
             verdict: Verdict::of(&findings),
             findings,
             checked_at: at(checked_at),
+            phase: Phase::PreSend,
         }
     }
 
-    fn check(&self) -> NewCheck<'_> {
+    pub(crate) fn with_findings(mut self, findings: Vec<Finding>) -> Self {
+        self.verdict = Verdict::of(&findings);
+        self.findings = findings;
+        self
+    }
+
+    pub(crate) fn check(&self) -> NewCheck<'_> {
         NewCheck {
             id: &self.id,
             campaign: &self.campaign,
-            phase: Phase::PreSend,
+            phase: self.phase,
             mode: Mode::Enforce,
             verdict: self.verdict,
             send_at: at("2026-11-24T09:00:00Z"),

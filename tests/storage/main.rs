@@ -1,6 +1,7 @@
 //! One storage suite, run against both backends: every test below is instantiated once for
 //! SQLite (always) and once for PostgreSQL (when `PROMISEGUARD_TEST_POSTGRES_URL` names a
 //! server; otherwise each PostgreSQL test says on stderr that it was skipped).
+mod analyst;
 mod checks;
 #[path = "../support/mod.rs"]
 mod support;
@@ -13,7 +14,7 @@ macro_rules! storage_suite {
                 #[tokio::test]
                 async fn $name() {
                     let db = crate::support::databases::sqlite().await;
-                    crate::checks::$name(db.store.clone()).await;
+                    crate::cases::$name(db.store.clone()).await;
                 }
             )*
         }
@@ -23,7 +24,7 @@ macro_rules! storage_suite {
                 async fn $name() {
                     match crate::support::databases::postgres().await {
                         Some(db) => {
-                            crate::checks::$name(db.store.clone()).await;
+                            crate::cases::$name(db.store.clone()).await;
                             db.drop_database().await;
                         }
                         None => crate::support::databases::skipped(stringify!($name)),
@@ -46,4 +47,15 @@ storage_suite!(
     a_tick_is_leased_once_and_a_dead_holder_expires,
     events_are_idempotent_and_feed_the_sweep,
     invitations_are_unique_claimed_once_and_answered,
+    reviews_are_kept_and_carry_over_until_resolved,
+    an_override_without_a_note_is_refused_by_the_schema,
+    the_campaign_list_filters_and_pages_newest_first,
+    alerts_are_queued_once_per_new_block_finding_and_claimed_once,
+    survey_answers_split_by_broken_and_kept_promises,
 );
+
+/// Every case, whichever file it is written in.
+mod cases {
+    pub use crate::analyst::*;
+    pub use crate::checks::*;
+}

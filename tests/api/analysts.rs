@@ -1,0 +1,381 @@
+//! The analyst API: tokens and roles, the campaign list and detail, reviews, manual re-checks
+//! and the promise insight — against the real service on SQLite.
+use crate::support::app::{TestApp, live_offer, presend_body, spawn_app};
+use crate::support::surveys::{clicks, post_events};
+use promiseguard::store::Store;
+use serde_json::{Value, json};
+
+const REVIEWER: &str = "reviewer-token-0123456789";
+const VIEWER: &str = "viewer-token-0123456789ab";
+
+fn tokens() -> String {
+    format!(
+        "[analysts]\ntokens = [{{ name = \"dana\", role = \"reviewer\", token = \"{REVIEWER}\" }}, \
+         {{ name = \"vic\", role = \"viewer\", token = \"{VIEWER}\" }}]\n"
+    )
+}
+
+async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = app.client.get(format!("{}{path}", app.address));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+async fn post(app: &TestApp, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    let mut req = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+fn fixture(name: &str) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(format!("fixtures/campaigns/{name}.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn tokens_are_required_and_viewers_only_read() {
+    let app = spawn_app(&tokens()).await;
+    assert_eq!(app.presend(&fixture("block")).await.status(), 200);
+    let (status, problem) = get(&app, "/v1/campaigns", None).await;
+    assert_eq!(status, 401);
+    assert_eq!(problem["status"], 401);
+    assert_eq!(get(&app, "/v1/campaigns", Some("not-a-token")).await.0, 401);
+    assert_eq!(get(&app, "/v1/insights/promises", None).await.0, 401);
+    assert_eq!(
+        get(&app, "/v1/campaigns/rentals-free-day-2026-11/nps", None)
+            .await
+            .0,
+        401
+    );
+
+    let (status, page) = get(&app, "/v1/campaigns", Some(VIEWER)).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["campaigns"][0]["id"], "rentals-free-day-2026-11");
+    let (_, detail) = get(&app, "/v1/campaigns/rentals-free-day-2026-11", Some(VIEWER)).await;
+    let finding = detail["latest_check"]["findings"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let review = format!("/v1/findings/{finding}/review");
+    let (status, problem) = post(&app, &review, Some(VIEWER), r#"{"action":"acknowledge"}"#).await;
+    assert_eq!(status, 403, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("viewer"));
+    let recheck = "/v1/campaigns/rentals-free-day-2026-11/recheck";
+    assert_eq!(post(&app, recheck, Some(VIEWER), "").await.0, 403);
+    assert_eq!(
+        post(&app, &review, None, r#"{"action":"acknowledge"}"#)
+            .await
+            .0,
+        401
+    );
+    assert!(
+        app.store
+            .reviews("rentals-free-day-2026-11")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let (status, answer) = post(&app, &review, Some(REVIEWER), r#"{"action":"acknowledge"}"#).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["review"]["reviewer"], "dana");
+    assert_eq!(answer["review_state"], "acknowledged");
+}
+
+#[tokio::test]
+async fn without_tokens_the_analyst_api_answers_on_loopback() {
+    // The test client is on 127.0.0.1, the one place a token-less install answers.
+    let app = spawn_app("").await;
+    assert_eq!(app.presend(&fixture("block")).await.status(), 200);
+    let (status, page) = get(&app, "/v1/campaigns", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["campaigns"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_list_filters_pages_and_refuses_bad_parameters() {
+    let app = spawn_app(&tokens()).await;
+    for (name, id) in [
+        ("pass", "p"),
+        ("flag", "f"),
+        ("block", "b1"),
+        ("block", "b2"),
+    ] {
+        let mut body = fixture(name);
+        body["campaign"]["id"] = id.into();
+        assert_eq!(app.presend(&body).await.status(), 200);
+    }
+    let ids = |page: &Value| -> Vec<String> {
+        page["campaigns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, all) = get(&app, "/v1/campaigns", Some(VIEWER)).await;
+    assert_eq!(ids(&all), ["b2", "b1", "f", "p"], "newest first");
+    assert_eq!(all["campaigns"][0]["latest_check"]["verdict"], "block");
+    assert_eq!(all["campaigns"][0]["latest_check"]["phase"], "pre_send");
+    assert!(all["campaigns"][0]["open_findings"].as_u64().unwrap() > 0);
+    assert_eq!(all["next_cursor"], Value::Null);
+
+    let (_, blocked) = get(
+        &app,
+        "/v1/campaigns?verdict=block&review=open",
+        Some(VIEWER),
+    )
+    .await;
+    assert_eq!(ids(&blocked), ["b2", "b1"]);
+
+    // Two pages of two, then the end.
+    let (_, first) = get(&app, "/v1/campaigns?limit=2", Some(VIEWER)).await;
+    assert_eq!(ids(&first), ["b2", "b1"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = get(
+        &app,
+        &format!("/v1/campaigns?limit=2&cursor={cursor}"),
+        Some(VIEWER),
+    )
+    .await;
+    assert_eq!(ids(&second), ["f", "p"]);
+    assert_eq!(second["next_cursor"], Value::Null);
+
+    let (status, problem) = get(
+        &app,
+        "/v1/campaigns?verdict=maybe&limit=500&from=yesterday",
+        Some(VIEWER),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/verdict", "/limit", "/from"]);
+}
+
+#[tokio::test]
+async fn reviews_need_a_known_action_and_an_override_needs_a_note() {
+    let app = spawn_app(&tokens()).await;
+    assert_eq!(app.presend(&fixture("block")).await.status(), 200);
+    let (_, detail) = get(
+        &app,
+        "/v1/campaigns/rentals-free-day-2026-11",
+        Some(REVIEWER),
+    )
+    .await;
+    let finding = detail["latest_check"]["findings"][0]["id"]
+        .as_str()
+        .unwrap();
+    let path = format!("/v1/findings/{finding}/review");
+
+    let cases = [
+        (r#"{"action":"override"}"#, 422, "/note"),
+        (r#"{"action":"override","note":"   "}"#, 422, "/note"),
+        (r#"{"action":"shrug"}"#, 422, "/action"),
+        (r#"{"note":"x"}"#, 422, "/action"),
+        (r#"{"action":"resolve","colour":"red"}"#, 422, "/colour"),
+    ];
+    for (body, status, pointer) in cases {
+        let (got, problem) = post(&app, &path, Some(REVIEWER), body).await;
+        assert_eq!(got, status, "{body}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["pointer"], pointer,
+            "{body}: {problem}"
+        );
+    }
+    assert_eq!(post(&app, &path, Some(REVIEWER), "{not json").await.0, 400);
+    assert_eq!(
+        post(
+            &app,
+            "/v1/findings/nope/review",
+            Some(REVIEWER),
+            r#"{"action":"resolve"}"#
+        )
+        .await
+        .0,
+        404
+    );
+    assert!(
+        app.store
+            .reviews("rentals-free-day-2026-11")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+
+    let (status, _) = post(
+        &app,
+        &path,
+        Some(REVIEWER),
+        r#"{"action":"override","note":"the branch manager confirmed it opens Tuesday"}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, detail) = get(&app, "/v1/campaigns/rentals-free-day-2026-11", Some(VIEWER)).await;
+    let f = &detail["latest_check"]["findings"][0];
+    assert_eq!(f["review_state"], "overridden");
+    assert_eq!(
+        f["reviews"][0]["note"],
+        "the branch manager confirmed it opens Tuesday"
+    );
+    assert_eq!(f["reviews"][0]["reviewer"], "dana");
+    assert!(f["reviews"][0]["created_at"].is_string());
+}
+
+#[tokio::test]
+async fn the_detail_has_the_latest_check_its_history_and_nps_and_a_recheck_adds_to_it() {
+    let app = spawn_app(&tokens()).await;
+    let body = json!({"campaign": {"id": "live-3", "name": "Weekend SUVs",
+        "offers": [live_offer("o", &["loc-101", "loc-201"])]}});
+    assert_eq!(app.presend(&body).await.status(), 200);
+    let (status, check) = post(&app, "/v1/campaigns/live-3/recheck", Some(REVIEWER), "").await;
+    assert_eq!(status, 200, "{check}");
+    assert_eq!(check["phase"], "manual");
+
+    let (status, detail) = get(&app, "/v1/campaigns/live-3", Some(VIEWER)).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["name"], "Weekend SUVs");
+    assert_eq!(detail["campaign"]["offers"][0]["id"], "o");
+    let latest = &detail["latest_check"];
+    assert_eq!(latest["check_id"], check["check_id"]);
+    assert_eq!(latest["phase"], "manual");
+    assert_eq!(latest["offers"][0]["offer_id"], "o");
+    let findings = latest["findings"].as_array().unwrap();
+    assert!(!findings.is_empty(), "loc-101 is closed in the fixtures");
+    assert_eq!(
+        findings[0]["is_new"], false,
+        "the pre-send check had it too"
+    );
+    assert_eq!(findings[0]["review_state"], "open");
+    let phases: Vec<&str> = detail["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["manual", "pre_send"]);
+    assert_eq!(detail["nps"]["campaign_id"], "live-3");
+    assert_eq!(detail["nps"]["distribution"].as_array().unwrap().len(), 11);
+
+    assert_eq!(get(&app, "/v1/campaigns/nope", Some(VIEWER)).await.0, 404);
+    assert_eq!(
+        post(&app, "/v1/campaigns/nope/recheck", Some(REVIEWER), "")
+            .await
+            .0,
+        404
+    );
+
+    // A campaign whose offers have all ended has nothing left to check.
+    let mut ended = presend_body(json!([{"id": "old", "valid_from": "2026-01-01T00:00:00Z",
+        "valid_until": "2026-01-08T00:00:00Z", "locations": ["loc-201"]}]));
+    ended["campaign"]["id"] = "ended".into();
+    ended["campaign"]["send_at"] = "2026-01-01T09:00:00Z".into();
+    assert_eq!(app.presend(&ended).await.status(), 200);
+    let (status, problem) = post(&app, "/v1/campaigns/ended/recheck", Some(REVIEWER), "").await;
+    assert_eq!(status, 409, "{problem}");
+    // An event-only campaign has no offers at all.
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("events-only", &["a@example.com"], 1),
+    )
+    .await;
+    assert_eq!(
+        get(&app, "/v1/campaigns/events-only", Some(VIEWER)).await.1["latest_check"],
+        Value::Null
+    );
+    assert_eq!(
+        post(
+            &app,
+            "/v1/campaigns/events-only/recheck",
+            Some(REVIEWER),
+            ""
+        )
+        .await
+        .0,
+        409
+    );
+}
+
+#[tokio::test]
+async fn the_insight_compares_nps_of_broken_and_kept_promises() {
+    let app = spawn_app(&tokens()).await;
+    let mut broken = fixture("block");
+    broken["campaign"]["id"] = "broken".into();
+    let mut kept = fixture("pass");
+    kept["campaign"]["id"] = "kept".into();
+    assert_eq!(app.presend(&broken).await.status(), 200);
+    assert_eq!(app.presend(&kept).await.status(), 200);
+    let pairs: Vec<(String, String)> = [
+        ("broken", "a@x.com"),
+        ("broken", "b@x.com"),
+        ("kept", "c@x.com"),
+    ]
+    .iter()
+    .map(|(c, r)| (c.to_string(), r.to_string()))
+    .collect();
+    let now = chrono::Utc::now();
+    app.store.queue_invitations(&pairs, now).await.unwrap();
+    for (campaign, recipient, score) in [
+        ("broken", "a@x.com", 1),
+        ("broken", "b@x.com", 6),
+        ("kept", "c@x.com", 10),
+    ] {
+        let rows = app.store.invitations(campaign).await.unwrap();
+        let id = &rows.iter().find(|r| r.recipient == recipient).unwrap().id;
+        app.store.record_answer(id, score, None, now).await.unwrap();
+    }
+
+    let (status, insight) = get(&app, "/v1/insights/promises", Some(VIEWER)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        insight["broken"],
+        json!({"campaigns": 1, "responses": 2, "nps": -100.0,
+        "distribution": [0,1,0,0,0,0,1,0,0,0,0]})
+    );
+    assert_eq!(insight["kept"]["responses"], 1);
+    assert_eq!(insight["kept"]["nps"], 100.0);
+    assert_eq!(insight["difference"], 200.0);
+    assert_eq!(insight["campaigns"][0]["campaign_id"], "broken");
+
+    let (_, one) = get(&app, "/v1/insights/promises?campaign_id=kept", Some(VIEWER)).await;
+    assert_eq!(one["kept"]["campaigns"], 1);
+    assert_eq!(one["broken"]["responses"], 0);
+    assert_eq!(one["difference"], Value::Null);
+    assert_eq!(
+        get(&app, "/v1/insights/promises?campaign_id=nope", Some(VIEWER))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        get(&app, "/v1/insights/promises?campagin=kept", Some(VIEWER))
+            .await
+            .0,
+        400
+    );
+}
