@@ -123,7 +123,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<(AppState, SqlStore)>
         retry_schedule_s: config.alerts.retry_schedule_s.clone(),
         public_base_url: config.public_base_url(),
     });
+    let session_key = stored_key(shared_store.as_ref(), "ui_session_key").await?;
     let state = AppState {
+        session_key,
         config: Arc::new(config),
         store: shared_store,
         checker,
@@ -230,16 +232,22 @@ fn build_scheduler(state: &AppState) -> anyhow::Result<Scheduler> {
     Ok(scheduler)
 }
 
+/// A random 32-byte key generated on first start and kept in the database, so every instance
+/// (and every restart) uses the same one.
+async fn stored_key(store: &dyn Store, name: &str) -> anyhow::Result<Vec<u8>> {
+    use base64::Engine;
+    let fresh = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+    let stored = store.secret(name, &fresh).await?;
+    base64::engine::general_purpose::STANDARD
+        .decode(stored)
+        .with_context(|| format!("app_secrets.{name} is not base64"))
+}
+
 /// The key that signs survey and unsubscribe links: `surveys.link_secret`, or one generated on
 /// first start and kept in the database so every instance (and every restart) signs alike.
 async fn link_key(config: &Config, store: &dyn Store) -> anyhow::Result<Vec<u8>> {
     if let Some(secret) = &config.surveys.link_secret {
         return Ok(secret.expose().as_bytes().to_vec());
     }
-    use base64::Engine;
-    let fresh = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
-    let stored = store.secret("survey_link_key", &fresh).await?;
-    base64::engine::general_purpose::STANDARD
-        .decode(stored)
-        .context("app_secrets.survey_link_key is not base64")
+    stored_key(store, "survey_link_key").await
 }

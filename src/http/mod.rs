@@ -12,6 +12,7 @@ pub mod ops;
 pub mod pages;
 pub mod presend;
 pub mod signature;
+pub mod ui;
 
 use crate::check::Checker;
 use crate::config::Config;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// Re-checks a stored campaign (the `recheck` job, and `POST /v1/campaigns/{id}/recheck`).
     pub recheck: Arc<crate::jobs::recheck::Recheck>,
     pub alerts: Arc<crate::jobs::alerts::Alerts>,
+    /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
+    pub session_key: Vec<u8>,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -57,6 +60,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/s/{token}", web::post().to(pages::answer))
         .route("/u/{token}", web::get().to(pages::unsubscribe_page))
         .route("/u/{token}", web::post().to(pages::unsubscribe))
+        .configure(ui::routes)
         .route("/healthz", web::get().to(ops::healthz))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/openapi.json", web::get().to(ops::openapi));

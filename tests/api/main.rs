@@ -5,6 +5,7 @@ mod support;
 
 mod alerts;
 mod analysts;
+mod browser;
 mod cli;
 mod crash;
 mod errors;
@@ -19,3 +20,4 @@ mod pages;
 mod presend;
 mod signatures;
 mod surveys;
+mod ui;

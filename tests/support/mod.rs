@@ -1,6 +1,7 @@
 //! Shared by the integration tests and the benchmarks.
 #![allow(dead_code)]
 pub mod app;
+pub mod browser;
 pub mod databases;
 pub mod fake_server;
 pub mod smtp;

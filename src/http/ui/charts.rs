@@ -1,0 +1,178 @@
+//! Charts drawn by the server as SVG: axis labels, a legend, and colours that stay apart for
+//! the colour-blind (red/grey/blue-green with text labels on every bar). Each chart has a text
+//! alternative (`role="img"` + `aria-label`) saying what it shows.
+use crate::domain::insight::Side;
+use maud::{Markup, html};
+
+const DETRACTOR: &str = "#c2410c";
+const PASSIVE: &str = "#9ca3af";
+const PROMOTER: &str = "#0f766e";
+const BROKEN: &str = "#c2410c";
+const KEPT: &str = "#0f766e";
+const AXIS: &str = "#374151";
+
+fn score_colour(score: usize) -> &'static str {
+    match score {
+        0..=6 => DETRACTOR,
+        7 | 8 => PASSIVE,
+        _ => PROMOTER,
+    }
+}
+
+/// A round axis maximum at or above `max` (1, 2, 5, 10, 20, 50…).
+fn nice_ceiling(max: u64) -> u64 {
+    let mut step = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if m * step >= max.max(1) {
+                return m * step;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// Responses per score, 0 to 10, as a bar chart.
+pub fn nps_distribution(distribution: &[u64; 11]) -> Markup {
+    let (width, height) = (460.0, 240.0);
+    let (left, right, top, bottom) = (44.0, 12.0, 16.0, 62.0);
+    let plot_w = width - left - right;
+    let plot_h = height - top - bottom;
+    let total: u64 = distribution.iter().sum();
+    let ceiling = nice_ceiling(distribution.iter().copied().max().unwrap_or(0));
+    let slot = plot_w / 11.0;
+    let bar_w = slot * 0.7;
+    let y_of = |n: u64| top + plot_h - plot_h * n as f64 / ceiling as f64;
+    let summary = format!(
+        "Survey scores, {total} responses: {}",
+        distribution
+            .iter()
+            .enumerate()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let ticks: Vec<u64> = if ceiling >= 2 {
+        vec![0, ceiling / 2, ceiling]
+    } else {
+        vec![0, ceiling]
+    };
+    html! {
+        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {width} {height}"))
+            role="img" aria-label=(summary) {
+            title { (summary) }
+            @for t in ticks {
+                line x1=(left) x2=(width - right) y1=(y_of(t)) y2=(y_of(t)) stroke="#e5e7eb" {}
+                text x=(left - 6.0) y=(y_of(t) + 4.0) text-anchor="end" font-size="11" fill=(AXIS) { (t) }
+            }
+            @for (score, n) in distribution.iter().enumerate() {
+                @let x = left + slot * score as f64 + (slot - bar_w) / 2.0;
+                rect x=(x) y=(y_of(*n)) width=(bar_w) height=(top + plot_h - y_of(*n))
+                    fill=(score_colour(score)) {}
+                @if *n > 0 {
+                    text x=(x + bar_w / 2.0) y=(y_of(*n) - 3.0) text-anchor="middle" font-size="10" fill=(AXIS) { (n) }
+                }
+                text x=(x + bar_w / 2.0) y=(top + plot_h + 14.0) text-anchor="middle" font-size="11" fill=(AXIS) { (score) }
+            }
+            line x1=(left) x2=(width - right) y1=(top + plot_h) y2=(top + plot_h) stroke=(AXIS) {}
+            text x=(left + plot_w / 2.0) y=(top + plot_h + 30.0) text-anchor="middle" font-size="12" fill=(AXIS) { "Score (0 = not at all likely, 10 = extremely likely)" }
+            text x="12" y=(top + plot_h / 2.0) text-anchor="middle" font-size="12" fill=(AXIS)
+                transform=(format!("rotate(-90 12 {})", top + plot_h / 2.0)) { "Responses" }
+            @for (i, (label, colour)) in [("Detractors 0–6", DETRACTOR), ("Passives 7–8", PASSIVE), ("Promoters 9–10", PROMOTER)].iter().enumerate() {
+                @let x = left + i as f64 * 135.0;
+                rect x=(x) y=(height - 16.0) width="12" height="12" fill=(colour) {}
+                text x=(x + 17.0) y=(height - 6.0) font-size="12" fill=(AXIS) { (label) }
+            }
+        }
+    }
+}
+
+fn describe(side: &Side) -> String {
+    match side.nps {
+        Some(nps) => format!("NPS {nps:+.1} ({} responses)", side.responses),
+        None => "no answers yet".to_owned(),
+    }
+}
+
+/// NPS of respondents whose campaign broke a promise against those whose campaign kept them,
+/// as two horizontal bars on a −100…100 axis.
+pub fn promise_comparison(broken: &Side, kept: &Side) -> Markup {
+    let (width, height) = (640.0, 150.0);
+    // Row labels on the left, the −100…100 plot in the middle, the values on the right.
+    let (left, plot_w, top) = (130.0, 320.0, 14.0);
+    let zero = left + plot_w / 2.0;
+    let x_of = |nps: f64| zero + plot_w / 2.0 * nps.clamp(-100.0, 100.0) / 100.0;
+    let rows = [
+        ("Broken promises", broken, BROKEN),
+        ("Kept promises", kept, KEPT),
+    ];
+    let summary = format!(
+        "Net Promoter Score: broken promises {}; kept promises {}",
+        describe(broken),
+        describe(kept)
+    );
+    let axis_y = top + 2.0 * 40.0 + 4.0;
+    html! {
+        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {width} {height}"))
+            role="img" aria-label=(summary) {
+            title { (summary) }
+            @for t in [-100.0, -50.0, 0.0, 50.0, 100.0] {
+                line x1=(x_of(t)) x2=(x_of(t)) y1=(top) y2=(axis_y) stroke=(if t == 0.0 { AXIS } else { "#e5e7eb" }) {}
+                text x=(x_of(t)) y=(axis_y + 15.0) text-anchor="middle" font-size="11" fill=(AXIS) { (format!("{t:+.0}").replace("+0", "0")) }
+            }
+            text x=(zero) y=(axis_y + 32.0) text-anchor="middle" font-size="12" fill=(AXIS) { "Net Promoter Score (−100 to +100)" }
+            @for (i, (label, side, colour)) in rows.iter().enumerate() {
+                @let y = top + 6.0 + i as f64 * 40.0;
+                text x=(left - 8.0) y=(y + 17.0) text-anchor="end" font-size="12" fill=(AXIS) { (label) }
+                @if let Some(nps) = side.nps {
+                    @let (x0, x1) = if nps < 0.0 { (x_of(nps), zero) } else { (zero, x_of(nps)) };
+                    rect x=(x0) y=(y) width=((x1 - x0).max(1.0)) height="26" fill=(colour) {}
+                }
+                text x=(left + plot_w + 12.0) y=(y + 17.0) font-size="12" font-weight="600" fill=(AXIS) { (describe(side)) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_ceilings_are_round() {
+        assert_eq!(
+            [0, 1, 3, 7, 12, 51, 180].map(nice_ceiling),
+            [1, 1, 5, 10, 20, 100, 200]
+        );
+    }
+
+    #[test]
+    fn the_distribution_chart_labels_every_score_and_says_what_it_shows() {
+        let mut d = [0; 11];
+        d[0] = 2;
+        d[10] = 5;
+        let svg = nps_distribution(&d).into_string();
+        assert!(svg.contains("aria-label=\"Survey scores, 7 responses: 0: 2, 1: 0"));
+        assert!(svg.contains(">Responses</text>"));
+        assert!(svg.contains(">Promoters 9–10</text>"));
+        assert_eq!(
+            svg.matches("<rect").count(),
+            11 + 3,
+            "a bar per score and 3 legend keys"
+        );
+    }
+
+    #[test]
+    fn the_comparison_chart_handles_a_side_without_answers() {
+        let broken = Side {
+            campaigns: 2,
+            responses: 8,
+            nps: Some(-37.5),
+            distribution: [0; 11],
+        };
+        let svg = promise_comparison(&broken, &Side::default()).into_string();
+        assert!(svg.contains("NPS -37.5 (8 responses)"));
+        assert!(svg.contains("kept promises no answers yet"));
+        assert!(svg.contains(">Broken promises</text>"));
+    }
+}

@@ -1,0 +1,144 @@
+//! Sessions and CSRF for the analyst pages.
+//!
+//! A session is a cookie `pg_session` = `name.expires.mac`: the analyst's name, a Unix expiry,
+//! and an HMAC over both *and the analyst's current token*, so removing or rotating a token in
+//! the configuration ends its sessions. It is HttpOnly and SameSite=Strict.
+//!
+//! Every form carries the value of the `pg_csrf` cookie (random, HttpOnly, SameSite=Strict) in
+//! a hidden field, and a POST whose field does not match the cookie is refused: a page on
+//! another site can neither read the cookie nor make a matching form.
+use crate::config::AnalystToken;
+use crate::http::auth::{Analyst, constant_time_eq, token_holder};
+use actix_web::HttpRequest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+pub const SESSION_COOKIE: &str = "pg_session";
+pub const CSRF_COOKIE: &str = "pg_csrf";
+/// How long a sign-in lasts.
+pub const SESSION_SECS: i64 = 12 * 3600;
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value scoped to the pages; `max_age` 0 deletes the cookie.
+pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/ui; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+fn mac(key: &[u8], name: &str, expires: i64, token: &str) -> Vec<u8> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
+    mac.update(b"promiseguard-session\0");
+    mac.update(name.as_bytes());
+    mac.update(b"\0");
+    mac.update(expires.to_string().as_bytes());
+    mac.update(b"\0");
+    mac.update(token.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The session value for `analyst_token`, valid until `now + SESSION_SECS`.
+pub fn issue(key: &[u8], token: &AnalystToken, now: i64) -> String {
+    let expires = now + SESSION_SECS;
+    format!(
+        "{}.{expires}.{}",
+        URL_SAFE_NO_PAD.encode(&token.name),
+        URL_SAFE_NO_PAD.encode(mac(key, &token.name, expires, token.token.expose()))
+    )
+}
+
+/// The analyst a session value names, if it is intact, unexpired, and its token still exists.
+pub fn verify(key: &[u8], tokens: &[AnalystToken], value: &str, now: i64) -> Option<Analyst> {
+    let mut parts = value.split('.');
+    let (name, expires, given) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let name = String::from_utf8(URL_SAFE_NO_PAD.decode(name).ok()?).ok()?;
+    let expires: i64 = expires.parse().ok()?;
+    let given = URL_SAFE_NO_PAD.decode(given).ok()?;
+    if expires <= now {
+        return None;
+    }
+    let token = tokens.iter().find(|t| t.name == name)?;
+    if !constant_time_eq(&mac(key, &name, expires, token.token.expose()), &given) {
+        return None;
+    }
+    token_holder(std::slice::from_ref(token), token.token.expose())
+}
+
+/// A fresh CSRF value.
+pub fn new_csrf() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// True when the form's `csrf` field matches the request's CSRF cookie.
+pub fn csrf_ok(req: &HttpRequest, field: Option<&str>) -> bool {
+    match (cookie(req, CSRF_COOKIE), field) {
+        (Some(cookie), Some(field)) if !cookie.is_empty() => {
+            constant_time_eq(cookie.as_bytes(), field.as_bytes())
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+    use crate::http::auth::Role;
+
+    fn token(name: &str, role: &str, value: &str) -> AnalystToken {
+        AnalystToken {
+            name: name.into(),
+            role: role.into(),
+            token: Secret::new(value),
+        }
+    }
+
+    #[test]
+    fn a_session_names_its_analyst_until_it_expires_or_the_token_changes() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let tokens = [
+            token("dana", "reviewer", "t-dana"),
+            token("vic", "viewer", "t-vic"),
+        ];
+        let now = 1_790_000_000;
+        let value = issue(key, &tokens[0], now);
+        let dana = verify(key, &tokens, &value, now + 60).unwrap();
+        assert_eq!((dana.name.as_str(), dana.role), ("dana", Role::Reviewer));
+        assert!(
+            verify(key, &tokens, &value, now + SESSION_SECS).is_none(),
+            "expired"
+        );
+        assert!(verify(b"another key of 32 bytes, really!", &tokens, &value, now).is_none());
+        let rotated = [token("dana", "reviewer", "t-dana-2")];
+        assert!(
+            verify(key, &rotated, &value, now).is_none(),
+            "token rotated"
+        );
+        // Claiming another name with dana's MAC fails.
+        let forged = value.replacen(
+            &URL_SAFE_NO_PAD.encode("dana"),
+            &URL_SAFE_NO_PAD.encode("vic"),
+            1,
+        );
+        assert!(verify(key, &tokens, &forged, now).is_none());
+        for junk in ["", "a.b", "a.b.c.d", "ZGFuYQ.soon.xx"] {
+            assert!(verify(key, &tokens, junk, now).is_none(), "{junk}");
+        }
+    }
+}
