@@ -25,8 +25,18 @@ async fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test]
-async fn a_new_block_finding_on_a_running_campaign_alerts_once_by_email_and_signed_webhook() {
+/// A running campaign over branches a and b, checked live every second, with alerts to an
+/// SMTP sink and a webhook receiver that answers `statuses` in turn (then 200).
+struct Scenario {
+    app: crate::support::app::TestApp,
+    sink: SmtpSink,
+    hook: FakeServer,
+    calls: Arc<AtomicUsize>,
+    branches: Arc<Mutex<HashMap<String, Value>>>,
+    _gbp: FakeServer,
+}
+
+async fn scenario(statuses: &'static [u16]) -> Scenario {
     let branches = Arc::new(Mutex::new(HashMap::from([
         ("a".to_owned(), gbp_location("a", "OPEN", &[])),
         ("b".to_owned(), gbp_location("b", "OPEN", &[])),
@@ -36,15 +46,14 @@ async fn a_new_block_finding_on_a_running_campaign_alerts_once_by_email_and_sign
         FakeServer::start(move |req| google_business_profile(branches.lock().unwrap().clone())(req))
             .await
     };
-    // The receiver is down for the first delivery, then takes it.
     let calls = Arc::new(AtomicUsize::new(0));
     let hook = {
         let calls = calls.clone();
         FakeServer::start(move |_| {
-            if calls.fetch_add(1, Ordering::SeqCst) == 0 {
-                FakeResponse::text(503, "busy")
-            } else {
-                FakeResponse::json(200, json!({"ok": true}))
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            match statuses.get(n) {
+                Some(status) => FakeResponse::text(*status, "not now"),
+                None => FakeResponse::json(200, json!({"ok": true})),
             }
         })
         .await
@@ -54,7 +63,7 @@ async fn a_new_block_finding_on_a_running_campaign_alerts_once_by_email_and_sign
         "public_base_url = \"https://cx.example.com\"\n\
          [schedule]\nrecheck = \"* * * * * *\"\nsurveys = \"off\"\nalerts = \"* * * * * *\"\nlease_ttl_s = 5\n\
          [email]\ntransport = \"smtp\"\nsmtp_url = \"{smtp}\"\nfrom = \"promiseguard <pg@example.com>\"\n\
-         [alerts]\nemails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = \"{SECRET}\"\nretry_schedule_s = [1]\n\
+         [alerts]\nemails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = \"{SECRET}\"\nretry_schedule_s = [1, 1]\n\
          [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\n",
         smtp = sink.url,
         hook = hook.url,
@@ -65,19 +74,63 @@ async fn a_new_block_finding_on_a_running_campaign_alerts_once_by_email_and_sign
         "offers": [live_offer("o", &["a", "b"])]}});
     let sent: Value = app.presend(&body).await.json().await.unwrap();
     assert_eq!(sent["verdict"], "pass");
+    Scenario {
+        app,
+        sink,
+        hook,
+        calls,
+        branches,
+        _gbp: gbp,
+    }
+}
 
-    // After the send, branch b closes; the every-second re-check finds it.
-    branches
-        .lock()
-        .unwrap()
-        .insert("b".into(), gbp_location("b", "CLOSED_PERMANENTLY", &[]));
+impl Scenario {
+    /// After the send, branch b closes; the every-second live re-check finds it.
+    fn close_b(&self) {
+        self.branches
+            .lock()
+            .unwrap()
+            .insert("b".into(), gbp_location("b", "CLOSED_PERMANENTLY", &[]));
+    }
+
+    /// Waits for `n` more live re-checks of the campaign.
+    async fn more_rechecks(&self, n: usize) {
+        let before = self.app.store.checks("weekend").await.unwrap().len();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.app.store.checks("weekend").await.unwrap().len() < before + n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no more live re-checks"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+fn verify_signed(post: &crate::support::fake_server::FakeRequest) {
+    let key = promiseguard::http::signature::decode_secret(SECRET).unwrap();
+    promiseguard::http::signature::verify(
+        &key,
+        post.header("webhook-id"),
+        post.header("webhook-timestamp"),
+        post.header("webhook-signature"),
+        &post.body,
+        chrono::Utc::now().timestamp(),
+    )
+    .expect("the alert is signed with alerts.signing_secret");
+}
+
+#[tokio::test]
+async fn a_branch_closed_after_the_send_alerts_once_by_email_and_once_by_signed_webhook() {
+    let s = scenario(&[]).await;
+    s.close_b();
     wait_for("the email alert", || {
-        sink.count_to("cx-team@example.com") == 1
+        s.sink.count_to("cx-team@example.com") == 1
     })
     .await;
-    wait_for("the webhook retry", || calls.load(Ordering::SeqCst) >= 2).await;
+    wait_for("the webhook alert", || s.calls.load(Ordering::SeqCst) == 1).await;
 
-    let email = &sink.delivered()[0];
+    let email = &s.sink.delivered()[0];
     assert!(
         email.data.contains("Subject: Blocked: Weekend rentals"),
         "{}",
@@ -88,51 +141,54 @@ async fn a_new_block_finding_on_a_running_campaign_alerts_once_by_email_and_sign
             .data
             .contains("https://cx.example.com/ui/campaigns/weekend")
     );
-
-    let posts = hook.requests();
-    assert_eq!(posts[0].path, "/alerts");
-    assert_eq!(
-        posts[0].header("webhook-id"),
-        posts[1].header("webhook-id"),
-        "a retry is the same message"
-    );
-    let key = promiseguard::http::signature::decode_secret(SECRET).unwrap();
-    for post in &posts {
-        promiseguard::http::signature::verify(
-            &key,
-            post.header("webhook-id"),
-            post.header("webhook-timestamp"),
-            post.header("webhook-signature"),
-            &post.body,
-            chrono::Utc::now().timestamp(),
-        )
-        .expect("the alert is signed with alerts.signing_secret");
-    }
-    let payload = posts[1].json();
+    let post = &s.hook.requests()[0];
+    assert_eq!(post.path, "/alerts");
+    verify_signed(post);
+    let payload = post.json();
     assert_eq!(payload["type"], "finding.blocked");
     assert_eq!(payload["data"]["campaign_id"], "weekend");
     assert_eq!(payload["data"]["finding"]["rule"], "location_closed");
     assert_eq!(payload["data"]["finding"]["target"]["location"], "b");
 
-    // More re-checks find b closed again: not new, so no more alerts.
-    let checks_before = app.store.checks("weekend").await.unwrap().len();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while app.store.checks("weekend").await.unwrap().len() < checks_before + 2 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no more live re-checks"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // The next re-checks find b closed again: not new, so nobody is alerted again.
+    s.more_rechecks(2).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert_eq!(sink.count_to("cx-team@example.com"), 1);
-    assert_eq!(calls.load(Ordering::SeqCst), 2);
-    let alerts = app.store.alerts("weekend").await.unwrap();
+    assert_eq!(s.sink.count_to("cx-team@example.com"), 1);
+    assert_eq!(s.calls.load(Ordering::SeqCst), 1);
+    let alerts = s.app.store.alerts("weekend").await.unwrap();
     assert_eq!(alerts.len(), 2);
     assert!(
         alerts.iter().all(|a| a.status == AlertStatus::Sent),
         "{alerts:?}"
     );
+}
+
+#[tokio::test]
+async fn an_undelivered_webhook_alert_is_retried_as_the_same_signed_message() {
+    let s = scenario(&[503, 429]).await;
+    s.close_b();
+    wait_for("two retries", || s.calls.load(Ordering::SeqCst) >= 3).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let alerts = s.app.store.alerts("weekend").await.unwrap();
+        let webhook = alerts
+            .iter()
+            .find(|a| a.target.ends_with("/alerts"))
+            .unwrap();
+        if webhook.status == AlertStatus::Sent {
+            assert_eq!(webhook.attempts, 3);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{webhook:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let posts = s.hook.requests();
+    assert_eq!(posts.len(), 3);
+    for post in &posts {
+        verify_signed(post);
+        assert_eq!(post.header("webhook-id"), posts[0].header("webhook-id"));
+    }
+    assert_eq!(s.sink.count_to("cx-team@example.com"), 1);
 }
 
 #[tokio::test]

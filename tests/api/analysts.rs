@@ -160,6 +160,67 @@ async fn the_list_filters_pages_and_refuses_bad_parameters() {
     assert_eq!(ids(&second), ["f", "p"]);
     assert_eq!(second["next_cursor"], Value::Null);
 
+    // Phase: the latest check's. A manual re-check of a running campaign makes it `manual`.
+    let live = json!({"campaign": {"id": "running", "offers": [live_offer("o", &["loc-201"])]}});
+    assert_eq!(app.presend(&live).await.status(), 200);
+    assert_eq!(
+        post(&app, "/v1/campaigns/running/recheck", Some(REVIEWER), "")
+            .await
+            .0,
+        200
+    );
+    let (_, manual) = get(&app, "/v1/campaigns?phase=manual", Some(VIEWER)).await;
+    assert_eq!(ids(&manual), ["running"]);
+    let (_, pre_send) = get(&app, "/v1/campaigns?phase=pre_send", Some(VIEWER)).await;
+    assert_eq!(ids(&pre_send), ["b2", "b1", "f", "p"]);
+
+    // Dates: the fixtures' offers run 2026-11-24 to 2026-12-01.
+    let (_, inside) = get(
+        &app,
+        "/v1/campaigns?from=2026-11-30&to=2026-12-01&phase=pre_send",
+        Some(VIEWER),
+    )
+    .await;
+    assert_eq!(ids(&inside), ["b2", "b1", "f", "p"]);
+    let (_, after) = get(
+        &app,
+        "/v1/campaigns?from=2026-12-01T00:00:00Z&phase=pre_send",
+        Some(VIEWER),
+    )
+    .await;
+    assert!(
+        ids(&after).is_empty(),
+        "a window that ended at `from` does not overlap it"
+    );
+    let (_, before) = get(
+        &app,
+        "/v1/campaigns?to=2026-11-24&phase=pre_send",
+        Some(VIEWER),
+    )
+    .await;
+    assert!(ids(&before).is_empty());
+
+    // Review state: acknowledge every finding of `f`, and it moves from open to reviewed.
+    let (_, f) = get(&app, "/v1/campaigns/f", Some(VIEWER)).await;
+    for finding in f["latest_check"]["findings"].as_array().unwrap() {
+        let path = format!("/v1/findings/{}/review", finding["id"].as_str().unwrap());
+        assert_eq!(
+            post(&app, &path, Some(REVIEWER), r#"{"action":"acknowledge"}"#)
+                .await
+                .0,
+            201
+        );
+    }
+    let (_, reviewed) = get(&app, "/v1/campaigns?review=reviewed", Some(VIEWER)).await;
+    assert_eq!(ids(&reviewed), ["f"]);
+    let (_, open) = get(
+        &app,
+        "/v1/campaigns?review=open&phase=pre_send",
+        Some(VIEWER),
+    )
+    .await;
+    assert_eq!(ids(&open), ["b2", "b1"]);
+
     let (status, problem) = get(
         &app,
         "/v1/campaigns?verdict=maybe&limit=500&from=yesterday",
@@ -244,6 +305,28 @@ async fn reviews_need_a_known_action_and_an_override_needs_a_note() {
     );
     assert_eq!(f["reviews"][0]["reviewer"], "dana");
     assert!(f["reviews"][0]["created_at"].is_string());
+
+    // Every review is kept: a later resolve comes first in the history (reviews are ordered by
+    // time in milliseconds; the pause keeps the two apart).
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let (status, _) = post(
+        &app,
+        &path,
+        Some(REVIEWER),
+        r#"{"action":"resolve","note":"reopened"}"#,
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, detail) = get(&app, "/v1/campaigns/rentals-free-day-2026-11", Some(VIEWER)).await;
+    let f = &detail["latest_check"]["findings"][0];
+    assert_eq!(f["review_state"], "resolved");
+    let actions: Vec<&str> = f["reviews"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["resolve", "override"]);
 }
 
 #[tokio::test]

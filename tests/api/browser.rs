@@ -17,31 +17,48 @@ async fn app_with_campaigns() -> TestApp {
     ))
     .await;
     for name in ["pass", "flag", "block"] {
-        let body: Value = serde_json::from_str(
+        let mut body: Value = serde_json::from_str(
             &std::fs::read_to_string(format!("fixtures/campaigns/{name}.json")).unwrap(),
         )
         .unwrap();
+        if name == "block" {
+            // Running now, whatever the date, so "Re-check now" has offers to check.
+            let now = chrono::Utc::now();
+            body["campaign"]["send_at"] = now.to_rfc3339().into();
+            let offer = &mut body["campaign"]["offers"][0];
+            offer["valid_from"] = (now - chrono::Duration::hours(1)).to_rfc3339().into();
+            offer["valid_until"] = (now + chrono::Duration::days(7)).to_rfc3339().into();
+        }
         assert_eq!(app.presend(&body).await.status(), 200);
     }
-    // Three answers to the blocked campaign's survey.
-    let campaign = "rentals-free-day-2026-11";
-    let pairs: Vec<(String, String)> = ["a@x.com", "b@x.com", "c@x.com"]
-        .iter()
-        .map(|r| (campaign.to_owned(), r.to_string()))
+    // Three answers to the blocked campaign's survey, two to the one that kept its promises.
+    answer(
+        &app,
+        "rentals-free-day-2026-11",
+        &[(1, Some("Every branch was closed")), (3, None), (9, None)],
+    )
+    .await;
+    answer(&app, PASSED, &[(10, Some("Easy pickup")), (9, None)]).await;
+    app
+}
+
+/// The id of fixtures/campaigns/pass.json.
+const PASSED: &str = "rentals-midtown-2026-11";
+
+async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>)]) {
+    let pairs: Vec<(String, String)> = (0..scores.len())
+        .map(|i| (campaign.to_owned(), format!("r{i}@{campaign}.example.com")))
         .collect();
     let now = chrono::Utc::now();
     app.store.queue_invitations(&pairs, now).await.unwrap();
-    for (inv, (score, comment)) in app.store.invitations(campaign).await.unwrap().iter().zip([
-        (1, Some("Every branch was closed")),
-        (3, None),
-        (9, None),
-    ]) {
+    let mut invitations = app.store.invitations(campaign).await.unwrap();
+    invitations.sort_by(|a, b| a.recipient.cmp(&b.recipient));
+    for (inv, (score, comment)) in invitations.iter().zip(scores) {
         app.store
-            .record_answer(&inv.id, score, comment, now)
+            .record_answer(&inv.id, *score, *comment, now)
             .await
             .unwrap();
     }
-    app
 }
 
 async fn sign_in(browser: &Browser, app: &TestApp, token: &str) {
@@ -105,6 +122,7 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
             .contains("Neighborhood rental: a free day")
     );
     assert_eq!(browser.find_all("tbody .badge.v-block").await.len(), 1);
+    browser.screenshot("campaign-list-blocked").await;
 
     // The campaign page: offers with findings and evidence, NPS, charts, the timeline.
     browser.navigate_by("tbody tr a").await;
@@ -181,6 +199,7 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
     browser.navigate_by("form[action$='/recheck'] button").await;
     assert_eq!(browser.find_all("ol.timeline li").await.len(), 2);
     assert!(browser.page_text().await.contains("manual"));
+    browser.screenshot("campaign-page").await;
 
     // On a phone-sized window nothing runs off the side (tables scroll inside their box).
     browser.resize(390, 844).await;
@@ -189,6 +208,7 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
         width.as_u64().unwrap() <= 420,
         "the window did not shrink: {width}"
     );
+    browser.screenshot("campaign-page-phone").await;
     let fits = browser
         .eval("return document.documentElement.scrollWidth <= window.innerWidth + 1")
         .await;
@@ -197,8 +217,13 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
 
     // The insight page.
     browser.goto(&format!("{}/ui/insights", app.address)).await;
-    assert!(browser.page_text().await.contains("Broken promises"));
+    let text = browser.page_text().await;
+    assert!(
+        text.contains("Difference (kept − broken): +133.3 points"),
+        "{text}"
+    );
     assert_eq!(browser.find_all("svg.chart").await.len(), 1);
+    browser.screenshot("insight-chart").await;
 
     // Sign out: back to the sign-in form.
     browser

@@ -97,9 +97,9 @@ fn describe(side: &Side) -> String {
 /// NPS of respondents whose campaign broke a promise against those whose campaign kept them,
 /// as two horizontal bars on a −100…100 axis.
 pub fn promise_comparison(broken: &Side, kept: &Side) -> Markup {
-    let (width, height) = (640.0, 150.0);
+    let (width, height) = (610.0, 150.0);
     // Row labels on the left, the −100…100 plot in the middle, the values on the right.
-    let (left, plot_w, top) = (130.0, 320.0, 14.0);
+    let (left, plot_w, top) = (116.0, 260.0, 14.0);
     let zero = left + plot_w / 2.0;
     let x_of = |nps: f64| zero + plot_w / 2.0 * nps.clamp(-100.0, 100.0) / 100.0;
     let rows = [

@@ -51,7 +51,7 @@ details pre{background:#f3f4f6;padding:.6rem;overflow-x:auto;font-size:.85rem;bo
 ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid #d1d5db}
 ol.timeline li{position:relative;padding:.25rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-7px;top:.55rem;width:12px;height:12px;border-radius:50%;background:#9ca3af}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
-.nps-score{font-size:2.2rem;font-weight:800}svg.chart{width:100%;height:auto;max-width:560px;display:block}
+.nps-score{font-size:2.2rem;font-weight:800}svg.chart{width:100%;height:auto;max-width:640px;display:block}
 .error{color:#991b1b;font-weight:600}.pager{margin-top:.8rem}
 "#;
 
@@ -94,6 +94,14 @@ fn role_name(role: Role) -> &'static str {
     match role {
         Role::Viewer => "viewer",
         Role::Reviewer => "reviewer",
+    }
+}
+
+fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -416,8 +424,9 @@ pub fn insights(ctx: &Ctx<'_>, insight: &PromiseInsight) -> Markup {
                         Some(d) => { "Difference (kept − broken): " strong { (format!("{d:+.1}")) " points" } "." }
                         None => { "The difference needs answers on both sides." }
                     }
-                    " " span.muted { (insight.broken.campaigns) " broken campaigns with " (insight.broken.responses)
-                        " answers; " (insight.kept.campaigns) " kept campaigns with " (insight.kept.responses) " answers." }
+                    " " span.muted { (count(insight.broken.campaigns, "campaign")) " that broke a promise, with "
+                        (count(insight.broken.responses, "answer")) "; " (count(insight.kept.campaigns, "campaign"))
+                        " that kept them, with " (count(insight.kept.responses, "answer")) "." }
                 }
             }
             @if !insight.campaigns.is_empty() {
