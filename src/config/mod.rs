@@ -352,10 +352,32 @@ impl Config {
         }
         if let Some(analysts) = &self.analysts {
             for (i, t) in analysts.tokens.iter().enumerate() {
+                let key = |field: &str| format!("analysts.tokens[{i}].{field}");
                 if !matches!(t.role.as_str(), "viewer" | "reviewer") {
+                    return Err(ConfigError::new(&key("role"), "must be viewer or reviewer"));
+                }
+                if t.name.trim().is_empty() {
+                    return Err(ConfigError::new(&key("name"), "must not be empty"));
+                }
+                if analysts.tokens[..i].iter().any(|o| o.name == t.name) {
                     return Err(ConfigError::new(
-                        &format!("analysts.tokens[{i}].role"),
-                        "must be viewer or reviewer",
+                        &key("name"),
+                        format!("`{}` is named twice: reviews record who made them", t.name),
+                    ));
+                }
+                if t.token.expose().trim().chars().count() < 16 {
+                    return Err(ConfigError::new(
+                        &key("token"),
+                        "must be at least 16 characters (e.g. `openssl rand -hex 24`)",
+                    ));
+                }
+                if analysts.tokens[..i]
+                    .iter()
+                    .any(|o| o.token.expose() == t.token.expose())
+                {
+                    return Err(ConfigError::new(
+                        &key("token"),
+                        "is the same as another analyst's",
                     ));
                 }
             }

@@ -107,3 +107,38 @@ fn database_url_errors_do_not_echo_the_password() {
     .unwrap_err();
     assert!(!err.to_string().contains("hunter2"));
 }
+
+#[test]
+fn analyst_tokens_are_checked_and_named_by_their_key() {
+    let ok = "{ name = \"dana\", role = \"reviewer\", token = \"0123456789abcdef\" }";
+    let cases = [
+        (
+            "{ name = \"dana\", role = \"admin\", token = \"0123456789abcdef\" }".to_owned(),
+            "analysts.tokens[0].role",
+        ),
+        (
+            "{ name = \" \", role = \"viewer\", token = \"0123456789abcdef\" }".to_owned(),
+            "analysts.tokens[0].name",
+        ),
+        (
+            "{ name = \"dana\", role = \"viewer\", token = \"short\" }".to_owned(),
+            "analysts.tokens[0].token",
+        ),
+        (
+            format!("{ok}, {{ name = \"dana\", role = \"viewer\", token = \"fedcba9876543210\" }}"),
+            "analysts.tokens[1].name",
+        ),
+        (
+            format!("{ok}, {{ name = \"vic\", role = \"viewer\", token = \"0123456789abcdef\" }}"),
+            "analysts.tokens[1].token",
+        ),
+    ];
+    for (tokens, key) in cases {
+        let f = write(&format!("[analysts]\ntokens = [{tokens}]\n"));
+        let err = load(Some(f.path()), env(&[])).unwrap_err();
+        assert_eq!(err.key, key, "{tokens}");
+    }
+    let f = write(&format!("[analysts]\ntokens = [{ok}]\n"));
+    let c = load(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(c.analysts.unwrap().tokens[0].name, "dana");
+}
