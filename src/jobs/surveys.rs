@@ -1,22 +1,36 @@
 //! The `surveys` job (and `promiseguard surveys run`): queue an invitation for every eligible
 //! click-but-no-convert recipient, then deliver everything due.
 //!
-//! Delivery claims (commits) each invitation before SMTP is spoken, and runs at most
-//! `max_concurrent` sends at once — so at most that many are ever claimed-but-unsent. An
-//! invitation found claimed by a run that did not finish becomes `unknown` and is never sent by
-//! itself: a duplicate survey is worse than a missing one.
+//! Delivery runs `max_concurrent` workers, each sending one email at a time. A worker claims
+//! its next invitation only when its previous send has ended, and the claim is committed before
+//! SMTP is spoken — so at most `max_concurrent` are ever claimed-but-unsent. An invitation found
+//! claimed by a run that did not finish becomes `unknown` and is never sent by itself: a
+//! duplicate survey is worse than a missing one.
+//!
+//! The workers' claims go through one committer (group commit): a worker hands it the outcome
+//! of its previous send and waits for its next invitation; every request that arrives while a
+//! transaction is running goes into the next one. On SQLite, whose single writer makes each
+//! commit the bottleneck, one commit then serves several emails instead of one.
 use super::Job;
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::attribution::eligible_campaigns;
 use crate::email::message::{SurveyEmail, build};
 use crate::email::{Mailer, SendError, SurveyLinks};
-use crate::store::{SendOutcome, Store};
+use crate::store::{ClaimedInvitation, SendOutcome, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+/// A worker's request to the committer: how its previous send ended, and where to hand it its
+/// next invitation (`None`: nothing is due, stop).
+struct ClaimRequest {
+    finished: Option<(String, SendOutcome)>,
+    reply: oneshot::Sender<Option<ClaimedInvitation>>,
+}
 
 pub struct Surveys {
     pub store: Arc<dyn Store>,
@@ -105,9 +119,18 @@ impl Surveys {
         }
         let counts = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
         let names = Mutex::new(HashMap::new());
-        let workers =
-            (0..self.email.max_concurrent.max(1)).map(|_| self.worker(run, &counts, &names));
-        for result in futures::future::join_all(workers).await {
+        let concurrency = self.email.max_concurrent.max(1);
+        let (requests, queue) = mpsc::channel(concurrency);
+        let workers: Vec<_> = (0..concurrency)
+            .map(|_| self.worker(requests.clone(), &counts, &names))
+            .collect();
+        drop(requests);
+        let (committed, worked) = futures::join!(
+            self.committer(run, queue),
+            futures::future::join_all(workers)
+        );
+        committed?;
+        for result in worked {
             result?;
         }
         let [sent, retrying, failed] = counts.map(|c| c.load(Ordering::Relaxed));
@@ -136,18 +159,57 @@ impl Surveys {
         Ok(name)
     }
 
-    async fn worker(
+    /// Serves the workers' claim requests, all that are waiting in one transaction, until every
+    /// worker has stopped. If the store fails, the waiting workers stop too (their invitations
+    /// stay claimed, and the next run marks them `unknown`).
+    async fn committer(
         &self,
         run: &str,
+        mut queue: mpsc::Receiver<ClaimRequest>,
+    ) -> anyhow::Result<()> {
+        let mut waiting = Vec::new();
+        while let Some(first) = queue.recv().await {
+            waiting.push(first);
+            while let Ok(more) = queue.try_recv() {
+                waiting.push(more);
+            }
+            let finished: Vec<(String, SendOutcome)> = waiting
+                .iter_mut()
+                .filter_map(|r| r.finished.take())
+                .collect();
+            let claimed = self
+                .store
+                .finish_and_claim(run, Utc::now(), &finished, waiting.len() as u32)
+                .await?;
+            let mut claimed = claimed.into_iter();
+            for request in waiting.drain(..) {
+                // A worker that has gone away took nothing: its claim, if any, is `unknown` later.
+                let _ = request.reply.send(claimed.next());
+            }
+        }
+        Ok(())
+    }
+
+    async fn worker(
+        &self,
+        committer: mpsc::Sender<ClaimRequest>,
         counts: &[AtomicU64; 3],
         names: &Mutex<HashMap<String, Option<String>>>,
     ) -> anyhow::Result<()> {
         let mut previous: Option<(String, SendOutcome)> = None;
         loop {
-            let done = previous
-                .as_ref()
-                .map(|(id, outcome)| (id.as_str(), outcome));
-            let claimed = self.store.finish_and_claim(run, Utc::now(), done).await?;
+            let (reply, claimed) = oneshot::channel();
+            let request = ClaimRequest {
+                finished: previous.take(),
+                reply,
+            };
+            committer
+                .send(request)
+                .await
+                .map_err(|_| anyhow::anyhow!("the survey claim committer stopped"))?;
+            let claimed = claimed
+                .await
+                .map_err(|_| anyhow::anyhow!("the survey claim committer stopped"))?;
             let Some(inv) = claimed else {
                 return Ok(());
             };

@@ -28,12 +28,24 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// SQLite connections that read at once.
+const SQLITE_READERS: u32 = 8;
+
 impl Db {
-    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+    /// Connects: the pool for reads, and the one for writes. On PostgreSQL they are the same
+    /// pool. On SQLite, where there is one writer at a time anyway, every write goes through one
+    /// connection of its own: in WAL mode a connection drops its page cache whenever another
+    /// connection has written since its last transaction, so writes that took turns on a pool of
+    /// eight reread their index pages from the file each time (bench/README.md, sweep).
+    pub async fn connect(url: &str) -> Result<(Db, Db), StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Db::Postgres(connect_postgres(url).await?))
+            let pool = Db::Postgres(connect_postgres(url).await?);
+            Ok((pool.clone(), pool))
         } else {
-            Ok(Db::Sqlite(connect_sqlite(url).await?))
+            // The writer first: it creates the file and sets WAL before the readers open it.
+            let writer = Db::Sqlite(connect_sqlite(url, 1).await?);
+            let readers = Db::Sqlite(connect_sqlite(url, SQLITE_READERS).await?);
+            Ok((readers, writer))
         }
     }
 

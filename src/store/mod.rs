@@ -124,14 +124,16 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedInvitation>, StoreError>;
 
-    /// Records how a worker's previous send ended and claims its next invitation, in one
-    /// transaction (one commit per email).
+    /// Records how several sends ended and claims up to `claims` due invitations, in one
+    /// transaction: the group commit of the sending workers that are waiting for their next
+    /// invitation (one claim each), so a commit is shared by several emails.
     async fn finish_and_claim(
         &self,
         run: &str,
         now: DateTime<Utc>,
-        previous: Option<(&str, &SendOutcome)>,
-    ) -> Result<Option<ClaimedInvitation>, StoreError>;
+        finished: &[(String, SendOutcome)],
+        claims: u32,
+    ) -> Result<Vec<ClaimedInvitation>, StoreError>;
 
     async fn finish_invitation(
         &self,
@@ -217,7 +219,8 @@ pub trait Store: Send + Sync {
 
 /// Connects (creating a SQLite file if needed), and applies migrations if asked.
 pub async fn connect(url: &str, migrate: bool) -> Result<SqlStore, StoreError> {
-    let store = SqlStore::new(Db::connect(url).await?);
+    let (readers, writer) = Db::connect(url).await?;
+    let store = SqlStore::new(readers, writer);
     if migrate {
         store.migrate().await?;
     }

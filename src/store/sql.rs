@@ -21,7 +21,10 @@ use std::sync::Arc;
 
 #[derive(Clone, Debug)]
 pub struct SqlStore {
+    /// Reads (and, on PostgreSQL, writes).
     db: Db,
+    /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool as `db`.
+    writer: Db,
     /// SQLite has one writer at a time. Writers of this process queue here instead of
     /// contending for the database lock, where SQLite's busy handler would put them to sleep
     /// in growing steps (1, 2, 5, 10… ms); `busy_timeout` still covers other processes.
@@ -29,9 +32,10 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
-    pub fn new(db: Db) -> Self {
+    pub fn new(db: Db, writer: Db) -> Self {
         Self {
             db,
+            writer,
             write_gate: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
@@ -44,12 +48,24 @@ impl SqlStore {
         }
     }
 
+    /// The pool for reads.
     pub fn db(&self) -> &Db {
         &self.db
     }
 
+    /// The pool for writes (see [`Db::connect`]).
+    pub(super) fn writer(&self) -> &Db {
+        &self.writer
+    }
+
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.db.migrate().await
+        self.writer.migrate().await
+    }
+
+    /// Closes both pools, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.db.close().await;
     }
 }
 
@@ -160,7 +176,7 @@ impl Store for SqlStore {
         let checked_at = millis(check.checked_at);
         let begin = self.db.begin_write();
         let turn = self.write_turn().await;
-        let inserted = on_pool!(&self.db, pool => {
+        let inserted = on_pool!(self.writer(), pool => {
             let mut tx = pool.begin_with(begin).await?;
             let previous: Vec<(String, String)> = sqlx::query_as(PREVIOUS_FINGERPRINTS)
                 .bind(&campaign.id)
@@ -358,7 +374,7 @@ impl Store for SqlStore {
     ) -> Result<bool, StoreError> {
         let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(60));
         let _turn = self.write_turn().await;
-        let taken = on_pool!(&self.db, pool => {
+        let taken = on_pool!(self.writer(), pool => {
             sqlx::query("INSERT INTO job_leases (job) VALUES ($1) ON CONFLICT (job) DO NOTHING")
                 .bind(job)
                 .execute(pool)
@@ -386,7 +402,8 @@ impl Store for SqlStore {
         holder: &str,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let renewed = on_pool!(&self.db, pool => {
+        let _turn = self.write_turn().await;
+        let renewed = on_pool!(self.writer(), pool => {
             sqlx::query("UPDATE job_leases SET expires_at = $3 WHERE job = $1 AND holder = $2")
                 .bind(job)
                 .bind(holder)
@@ -399,7 +416,8 @@ impl Store for SqlStore {
     }
 
     async fn release_lease(&self, job: &str, holder: &str) -> Result<(), StoreError> {
-        on_pool!(&self.db, pool => {
+        let _turn = self.write_turn().await;
+        on_pool!(self.writer(), pool => {
             sqlx::query("UPDATE job_leases SET holder = NULL, expires_at = 0 WHERE job = $1 AND holder = $2")
                 .bind(job)
                 .bind(holder)
@@ -459,16 +477,21 @@ impl Store for SqlStore {
         run: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedInvitation>, StoreError> {
-        self.finish_and_claim_impl(run, now, None).await
+        Ok(self
+            .finish_and_claim_impl(run, now, &[], 1)
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn finish_and_claim(
         &self,
         run: &str,
         now: DateTime<Utc>,
-        previous: Option<(&str, &SendOutcome)>,
-    ) -> Result<Option<ClaimedInvitation>, StoreError> {
-        self.finish_and_claim_impl(run, now, previous).await
+        finished: &[(String, SendOutcome)],
+        claims: u32,
+    ) -> Result<Vec<ClaimedInvitation>, StoreError> {
+        self.finish_and_claim_impl(run, now, finished, claims).await
     }
 
     async fn finish_invitation(

@@ -130,7 +130,7 @@ impl SqlStore {
         let begin = self.db().begin_write();
         let _turn = self.write_turn().await;
         let review_id = uuid::Uuid::new_v4().to_string();
-        let found = on_pool!(self.db(), pool => {
+        let found = on_pool!(self.writer(), pool => {
             let mut tx = pool.begin_with(begin).await?;
             let finding: Option<(String, String)> =
                 sqlx::query_as("SELECT campaign_id, fingerprint FROM findings WHERE id = $1")
@@ -305,7 +305,7 @@ impl SqlStore {
     ) -> Result<Option<ClaimedAlert>, StoreError> {
         type Raw = (String, String, String, String, String, i64);
         let _turn = self.write_turn().await;
-        let raw: Option<Raw> = match self.db() {
+        let raw: Option<Raw> = match self.writer() {
             super::Db::Postgres(pool) => {
                 sqlx::query_as(CLAIM_ALERT_POSTGRES)
                     .bind(millis(now))
@@ -341,7 +341,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
-        on_pool!(self.db(), pool => {
+        on_pool!(self.writer(), pool => {
             let q = match outcome {
                 SendOutcome::Sent => sqlx::query(
                     "UPDATE alerts SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
@@ -373,7 +373,7 @@ impl SqlStore {
         run: &str,
     ) -> Result<u64, StoreError> {
         let _turn = self.write_turn().await;
-        let n = on_pool!(self.db(), pool => sqlx::query(
+        let n = on_pool!(self.writer(), pool => sqlx::query(
             "UPDATE alerts SET
                  status = CASE channel WHEN 'webhook' THEN 'queued' ELSE 'unknown' END,
                  last_error = 'claimed by a run that did not finish'

@@ -29,7 +29,7 @@ impl SqlStore {
         let now_ms = millis(now);
         let begin = self.db().begin_write();
         let _turn = self.write_turn().await;
-        let (stored, suppressed) = on_pool!(self.db(), pool => {
+        let (stored, suppressed) = on_pool!(self.writer(), pool => {
             let mut tx = pool.begin_with(begin).await?;
             // A campaign exists once an event names it; one known from a check is untouched.
             for id in &campaigns {

@@ -10,19 +10,33 @@ use chrono::{DateTime, Utc};
 /// 7 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
 
-/// Claims one due invitation in one statement. On PostgreSQL the row is locked with
-/// `SKIP LOCKED`, so concurrent claimers on other instances take other rows instead of waiting;
-/// SQLite has a single writer, and the statement is atomic there as it stands.
-const CLAIM_POSTGRES: &str = "
-UPDATE invitations SET status = 'sending', claimed_at = $1, claimed_by = $2, attempts = attempts + 1
-WHERE id = (SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
-            ORDER BY next_attempt_at, created_at, recipient LIMIT 1 FOR UPDATE SKIP LOCKED)
-RETURNING id, campaign_id, recipient, attempts";
-const CLAIM_SQLITE: &str = "
-UPDATE invitations SET status = 'sending', claimed_at = $1, claimed_by = $2, attempts = attempts + 1
-WHERE id = (SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
-            ORDER BY next_attempt_at, created_at, recipient LIMIT 1)
-RETURNING id, campaign_id, recipient, attempts";
+/// The group commit of the sending workers, in one statement: the invitations in `$4` (a JSON
+/// array of ids, which both backends can unpack) that were being sent become `sent`, and up to
+/// `$3` due ones are claimed for `$2` — one round trip and one atomic write however many workers
+/// it serves. Every `SET` expression sees the row as it was, so `status = 'sending'` tells the
+/// two kinds of row apart; the claimed rows come back with status `sending`. On PostgreSQL the
+/// claimed rows are locked with `SKIP LOCKED`, so concurrent claimers on other instances take
+/// other rows instead of waiting (and `= ANY(ARRAY(…))` makes the planner run the limited
+/// subquery exactly once); SQLite has a single writer, and a write statement takes the write
+/// lock before it reads.
+const FINISH_AND_CLAIM_SET: &str = "
+UPDATE invitations SET
+    status = CASE WHEN status = 'sending' THEN 'sent' ELSE 'sending' END,
+    sent_at = CASE WHEN status = 'sending' THEN $1 ELSE sent_at END,
+    last_error = CASE WHEN status = 'sending' THEN NULL ELSE last_error END,
+    claimed_at = CASE WHEN status = 'sending' THEN claimed_at ELSE $1 END,
+    claimed_by = CASE WHEN status = 'sending' THEN claimed_by ELSE $2 END,
+    attempts = CASE WHEN status = 'sending' THEN attempts ELSE attempts + 1 END";
+const FINISH_AND_CLAIM_POSTGRES: &str = "
+WHERE (status = 'sending' AND id IN (SELECT jsonb_array_elements_text($4::jsonb)))
+   OR id = ANY(ARRAY(SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
+                     ORDER BY next_attempt_at, created_at, recipient LIMIT $3 FOR UPDATE SKIP LOCKED))
+RETURNING id, campaign_id, recipient, attempts, status";
+const FINISH_AND_CLAIM_SQLITE: &str = "
+WHERE (status = 'sending' AND id IN (SELECT value FROM json_each($4)))
+   OR id IN (SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
+             ORDER BY next_attempt_at, created_at, recipient LIMIT $3)
+RETURNING id, campaign_id, recipient, attempts, status";
 
 const SELECT_INVITATION: &str = "
 SELECT i.id, i.campaign_id, c.name, i.recipient, i.status, i.attempts, i.last_error, i.score, i.comment
@@ -96,7 +110,7 @@ impl SqlStore {
         let now_ms = millis(now);
         let begin = self.db().begin_write();
         let _turn = self.write_turn().await;
-        on_pool!(self.db(), pool => {
+        on_pool!(self.writer(), pool => {
             let mut tx = pool.begin_with(begin).await?;
             let mut queued = 0;
             for chunk in pairs.chunks(INVITATIONS_PER_INSERT) {
@@ -122,7 +136,7 @@ impl SqlStore {
 
     pub(super) async fn abandon_unfinished_sends_impl(&self, run: &str) -> Result<u64, StoreError> {
         let _turn = self.write_turn().await;
-        let n = on_pool!(self.db(), pool => sqlx::query(
+        let n = on_pool!(self.writer(), pool => sqlx::query(
             "UPDATE invitations SET status = 'unknown',
                     last_error = 'claimed by a run that did not finish: it may have been sent, so it is not sent again'
              WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> $1)",
@@ -134,40 +148,67 @@ impl SqlStore {
         Ok(n)
     }
 
-    /// Records the outcome of the worker's previous send (if any) and claims the next due
-    /// invitation, in one transaction: one commit per email instead of two, and the claim is
-    /// still committed before the email is sent.
+    /// Records the outcomes of finished sends and claims up to `claims` due invitations, in one
+    /// atomic write: each claim is committed before its email is sent, and one commit serves
+    /// every worker that was waiting. Sends that ended otherwise than `sent` (rare: a 4xx to
+    /// retry, a 5xx) are recorded in the same transaction, just before.
     pub(super) async fn finish_and_claim_impl(
         &self,
         run: &str,
         now: DateTime<Utc>,
-        previous: Option<(&str, &SendOutcome)>,
-    ) -> Result<Option<ClaimedInvitation>, StoreError> {
-        let sql = match self.db() {
-            Db::Postgres(_) => CLAIM_POSTGRES,
-            Db::Sqlite(_) => CLAIM_SQLITE,
-        };
+        finished: &[(String, SendOutcome)],
+        claims: u32,
+    ) -> Result<Vec<ClaimedInvitation>, StoreError> {
+        let sent: Vec<&str> = finished
+            .iter()
+            .filter(|(_, o)| matches!(o, SendOutcome::Sent))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let others: Vec<&(String, SendOutcome)> = finished
+            .iter()
+            .filter(|(_, o)| !matches!(o, SendOutcome::Sent))
+            .collect();
         let begin = self.db().begin_write();
-        let claimed: Option<(String, String, String, i64)> = {
-            let _turn = self.write_turn().await;
-            on_pool!(self.db(), pool => {
-                let mut tx = pool.begin_with(begin).await?;
-                if let Some((id, outcome)) = previous {
-                    finish_query(id, outcome, now).execute(&mut *tx).await?;
-                }
-                let claimed = sqlx::query_as(sql).bind(millis(now)).bind(run).fetch_optional(&mut *tx).await?;
-                tx.commit().await?;
-                Ok::<_, StoreError>(claimed)
-            })?
+        type Row = (String, String, String, i64, String);
+        let sql = match self.db() {
+            Db::Postgres(_) => format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_POSTGRES}"),
+            Db::Sqlite(_) => format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_SQLITE}"),
         };
-        Ok(
-            claimed.map(|(id, campaign_id, recipient, attempts)| ClaimedInvitation {
-                id,
-                campaign_id,
-                recipient,
-                attempts: attempts as u32,
-            }),
-        )
+        let ids = serde_json::to_string(&sent)
+            .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
+        let rows: Vec<Row> = {
+            let _turn = self.write_turn().await;
+            on_pool!(self.writer(), pool => {
+                let statement = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+                    .bind(millis(now))
+                    .bind(run)
+                    .bind(i64::from(claims))
+                    .bind(ids);
+                if others.is_empty() {
+                    statement.fetch_all(pool).await?
+                } else {
+                    let mut tx = pool.begin_with(begin).await?;
+                    for (id, outcome) in others {
+                        finish_query(id, outcome, now).execute(&mut *tx).await?;
+                    }
+                    let rows = statement.fetch_all(&mut *tx).await?;
+                    tx.commit().await?;
+                    rows
+                }
+            })
+        };
+        Ok(rows
+            .into_iter()
+            .filter(|(.., status)| status == "sending")
+            .map(
+                |(id, campaign_id, recipient, attempts, _)| ClaimedInvitation {
+                    id,
+                    campaign_id,
+                    recipient,
+                    attempts: attempts as u32,
+                },
+            )
+            .collect())
     }
 
     pub(super) async fn finish_invitation_impl(
@@ -177,7 +218,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
-        on_pool!(self.db(), pool => finish_query(id, outcome, now).execute(pool).await.map(|_| ()))?;
+        on_pool!(self.writer(), pool => finish_query(id, outcome, now).execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 
@@ -209,7 +250,7 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let _turn = self.write_turn().await;
-        let n = on_pool!(self.db(), pool => sqlx::query(
+        let n = on_pool!(self.writer(), pool => sqlx::query(
             "UPDATE invitations SET score = $2, comment = $3, answered_at = $4 WHERE id = $1",
         )
         .bind(id)
@@ -229,7 +270,7 @@ impl SqlStore {
     ) -> Result<bool, StoreError> {
         let begin = self.db().begin_write();
         let _turn = self.write_turn().await;
-        on_pool!(self.db(), pool => {
+        on_pool!(self.writer(), pool => {
             let mut tx = pool.begin_with(begin).await?;
             let recipient: Option<(String,)> = sqlx::query_as("SELECT recipient FROM invitations WHERE id = $1")
                 .bind(id)
@@ -300,7 +341,7 @@ impl SqlStore {
     pub(super) async fn secret_impl(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
         {
             let _turn = self.write_turn().await;
-            on_pool!(self.db(), pool => sqlx::query(
+            on_pool!(self.writer(), pool => sqlx::query(
                 "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
             )
             .bind(name)

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 /// WAL so readers never wait for the writer, a busy timeout so writers queue instead of
 /// failing, foreign keys on (SQLite leaves them off by default), and a page cache that holds
-/// the indexes.
-pub async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
+/// the indexes. `connections` is the pool's size: the store opens one pool of readers and a
+/// pool of one connection for its writes.
+pub async fn connect_sqlite(url: &str, connections: u32) -> Result<SqlitePool, StoreError> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -19,7 +20,7 @@ pub async fn connect_sqlite(url: &str) -> Result<SqlitePool, StoreError> {
         // the tables grow.
         .pragma("cache_size", "-65536");
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .acquire_timeout(Duration::from_secs(15))
         .connect_with(options)
         .await?;

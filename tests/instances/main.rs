@@ -223,7 +223,7 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
         per_instance.values().all(|n| *n > 0),
         "both instances took work: {per_instance:?}"
     );
-    a.db().close().await;
-    b.db().close().await;
+    a.close().await;
+    b.close().await;
     db.drop_database().await;
 }

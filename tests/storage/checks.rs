@@ -661,3 +661,111 @@ pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
         ("first", "first")
     );
 }
+
+pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(store: SqlStore) {
+    use promiseguard::store::{InvitationStatus, SendOutcome};
+    let now = at("2026-11-23T12:00:00Z");
+    store
+        .record_events(
+            &[event(
+                "g1",
+                "click",
+                Some("c7"),
+                "r0@example.com",
+                "2026-11-18T10:00:00Z",
+            )],
+            now,
+        )
+        .await
+        .unwrap();
+    let pairs: Vec<(String, String)> = (0..7)
+        .map(|i| ("c7".to_owned(), format!("r{i}@example.com")))
+        .collect();
+    assert_eq!(store.queue_invitations(&pairs, now).await.unwrap(), 7);
+
+    // Two committers at once (two workers' batches, or two instances) take disjoint rows.
+    let (a, b) = futures::join!(
+        store.finish_and_claim("run-1", now, &[], 3),
+        store.finish_and_claim("run-1", now, &[], 2)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!((a.len(), b.len()), (3, 2));
+    let mut taken: Vec<&str> = a.iter().chain(&b).map(|c| c.id.as_str()).collect();
+    taken.sort();
+    taken.dedup();
+    assert_eq!(taken.len(), 5, "no invitation claimed twice");
+    assert!(a.iter().chain(&b).all(|c| c.attempts == 1));
+
+    // One transaction: three outcomes recorded, and the two remaining due rows claimed (the
+    // retried one is not due yet, so it is not among them).
+    let later = at("2026-11-23T13:00:00Z");
+    let finished = vec![
+        (a[0].id.clone(), SendOutcome::Sent),
+        (
+            a[1].id.clone(),
+            SendOutcome::Failed {
+                error: "550 no such user".into(),
+            },
+        ),
+        (
+            a[2].id.clone(),
+            SendOutcome::Retry {
+                at: later,
+                error: "451 busy".into(),
+            },
+        ),
+        (b[0].id.clone(), SendOutcome::Sent),
+    ];
+    let next = store
+        .finish_and_claim("run-1", now, &finished, 8)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 2);
+    assert!(next.iter().all(|c| !taken.contains(&c.id.as_str())));
+    let status = |rows: &[promiseguard::store::InvitationRow], id: &str| {
+        rows.iter().find(|r| r.id == id).unwrap().status
+    };
+    let rows = store.invitations("c7").await.unwrap();
+    assert_eq!(status(&rows, &a[0].id), InvitationStatus::Sent);
+    assert_eq!(status(&rows, &a[1].id), InvitationStatus::Failed);
+    assert_eq!(status(&rows, &a[2].id), InvitationStatus::Queued);
+    assert_eq!(status(&rows, &b[0].id), InvitationStatus::Sent);
+    assert_eq!(status(&rows, &b[1].id), InvitationStatus::Sending);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == InvitationStatus::Sending)
+            .count(),
+        3
+    );
+
+    // Outcomes alone (the last requests of workers that find nothing due): nothing claimed.
+    let last: Vec<(String, SendOutcome)> = next
+        .iter()
+        .chain(&b[1..])
+        .map(|c| (c.id.clone(), SendOutcome::Sent))
+        .collect();
+    assert!(
+        store
+            .finish_and_claim("run-1", now, &last, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rows = store.invitations("c7").await.unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == InvitationStatus::Sent)
+            .count(),
+        5
+    );
+    // The retry comes due and is claimed for its second attempt.
+    let retried = store
+        .finish_and_claim("run-2", later, &[], 8)
+        .await
+        .unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(
+        (retried[0].id.as_str(), retried[0].attempts),
+        (a[2].id.as_str(), 2)
+    );
+}

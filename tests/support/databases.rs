@@ -55,7 +55,7 @@ pub async fn postgres() -> Option<TestDb> {
 
 impl TestDb {
     pub async fn drop_database(self) {
-        self.store.db().close().await;
+        self.store.close().await;
         if let Some(admin_url) = &self.admin_url {
             let pool = sqlx::PgPool::connect(admin_url).await.unwrap();
             sqlx::query(sqlx::AssertSqlSafe(format!(
