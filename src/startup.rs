@@ -19,7 +19,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
-use tracing_actix_web::TracingLogger;
 
 pub struct Application {
     port: u16,
@@ -153,8 +152,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .wrap(from_fn(http::record_metrics))
-                .wrap(TracingLogger::default())
+                .wrap(from_fn(http::observe))
                 .configure(http::routes)
                 .default_service(web::to(http::not_found))
         })
@@ -193,7 +191,7 @@ impl Application {
         {
             tracing::warn!("a scheduled job did not finish within 30 s of shutdown");
         }
-        self.store.db().close().await;
+        self.store.close().await;
         result
     }
 

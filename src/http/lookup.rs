@@ -3,6 +3,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::domain::{FieldError, ItemKey};
 use crate::lookup::LookupAnswer;
+use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Most locations, and most items, one lookup may name.
@@ -100,14 +101,22 @@ pub async fn lookup(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (locations, items) = parse_query(req.query_string()).map_err(ApiError::BadParams)?;
-    let answer = state.lookup.lookup(&locations, &items).await;
+    let query = req.query_string();
+    let body = match state.lookup.remembered(query) {
+        Some(body) => body,
+        None => {
+            let (locations, items) = parse_query(query).map_err(ApiError::BadParams)?;
+            state
+                .lookup
+                .answer(query, &locations, &items)
+                .await
+                .map_err(|e| ApiError::Internal(e.into()))?
+        }
+    };
     Ok(HttpResponse::Ok()
-        .insert_header((
-            "Cache-Control",
-            format!("max-age={}", state.config.lookup.ttl_s),
-        ))
-        .json(answer))
+        .insert_header((CACHE_CONTROL, state.lookup.cache_control()))
+        .content_type("application/json")
+        .body(body))
 }
 
 #[cfg(test)]

@@ -29,11 +29,21 @@ pub enum Served<V> {
     Unknown(String),
 }
 
-/// What happened, for the metrics.
+/// What happened: for the metrics, and for how long the answer stays good.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
     pub coalesced: u64,
     pub deadline_misses: u64,
+    /// The earliest moment a value served fresh (hit or fetched) stops being fresh; `None` when
+    /// no value was served fresh. A fetched value counts from the start of the request, which is
+    /// never later than the moment it was fetched.
+    pub fresh_until: Option<Instant>,
+}
+
+impl Tally {
+    fn fresh(&mut self, until: Instant) {
+        self.fresh_until = Some(self.fresh_until.map_or(until, |u| u.min(until)));
+    }
 }
 
 struct Entry<V> {
@@ -73,10 +83,12 @@ where
     ) -> (HashMap<K, Served<V>>, Tally) {
         let mut served = HashMap::new();
         let mut stale = HashMap::new();
+        let mut tally = Tally::default();
         let now = Instant::now();
         for key in keys {
             match self.entries.get(key).await {
                 Some(e) if now.duration_since(e.fetched_at) < self.ttl => {
+                    tally.fresh(e.fetched_at + self.ttl);
                     served.insert(key.clone(), Served::Hit(e.value.clone()));
                 }
                 Some(e) => {
@@ -91,9 +103,8 @@ where
             .cloned()
             .collect();
         if wanted.is_empty() {
-            return (served, Tally::default());
+            return (served, tally);
         }
-        let mut tally = Tally::default();
         let mut flights: Vec<(Vec<K>, Flight<K, V>)> = Vec::new();
         {
             let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
@@ -173,7 +184,10 @@ where
                     }
                 };
                 let s = match (answer, stale.remove(&key)) {
-                    (Ok(v), _) => Served::Fetched(v),
+                    (Ok(v), _) => {
+                        tally.fresh(now + self.ttl);
+                        Served::Fetched(v)
+                    }
                     (Err(_), Some(old)) => Served::Stale(old),
                     (Err(e), None) => Served::Unknown(e),
                 };
@@ -237,7 +251,8 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         assert!(answers.iter().all(|(a, _)| a[&7] == Served::Fetched(70)));
         assert_eq!(answers.iter().map(|(_, t)| t.coalesced).sum::<u64>(), 99);
-        let (again, _) = cache
+        let asked = Instant::now();
+        let (again, tally) = cache
             .get(
                 &[7],
                 soon(10),
@@ -245,6 +260,10 @@ mod tests {
             )
             .await;
         assert_eq!(again[&7], Served::Hit(70));
+        // Fresh until 60 s after it was fetched, which was before it was asked for again.
+        let until = tally.fresh_until.expect("served fresh");
+        assert!(until <= asked + Duration::from_secs(60));
+        assert!(until > asked + Duration::from_secs(59));
     }
 
     #[tokio::test]
@@ -263,7 +282,7 @@ mod tests {
             )
             .await;
         tokio::time::sleep(Duration::from_millis(30)).await;
-        let (a, _) = cache
+        let (a, tally) = cache
             .get(
                 &[1, 2],
                 soon(1000),
@@ -272,6 +291,7 @@ mod tests {
             .await;
         assert_eq!(a[&1], Served::Stale(10));
         assert_eq!(a[&2], Served::Unknown("down".into()));
+        assert_eq!(tally.fresh_until, None, "nothing was served fresh");
     }
 
     #[tokio::test]

@@ -2,22 +2,33 @@
 //! answered from memory. Its caches are its own: a pre-send check must see the sources as they
 //! are, while the lookup trades up to `ttl_s` of staleness for answering every recipient of a
 //! send without sending each of them upstream.
+//!
+//! In a send, thousands of recipients ask the same question (the same query string) within the
+//! TTL. So besides the per-key caches, the serialized answer to each query string is remembered
+//! for as long as every key in it stays fresh (and never past UTC midnight, since a special-hours
+//! closure that starts tomorrow changes the answer): a repeated query costs one map lookup and
+//! no JSON work. An answer with a stale or unknown key is never remembered — the next request
+//! tries the source again.
 pub mod cache;
 
 use crate::check::plan::batches;
 use crate::domain::{ItemKey, LocationStatus};
 use crate::metrics::Metrics;
 use crate::sources::{LocationAnswer, Sources};
+use bytes::Bytes;
 use cache::{KeyedCache, Served};
 use futures::FutureExt;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// Cached keys of each kind (bounded memory).
 const CAPACITY: u64 = 100_000;
+/// Remembered answers (distinct query strings); past this, expired ones are dropped, and if
+/// none has expired a new answer is simply not remembered.
+pub const ANSWER_CAPACITY: usize = 10_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Group {
@@ -59,8 +70,19 @@ impl ResultCounters {
     }
 }
 
+/// A serialized answer to one query string, good until `valid_until`.
+struct Remembered {
+    body: Bytes,
+    valid_until: Instant,
+    locations: u64,
+    items: u64,
+}
+
 pub struct Lookup {
     sources: Sources,
+    answers: RwLock<HashMap<Box<str>, Arc<Remembered>>>,
+    /// `max-age=` the TTL, for the `Cache-Control` header of every answer.
+    cache_control: Box<str>,
     location_counters: ResultCounters,
     item_counters: ResultCounters,
     locations: Arc<KeyedCache<String, LocationAnswer>>,
@@ -84,6 +106,8 @@ impl Lookup {
             location_counters: ResultCounters::new(&metrics, "location"),
             item_counters: ResultCounters::new(&metrics, "item"),
             sources,
+            answers: RwLock::new(HashMap::new()),
+            cache_control: format!("max-age={}", ttl.as_secs()).into(),
             locations: Arc::new(KeyedCache::new(ttl, stale_for, CAPACITY)),
             items: Arc::new(KeyedCache::new(ttl, stale_for, CAPACITY)),
             deadline,
@@ -92,7 +116,67 @@ impl Lookup {
         }
     }
 
+    /// The `Cache-Control` value of an answer: `max-age` is the TTL.
+    pub fn cache_control(&self) -> &str {
+        &self.cache_control
+    }
+
+    /// The remembered JSON answer to this exact query string, if it is still good. Counts as a
+    /// cache hit for each of its keys.
+    pub fn remembered(&self, query: &str) -> Option<Bytes> {
+        let found = self
+            .answers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(query)
+            .cloned()?;
+        if found.valid_until <= Instant::now() {
+            return None;
+        }
+        self.location_counters.hit.inc_by(found.locations);
+        self.item_counters.hit.inc_by(found.items);
+        Some(found.body.clone())
+    }
+
+    /// Looks up a parsed query and answers it as JSON, remembering the answer under `query`
+    /// when every key in it was served fresh.
+    pub async fn answer(
+        &self,
+        query: &str,
+        locations: &[String],
+        items: &[ItemKey],
+    ) -> serde_json::Result<Bytes> {
+        let (answer, fresh_until) = self.lookup_fresh(locations, items).await;
+        let body = Bytes::from(serde_json::to_vec(&answer)?);
+        if let Some(valid_until) = fresh_until {
+            let remembered = Arc::new(Remembered {
+                body: body.clone(),
+                valid_until,
+                locations: locations.len() as u64,
+                items: items.len() as u64,
+            });
+            let mut answers = self.answers.write().unwrap_or_else(|e| e.into_inner());
+            if answers.len() >= ANSWER_CAPACITY && !answers.contains_key(query) {
+                let now = Instant::now();
+                answers.retain(|_, a| a.valid_until > now);
+            }
+            if answers.len() < ANSWER_CAPACITY || answers.contains_key(query) {
+                answers.insert(query.into(), remembered);
+            }
+        }
+        Ok(body)
+    }
+
     pub async fn lookup(&self, locations: &[String], items: &[ItemKey]) -> LookupAnswer {
+        self.lookup_fresh(locations, items).await.0
+    }
+
+    /// The answer, and until when it stays the same: `None` when any key was stale or unknown.
+    async fn lookup_fresh(
+        &self,
+        locations: &[String],
+        items: &[ItemKey],
+    ) -> (LookupAnswer, Option<Instant>) {
         let deadline = Instant::now() + self.deadline;
         let fetch_deadline = self.fetch_deadline;
         let sources = self.sources.clone();
@@ -133,7 +217,8 @@ impl Lookup {
         self.metrics
             .lookup_deadline_misses
             .inc_by(lt.deadline_misses + it.deadline_misses);
-        let today = chrono::Utc::now().date_naive();
+        let (utc_now, instant_now) = (chrono::Utc::now(), Instant::now());
+        let today = utc_now.date_naive();
         let mut stale = false;
         let location_group = group(
             &self.location_counters,
@@ -157,7 +242,22 @@ impl Lookup {
             |k| k.to_string(),
             |q| *q > 0.0,
         );
-        LookupAnswer {
+        let all_fresh =
+            !stale && location_group.unknown.is_empty() && item_group.unknown.is_empty();
+        let fresh_until = all_fresh.then(|| {
+            let midnight = today
+                .succ_opt()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc());
+            let until_midnight = midnight
+                .and_then(|m| (m - utc_now).to_std().ok())
+                .unwrap_or_default();
+            [lt.fresh_until, it.fresh_until]
+                .into_iter()
+                .flatten()
+                .fold(instant_now + until_midnight, Instant::min)
+        });
+        let answer = LookupAnswer {
             ok: location_group.broken.is_empty()
                 && location_group.unknown.is_empty()
                 && item_group.broken.is_empty()
@@ -165,7 +265,8 @@ impl Lookup {
             locations: location_group,
             items: item_group,
             stale,
-        }
+        };
+        (answer, fresh_until)
     }
 }
 

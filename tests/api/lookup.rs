@@ -178,3 +178,31 @@ async fn a_slow_upstream_never_holds_a_recipient_past_the_deadline_and_still_fil
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_remembered_answer_lasts_only_as_long_as_its_freshest_key_is_fresh() {
+    let gbp = FakeServer::start(google_business_profile(branches())).await;
+    let app = app_with_gbp(&gbp, "ttl_s = 1").await;
+    // "open" is cached at t=0; "shut" at t≈0.6, when the two-key answer is first made.
+    lookup(&app, "locations=open").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (_, first) = lookup(&app, "locations=open,shut").await;
+    assert_eq!(gbp.count(), 2);
+    // Repeated within the TTL of both keys: the same answer, from memory.
+    let res = app.get("/v1/lookup?locations=open,shut").await;
+    assert_eq!(res.headers()["cache-control"], "max-age=1");
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(res.json::<Value>().await.unwrap(), first);
+    assert_eq!(gbp.count(), 2);
+    // At t≈1.1 "open" has expired though "shut" has not: the answer is not reused, and only
+    // "open" goes upstream again.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, again) = lookup(&app, "locations=open,shut").await;
+    assert_eq!(again, first);
+    assert_eq!(gbp.count(), 3, "only the expired key was fetched again");
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("promiseguard_lookup_results_total{kind=\"location\",result=\"hit\"} 4"),
+        "hits: \"open\" at t≈0.6, both keys of the remembered answer, \"shut\" at t≈1.1: {metrics}"
+    );
+}
