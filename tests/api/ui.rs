@@ -237,6 +237,12 @@ async fn without_tokens_the_pages_answer_on_loopback_without_sign_in() {
     let html = res.text().await.unwrap();
     assert!(html.contains("local (reviewer)"));
     assert!(html.contains("Save review"));
+    // Offer windows read like the page's other times, not as stored RFC 3339.
+    assert!(
+        html.contains("2026-11-24 00:00 UTC – 2026-12-01 00:00 UTC"),
+        "{html}"
+    );
+    assert!(!html.contains("2026-11-24T00:00:00Z"));
     let res = client()
         .get(format!("{}/ui/campaigns/nope", app.address))
         .send()

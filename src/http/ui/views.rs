@@ -117,6 +117,15 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// An offer's time from the stored campaign definition, shown like the other times on the page
+/// (the stored text as it is if it somehow does not parse).
+fn offer_time(offer: &serde_json::Value, field: &str) -> String {
+    let raw = offer.get(field).and_then(|v| v.as_str()).unwrap_or("");
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| when(t.with_timezone(&Utc)))
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
 fn verdict_badge(verdict: Option<&str>) -> Markup {
     match verdict {
         Some(v) => html! { span class=(format!("badge v-{v}")) { (v) } },
@@ -359,8 +368,7 @@ pub fn campaign_page(
                     }
                     p.muted {
                         code { (offer_id) } " · "
-                        (offer.get("valid_from").and_then(|v| v.as_str()).unwrap_or("")) " – "
-                        (offer.get("valid_until").and_then(|v| v.as_str()).unwrap_or(""))
+                        (offer_time(offer, "valid_from")) " – " (offer_time(offer, "valid_until"))
                     }
                     @if let Some(r) = result {
                         p { "Still keepable at: "
