@@ -123,6 +123,9 @@ async fn the_list_filters_pages_and_refuses_bad_parameters() {
         let mut body = fixture(name);
         body["campaign"]["id"] = id.into();
         assert_eq!(app.presend(&body).await.status(), 200);
+        // The list is ordered by creation time in milliseconds (ties by id); the pause keeps
+        // the four apart so "newest first" is what is checked.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let ids = |page: &Value| -> Vec<String> {
         page["campaigns"]
