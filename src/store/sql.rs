@@ -15,6 +15,8 @@ use crate::domain::{Finding, Severity};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Sqlite, SqliteConnection, SqlitePool};
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -25,27 +27,90 @@ pub struct SqlStore {
     db: Db,
     /// Writes: on SQLite a pool of one connection, on PostgreSQL the same pool as `db`.
     writer: Db,
-    /// SQLite has one writer at a time. Writers of this process queue here instead of
-    /// contending for the database lock, where SQLite's busy handler would put them to sleep
-    /// in growing steps (1, 2, 5, 10… ms); `busy_timeout` still covers other processes.
-    write_gate: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite has one writer at a time. This process's writers take turns here — and each turn
+    /// uses the one writer connection, held across turns — instead of contending for the
+    /// database lock, where SQLite's busy handler would put them to sleep in growing steps (1, 2,
+    /// 5, 10… ms); `busy_timeout` still covers other processes. Holding the connection also
+    /// spares every write the pool's check-out and check-in, each a round trip to SQLite's
+    /// worker thread (bench/README.md, sweep).
+    sqlite_writer: Arc<tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>>,
 }
+
+/// This process's turn to write to SQLite, with the writer connection. A turn that does not end
+/// with an `Ok` from its body — an error, an early `return`, a cancelled future — gives the
+/// connection back to the pool, which tests it and rolls back anything left open, and the next
+/// turn checks one out again.
+pub(super) struct SqliteTurn<'a> {
+    held: tokio::sync::MutexGuard<'a, Option<PoolConnection<Sqlite>>>,
+    clean: bool,
+}
+
+impl SqliteTurn<'_> {
+    pub(super) fn connection(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        // Present from `sqlite_turn` on; only this turn's own end takes it away.
+        self.held
+            .as_deref_mut()
+            .ok_or(StoreError::Database(sqlx::Error::PoolClosed))
+    }
+
+    pub(super) fn finish<T, E>(mut self, result: Result<T, E>) -> Result<T, E> {
+        self.clean = result.is_ok();
+        result
+    }
+}
+
+impl Drop for SqliteTurn<'_> {
+    fn drop(&mut self) {
+        if !self.clean {
+            self.held.take();
+        }
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a `&mut` connection that may write: on SQLite the store's
+/// writer connection, for this process's turn to write (see [`SqlStore`]); on PostgreSQL one
+/// checked out of the pool. Like `on_pool!`, the body is compiled once per backend.
+macro_rules! on_writer {
+    ($store:expr, $conn:ident => $body:expr) => {
+        match $store.writer() {
+            $crate::store::Db::Sqlite(pool) => {
+                let mut turn = $store.sqlite_turn(pool).await?;
+                let result = {
+                    let $conn = turn.connection()?;
+                    $body
+                };
+                turn.finish(result)
+            }
+            $crate::store::Db::Postgres(pool) => {
+                let mut held = pool.acquire().await?;
+                let $conn = &mut *held;
+                $body
+            }
+        }
+    };
+}
+pub(super) use on_writer;
 
 impl SqlStore {
     pub fn new(db: Db, writer: Db) -> Self {
         Self {
             db,
             writer,
-            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
         }
     }
 
-    /// Held for the length of a write transaction on SQLite; nothing on PostgreSQL.
-    pub(super) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
-        match self.db {
-            Db::Sqlite(_) => Some(self.write_gate.lock().await),
-            Db::Postgres(_) => None,
+    /// Waits for this process's turn to write to SQLite (FIFO), and checks the writer
+    /// connection out of its pool if no earlier turn holds it.
+    pub(super) async fn sqlite_turn(
+        &self,
+        pool: &SqlitePool,
+    ) -> Result<SqliteTurn<'_>, StoreError> {
+        let mut held = self.sqlite_writer.lock().await;
+        if held.is_none() {
+            *held = Some(pool.acquire().await?);
         }
+        Ok(SqliteTurn { held, clean: false })
     }
 
     /// The pool for reads.
@@ -59,11 +124,16 @@ impl SqlStore {
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        // The migrator checks the writer connection out of its pool itself: the one held across
+        // writes goes back for as long as it runs, and this process's writers wait.
+        let mut held = self.sqlite_writer.lock().await;
+        held.take();
         self.writer.migrate().await
     }
 
     /// Closes both pools, waiting for connections in use to be returned.
     pub async fn close(&self) {
+        self.sqlite_writer.lock().await.take();
         self.writer.close().await;
         self.db.close().await;
     }
@@ -175,9 +245,8 @@ impl Store for SqlStore {
         let (start, end) = campaign.window();
         let checked_at = millis(check.checked_at);
         let begin = self.db.begin_write();
-        let turn = self.write_turn().await;
-        let inserted = on_pool!(self.writer(), pool => {
-            let mut tx = pool.begin_with(begin).await?;
+        let inserted = on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
             let previous: Vec<(String, String)> = sqlx::query_as(PREVIOUS_FINGERPRINTS)
                 .bind(&campaign.id)
                 .fetch_all(&mut *tx)
@@ -280,7 +349,6 @@ impl Store for SqlStore {
             }
             Ok::<bool, StoreError>(inserted)
         })?;
-        drop(turn);
         if inserted {
             return Ok(Recorded::Stored);
         }
@@ -373,11 +441,10 @@ impl Store for SqlStore {
         ttl: std::time::Duration,
     ) -> Result<bool, StoreError> {
         let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(60));
-        let _turn = self.write_turn().await;
-        let taken = on_pool!(self.writer(), pool => {
+        let taken = on_writer!(self, conn => {
             sqlx::query("INSERT INTO job_leases (job) VALUES ($1) ON CONFLICT (job) DO NOTHING")
                 .bind(job)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?;
             // One statement, so the check and the claim are atomic on both backends.
             sqlx::query(
@@ -389,7 +456,7 @@ impl Store for SqlStore {
             .bind(millis(until))
             .bind(millis(tick))
             .bind(millis(now))
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|r| r.rows_affected() == 1)
         })?;
@@ -402,13 +469,12 @@ impl Store for SqlStore {
         holder: &str,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let renewed = on_pool!(self.writer(), pool => {
+        let renewed = on_writer!(self, conn => {
             sqlx::query("UPDATE job_leases SET expires_at = $3 WHERE job = $1 AND holder = $2")
                 .bind(job)
                 .bind(holder)
                 .bind(millis(until))
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|r| r.rows_affected() == 1)
         })?;
@@ -416,12 +482,11 @@ impl Store for SqlStore {
     }
 
     async fn release_lease(&self, job: &str, holder: &str) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
-        on_pool!(self.writer(), pool => {
+        on_writer!(self, conn => {
             sqlx::query("UPDATE job_leases SET holder = NULL, expires_at = 0 WHERE job = $1 AND holder = $2")
                 .bind(job)
                 .bind(holder)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|_| ())
         })?;

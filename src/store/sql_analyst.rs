@@ -2,6 +2,7 @@
 //! alerts about new block findings, and survey answers split by broken and kept promises.
 use super::db::on_pool;
 use super::records::{from_millis, millis};
+use super::sql::on_writer;
 use super::sql::{corrupt, parse};
 use super::{
     AlertRow, CampaignAnswers, CampaignFilter, CampaignSummary, ClaimedAlert, FindingRecord,
@@ -9,6 +10,7 @@ use super::{
 };
 use crate::domain::{Finding, Target};
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 
 /// The columns `finding_record` reads, for `concat!` into each query that reads findings.
 macro_rules! select_finding {
@@ -128,10 +130,9 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Option<ReviewRow>, StoreError> {
         let begin = self.db().begin_write();
-        let _turn = self.write_turn().await;
         let review_id = uuid::Uuid::new_v4().to_string();
-        let found = on_pool!(self.writer(), pool => {
-            let mut tx = pool.begin_with(begin).await?;
+        let found = on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
             let finding: Option<(String, String)> =
                 sqlx::query_as("SELECT campaign_id, fingerprint FROM findings WHERE id = $1")
                     .bind(finding_id)
@@ -304,23 +305,17 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedAlert>, StoreError> {
         type Raw = (String, String, String, String, String, i64);
-        let _turn = self.write_turn().await;
-        let raw: Option<Raw> = match self.writer() {
-            super::Db::Postgres(pool) => {
-                sqlx::query_as(CLAIM_ALERT_POSTGRES)
-                    .bind(millis(now))
-                    .bind(run)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            super::Db::Sqlite(pool) => {
-                sqlx::query_as(CLAIM_ALERT_SQLITE)
-                    .bind(millis(now))
-                    .bind(run)
-                    .fetch_optional(pool)
-                    .await?
-            }
+        let sql = match self.db() {
+            super::Db::Postgres(_) => CLAIM_ALERT_POSTGRES,
+            super::Db::Sqlite(_) => CLAIM_ALERT_SQLITE,
         };
+        let raw: Option<Raw> = on_writer!(self, conn => {
+            sqlx::query_as(sql)
+                .bind(millis(now))
+                .bind(run)
+                .fetch_optional(&mut *conn)
+                .await
+        })?;
         raw.map(|(id, finding_id, campaign_id, channel, target, attempts)| {
             Ok(ClaimedAlert {
                 id,
@@ -340,8 +335,7 @@ impl SqlStore {
         outcome: &SendOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
-        on_pool!(self.writer(), pool => {
+        on_writer!(self, conn => {
             let q = match outcome {
                 SendOutcome::Sent => sqlx::query(
                     "UPDATE alerts SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
@@ -360,7 +354,7 @@ impl SqlStore {
                 .bind(id)
                 .bind(error.as_str()),
             };
-            q.execute(pool).await.map(|_| ())
+            q.execute(&mut *conn).await.map(|_| ())
         })?;
         Ok(())
     }
@@ -372,15 +366,14 @@ impl SqlStore {
         &self,
         run: &str,
     ) -> Result<u64, StoreError> {
-        let _turn = self.write_turn().await;
-        let n = on_pool!(self.writer(), pool => sqlx::query(
+        let n = on_writer!(self, conn => sqlx::query(
             "UPDATE alerts SET
                  status = CASE channel WHEN 'webhook' THEN 'queued' ELSE 'unknown' END,
                  last_error = 'claimed by a run that did not finish'
              WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> $1)",
         )
         .bind(run)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
         Ok(n)

@@ -1,11 +1,13 @@
 //! Events, suppressions and the sweep's reads.
 use super::db::on_pool;
 use super::records::{from_millis, millis};
+use super::sql::on_writer;
 use super::{EventsRecorded, SqlStore, StoreError};
 use crate::domain::Campaign;
 use crate::domain::attribution::Touch;
 use crate::domain::event::{EngagementEvent, EventKind};
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// 9 parameters a row.
@@ -28,9 +30,8 @@ impl SqlStore {
             .collect();
         let now_ms = millis(now);
         let begin = self.db().begin_write();
-        let _turn = self.write_turn().await;
-        let (stored, suppressed) = on_pool!(self.writer(), pool => {
-            let mut tx = pool.begin_with(begin).await?;
+        let (stored, suppressed) = on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
             // A campaign exists once an event names it; one known from a check is untouched.
             for id in &campaigns {
                 let definition = serde_json::to_string(&Campaign {

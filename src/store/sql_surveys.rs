@@ -1,11 +1,13 @@
 //! Survey invitations: queueing, claiming for sending, outcomes, answers, NPS.
 use super::db::on_pool;
 use super::records::{from_millis, millis};
+use super::sql::on_writer;
 use super::{
     ClaimedInvitation, Db, InvitationRow, NpsComment, NpsReport, SendOutcome, SqlStore, StoreError,
 };
 use crate::domain::nps::NpsSummary;
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 
 /// 7 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
@@ -109,9 +111,8 @@ impl SqlStore {
     ) -> Result<u64, StoreError> {
         let now_ms = millis(now);
         let begin = self.db().begin_write();
-        let _turn = self.write_turn().await;
-        on_pool!(self.writer(), pool => {
-            let mut tx = pool.begin_with(begin).await?;
+        on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
             let mut queued = 0;
             for chunk in pairs.chunks(INVITATIONS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
@@ -135,14 +136,13 @@ impl SqlStore {
     }
 
     pub(super) async fn abandon_unfinished_sends_impl(&self, run: &str) -> Result<u64, StoreError> {
-        let _turn = self.write_turn().await;
-        let n = on_pool!(self.writer(), pool => sqlx::query(
+        let n = on_writer!(self, conn => sqlx::query(
             "UPDATE invitations SET status = 'unknown',
                     last_error = 'claimed by a run that did not finish: it may have been sent, so it is not sent again'
              WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> $1)",
         )
         .bind(run)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
         Ok(n)
@@ -176,27 +176,23 @@ impl SqlStore {
         };
         let ids = serde_json::to_string(&sent)
             .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
-        let rows: Vec<Row> = {
-            let _turn = self.write_turn().await;
-            on_pool!(self.writer(), pool => {
-                let statement = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-                    .bind(millis(now))
-                    .bind(run)
-                    .bind(i64::from(claims))
-                    .bind(ids);
-                if others.is_empty() {
-                    statement.fetch_all(pool).await?
-                } else {
-                    let mut tx = pool.begin_with(begin).await?;
-                    for (id, outcome) in others {
-                        finish_query(id, outcome, now).execute(&mut *tx).await?;
-                    }
-                    let rows = statement.fetch_all(&mut *tx).await?;
-                    tx.commit().await?;
-                    rows
+        let rows: Vec<Row> = on_writer!(self, conn => {
+            let statement = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+                .bind(millis(now))
+                .bind(run)
+                .bind(i64::from(claims))
+                .bind(ids);
+            if others.is_empty() {
+                statement.fetch_all(&mut *conn).await
+            } else {
+                let mut tx = conn.begin_with(begin).await?;
+                for (id, outcome) in others {
+                    finish_query(id, outcome, now).execute(&mut *tx).await?;
                 }
-            })
-        };
+                let rows = statement.fetch_all(&mut *tx).await?;
+                tx.commit().await.map(|()| rows)
+            }
+        })?;
         Ok(rows
             .into_iter()
             .filter(|(.., status)| status == "sending")
@@ -217,8 +213,7 @@ impl SqlStore {
         outcome: &SendOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
-        on_pool!(self.writer(), pool => finish_query(id, outcome, now).execute(pool).await.map(|_| ()))?;
+        on_writer!(self, conn => finish_query(id, outcome, now).execute(&mut *conn).await.map(|_| ()))?;
         Ok(())
     }
 
@@ -249,15 +244,14 @@ impl SqlStore {
         comment: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let n = on_pool!(self.writer(), pool => sqlx::query(
+        let n = on_writer!(self, conn => sqlx::query(
             "UPDATE invitations SET score = $2, comment = $3, answered_at = $4 WHERE id = $1",
         )
         .bind(id)
         .bind(i64::from(score))
         .bind(comment)
         .bind(millis(now))
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
         Ok(n == 1)
@@ -269,9 +263,8 @@ impl SqlStore {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let begin = self.db().begin_write();
-        let _turn = self.write_turn().await;
-        on_pool!(self.writer(), pool => {
-            let mut tx = pool.begin_with(begin).await?;
+        on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
             let recipient: Option<(String,)> = sqlx::query_as("SELECT recipient FROM invitations WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)
@@ -340,14 +333,13 @@ impl SqlStore {
 
     pub(super) async fn secret_impl(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
         {
-            let _turn = self.write_turn().await;
-            on_pool!(self.writer(), pool => sqlx::query(
+            on_writer!(self, conn => sqlx::query(
                 "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
             )
             .bind(name)
             .bind(fresh)
             .bind(millis(Utc::now()))
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map(|_| ()))?;
         }

@@ -769,3 +769,64 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
         (a[2].id.as_str(), 2)
     );
 }
+
+/// A write that fails, returns early, or is dropped mid-transaction (a client that hangs up)
+/// leaves nothing half-done, and the writes after it go through — on SQLite, through the one
+/// connection the store holds for writing.
+pub async fn failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on(store: SqlStore) {
+    let now = at("2026-11-23T10:00:00Z");
+    let first = Draft::new("w1", 1, "2026-11-23T10:00:00Z");
+    store.record_check(&first.check(), None).await.unwrap();
+
+    // An error inside the transaction.
+    let mut dup = Draft::new("w1", 1, "2026-11-23T10:00:01Z");
+    dup.id = first.id.clone();
+    assert!(store.record_check(&dup.check(), None).await.is_err());
+    // A transaction left by an early return (no such finding).
+    let none = store
+        .review_finding(
+            "no-such-finding",
+            promiseguard::store::ReviewAction::Acknowledge,
+            None,
+            "dana",
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(none.is_none());
+    // Writes dropped after 1, 3, 10, … polls: before, inside and after their transaction (one
+    // takes about 1,000 polls here on SQLite, over 10,000 on PostgreSQL).
+    let mut cancelled = Vec::new();
+    for polls in [1, 3, 10, 30, 100, 300, 1_000, 3_000, 10_000, 30_000] {
+        let draft = Draft::new(&format!("w-cancelled-{polls}"), 200, "2026-11-23T11:00:00Z");
+        {
+            let check = draft.check();
+            let write = store.record_check(&check, None);
+            tokio::pin!(write);
+            for _ in 0..polls {
+                if futures::poll!(&mut write).is_ready() {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+        cancelled.push(draft);
+    }
+
+    let after = Draft::new("w2", 2, "2026-11-23T12:00:00Z");
+    assert_eq!(
+        store.record_check(&after.check(), None).await.unwrap(),
+        Recorded::Stored
+    );
+    assert_eq!(store.findings(&after.id).await.unwrap().len(), 2);
+    assert_eq!(store.findings(&first.id).await.unwrap().len(), 1);
+    for draft in &cancelled {
+        let stored = store.findings(&draft.id).await.unwrap().len();
+        let campaign = store.campaign(&draft.campaign.id).await.unwrap();
+        assert!(
+            (stored == 0 && campaign.is_none()) || (stored == 200 && campaign.is_some()),
+            "{}: all of the check or none of it, not {stored} findings",
+            draft.campaign.id
+        );
+    }
+}
