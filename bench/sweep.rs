@@ -2,7 +2,8 @@
 //! next to the sink's own capacity measured in the same run by a plain pooled SMTP client
 //! (lettre, same pool size and concurrency) sending the same number of survey messages.
 //!
-//! Run: `cargo bench --bench sweep` (`-- --recipients N` for fewer).
+//! Run: `cargo bench --bench sweep` (`-- --recipients N` for fewer, `-- --concurrency N` for
+//! another number of SMTP sends at once than 8; both sides use it).
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -20,31 +21,34 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use support::smtp::SmtpSink;
 
-const CONCURRENCY: usize = 8;
+fn arg(name: &str, default: usize) -> usize {
+    std::env::args()
+        .skip_while(|a| a != name)
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
 
 #[tokio::main]
 async fn main() {
-    let n: usize = std::env::args()
-        .skip_while(|a| a != "--recipients")
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
+    let n = arg("--recipients", 100_000);
+    let concurrency = arg("--concurrency", 8);
     let links = SurveyLinks::new(
         b"bench-key-bench-key-bench-key-32".to_vec(),
         "https://cx.example.com",
     );
     let from: lettre::message::Mailbox = "Acme CX <cx@example.com>".parse().unwrap();
-    println!("sweep: {n} eligible recipients, {CONCURRENCY} SMTP sends at once, SQLite");
+    println!("sweep: {n} eligible recipients, {concurrency} SMTP sends at once, SQLite");
 
     // Baseline: the sink's capacity for a plain pooled client.
     let plain_sink = SmtpSink::counting().await;
     let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&plain_sink.url)
         .unwrap()
-        .pool_config(PoolConfig::new().max_size(CONCURRENCY as u32))
+        .pool_config(PoolConfig::new().max_size(concurrency as u32))
         .build();
     let next = AtomicUsize::new(0);
     let started = Instant::now();
-    futures::future::join_all((0..CONCURRENCY).map(|_| async {
+    futures::future::join_all((0..concurrency).map(|_| async {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= n {
@@ -93,7 +97,7 @@ async fn main() {
     let email = EmailConfig {
         transport: "smtp".into(),
         smtp_url: Some(promiseguard::config::Secret::new(sink.url.clone())),
-        max_concurrent: CONCURRENCY,
+        max_concurrent: concurrency,
         ..EmailConfig::default()
     };
     let surveys = Surveys {

@@ -125,11 +125,9 @@ impl Surveys {
             .map(|_| self.worker(requests.clone(), &counts, &names))
             .collect();
         drop(requests);
-        let (committed, worked) = futures::join!(
-            self.committer(run, queue),
-            futures::future::join_all(workers)
-        );
-        committed?;
+        let committer = tokio::spawn(committer(self.store.clone(), run.to_owned(), queue));
+        let worked = futures::future::join_all(workers).await;
+        committer.await??;
         for result in worked {
             result?;
         }
@@ -158,38 +156,6 @@ impl Surveys {
             .insert(id.to_owned(), name.clone());
         Ok(name)
     }
-
-    /// Serves the workers' claim requests, all that are waiting in one transaction, until every
-    /// worker has stopped. If the store fails, the waiting workers stop too (their invitations
-    /// stay claimed, and the next run marks them `unknown`).
-    async fn committer(
-        &self,
-        run: &str,
-        mut queue: mpsc::Receiver<ClaimRequest>,
-    ) -> anyhow::Result<()> {
-        let mut waiting = Vec::new();
-        while let Some(first) = queue.recv().await {
-            waiting.push(first);
-            while let Ok(more) = queue.try_recv() {
-                waiting.push(more);
-            }
-            let finished: Vec<(String, SendOutcome)> = waiting
-                .iter_mut()
-                .filter_map(|r| r.finished.take())
-                .collect();
-            let claimed = self
-                .store
-                .finish_and_claim(run, Utc::now(), &finished, waiting.len() as u32)
-                .await?;
-            let mut claimed = claimed.into_iter();
-            for request in waiting.drain(..) {
-                // A worker that has gone away took nothing: its claim, if any, is `unknown` later.
-                let _ = request.reply.send(claimed.next());
-            }
-        }
-        Ok(())
-    }
-
     async fn worker(
         &self,
         committer: mpsc::Sender<ClaimRequest>,
@@ -253,4 +219,35 @@ impl Surveys {
             previous = Some((inv.id, outcome));
         }
     }
+}
+
+/// Serves the workers' claim requests, all that are waiting in one transaction, until every
+/// worker has stopped. It runs as a task of its own, so a commit's answer is not left waiting
+/// while the workers' task builds messages. If the store fails, the waiting workers stop too
+/// (their invitations stay claimed, and the next run marks them `unknown`).
+async fn committer(
+    store: Arc<dyn Store>,
+    run: String,
+    mut queue: mpsc::Receiver<ClaimRequest>,
+) -> anyhow::Result<()> {
+    let mut waiting = Vec::new();
+    while let Some(first) = queue.recv().await {
+        waiting.push(first);
+        while let Ok(more) = queue.try_recv() {
+            waiting.push(more);
+        }
+        let finished: Vec<(String, SendOutcome)> = waiting
+            .iter_mut()
+            .filter_map(|r| r.finished.take())
+            .collect();
+        let claimed = store
+            .finish_and_claim(&run, Utc::now(), &finished, waiting.len() as u32)
+            .await?;
+        let mut claimed = claimed.into_iter();
+        for request in waiting.drain(..) {
+            // A worker that has gone away took nothing: its claim, if any, is `unknown` later.
+            let _ = request.reply.send(claimed.next());
+        }
+    }
+    Ok(())
 }
