@@ -24,6 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 /// A worker's request to the committer: how its previous send ended, and where to hand it its
 /// next invitation (`None`: nothing is due, stop).
@@ -117,21 +118,51 @@ impl Surveys {
                 "invitations left mid-send by an earlier run are now `unknown` and will not be resent"
             );
         }
-        let counts = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
-        let names = Mutex::new(HashMap::new());
+        let delivery = Arc::new(Delivery {
+            store: self.store.clone(),
+            mailer: self.mailer.clone(),
+            links: self.links.clone(),
+            from: self.from.clone(),
+            retry_schedule_s: self.email.retry_schedule_s.clone(),
+            counts: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
+            names: Mutex::new(HashMap::new()),
+        });
         let concurrency = self.email.max_concurrent.max(1);
         let (requests, queue) = mpsc::channel(concurrency);
-        let workers: Vec<_> = (0..concurrency)
-            .map(|_| self.worker(requests.clone(), &counts, &names))
-            .collect();
-        drop(requests);
-        let committer = tokio::spawn(committer(self.store.clone(), run.to_owned(), queue));
-        let worked = futures::future::join_all(workers).await;
-        committer.await??;
-        for result in worked {
-            result?;
+        // Each worker and the committer is a task of its own: the runtime spreads them over its
+        // threads, and a commit's answer does not wait while another worker builds a message.
+        // Dropping this future (a shutdown) aborts them all; invitations claimed by then become
+        // `unknown` on the next run.
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..concurrency {
+            tasks.spawn(
+                delivery
+                    .clone()
+                    .worker(requests.clone())
+                    .instrument(tracing::Span::current()),
+            );
         }
-        let [sent, retrying, failed] = counts.map(|c| c.load(Ordering::Relaxed));
+        drop(requests);
+        tasks.spawn(
+            committer(self.store.clone(), run.to_owned(), queue)
+                .instrument(tracing::Span::current()),
+        );
+        // Every task runs to its end before an error is reported: a failing worker does not cut
+        // the others off mid-send.
+        let mut first_error = None;
+        while let Some(ended) = tasks.join_next().await {
+            let ended = ended.map_err(anyhow::Error::from).and_then(|result| result);
+            if let (Err(e), None) = (ended, &first_error) {
+                first_error = Some(e);
+            }
+        }
+        if let Some(e) = first_error {
+            return Err(e);
+        }
+        let [sent, retrying, failed] = delivery
+            .counts
+            .each_ref()
+            .map(|c| c.load(Ordering::Relaxed));
         Ok(DeliveryReport {
             sent,
             retrying,
@@ -139,29 +170,38 @@ impl Surveys {
             abandoned,
         })
     }
+}
 
+/// What the sending workers of one delivery run share.
+struct Delivery {
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    links: SurveyLinks,
+    from: Mailbox,
+    retry_schedule_s: Vec<u64>,
+    /// Sent, to retry, failed.
+    counts: [AtomicU64; 3],
+    /// Campaign names, looked up once per run.
+    names: Mutex<HashMap<String, Option<String>>>,
+}
+
+impl Delivery {
     /// A campaign's name for the email, looked up once per run.
-    async fn campaign_name(
-        &self,
-        id: &str,
-        names: &Mutex<HashMap<String, Option<String>>>,
-    ) -> anyhow::Result<Option<String>> {
-        if let Some(name) = names.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
+    async fn campaign_name(&self, id: &str) -> anyhow::Result<Option<String>> {
+        if let Some(name) = self.names.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
             return Ok(name.clone());
         }
         let name = self.store.campaign(id).await?.and_then(|c| c.name);
-        names
+        self.names
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id.to_owned(), name.clone());
         Ok(name)
     }
-    async fn worker(
-        &self,
-        committer: mpsc::Sender<ClaimRequest>,
-        counts: &[AtomicU64; 3],
-        names: &Mutex<HashMap<String, Option<String>>>,
-    ) -> anyhow::Result<()> {
+
+    /// Sends one email at a time: hands the committer the outcome of the previous send, waits
+    /// for its next claimed invitation, sends it; stops when nothing is due.
+    async fn worker(self: Arc<Self>, committer: mpsc::Sender<ClaimRequest>) -> anyhow::Result<()> {
         let mut previous: Option<(String, SendOutcome)> = None;
         loop {
             let (reply, claimed) = oneshot::channel();
@@ -179,7 +219,7 @@ impl Surveys {
             let Some(inv) = claimed else {
                 return Ok(());
             };
-            let campaign_name = self.campaign_name(&inv.campaign_id, names).await?;
+            let campaign_name = self.campaign_name(&inv.campaign_id).await?;
             let email = SurveyEmail {
                 invitation_id: &inv.id,
                 recipient: &inv.recipient,
@@ -192,7 +232,10 @@ impl Surveys {
             let outcome = match result {
                 Ok(()) => SendOutcome::Sent,
                 Err(SendError::Transient(e)) => {
-                    match self.email.retry_schedule_s.get(inv.attempts as usize - 1) {
+                    match self
+                        .retry_schedule_s
+                        .get((inv.attempts as usize).saturating_sub(1))
+                    {
                         Some(wait) => SendOutcome::Retry {
                             at: Utc::now() + Duration::seconds(*wait as i64),
                             error: e,
@@ -215,16 +258,15 @@ impl Surveys {
                     2
                 }
             };
-            counts[slot].fetch_add(1, Ordering::Relaxed);
+            self.counts[slot].fetch_add(1, Ordering::Relaxed);
             previous = Some((inv.id, outcome));
         }
     }
 }
 
 /// Serves the workers' claim requests, all that are waiting in one transaction, until every
-/// worker has stopped. It runs as a task of its own, so a commit's answer is not left waiting
-/// while the workers' task builds messages. If the store fails, the waiting workers stop too
-/// (their invitations stay claimed, and the next run marks them `unknown`).
+/// worker has stopped. If the store fails, the waiting workers stop too (their invitations stay
+/// claimed, and the next run marks them `unknown`).
 async fn committer(
     store: Arc<dyn Store>,
     run: String,
