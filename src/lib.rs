@@ -1,6 +1,7 @@
 //! promiseguard: keeps marketing from making promises the business can't keep.
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod email;

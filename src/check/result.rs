@@ -49,7 +49,7 @@ impl CheckResult {
             mode,
             verdict: evaluation.verdict,
             allowed: !(evaluation.verdict == Verdict::Block && mode == Mode::Enforce),
-            checked_at: Utc::now(),
+            checked_at: crate::clock::record_time(),
             send_at,
             offers: evaluation
                 .offers

@@ -6,7 +6,6 @@ use super::error::ApiError;
 use crate::domain::FieldError;
 use crate::store::{ReviewAction, ReviewRow, ReviewState};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 /// Longest note kept with a review.
@@ -77,7 +76,13 @@ pub async fn review_finding(
     analyst.require_reviewer("review findings")?;
     let review = state
         .store
-        .review_finding(finding_id, action, note, &analyst.name, Utc::now())
+        .review_finding(
+            finding_id,
+            action,
+            note,
+            &analyst.name,
+            crate::clock::record_time(),
+        )
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no finding `{finding_id}`")))?;
     tracing::info!(finding = %finding_id, campaign = %review.campaign_id, analyst = %analyst.name, action = action.as_str(), "finding reviewed");

@@ -122,10 +122,9 @@ async fn the_list_filters_pages_and_refuses_bad_parameters() {
     ] {
         let mut body = fixture(name);
         body["campaign"]["id"] = id.into();
+        // Back to back: one process stamps its checks in strictly increasing milliseconds,
+        // so the list's order is the order they arrived in even within one millisecond.
         assert_eq!(app.presend(&body).await.status(), 200);
-        // The list is ordered by creation time in milliseconds (ties by id); the pause keeps
-        // the four apart so "newest first" is what is checked.
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let ids = |page: &Value| -> Vec<String> {
         page["campaigns"]
@@ -310,8 +309,7 @@ async fn reviews_need_a_known_action_and_an_override_needs_a_note() {
     assert!(f["reviews"][0]["created_at"].is_string());
 
     // Every review is kept: a later resolve comes first in the history (reviews are ordered by
-    // time in milliseconds; the pause keeps the two apart).
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    // time, stamped in strictly increasing milliseconds).
     let (status, _) = post(
         &app,
         &path,
