@@ -29,6 +29,16 @@ struct State {
 pub struct SmtpSink {
     pub url: String,
     state: Arc<Mutex<State>>,
+    /// A sink that runs on threads of its own, as a separate server would (benchmarks).
+    own_runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.own_runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl SmtpSink {
@@ -36,9 +46,27 @@ impl SmtpSink {
         Self::scripted(Arc::new(|_, _| (250, "2.0.0 OK queued")), Duration::ZERO).await
     }
 
-    /// Accepts everything and only counts it (for benchmarks: no message is kept).
-    pub async fn counting() -> Self {
-        Self::with(Arc::new(|_, _| (250, "2.0.0 OK")), Duration::ZERO, true).await
+    /// Accepts everything and only counts it (for benchmarks: no message is kept). It runs on
+    /// a runtime of its own with `threads` threads, like a separate server, so the client being
+    /// measured does not share its threads with the sink.
+    pub async fn counting(threads: usize) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("smtp-sink")
+            .enable_all()
+            .build()
+            .unwrap();
+        let handle = runtime.handle().clone();
+        let mut sink = handle
+            .spawn(Self::with(
+                Arc::new(|_, _| (250, "2.0.0 OK")),
+                Duration::ZERO,
+                true,
+            ))
+            .await
+            .unwrap();
+        sink.own_runtime = Some(runtime);
+        sink
     }
 
     pub async fn scripted(script: Arc<Script>, delay: Duration) -> Self {
@@ -68,6 +96,7 @@ impl SmtpSink {
         Self {
             url: format!("smtp://127.0.0.1:{port}"),
             state,
+            own_runtime: None,
         }
     }
 
@@ -106,19 +135,28 @@ impl SmtpSink {
     }
 }
 
+/// Acknowledges what was read at once, rather than after Linux's delayed-ACK timer, once per
+/// read from the socket (when the buffer is drained): lettre sends the end of DATA as a small
+/// write behind an unacknowledged one, and Nagle holds it until that ACK arrives — ~40 ms per
+/// message on loopback, which would measure the timer, not the sink. Once per line instead of
+/// once per read would send an ACK packet for every line of every message.
+fn ack_if_drained(lines: &BufReader<tokio::net::tcp::OwnedReadHalf>) {
+    if lines.buffer().is_empty() {
+        let _ = lines.get_ref().as_ref().set_quickack(true);
+    }
+}
+
 async fn session(
     socket: tokio::net::TcpStream,
     state: Arc<Mutex<State>>,
     script: Arc<Script>,
     delay: Duration,
 ) -> std::io::Result<()> {
-    // ACK at once rather than after Linux's delayed-ACK timer: lettre sends the end of DATA as
-    // a small write behind an unacknowledged one, and Nagle holds it until that ACK arrives —
-    // ~40 ms per message on loopback, which would measure the timer, not the sink.
     socket.set_nodelay(true)?;
     let (read, mut write) = socket.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
+    let count_only = state.lock().unwrap().count_only;
     let mut recipients: Vec<String> = Vec::new();
     let mut line = String::new();
     loop {
@@ -126,7 +164,7 @@ async fn session(
         if lines.read_line(&mut line).await? == 0 {
             return Ok(());
         }
-        let _ = lines.get_ref().as_ref().set_quickack(true);
+        ack_if_drained(&lines);
         let upper = line.trim_end().to_ascii_uppercase();
         if upper.starts_with("EHLO") {
             write
@@ -154,11 +192,13 @@ async fn session(
                 if lines.read_line(&mut line).await? == 0 {
                     return Ok(());
                 }
-                let _ = lines.get_ref().as_ref().set_quickack(true);
+                ack_if_drained(&lines);
                 if line == ".\r\n" || line == ".\n" {
                     break;
                 }
-                data.push_str(&line);
+                if !count_only {
+                    data.push_str(&line);
+                }
             }
             let first = recipients.first().cloned().unwrap_or_default();
             let (code, text) = {
