@@ -7,10 +7,10 @@
 //! claimed by a run that did not finish becomes `unknown` and is never sent by itself: a
 //! duplicate survey is worse than a missing one.
 //!
-//! The workers' claims go through one committer (group commit): a worker hands it the outcome
-//! of its previous send and waits for its next invitation; every request that arrives while a
-//! transaction is running goes into the next one. On SQLite, whose single writer makes each
-//! commit the bottleneck, one commit then serves several emails instead of one.
+//! The workers' claims go through a group commit: a worker hands over the outcome of its
+//! previous send with its request for the next invitation, and whichever worker gets the turn
+//! to commit serves every request waiting, in one transaction. On SQLite, whose single writer
+//! makes each commit the bottleneck, one commit then serves several emails instead of one.
 use super::Job;
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::attribution::eligible_campaigns;
@@ -23,11 +23,11 @@ use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::Instrument;
 
-/// A worker's request to the committer: how its previous send ended, and where to hand it its
-/// next invitation (`None`: nothing is due, stop).
+/// A worker's request to the group commit: how its previous send ended, and where to hand it
+/// its next invitation (`None`: nothing is due, stop).
 struct ClaimRequest {
     finished: Option<(String, SendOutcome)>,
     reply: oneshot::Sender<Option<ClaimedInvitation>>,
@@ -128,9 +128,8 @@ impl Surveys {
             names: Mutex::new(HashMap::new()),
         });
         let concurrency = self.email.max_concurrent.max(1);
-        let (requests, queue) = mpsc::channel(concurrency);
-        // Each worker and the committer is a task of its own: the runtime spreads them over its
-        // threads, and a commit's answer does not wait while another worker builds a message.
+        let commits = Arc::new(GroupCommit::new(self.store.clone(), run.to_owned()));
+        // Each worker is a task of its own: the runtime spreads them over its threads.
         // Dropping this future (a shutdown) aborts them all; invitations claimed by then become
         // `unknown` on the next run.
         let mut tasks = tokio::task::JoinSet::new();
@@ -138,15 +137,10 @@ impl Surveys {
             tasks.spawn(
                 delivery
                     .clone()
-                    .worker(requests.clone())
+                    .worker(commits.clone())
                     .instrument(tracing::Span::current()),
             );
         }
-        drop(requests);
-        tasks.spawn(
-            committer(self.store.clone(), run.to_owned(), queue)
-                .instrument(tracing::Span::current()),
-        );
         // Every task runs to its end before an error is reported: a failing worker does not cut
         // the others off mid-send.
         let mut first_error = None;
@@ -199,23 +193,12 @@ impl Delivery {
         Ok(name)
     }
 
-    /// Sends one email at a time: hands the committer the outcome of the previous send, waits
-    /// for its next claimed invitation, sends it; stops when nothing is due.
-    async fn worker(self: Arc<Self>, committer: mpsc::Sender<ClaimRequest>) -> anyhow::Result<()> {
+    /// Sends one email at a time: hands the group commit the outcome of the previous send,
+    /// waits for its next claimed invitation, sends it; stops when nothing is due.
+    async fn worker(self: Arc<Self>, commits: Arc<GroupCommit>) -> anyhow::Result<()> {
         let mut previous: Option<(String, SendOutcome)> = None;
         loop {
-            let (reply, claimed) = oneshot::channel();
-            let request = ClaimRequest {
-                finished: previous.take(),
-                reply,
-            };
-            committer
-                .send(request)
-                .await
-                .map_err(|_| anyhow::anyhow!("the survey claim committer stopped"))?;
-            let claimed = claimed
-                .await
-                .map_err(|_| anyhow::anyhow!("the survey claim committer stopped"))?;
+            let claimed = commits.next(previous.take()).await?;
             let Some(inv) = claimed else {
                 return Ok(());
             };
@@ -264,32 +247,95 @@ impl Delivery {
     }
 }
 
-/// Serves the workers' claim requests, all that are waiting in one transaction, until every
-/// worker has stopped. If the store fails, the waiting workers stop too (their invitations stay
-/// claimed, and the next run marks them `unknown`).
-async fn committer(
+/// The sending workers' group commit. A worker that needs its next invitation adds its request
+/// (with the outcome of its previous send) to `pending` and then either its answer arrives, or
+/// it gets the turn to commit first: then it takes every request pending — its own, and those of
+/// the workers that arrived while the last commit ran — and serves them all with one
+/// transaction. The commit runs in the worker's own task, so neither the request nor the answer
+/// waits for another task to be scheduled; only the workers it served are woken.
+struct GroupCommit {
     store: Arc<dyn Store>,
     run: String,
-    mut queue: mpsc::Receiver<ClaimRequest>,
-) -> anyhow::Result<()> {
-    let mut waiting = Vec::new();
-    while let Some(first) = queue.recv().await {
-        waiting.push(first);
-        while let Ok(more) = queue.try_recv() {
-            waiting.push(more);
+    pending: Mutex<Vec<ClaimRequest>>,
+    turn: tokio::sync::Mutex<()>,
+    /// Set when a commit failed: every worker stops (claimed invitations become `unknown` on
+    /// the next run).
+    failed: Mutex<Option<String>>,
+}
+
+impl GroupCommit {
+    fn new(store: Arc<dyn Store>, run: String) -> Self {
+        Self {
+            store,
+            run,
+            pending: Mutex::new(Vec::new()),
+            turn: tokio::sync::Mutex::new(()),
+            failed: Mutex::new(None),
         }
-        let finished: Vec<(String, SendOutcome)> = waiting
-            .iter_mut()
-            .filter_map(|r| r.finished.take())
-            .collect();
-        let claimed = store
-            .finish_and_claim(&run, Utc::now(), &finished, waiting.len() as u32)
-            .await?;
+    }
+
+    /// Records how the worker's previous send ended and claims its next invitation (`None`:
+    /// nothing is due).
+    async fn next(
+        &self,
+        finished: Option<(String, SendOutcome)>,
+    ) -> anyhow::Result<Option<ClaimedInvitation>> {
+        self.check_failed()?;
+        let (reply, mut answer) = oneshot::channel();
+        lock(&self.pending).push(ClaimRequest { finished, reply });
+        loop {
+            tokio::select! {
+                biased;
+                answer = &mut answer => {
+                    return match answer {
+                        Ok(claimed) => Ok(claimed),
+                        Err(_) => {
+                            self.check_failed()?;
+                            Err(anyhow::anyhow!("a survey claim commit ended without an answer"))
+                        }
+                    };
+                }
+                _turn = self.turn.lock() => {
+                    let batch = std::mem::take(&mut *lock(&self.pending));
+                    if !batch.is_empty() {
+                        self.commit(batch).await?;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn commit(&self, mut batch: Vec<ClaimRequest>) -> anyhow::Result<()> {
+        let finished: Vec<(String, SendOutcome)> =
+            batch.iter_mut().filter_map(|r| r.finished.take()).collect();
+        let claimed = self
+            .store
+            .finish_and_claim(&self.run, Utc::now(), &finished, batch.len() as u32)
+            .await;
+        let claimed = match claimed {
+            Ok(claimed) => claimed,
+            Err(e) => {
+                // The requests are dropped unanswered: their workers see the failure.
+                *lock(&self.failed) = Some(e.to_string());
+                return Err(e.into());
+            }
+        };
         let mut claimed = claimed.into_iter();
-        for request in waiting.drain(..) {
+        for request in batch {
             // A worker that has gone away took nothing: its claim, if any, is `unknown` later.
             let _ = request.reply.send(claimed.next());
         }
+        Ok(())
     }
-    Ok(())
+
+    fn check_failed(&self) -> anyhow::Result<()> {
+        match lock(&self.failed).as_ref() {
+            Some(e) => Err(anyhow::anyhow!("a survey claim commit failed: {e}")),
+            None => Ok(()),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

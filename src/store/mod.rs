@@ -9,6 +9,7 @@ mod sql_analyst;
 mod sql_engagement;
 mod sql_surveys;
 mod sqlite;
+mod sqlite_claims;
 
 pub use db::{Backend, Db};
 pub use records::*;
@@ -24,6 +25,8 @@ use std::collections::{HashMap, HashSet};
 pub enum StoreError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not readable: {0}")]

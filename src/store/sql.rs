@@ -3,6 +3,7 @@
 use super::db::on_pool;
 use super::records::{from_millis, millis};
 use super::sql_analyst::{FindingRaw, finding_record, select_finding};
+use super::sqlite_claims::SqliteClaims;
 use super::{
     AlertRow, AlertTarget, CampaignAnswers, CampaignFilter, CampaignRow, CampaignSummary, CheckRow,
     ClaimedAlert, ClaimedInvitation, Db, EventsRecorded, FindingRecord, InvitationRow, NewAnswer,
@@ -34,6 +35,8 @@ pub struct SqlStore {
     /// spares every write the pool's check-out and check-in, each a round trip to SQLite's
     /// worker thread (bench/README.md, sweep).
     sqlite_writer: Arc<tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>>,
+    /// On SQLite, the connection the survey senders' group commit runs on (see its module).
+    sqlite_claims: Option<Arc<SqliteClaims>>,
 }
 
 /// This process's turn to write to SQLite, with the writer connection. A turn that does not end
@@ -93,11 +96,22 @@ pub(super) use on_writer;
 
 impl SqlStore {
     pub fn new(db: Db, writer: Db) -> Self {
+        let sqlite_claims = match &writer {
+            Db::Sqlite(pool) => Some(Arc::new(SqliteClaims::new(
+                pool.connect_options().get_filename().to_owned(),
+            ))),
+            Db::Postgres(_) => None,
+        };
         Self {
             db,
             writer,
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
+            sqlite_claims,
         }
+    }
+
+    pub(super) fn sqlite_claims(&self) -> Option<&SqliteClaims> {
+        self.sqlite_claims.as_deref()
     }
 
     /// Waits for this process's turn to write to SQLite (FIFO), and checks the writer
@@ -133,7 +147,12 @@ impl SqlStore {
 
     /// Closes both pools, waiting for connections in use to be returned.
     pub async fn close(&self) {
-        self.sqlite_writer.lock().await.take();
+        let mut held = self.sqlite_writer.lock().await;
+        if let Some(claims) = &self.sqlite_claims {
+            claims.close();
+        }
+        held.take();
+        drop(held);
         self.writer.close().await;
         self.db.close().await;
     }

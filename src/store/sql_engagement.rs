@@ -2,7 +2,7 @@
 use super::db::on_pool;
 use super::records::{from_millis, millis};
 use super::sql::on_writer;
-use super::{EventsRecorded, SqlStore, StoreError};
+use super::{Db, EventsRecorded, SqlStore, StoreError};
 use crate::domain::Campaign;
 use crate::domain::attribution::Touch;
 use crate::domain::event::{EngagementEvent, EventKind};
@@ -12,7 +12,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// 9 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
-const RECIPIENTS_PER_QUERY: usize = 500;
 
 impl SqlStore {
     pub(super) async fn record_events_impl(
@@ -120,32 +119,40 @@ impl SqlStore {
         &self,
         recipients: &[String],
     ) -> Result<HashMap<String, Vec<Touch>>, StoreError> {
-        let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
-        for chunk in recipients.chunks(RECIPIENTS_PER_QUERY) {
-            let rows: Vec<(String, String, Option<String>, i64)> = on_pool!(self.db(), pool => {
-                let mut q = sqlx::QueryBuilder::new(
-                    "SELECT recipient, type, campaign_id, occurred_at FROM events
-                     WHERE type IN ('click', 'conversion') AND recipient IN (",
-                );
-                let mut list = q.separated(", ");
-                for r in chunk {
-                    list.push_bind(r.clone());
-                }
-                q.push(")");
-                q.build_query_as().fetch_all(pool).await
-            })?;
-            for (recipient, kind, campaign, at) in rows {
-                let at = from_millis(at);
-                let touch = if kind == EventKind::Click.as_str() {
-                    match campaign {
-                        Some(campaign) => Touch::Click { campaign, at },
-                        None => continue,
-                    }
-                } else {
-                    Touch::Conversion { campaign, at }
-                };
-                touches.entry(recipient).or_default().push(touch);
+        // One query however many recipients (a sweep may ask for 100,000): the list goes in as
+        // a JSON array each backend unpacks, rather than as hundreds of queries of bound values.
+        let list = serde_json::to_string(recipients)
+            .map_err(|e| StoreError::Corrupt(format!("recipients: {e}")))?;
+        const COLUMNS: &str = "SELECT recipient, type, campaign_id, occurred_at FROM events
+             WHERE type IN ('click', 'conversion') AND recipient IN ";
+        let rows: Vec<(String, String, Option<String>, i64)> = match self.db() {
+            Db::Sqlite(pool) => {
+                let sql = format!("{COLUMNS}(SELECT value FROM json_each($1))");
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(list)
+                    .fetch_all(pool)
+                    .await?
             }
+            Db::Postgres(pool) => {
+                let sql = format!("{COLUMNS}(SELECT jsonb_array_elements_text($1::jsonb))");
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(list)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
+        for (recipient, kind, campaign, at) in rows {
+            let at = from_millis(at);
+            let touch = if kind == EventKind::Click.as_str() {
+                match campaign {
+                    Some(campaign) => Touch::Click { campaign, at },
+                    None => continue,
+                }
+            } else {
+                Touch::Conversion { campaign, at }
+            };
+            touches.entry(recipient).or_default().push(touch);
         }
         Ok(touches)
     }

@@ -2,6 +2,7 @@
 use super::db::on_pool;
 use super::records::{from_millis, millis};
 use super::sql::on_writer;
+use super::sqlite_claims::OtherOutcome;
 use super::{
     ClaimedInvitation, Db, InvitationRow, NpsComment, NpsReport, SendOutcome, SqlStore, StoreError,
 };
@@ -119,7 +120,7 @@ impl SqlStore {
                     "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at) ",
                 );
                 insert.push_values(chunk, |mut row, (campaign, recipient)| {
-                    row.push_bind(uuid::Uuid::new_v4().to_string())
+                    row.push_bind(uuid::Uuid::now_v7().to_string())
                         .push_bind(campaign.clone())
                         .push_bind(recipient.clone())
                         .push_bind("queued")
@@ -176,23 +177,53 @@ impl SqlStore {
         };
         let ids = serde_json::to_string(&sent)
             .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
-        let rows: Vec<Row> = on_writer!(self, conn => {
-            let statement = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-                .bind(millis(now))
-                .bind(run)
-                .bind(i64::from(claims))
-                .bind(ids);
-            if others.is_empty() {
-                statement.fetch_all(&mut *conn).await
+        let rows: Vec<Row> =
+            if let (Db::Sqlite(pool), Some(claimer)) = (self.writer(), self.sqlite_claims()) {
+                let others: Vec<OtherOutcome> = others
+                    .iter()
+                    .filter_map(|(id, outcome)| match outcome {
+                        SendOutcome::Retry { at, error } => Some(OtherOutcome {
+                            id,
+                            status: "queued",
+                            next_attempt_at: Some(millis(*at)),
+                            error,
+                        }),
+                        SendOutcome::Failed { error } => Some(OtherOutcome {
+                            id,
+                            status: "failed",
+                            next_attempt_at: None,
+                            error,
+                        }),
+                        SendOutcome::Sent => None,
+                    })
+                    .collect();
+                // `?N` numbers SQLite's parameters explicitly, as `$N` does for sqlx.
+                let sql = sql.replace('$', "?");
+                let turn = self.sqlite_turn(pool).await?;
+                let result = claimer
+                    .finish_and_claim(&sql, millis(now), run, claims, &ids, &others)
+                    .await;
+                turn.finish::<(), StoreError>(Ok(()))?;
+                result?
             } else {
-                let mut tx = conn.begin_with(begin).await?;
-                for (id, outcome) in others {
-                    finish_query(id, outcome, now).execute(&mut *tx).await?;
-                }
-                let rows = statement.fetch_all(&mut *tx).await?;
-                tx.commit().await.map(|()| rows)
-            }
-        })?;
+                on_writer!(self, conn => {
+                    let statement = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+                        .bind(millis(now))
+                        .bind(run)
+                        .bind(i64::from(claims))
+                        .bind(ids);
+                    if others.is_empty() {
+                        statement.fetch_all(&mut *conn).await
+                    } else {
+                        let mut tx = conn.begin_with(begin).await?;
+                        for (id, outcome) in others {
+                            finish_query(id, outcome, now).execute(&mut *tx).await?;
+                        }
+                        let rows = statement.fetch_all(&mut *tx).await?;
+                        tx.commit().await.map(|()| rows)
+                    }
+                })?
+            };
         Ok(rows
             .into_iter()
             .filter(|(.., status)| status == "sending")
