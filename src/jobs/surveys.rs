@@ -212,6 +212,10 @@ impl Delivery {
                 Ok(message) => self.mailer.send(message).await,
                 Err(e) => Err(SendError::Permanent(e)),
             };
+            // lettre hands the SMTP connection back to its pool in a task of its own: let it
+            // run before this worker claims and sends again, or the worker — whose claim may
+            // commit without ever yielding — finds the pool empty and opens another connection.
+            tokio::task::yield_now().await;
             let outcome = match result {
                 Ok(()) => SendOutcome::Sent,
                 Err(SendError::Transient(e)) => {

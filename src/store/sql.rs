@@ -110,8 +110,13 @@ impl SqlStore {
         }
     }
 
-    pub(super) fn sqlite_claims(&self) -> Option<&SqliteClaims> {
-        self.sqlite_claims.as_deref()
+    /// The SQLite store's claims connection (every SQLite store has one, made in `new`).
+    pub(super) fn sqlite_claims(&self) -> Result<&SqliteClaims, StoreError> {
+        self.sqlite_claims.as_deref().ok_or_else(|| {
+            StoreError::Database(sqlx::Error::Configuration(
+                "a SQLite store without its survey claims connection".into(),
+            ))
+        })
     }
 
     /// Waits for this process's turn to write to SQLite (FIFO), and checks the writer

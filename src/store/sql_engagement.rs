@@ -123,24 +123,16 @@ impl SqlStore {
         // a JSON array each backend unpacks, rather than as hundreds of queries of bound values.
         let list = serde_json::to_string(recipients)
             .map_err(|e| StoreError::Corrupt(format!("recipients: {e}")))?;
-        const COLUMNS: &str = "SELECT recipient, type, campaign_id, occurred_at FROM events
-             WHERE type IN ('click', 'conversion') AND recipient IN ";
-        let rows: Vec<(String, String, Option<String>, i64)> = match self.db() {
-            Db::Sqlite(pool) => {
-                let sql = format!("{COLUMNS}(SELECT value FROM json_each($1))");
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(list)
-                    .fetch_all(pool)
-                    .await?
-            }
-            Db::Postgres(pool) => {
-                let sql = format!("{COLUMNS}(SELECT jsonb_array_elements_text($1::jsonb))");
-                sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(list)
-                    .fetch_all(pool)
-                    .await?
-            }
+        let unpack = match self.db() {
+            Db::Sqlite(_) => "SELECT value FROM json_each($1)",
+            Db::Postgres(_) => "SELECT jsonb_array_elements_text($1::jsonb)",
         };
+        let sql = format!(
+            "SELECT recipient, type, campaign_id, occurred_at FROM events
+             WHERE type IN ('click', 'conversion') AND recipient IN ({unpack})"
+        );
+        let rows: Vec<(String, String, Option<String>, i64)> = on_pool!(self.db(), pool =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(list).fetch_all(pool).await)?;
         let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
         for (recipient, kind, campaign, at) in rows {
             let at = from_millis(at);

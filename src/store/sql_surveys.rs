@@ -2,7 +2,7 @@
 use super::db::on_pool;
 use super::records::{from_millis, millis};
 use super::sql::on_writer;
-use super::sqlite_claims::OtherOutcome;
+use super::sqlite_claims::{Claim, ClaimRow, OtherOutcome};
 use super::{
     ClaimedInvitation, Db, InvitationRow, NpsComment, NpsReport, SendOutcome, SqlStore, StoreError,
 };
@@ -169,16 +169,10 @@ impl SqlStore {
             .iter()
             .filter(|(_, o)| !matches!(o, SendOutcome::Sent))
             .collect();
-        let begin = self.db().begin_write();
-        type Row = (String, String, String, i64, String);
-        let sql = match self.db() {
-            Db::Postgres(_) => format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_POSTGRES}"),
-            Db::Sqlite(_) => format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_SQLITE}"),
-        };
         let ids = serde_json::to_string(&sent)
             .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
-        let rows: Vec<Row> =
-            if let (Db::Sqlite(pool), Some(claimer)) = (self.writer(), self.sqlite_claims()) {
+        let rows: Vec<ClaimRow> = match self.writer() {
+            Db::Sqlite(pool) => {
                 let others: Vec<OtherOutcome> = others
                     .iter()
                     .filter_map(|(id, outcome)| match outcome {
@@ -197,33 +191,46 @@ impl SqlStore {
                         SendOutcome::Sent => None,
                     })
                     .collect();
-                // `?N` numbers SQLite's parameters explicitly, as `$N` does for sqlx.
-                let sql = sql.replace('$', "?");
+                // Same statement; `?N` numbers SQLite's parameters as `$N` does for sqlx.
+                let sql =
+                    format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_SQLITE}").replace('$', "?");
+                // Inside this process's turn to write, on the claims connection (see its module).
                 let turn = self.sqlite_turn(pool).await?;
-                let result = claimer
-                    .finish_and_claim(&sql, millis(now), run, claims, &ids, &others)
+                let result = self
+                    .sqlite_claims()?
+                    .finish_and_claim(&Claim {
+                        sql: &sql,
+                        now_ms: millis(now),
+                        run,
+                        claims,
+                        sent_ids: &ids,
+                        others: &others,
+                    })
                     .await;
                 turn.finish::<(), StoreError>(Ok(()))?;
                 result?
-            } else {
-                on_writer!(self, conn => {
-                    let statement = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
-                        .bind(millis(now))
-                        .bind(run)
-                        .bind(i64::from(claims))
-                        .bind(ids);
-                    if others.is_empty() {
-                        statement.fetch_all(&mut *conn).await
-                    } else {
-                        let mut tx = conn.begin_with(begin).await?;
-                        for (id, outcome) in others {
-                            finish_query(id, outcome, now).execute(&mut *tx).await?;
-                        }
-                        let rows = statement.fetch_all(&mut *tx).await?;
-                        tx.commit().await.map(|()| rows)
+            }
+            Db::Postgres(pool) => {
+                let sql = format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_POSTGRES}");
+                let statement = sqlx::query_as::<_, ClaimRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(millis(now))
+                    .bind(run)
+                    .bind(i64::from(claims))
+                    .bind(ids);
+                let mut conn = pool.acquire().await?;
+                if others.is_empty() {
+                    statement.fetch_all(&mut *conn).await?
+                } else {
+                    let mut tx = conn.begin().await?;
+                    for (id, outcome) in others {
+                        finish_query(id, outcome, now).execute(&mut *tx).await?;
                     }
-                })?
-            };
+                    let rows = statement.fetch_all(&mut *tx).await?;
+                    tx.commit().await?;
+                    rows
+                }
+            }
+        };
         Ok(rows
             .into_iter()
             .filter(|(.., status)| status == "sending")

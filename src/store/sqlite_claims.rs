@@ -31,6 +31,17 @@ pub(super) struct SqliteClaims {
     connection: Mutex<Option<Connection>>,
 }
 
+/// One group commit: the claim statement (`?1` now, `?2` the run, `?3` how many to claim, `?4`
+/// the JSON array of invitations just sent) and the sends that ended otherwise.
+pub(super) struct Claim<'a> {
+    pub sql: &'a str,
+    pub now_ms: i64,
+    pub run: &'a str,
+    pub claims: u32,
+    pub sent_ids: &'a str,
+    pub others: &'a [OtherOutcome<'a>],
+}
+
 /// Invitations whose send ended otherwise than `sent`: id, new status, next attempt (ms), error.
 pub(super) struct OtherOutcome<'a> {
     pub id: &'a str,
@@ -73,21 +84,16 @@ impl SqliteClaims {
         Ok(conn)
     }
 
-    /// Runs the group commit: `others` recorded first, then `claim_sql` (bound to `now`, `run`,
-    /// `claims`, `sent_ids`) in the same transaction. Call inside the store's turn to write.
+    /// Runs the group commit: the claim's `others` recorded first, then its statement, in one
+    /// transaction. Call inside the store's turn to write.
     pub(super) async fn finish_and_claim(
         &self,
-        claim_sql: &str,
-        now_ms: i64,
-        run: &str,
-        claims: u32,
-        sent_ids: &str,
-        others: &[OtherOutcome<'_>],
+        claim: &Claim<'_>,
     ) -> Result<Vec<ClaimRow>, StoreError> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
-            match self.try_once(claim_sql, now_ms, run, claims, sent_ids, others) {
+            match self.try_once(claim) {
                 Err(e) if is_busy(&e) && started.elapsed() < BUSY_WAIT => {
                     tokio::time::sleep(pause).await;
                     pause = (pause * 2).min(Duration::from_millis(50));
@@ -97,15 +103,7 @@ impl SqliteClaims {
         }
     }
 
-    fn try_once(
-        &self,
-        claim_sql: &str,
-        now_ms: i64,
-        run: &str,
-        claims: u32,
-        sent_ids: &str,
-        others: &[OtherOutcome<'_>],
-    ) -> Result<Vec<ClaimRow>, rusqlite::Error> {
+    fn try_once(&self, claim: &Claim<'_>) -> Result<Vec<ClaimRow>, rusqlite::Error> {
         let mut held = self.connection.lock().unwrap_or_else(|e| e.into_inner());
         let conn = match held.as_mut() {
             Some(conn) => conn,
@@ -113,9 +111,14 @@ impl SqliteClaims {
         };
         let result = (|| {
             let rows = |conn: &Connection| {
-                let mut statement = conn.prepare_cached(claim_sql)?;
+                let mut statement = conn.prepare_cached(claim.sql)?;
                 let rows = statement.query_map(
-                    params![now_ms, run, i64::from(claims), sent_ids],
+                    params![
+                        claim.now_ms,
+                        claim.run,
+                        i64::from(claim.claims),
+                        claim.sent_ids
+                    ],
                     |row| {
                         Ok((
                             row.get(0)?,
@@ -128,12 +131,12 @@ impl SqliteClaims {
                 )?;
                 rows.collect::<Result<Vec<ClaimRow>, _>>()
             };
-            if others.is_empty() {
+            if claim.others.is_empty() {
                 // One statement is a transaction of its own.
                 return rows(conn);
             }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            for other in others {
+            for other in claim.others {
                 tx.prepare_cached(
                     "UPDATE invitations SET status = ?2, next_attempt_at = COALESCE(?3, next_attempt_at), last_error = ?4 WHERE id = ?1",
                 )?
