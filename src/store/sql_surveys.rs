@@ -9,6 +9,7 @@ use super::{
 use crate::domain::nps::NpsSummary;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
+use std::sync::LazyLock;
 
 /// 7 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
@@ -73,6 +74,26 @@ fn invitation_row(raw: InvitationRaw) -> Result<InvitationRow, StoreError> {
     })
 }
 
+/// How a send that did not end in `sent` is recorded: `$2` the new status, `$3` the next
+/// attempt (NULL keeps it), `$4` the error.
+const RECORD_UNSENT: &str = "UPDATE invitations SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4 WHERE id = $1";
+
+/// The group commit's statements as the SQLite claims connection runs them, built once: `?N`
+/// numbers SQLite's parameters as `$N` does for sqlx.
+static SQLITE_CLAIM: LazyLock<String> =
+    LazyLock::new(|| format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_SQLITE}").replace('$', "?"));
+static SQLITE_RECORD_UNSENT: LazyLock<String> = LazyLock::new(|| RECORD_UNSENT.replace('$', "?"));
+
+/// A send that did not end in `sent`: its new status, next attempt (ms) if it is retried, and
+/// error.
+fn unsent(outcome: &SendOutcome) -> Option<(&'static str, Option<i64>, &str)> {
+    match outcome {
+        SendOutcome::Sent => None,
+        SendOutcome::Retry { at, error } => Some(("queued", Some(millis(*at)), error)),
+        SendOutcome::Failed { error } => Some(("failed", None, error)),
+    }
+}
+
 /// The update that records how a send ended (written once, for both backends).
 fn finish_query<'q, DB: sqlx::Database>(
     id: &str,
@@ -82,25 +103,20 @@ fn finish_query<'q, DB: sqlx::Database>(
 where
     String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     let id = id.to_owned();
-    match outcome {
-        SendOutcome::Sent => {
-            sqlx::query("UPDATE invitations SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1")
-                .bind(id)
-                .bind(millis(now))
-        }
-        SendOutcome::Retry { at, error } => sqlx::query(
-            "UPDATE invitations SET status = 'queued', next_attempt_at = $2, last_error = $3 WHERE id = $1",
+    match unsent(outcome) {
+        None => sqlx::query(
+            "UPDATE invitations SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
         )
         .bind(id)
-        .bind(millis(*at))
-        .bind(error.clone()),
-        SendOutcome::Failed { error } => {
-            sqlx::query("UPDATE invitations SET status = 'failed', last_error = $2 WHERE id = $1")
-                .bind(id)
-                .bind(error.clone())
-        }
+        .bind(millis(now)),
+        Some((status, next_attempt_at, error)) => sqlx::query(RECORD_UNSENT)
+            .bind(id)
+            .bind(status.to_owned())
+            .bind(next_attempt_at)
+            .bind(error.to_owned()),
     }
 }
 
@@ -175,31 +191,22 @@ impl SqlStore {
             Db::Sqlite(pool) => {
                 let others: Vec<OtherOutcome> = others
                     .iter()
-                    .filter_map(|(id, outcome)| match outcome {
-                        SendOutcome::Retry { at, error } => Some(OtherOutcome {
+                    .filter_map(|(id, outcome)| {
+                        unsent(outcome).map(|(status, next_attempt_at, error)| OtherOutcome {
                             id,
-                            status: "queued",
-                            next_attempt_at: Some(millis(*at)),
+                            status,
+                            next_attempt_at,
                             error,
-                        }),
-                        SendOutcome::Failed { error } => Some(OtherOutcome {
-                            id,
-                            status: "failed",
-                            next_attempt_at: None,
-                            error,
-                        }),
-                        SendOutcome::Sent => None,
+                        })
                     })
                     .collect();
-                // Same statement; `?N` numbers SQLite's parameters as `$N` does for sqlx.
-                let sql =
-                    format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_SQLITE}").replace('$', "?");
                 // Inside this process's turn to write, on the claims connection (see its module).
                 let turn = self.sqlite_turn(pool).await?;
                 let result = self
                     .sqlite_claims()?
                     .finish_and_claim(&Claim {
-                        sql: &sql,
+                        sql: &SQLITE_CLAIM,
+                        record_unsent: &SQLITE_RECORD_UNSENT,
                         now_ms: millis(now),
                         run,
                         claims,

@@ -32,9 +32,11 @@ pub(super) struct SqliteClaims {
 }
 
 /// One group commit: the claim statement (`?1` now, `?2` the run, `?3` how many to claim, `?4`
-/// the JSON array of invitations just sent) and the sends that ended otherwise.
+/// the JSON array of invitations just sent), and the sends that ended otherwise with the
+/// statement that records each (`?1` id, `?2` status, `?3` next attempt, `?4` error).
 pub(super) struct Claim<'a> {
     pub sql: &'a str,
+    pub record_unsent: &'a str,
     pub now_ms: i64,
     pub run: &'a str,
     pub claims: u32,
@@ -137,10 +139,12 @@ impl SqliteClaims {
             }
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for other in claim.others {
-                tx.prepare_cached(
-                    "UPDATE invitations SET status = ?2, next_attempt_at = COALESCE(?3, next_attempt_at), last_error = ?4 WHERE id = ?1",
-                )?
-                .execute(params![other.id, other.status, other.next_attempt_at, other.error])?;
+                tx.prepare_cached(claim.record_unsent)?.execute(params![
+                    other.id,
+                    other.status,
+                    other.next_attempt_at,
+                    other.error
+                ])?;
             }
             let rows = rows(&tx)?;
             tx.commit()?;
