@@ -20,7 +20,7 @@ use promiseguard::config::{EmailConfig, SurveysConfig};
 use promiseguard::domain::event::{EngagementEvent, EventKind};
 use promiseguard::email::message::{SurveyEmail, build};
 use promiseguard::email::{SurveyLinks, build_mailer};
-use promiseguard::jobs::surveys::Surveys;
+use promiseguard::services::surveys::Surveys;
 use promiseguard::store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,7 +104,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
     }
     let sink = SmtpSink::counting(2).await;
     let email = EmailConfig {
-        transport: "smtp".into(),
+        transport: promiseguard::config::Transport::Smtp,
         smtp_url: Some(promiseguard::config::Secret::new(sink.url.clone())),
         max_concurrent: setup.concurrency,
         ..EmailConfig::default()

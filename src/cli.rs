@@ -1,14 +1,18 @@
-//! Command line (pinned): `serve`, `migrate`, `check CAMPAIGN.json`.
-use crate::check::{CheckLimits, Checker};
+//! Command line (pinned): `serve`, `migrate`, `check CAMPAIGN.json`, `surveys run` — a door
+//! like the HTTP routes: it parses its input, calls the services, and prints.
+use crate::check::{CheckResult, CheckSpec, Checker};
 use crate::config::{Config, redact_url};
 use crate::domain::campaign::CampaignInput;
-use crate::domain::{Finding, Verdict};
-use crate::http::presend::PresendRequest;
+use crate::domain::json::{JsonError, parse_json};
+use crate::domain::{FieldError, Finding, Phase, Verdict};
+use crate::jobs::SurveysJob;
 use crate::metrics::Metrics;
-use crate::startup::Application;
+use crate::services::checks::PresendRequest;
+use crate::startup::{Application, Services, check_limits};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
@@ -83,15 +87,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
 async fn surveys_run(config: Config) -> anyhow::Result<i32> {
     use crate::jobs::scheduler::{Scheduler, TickOutcome, instance_name};
     let ttl = Duration::from_secs(config.schedule.lease_ttl_s);
-    let (state, _store) = crate::startup::build_state(config).await?;
-    let scheduler = Scheduler::new(state.store.clone(), instance_name()).with_lease_ttl(ttl);
+    let services = Services::build(config).await?;
+    let scheduler =
+        Scheduler::new(Arc::new(services.store.clone()), instance_name()).with_lease_ttl(ttl);
+    let job = SurveysJob(services.surveys.clone());
     let give_up = tokio::time::Instant::now() + ttl + Duration::from_secs(10);
     let mut told = false;
     loop {
-        match scheduler
-            .run_tick(state.surveys.as_ref(), chrono::Utc::now())
-            .await
-        {
+        match scheduler.run_tick(&job, chrono::Utc::now()).await {
             TickOutcome::Ran(summary) => {
                 println!("{summary}");
                 return Ok(0);
@@ -123,57 +126,47 @@ async fn check(config: &Config, file: &std::path::Path, json: bool) -> anyhow::R
             return Ok(2);
         }
     };
-    let (input, base, overrides, mode) = if value.get("campaign").is_some() {
-        match crate::http::body::parse_json::<PresendRequest>(&text) {
-            Ok(r) => (r.campaign, "/campaign", r.policy, r.mode),
-            Err(e) => return Ok(report_problem(file, &e)),
-        }
+    // A pre-send request body (`{"campaign": …}`), or a bare campaign.
+    let request = if value.get("campaign").is_some() {
+        parse_json::<PresendRequest>(&text)
     } else {
-        match crate::http::body::parse_json::<CampaignInput>(&text) {
-            Ok(c) => (c, "", None, Default::default()),
-            Err(e) => return Ok(report_problem(file, &e)),
-        }
+        parse_json::<CampaignInput>(&text).map(|campaign| PresendRequest {
+            campaign,
+            mode: Default::default(),
+            policy: None,
+        })
     };
-    let campaign = match input.parse(base) {
-        Ok(c) => c,
-        Err(errors) => {
-            return Ok(report_problem(
-                file,
-                &crate::http::error::ApiError::Invalid(errors),
-            ));
+    let bare = value.get("campaign").is_none();
+    let request = match request {
+        Ok(r) => r,
+        Err(JsonError::Malformed(detail)) => {
+            eprintln!("{}: the body is not valid JSON: {detail}", file.display());
+            return Ok(2);
         }
+        Err(JsonError::Invalid(errors)) => return Ok(report_problem(file, &errors)),
     };
-    let policy = match &overrides {
-        Some(o) => match config.policy().with_overrides(o, "/policy") {
-            Ok(p) => p,
-            Err(errors) => {
-                return Ok(report_problem(
-                    file,
-                    &crate::http::error::ApiError::Invalid(errors),
-                ));
-            }
-        },
-        None => config.policy().clone(),
+    let validated = if bare {
+        request
+            .campaign
+            .parse("")
+            .map(|c| (c, request.mode, config.policy().clone()))
+    } else {
+        request.validated(config.policy())
+    };
+    let (campaign, mode, policy) = match validated {
+        Ok(v) => v,
+        Err(errors) => return Ok(report_problem(file, &errors)),
     };
     let sources = crate::sources::build(&config.sources, &Metrics::new())?;
-    let checker = Checker::new(
-        sources,
-        CheckLimits {
-            deadline: Duration::from_millis(config.check.deadline_ms),
-            concurrency: config.check.concurrency,
-        },
-    );
-    let send_at = campaign.send_at.unwrap_or_else(chrono::Utc::now);
-    let evaluation = checker.check(&campaign, send_at, &policy).await;
-    let verdict = evaluation.verdict;
-    let result = crate::check::CheckResult::new(
-        uuid::Uuid::new_v4().to_string(),
-        campaign.id.clone(),
-        crate::domain::Phase::Manual,
+    let checker = Checker::new(sources, check_limits(config));
+    let spec = CheckSpec {
+        phase: Phase::Manual,
         mode,
-        send_at,
-        evaluation,
-    );
+        send_at: campaign.send_at.unwrap_or_else(chrono::Utc::now),
+        policy: &policy,
+    };
+    let result = checker.run(&campaign, spec).await;
+    let verdict = result.verdict;
     if json {
         println!("{}", serde_json::to_string_pretty(&result)?);
     } else {
@@ -182,17 +175,20 @@ async fn check(config: &Config, file: &std::path::Path, json: bool) -> anyhow::R
     Ok(verdict.exit_code())
 }
 
-fn report_problem(file: &std::path::Path, e: &crate::http::error::ApiError) -> i32 {
-    let problem = e.problem();
-    eprintln!("{}: {}", file.display(), problem.detail);
-    for err in &problem.errors {
+/// Says which fields are wrong, one per line, as the API would name them; exit status 2.
+fn report_problem(file: &std::path::Path, errors: &[FieldError]) -> i32 {
+    match errors {
+        [one] => eprintln!("{}: {}: {}", file.display(), one.pointer, one.detail),
+        many => eprintln!("{}: {} fields are invalid", file.display(), many.len()),
+    }
+    for err in errors {
         eprintln!("  {} {}", err.pointer, err.detail);
     }
     2
 }
 
 /// A plain-text table of findings, then each offer's keepable locations.
-pub fn table(campaign_id: &str, verdict: Verdict, result: &crate::check::CheckResult) -> String {
+pub fn table(campaign_id: &str, verdict: Verdict, result: &CheckResult) -> String {
     let mut out = format!(
         "campaign {campaign_id}: {}\n",
         verdict.as_str().to_uppercase()

@@ -1,9 +1,11 @@
 //! Runs a lookup plan against the sources: every lookup once, item lookups batched, at most
 //! `concurrency` calls in flight, and everything under one deadline — a lookup that has not
 //! answered by then becomes an `upstream_unavailable` finding instead of a late answer.
-use super::evaluate::{Evaluation, Observations, evaluate};
-use super::plan::{LookupPlan, batches};
-use crate::domain::{Campaign, LocationReport, LookupFailure, Policy, StockReport};
+use super::evaluate::{Observations, evaluate};
+use super::plan::LookupPlan;
+use super::result::CheckResult;
+use crate::domain::{Campaign, LocationReport, LookupFailure, Mode, Phase, Policy, StockReport};
+use crate::sources::batches;
 use crate::sources::{SourceError, Sources};
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
@@ -18,6 +20,15 @@ pub struct CheckLimits {
     pub concurrency: usize,
 }
 
+/// What kind of check to run: its phase and mode, the send time it judges, and the policy.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckSpec<'a> {
+    pub phase: Phase,
+    pub mode: Mode,
+    pub send_at: DateTime<Utc>,
+    pub policy: &'a Policy,
+}
+
 #[derive(Clone)]
 pub struct Checker {
     sources: Sources,
@@ -29,19 +40,30 @@ impl Checker {
         Self { sources, limits }
     }
 
-    /// Plans, looks up and evaluates one campaign.
+    /// Checks one campaign: plans its lookups, asks the sources, evaluates the rules, and
+    /// names the result — the one place a check id is made. Its `checked_at` is a record time
+    /// (`clock::record_time`), so lists of checks show the order they ran in.
     #[tracing::instrument(skip_all, fields(campaign = %campaign.id, offers = campaign.offers.len()))]
-    pub async fn check(
-        &self,
-        campaign: &Campaign,
-        send_at: DateTime<Utc>,
-        policy: &Policy,
-    ) -> Evaluation {
+    pub async fn run(&self, campaign: &Campaign, check: CheckSpec<'_>) -> CheckResult {
         let plan = LookupPlan::for_campaign(campaign);
         let observations = self.observe(&plan).await;
-        evaluate(campaign, send_at, policy, &observations, || {
-            uuid::Uuid::new_v4().to_string()
-        })
+        let evaluation = evaluate(
+            campaign,
+            check.send_at,
+            Utc::now(),
+            check.policy,
+            &observations,
+            || uuid::Uuid::new_v4().to_string(),
+        );
+        CheckResult::new(
+            uuid::Uuid::new_v4().to_string(),
+            campaign.id.clone(),
+            check.phase,
+            check.mode,
+            check.send_at,
+            evaluation,
+            crate::clock::record_time(),
+        )
     }
 
     pub async fn observe(&self, plan: &LookupPlan) -> Observations {

@@ -33,10 +33,12 @@ pub struct Evaluation {
     pub warnings: Vec<String>,
 }
 
-/// Evaluates every pinned rule for every offer. `new_id` names each finding.
+/// Evaluates every pinned rule for every offer, at `now` (the time a lookup that has no
+/// recorded answer is reported to have failed). `new_id` names each finding.
 pub fn evaluate(
     campaign: &Campaign,
     send_at: DateTime<Utc>,
+    now: DateTime<Utc>,
     policy: &Policy,
     observations: &Observations,
     mut new_id: impl FnMut() -> String,
@@ -45,7 +47,7 @@ pub fn evaluate(
     let mut offers = Vec::with_capacity(campaign.offers.len());
     for offer in &campaign.offers {
         let mut candidates = Vec::new();
-        offer_findings(offer, send_at, observations, &mut candidates);
+        offer_findings(offer, send_at, now, observations, &mut candidates);
         let mut ids = Vec::new();
         let mut offer_level = false;
         let mut broken_locations: Vec<String> = Vec::new();
@@ -112,6 +114,7 @@ struct Candidate {
 fn offer_findings(
     offer: &Offer,
     send_at: DateTime<Utc>,
+    now: DateTime<Utc>,
     observations: &Observations,
     out: &mut Vec<Candidate>,
 ) {
@@ -137,7 +140,7 @@ fn offer_findings(
             None => out.push(unavailable(
                 Target::location(location),
                 location,
-                &missing_answer("locations"),
+                &missing_answer("locations", now),
             )),
         }
     }
@@ -153,17 +156,17 @@ fn offer_findings(
             None => out.push(unavailable(
                 Target::item(&item.sku, &item.location),
                 &format!("{} at {}", item.sku, item.location),
-                &missing_answer("inventory"),
+                &missing_answer("inventory", now),
             )),
         }
     }
 }
 
-fn missing_answer(source: &str) -> LookupFailure {
+fn missing_answer(source: &str, now: DateTime<Utc>) -> LookupFailure {
     LookupFailure {
         source: source.to_owned(),
         reason: "no answer was recorded for this lookup".to_owned(),
-        at: Utc::now(),
+        at: now,
     }
 }
 

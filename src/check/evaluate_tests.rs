@@ -84,7 +84,7 @@ const SEND: &str = "2026-11-23T14:00:00Z";
 
 fn run(c: &Campaign, policy: &Policy, obs: &Observations) -> Evaluation {
     let mut n = 0;
-    evaluate(c, t(SEND), policy, obs, || {
+    evaluate(c, t(SEND), t(SEND), policy, obs, || {
         n += 1;
         format!("f{n}")
     })

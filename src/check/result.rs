@@ -34,6 +34,7 @@ pub struct OfferResult {
 }
 
 impl CheckResult {
+    /// The result of `evaluation`, recorded as check `check_id` at `checked_at`.
     pub fn new(
         check_id: String,
         campaign_id: String,
@@ -41,6 +42,7 @@ impl CheckResult {
         mode: Mode,
         send_at: DateTime<Utc>,
         evaluation: Evaluation,
+        checked_at: DateTime<Utc>,
     ) -> Self {
         Self {
             check_id,
@@ -49,7 +51,7 @@ impl CheckResult {
             mode,
             verdict: evaluation.verdict,
             allowed: !(evaluation.verdict == Verdict::Block && mode == Mode::Enforce),
-            checked_at: crate::clock::record_time(),
+            checked_at,
             send_at,
             offers: evaluation
                 .offers

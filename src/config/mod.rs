@@ -1,18 +1,29 @@
 //! Typed settings. Every key has a default, so a file need only name what differs, and with no
 //! file at all the service runs on SQLite, the `static` fixtures and a file outbox.
+//!
+//! Everything is parsed here, once, into the types the service uses — signing keys, schedules,
+//! roles, addresses — so a bad value is refused at start-up, named by its key, and nothing
+//! downstream parses configuration again.
 mod load;
+mod schedule;
 mod secret;
+mod sections;
 mod sources;
+mod text;
 
 pub use load::load;
+pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
+pub use sections::{
+    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, LookupConfig,
+    ScheduleConfig, SurveysConfig, Transport, WebhooksConfig,
+};
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 
 use crate::domain::Policy;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 /// A configuration problem, named by its key (`check.deadline_ms`) so the operator knows where
 /// to look.
@@ -35,7 +46,8 @@ impl ConfigError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
-    pub listen: String,
+    #[serde(deserialize_with = "text::parsed")]
+    pub listen: SocketAddr,
     pub database_url: Secret,
     /// Base of links in emails; defaults to `http://{listen}`.
     pub public_base_url: Option<String>,
@@ -62,7 +74,7 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
-            listen: "127.0.0.1:8080".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: Secret::new("sqlite://promiseguard.db"),
             public_base_url: None,
             max_body_bytes: 1024 * 1024,
@@ -83,160 +95,6 @@ impl Default for Config {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CheckConfig {
-    /// A whole pre-send check, retries included.
-    pub deadline_ms: u64,
-    /// Upstream calls in flight per check.
-    pub concurrency: usize,
-}
-
-impl Default for CheckConfig {
-    fn default() -> Self {
-        Self {
-            deadline_ms: 5000,
-            concurrency: 32,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebhooksConfig {
-    /// `whsec_…` (Standard Webhooks). Absent: signatures are not required.
-    pub signing_secret: Option<Secret>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EmailConfig {
-    pub transport: String,
-    pub smtp_url: Option<Secret>,
-    pub from: String,
-    pub outbox_dir: PathBuf,
-    pub retry_schedule_s: Vec<u64>,
-    pub max_concurrent: usize,
-}
-
-impl Default for EmailConfig {
-    fn default() -> Self {
-        Self {
-            transport: "file".into(),
-            smtp_url: None,
-            from: "promiseguard <noreply@localhost>".into(),
-            outbox_dir: PathBuf::from("outbox"),
-            retry_schedule_s: vec![60, 300, 1800, 7200],
-            max_concurrent: 4,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SurveysConfig {
-    pub attribution_hours: u64,
-    pub cooldown_days: u64,
-    pub max_per_run: u64,
-    /// Key for survey and unsubscribe links. Absent: one is generated and kept in the database,
-    /// shared by every instance.
-    pub link_secret: Option<Secret>,
-}
-
-impl Default for SurveysConfig {
-    fn default() -> Self {
-        Self {
-            attribution_hours: 72,
-            cooldown_days: 90,
-            max_per_run: 10_000,
-            link_secret: None,
-        }
-    }
-}
-
-/// Cron expressions with seconds (6 or 7 fields); `"off"` disables a job on this instance.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ScheduleConfig {
-    pub recheck: String,
-    pub surveys: String,
-    /// Delivers queued alerts (and their retries).
-    pub alerts: String,
-    /// A job's lease, renewed every third of it while the job runs; how long a crashed
-    /// instance's lease blocks the job.
-    pub lease_ttl_s: u64,
-}
-
-impl Default for ScheduleConfig {
-    fn default() -> Self {
-        Self {
-            recheck: "0 */15 * * * *".into(),
-            surveys: "0 5 * * * *".into(),
-            alerts: "*/30 * * * * *".into(),
-            lease_ttl_s: 60,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LookupConfig {
-    /// How long an answer is served from memory.
-    pub ttl_s: u64,
-    /// The longest a lookup waits for an upstream.
-    pub deadline_ms: u64,
-    /// How long past its TTL an answer may still be served, marked stale, when the source fails.
-    pub stale_s: u64,
-}
-
-impl Default for LookupConfig {
-    fn default() -> Self {
-        Self {
-            ttl_s: 60,
-            deadline_ms: 500,
-            stale_s: 600,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnalystsConfig {
-    pub tokens: Vec<AnalystToken>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnalystToken {
-    pub name: String,
-    pub role: String,
-    pub token: Secret,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AlertsConfig {
-    /// Addresses told about each new block finding on a running campaign.
-    pub emails: Vec<String>,
-    /// Receives a Standard-Webhooks-signed POST for each new block finding.
-    pub webhook_url: Option<String>,
-    /// `whsec_…` key that signs the POSTs; required with `webhook_url`.
-    pub signing_secret: Option<Secret>,
-    /// Waits before each retry of an alert that could not be delivered.
-    pub retry_schedule_s: Vec<u64>,
-}
-
-impl Default for AlertsConfig {
-    fn default() -> Self {
-        Self {
-            emails: Vec::new(),
-            webhook_url: None,
-            signing_secret: None,
-            retry_schedule_s: vec![30, 120, 600, 1800, 7200],
-        }
-    }
-}
-
 impl Config {
     /// Reads `--config FILE` (if any) and the process environment.
     pub fn from_env(file: Option<&std::path::Path>) -> Result<Config, ConfigError> {
@@ -247,13 +105,13 @@ impl Config {
         &self.parsed_policy
     }
 
-    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.listen.parse().map_err(|e| {
-            ConfigError::new(
-                "listen",
-                format!("`{}` is not host:port ({e})", self.listen),
-            )
-        })
+    /// The analyst tokens; empty when none are configured (the analyst API is then loopback
+    /// only).
+    pub fn analyst_tokens(&self) -> &[AnalystToken] {
+        self.analysts
+            .as_ref()
+            .map(|a| a.tokens.as_slice())
+            .unwrap_or_default()
     }
 
     pub fn public_base_url(&self) -> String {
@@ -264,7 +122,6 @@ impl Config {
     }
 
     fn validated(mut self) -> Result<Config, ConfigError> {
-        self.listen_addr()?;
         let db = self.database_url.expose();
         if !(db.starts_with("sqlite:")
             || db.starts_with("postgres://")
@@ -306,32 +163,7 @@ impl Config {
                         first.detail.clone(),
                     )
                 })?;
-        if let Some(secret) = &self.webhooks.signing_secret {
-            crate::http::signature::decode_secret(secret.expose())
-                .map_err(|e| ConfigError::new("webhooks.signing_secret", e))?;
-        }
         self.sources.validate()?;
-        for (key, expr) in [
-            ("schedule.recheck", &self.schedule.recheck),
-            ("schedule.surveys", &self.schedule.surveys),
-            ("schedule.alerts", &self.schedule.alerts),
-        ] {
-            if expr.trim() != "off" {
-                crate::jobs::scheduler::parse_schedule(expr)
-                    .map_err(|e| ConfigError::new(key, e))?;
-            }
-        }
-        if !matches!(self.email.transport.as_str(), "file" | "smtp") {
-            return Err(ConfigError::new(
-                "email.transport",
-                "must be `file` or `smtp`",
-            ));
-        }
-        for (i, address) in self.alerts.emails.iter().enumerate() {
-            address
-                .parse::<lettre::message::Mailbox>()
-                .map_err(|e| ConfigError::new(&format!("alerts.emails[{i}]"), e.to_string()))?;
-        }
         if let Some(url) = &self.alerts.webhook_url {
             let parsed = url::Url::parse(url)
                 .map_err(|e| ConfigError::new("alerts.webhook_url", e.to_string()))?;
@@ -341,21 +173,16 @@ impl Config {
                     "must be an http or https URL",
                 ));
             }
-            let secret = self.alerts.signing_secret.as_ref().ok_or_else(|| {
-                ConfigError::new(
+            if self.alerts.signing_secret.is_none() {
+                return Err(ConfigError::new(
                     "alerts.signing_secret",
                     "is required with alerts.webhook_url (whsec_ followed by base64): receivers verify alerts with it",
-                )
-            })?;
-            crate::http::signature::decode_secret(secret.expose())
-                .map_err(|e| ConfigError::new("alerts.signing_secret", e))?;
+                ));
+            }
         }
         if let Some(analysts) = &self.analysts {
             for (i, t) in analysts.tokens.iter().enumerate() {
                 let key = |field: &str| format!("analysts.tokens[{i}].{field}");
-                if !matches!(t.role.as_str(), "viewer" | "reviewer") {
-                    return Err(ConfigError::new(&key("role"), "must be viewer or reviewer"));
-                }
                 if t.name.trim().is_empty() {
                     return Err(ConfigError::new(&key("name"), "must not be empty"));
                 }

@@ -1,4 +1,5 @@
 use super::*;
+use std::path::PathBuf;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
@@ -16,7 +17,7 @@ fn write(text: &str) -> tempfile::NamedTempFile {
 #[test]
 fn no_file_gives_the_embedded_defaults() {
     let c = load(None, env(&[])).unwrap();
-    assert_eq!(c.listen, "127.0.0.1:8080");
+    assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(c.database_url.expose(), "sqlite://promiseguard.db");
     assert_eq!(c.sources.locations.kind, SourceKind::Static);
     assert_eq!(c.email.outbox_dir, PathBuf::from("outbox"));

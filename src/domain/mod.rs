@@ -1,22 +1,31 @@
-//! Pure types and rules: no I/O happens in here.
+//! Pure types and rules: no I/O happens in here, and nothing of the rest of the crate is used.
+pub mod alert;
+pub mod analyst;
 pub mod attribution;
 pub mod campaign;
 pub mod check;
 pub mod event;
 pub mod finding;
 pub mod insight;
+pub mod json;
 pub mod nps;
 pub mod observation;
+pub mod outbox;
 pub mod policy;
+pub mod review;
 pub mod rule;
 pub mod validation;
 pub mod verdict;
 
+pub use alert::{AlertChannel, AlertTarget};
+pub use analyst::{Analyst, Reviewer, Role};
 pub use campaign::{Campaign, ItemKey, ItemPromise, Offer};
 pub use check::{Mode, Phase};
 pub use finding::{Finding, Target};
 pub use observation::{LocationReport, LocationStatus, LookupFailure, StockReport};
+pub use outbox::{DeliveryStatus, RetrySchedule, SendError, SendOutcome};
 pub use policy::{Action, Policy};
+pub use review::{ReviewAction, ReviewState};
 pub use rule::{Rule, Severity};
 pub use validation::FieldError;
 pub use verdict::Verdict;

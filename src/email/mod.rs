@@ -4,4 +4,4 @@ pub mod message;
 pub mod transport;
 
 pub use links::SurveyLinks;
-pub use transport::{Mailer, SendError, build_mailer};
+pub use transport::{Mailer, build_mailer};

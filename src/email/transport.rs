@@ -1,20 +1,11 @@
 //! Where email goes: an SMTP server through a connection pool, or `.eml` files in a folder.
-use crate::config::EmailConfig;
+use crate::config::{EmailConfig, Transport};
+use crate::domain::SendError;
 use anyhow::Context;
 use async_trait::async_trait;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SendError {
-    /// SMTP 4xx, a dropped or refused connection, a timeout: worth trying again later.
-    #[error("temporary failure: {0}")]
-    Transient(String),
-    /// SMTP 5xx: the server will not take this message.
-    #[error("permanent failure: {0}")]
-    Permanent(String),
-}
 
 #[async_trait]
 pub trait Mailer: Send + Sync {
@@ -50,8 +41,8 @@ impl Mailer for FileMailer {
 
 /// Builds the configured transport. Errors say which key to fix.
 pub fn build_mailer(config: &EmailConfig) -> anyhow::Result<Box<dyn Mailer>> {
-    match config.transport.as_str() {
-        "smtp" => {
+    match config.transport {
+        Transport::Smtp => {
             let url = config.smtp_url.as_ref().context(
                 "config key `email.smtp_url` is required when email.transport = \"smtp\"",
             )?;
@@ -66,7 +57,7 @@ pub fn build_mailer(config: &EmailConfig) -> anyhow::Result<Box<dyn Mailer>> {
                 .build();
             Ok(Box::new(SmtpMailer(transport)))
         }
-        "file" => {
+        Transport::File => {
             std::fs::create_dir_all(&config.outbox_dir).with_context(|| {
                 format!(
                     "config key `email.outbox_dir`: cannot create {}",
@@ -77,6 +68,5 @@ pub fn build_mailer(config: &EmailConfig) -> anyhow::Result<Box<dyn Mailer>> {
                 &config.outbox_dir,
             ))))
         }
-        other => anyhow::bail!("config key `email.transport`: `{other}` is not smtp or file"),
     }
 }

@@ -4,39 +4,13 @@
 use super::AppState;
 use super::error::ApiError;
 use crate::config::AnalystToken;
+use crate::domain::Analyst;
+use crate::domain::Role;
+use crate::signatures::constant_time_eq;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::future::{Ready, ready};
 use std::net::IpAddr;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Viewer,
-    Reviewer,
-}
-
-#[derive(Debug, Clone)]
-pub struct Analyst {
-    pub name: String,
-    pub role: Role,
-}
-
-impl Analyst {
-    /// Viewers read; reviewers also review and re-check.
-    pub fn require_reviewer(&self, what: &str) -> Result<(), ApiError> {
-        match self.role {
-            Role::Reviewer => Ok(()),
-            Role::Viewer => Err(ApiError::Forbidden(format!(
-                "{} is a viewer: only a reviewer may {what}",
-                self.name
-            ))),
-        }
-    }
-}
-
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
 
 fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
     let state = req
@@ -47,18 +21,10 @@ fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
         .get(actix_web::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     authorize(
-        configured_tokens(&state.config),
+        state.config.analyst_tokens(),
         req.peer_addr().map(|a| a.ip()),
         authorization,
     )
-}
-
-pub fn configured_tokens(config: &crate::config::Config) -> &[AnalystToken] {
-    config
-        .analysts
-        .as_ref()
-        .map(|a| a.tokens.as_slice())
-        .unwrap_or_default()
 }
 
 /// Who is asking: with no tokens configured, anyone on loopback (as the reviewer `local`) and
@@ -99,11 +65,7 @@ pub fn token_holder(tokens: &[AnalystToken], presented: &str) -> Option<Analyst>
     }
     found.map(|t| Analyst {
         name: t.name.clone(),
-        role: if t.role == "reviewer" {
-            Role::Reviewer
-        } else {
-            Role::Viewer
-        },
+        role: t.role,
     })
 }
 
@@ -121,10 +83,10 @@ mod tests {
     use super::*;
     use crate::config::Secret;
 
-    fn token(name: &str, role: &str, value: &str) -> AnalystToken {
+    fn token(name: &str, role: Role, value: &str) -> AnalystToken {
         AnalystToken {
             name: name.into(),
-            role: role.into(),
+            role,
             token: Secret::new(value),
         }
     }
@@ -143,18 +105,15 @@ mod tests {
     #[test]
     fn with_tokens_the_bearer_token_names_the_analyst_and_role() {
         let tokens = [
-            token("dana", "reviewer", "secret-dana"),
-            token("vic", "viewer", "secret-vic"),
+            token("dana", Role::Reviewer, "secret-dana"),
+            token("vic", Role::Viewer, "secret-vic"),
         ];
         let peer = Some("10.0.0.7".parse().unwrap());
         let vic = authorize(&tokens, peer, Some("Bearer secret-vic")).unwrap();
         assert_eq!((vic.name.as_str(), vic.role), ("vic", Role::Viewer));
-        assert!(matches!(
-            vic.require_reviewer("review"),
-            Err(ApiError::Forbidden(_))
-        ));
+        assert!(vic.reviewer("review").is_err());
         let dana = authorize(&tokens, peer, Some("Bearer secret-dana")).unwrap();
-        assert!(dana.require_reviewer("review").is_ok());
+        assert!(dana.reviewer("review").is_ok());
         // Tokens configured: loopback is no longer enough.
         let loopback = Some("127.0.0.1".parse().unwrap());
         for header in [

@@ -3,6 +3,9 @@
 //! wrong inside is logged in full and answered as a bare 500, so internals never leak and a
 //! client's mistake is never disguised as our failure (or the other way round).
 use crate::domain::FieldError;
+use crate::domain::analyst::NotAReviewer;
+use crate::domain::json::JsonError;
+use crate::services::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -126,5 +129,34 @@ impl ResponseError for ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         ApiError::Internal(e.into())
+    }
+}
+
+impl From<JsonError> for ApiError {
+    fn from(e: JsonError) -> Self {
+        match e {
+            JsonError::Malformed(detail) => ApiError::MalformedJson(detail),
+            JsonError::Invalid(errors) => ApiError::Invalid(errors),
+        }
+    }
+}
+
+impl From<NotAReviewer> for ApiError {
+    fn from(e: NotAReviewer) -> Self {
+        ApiError::Forbidden(e.to_string())
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::NotFound(detail) => ApiError::NotFound(detail),
+            ServiceError::Conflict(detail) => ApiError::Conflict(detail),
+            ServiceError::Forbidden(e) => e.into(),
+            ServiceError::Invalid(errors) => ApiError::Invalid(errors),
+            ServiceError::BadParams(errors) => ApiError::BadParams(errors),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(e) => ApiError::Internal(e),
+        }
     }
 }

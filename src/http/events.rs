@@ -3,14 +3,13 @@
 //! anything is stored, and all of a request's events are stored in one transaction — a bad
 //! event anywhere means nothing from that request is kept.
 use super::AppState;
-use super::body::parse_json_at;
 use super::error::ApiError;
 use super::json_stream::ElementSplitter;
 use crate::domain::FieldError;
 use crate::domain::event::{EngagementEvent, EventInput, SendgridEventInput};
+use crate::domain::json::parse_json_at;
 use crate::store::EventsRecorded;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -37,7 +36,7 @@ pub async fn events(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let events = read_events::<EventInput>(&req, payload, &state, |e, at| e.parse(at)).await?;
-    record(&state, &events).await
+    Ok(HttpResponse::Ok().json(state.engagement.record(&events).await?))
 }
 
 /// SendGrid's Event Webhook.
@@ -58,18 +57,7 @@ pub async fn sendgrid(
 ) -> Result<HttpResponse, ApiError> {
     let events =
         read_events::<SendgridEventInput>(&req, payload, &state, |e, at| e.parse(at)).await?;
-    record(&state, &events).await
-}
-
-async fn record(state: &AppState, events: &[EngagementEvent]) -> Result<HttpResponse, ApiError> {
-    let recorded = state.store.record_events(events, Utc::now()).await?;
-    tracing::info!(
-        received = recorded.received,
-        stored = recorded.stored,
-        suppressed = recorded.suppressed,
-        "events recorded"
-    );
-    Ok(HttpResponse::Ok().json(recorded))
+    Ok(HttpResponse::Ok().json(state.engagement.record(&events).await?))
 }
 
 async fn read_events<T: DeserializeOwned>(

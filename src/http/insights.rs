@@ -1,20 +1,10 @@
 //! `GET /v1/insights/promises` (pinned): NPS of respondents whose campaign broke a promise next
 //! to those whose campaign kept them.
 use super::AppState;
-use super::auth::Analyst;
 use super::error::ApiError;
-use crate::domain::FieldError;
 use crate::domain::insight::PromiseInsight;
+use crate::domain::{Analyst, FieldError};
 use actix_web::{HttpRequest, HttpResponse, web};
-
-/// The comparison overall, or for one campaign.
-pub async fn promise_insight(
-    state: &AppState,
-    campaign_id: Option<&str>,
-) -> Result<PromiseInsight, ApiError> {
-    let answers = state.store.promise_answers(campaign_id).await?;
-    Ok(PromiseInsight::from_campaigns(&answers))
-}
 
 /// Broken against kept promises, in NPS: overall, or `?campaign_id=` for one campaign.
 #[utoipa::path(
@@ -52,10 +42,5 @@ pub async fn promises(
             }
         }
     }
-    if let Some(id) = &campaign_id
-        && state.store.campaign(id).await?.is_none()
-    {
-        return Err(ApiError::NotFound(format!("no campaign `{id}`")));
-    }
-    Ok(HttpResponse::Ok().json(promise_insight(&state, campaign_id.as_deref()).await?))
+    Ok(HttpResponse::Ok().json(state.analysts.insight(campaign_id.as_deref()).await?))
 }

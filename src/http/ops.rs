@@ -51,7 +51,7 @@ impl utoipa::Modify for SecuritySchemes {
 /// 200 when serving and the database answers; 503 otherwise.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Serving"), (status = 503, description = "The database does not answer")))]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.store.ping().await {
+    match state.health.database().await {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database does not answer");

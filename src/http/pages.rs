@@ -2,13 +2,12 @@
 //! A GET never records anything: mail security scanners fetch every link in a message before
 //! a person does. Answers and unsubscribes take a POST.
 use super::AppState;
+use crate::services::surveys::{AnswerProblem, Answered, MAX_COMMENT};
 use crate::store::InvitationRow;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
 use maud::{DOCTYPE, Markup, html};
 
-const MAX_COMMENT: usize = 2000;
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
 fn page(title: &str, body: Markup) -> Markup {
@@ -53,17 +52,6 @@ fn not_found() -> HttpResponse {
             html! { h1 { "This link is not valid" } p { "It may have been copied incompletely." } },
         ),
     )
-}
-
-/// The invitation a token names, or `None` (tampered, or no such invitation).
-async fn invitation(
-    state: &AppState,
-    token: &str,
-) -> Result<Option<InvitationRow>, crate::store::StoreError> {
-    match state.links.verify(token) {
-        Some(id) => state.store.invitation(&id).await,
-        None => Ok(None),
-    }
 }
 
 fn survey_form(
@@ -112,7 +100,7 @@ pub async fn survey(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = invitation(&state, &token).await? else {
+    let Some(inv) = state.surveys.invitation(&token).await? else {
         return Ok(not_found());
     };
     let score = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -133,7 +121,7 @@ pub async fn answer(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = invitation(&state, &token).await? else {
+    let Some(inv) = state.surveys.invitation(&token).await? else {
         return Ok(not_found());
     };
     if body.len() > MAX_FORM_BYTES {
@@ -148,39 +136,25 @@ pub async fn answer(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let comment = field("comment").unwrap_or_default().trim();
-    let score = field("score")
-        .and_then(|s| s.trim().parse::<u8>().ok())
-        .filter(|s| *s <= 10);
-    let Some(score) = score else {
-        return Ok(respond(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            survey_form(
-                &inv,
-                &token,
-                None,
-                comment,
-                Some("Please choose a score from 0 to 10."),
-            ),
-        ));
+    let answer = match Answered::parse(field("score"), field("comment")) {
+        Ok(answer) => answer,
+        Err(problem) => {
+            let comment = field("comment").unwrap_or_default().trim();
+            let (score, message) = match problem {
+                AnswerProblem::NoScore => (None, "Please choose a score from 0 to 10."),
+                AnswerProblem::CommentTooLong { score } => (
+                    Some(score),
+                    "Please keep the comment under 2,000 characters.",
+                ),
+            };
+            return Ok(respond(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                survey_form(&inv, &token, score, comment, Some(message)),
+            ));
+        }
     };
-    if comment.chars().count() > MAX_COMMENT {
-        return Ok(respond(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            survey_form(
-                &inv,
-                &token,
-                Some(score),
-                comment,
-                Some("Please keep the comment under 2,000 characters."),
-            ),
-        ));
-    }
-    let comment = (!comment.is_empty()).then_some(comment);
-    state
-        .store
-        .record_answer(&inv.id, score, comment, Utc::now())
-        .await?;
+    state.surveys.answer(&inv, &answer).await?;
+    let score = answer.score;
     Ok(respond(
         StatusCode::OK,
         page(
@@ -198,7 +172,7 @@ pub async fn unsubscribe_page(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = invitation(&state, &token).await? else {
+    let Some(inv) = state.surveys.invitation(&token).await? else {
         return Ok(not_found());
     };
     Ok(respond(
@@ -221,11 +195,10 @@ pub async fn unsubscribe(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = invitation(&state, &token).await? else {
+    let Some(inv) = state.surveys.invitation(&token).await? else {
         return Ok(not_found());
     };
-    state.store.unsubscribe(&inv.id, Utc::now()).await?;
-    tracing::info!(invitation = %inv.id, "unsubscribed from surveys");
+    state.surveys.unsubscribe(&inv).await?;
     Ok(respond(
         StatusCode::OK,
         page(

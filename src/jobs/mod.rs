@@ -1,11 +1,15 @@
-//! Scheduled work: the scheduler (cron ticks, one instance per tick) and the jobs it runs.
-pub mod alerts;
-pub mod recheck;
+//! Scheduled work: the scheduler (cron ticks, one instance per tick through lease rows) and the
+//! jobs it runs. A job is a door like an HTTP route: it says when, a service says what.
 pub mod scheduler;
-pub mod surveys;
 
+pub use scheduler::Scheduler;
+
+use crate::services::alerts::Alerts;
+use crate::services::checks::Checks;
+use crate::services::surveys::Surveys;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 #[async_trait]
 pub trait Job: Send + Sync {
@@ -14,4 +18,44 @@ pub trait Job: Send + Sync {
     async fn run(&self, tick: DateTime<Utc>) -> anyhow::Result<String>;
 }
 
-pub use scheduler::Scheduler;
+/// `recheck`: every campaign whose offer window is open, checked again (phase `live`).
+pub struct RecheckJob(pub Arc<Checks>);
+
+/// `surveys`: queue invitations for everyone eligible, then deliver everything due.
+pub struct SurveysJob(pub Arc<Surveys>);
+
+/// `alerts`: deliver the alerts re-checks queued, and their retries.
+pub struct AlertsJob(pub Arc<Alerts>);
+
+#[async_trait]
+impl Job for RecheckJob {
+    fn name(&self) -> &'static str {
+        "recheck"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
+        self.0.recheck_live(Utc::now()).await
+    }
+}
+
+#[async_trait]
+impl Job for SurveysJob {
+    fn name(&self) -> &'static str {
+        "surveys"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
+        self.0.run().await
+    }
+}
+
+#[async_trait]
+impl Job for AlertsJob {
+    fn name(&self) -> &'static str {
+        "alerts"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
+        self.0.run().await
+    }
+}

@@ -1,12 +1,12 @@
 //! Runs each job on its cron schedule. Before running a tick, an instance takes the job's lease
-//! row (see `Store::try_lease`): across any number of instances on one database, each tick runs
+//! row (see `LeaseStore::try_lease`): across any number of instances on one database, each tick runs
 //! once, a job never overlaps itself, and a lease left behind by a crashed instance expires so a
 //! later tick runs elsewhere. Within one instance a job's ticks run one after the other; ticks
 //! that pass while a run is still going are skipped and logged, not queued.
 use super::Job;
-use crate::store::Store;
+use crate::config::JobSchedule;
+use crate::store::LeaseStore;
 use chrono::{DateTime, Utc};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -20,21 +20,10 @@ struct Entry {
 }
 
 pub struct Scheduler {
-    store: Arc<dyn Store>,
+    store: Arc<dyn LeaseStore>,
     instance: String,
     lease_ttl: Duration,
     entries: Vec<Entry>,
-}
-
-/// Parses a 6- or 7-field cron expression (seconds first), with an error that says so.
-pub fn parse_schedule(expr: &str) -> Result<cron::Schedule, String> {
-    let fields = expr.split_whitespace().count();
-    if !(6..=7).contains(&fields) {
-        return Err(format!(
-            "`{expr}` has {fields} fields; expected 6 or 7 with seconds first, e.g. \"0 */15 * * * *\""
-        ));
-    }
-    cron::Schedule::from_str(expr).map_err(|e| format!("`{expr}` is not a cron expression: {e}"))
 }
 
 /// What became of a tick on this instance.
@@ -49,7 +38,7 @@ pub enum TickOutcome {
 }
 
 impl Scheduler {
-    pub fn new(store: Arc<dyn Store>, instance: impl Into<String>) -> Self {
+    pub fn new(store: Arc<dyn LeaseStore>, instance: impl Into<String>) -> Self {
         Self {
             store,
             instance: instance.into(),
@@ -63,8 +52,14 @@ impl Scheduler {
         self
     }
 
-    pub fn add(&mut self, schedule: cron::Schedule, job: Arc<dyn Job>) {
-        self.entries.push(Entry { schedule, job });
+    /// Runs `job` on `schedule`; a job that is `off` is left out.
+    pub fn add(&mut self, schedule: &JobSchedule, job: Arc<dyn Job>) {
+        if let Some(schedule) = schedule.cron() {
+            self.entries.push(Entry {
+                schedule: schedule.clone(),
+                job,
+            });
+        }
     }
 
     pub fn instance(&self) -> &str {
@@ -175,24 +170,4 @@ pub fn instance_name() -> String {
         std::process::id(),
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schedules_need_seconds() {
-        assert!(parse_schedule("0 */15 * * * *").is_ok());
-        assert!(
-            parse_schedule("*/15 * * * *")
-                .unwrap_err()
-                .contains("expected 6 or 7")
-        );
-        assert!(
-            parse_schedule("0 0 25 * * *")
-                .unwrap_err()
-                .contains("not a cron")
-        );
-    }
 }

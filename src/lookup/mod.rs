@@ -11,9 +11,9 @@
 //! tries the source again.
 pub mod cache;
 
-use crate::check::plan::batches;
 use crate::domain::{ItemKey, LocationStatus};
 use crate::metrics::Metrics;
+use crate::sources::batches;
 use crate::sources::{LocationAnswer, Sources};
 use bytes::Bytes;
 use cache::{KeyedCache, Served};

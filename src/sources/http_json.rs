@@ -5,10 +5,10 @@
 //! string or null). A 404 means an unknown location, or none of that item in stock.
 use super::upstream::{Retry, Upstream};
 use super::{InventorySource, LocationAnswer, LocationSource, SourceError, path_segment};
-use crate::check::plan::BatchLimits;
 use crate::config::SourceConfig;
 use crate::domain::observation::ClosedPeriod;
 use crate::domain::{ItemKey, LocationStatus};
+use crate::sources::BatchLimits;
 use async_trait::async_trait;
 use reqwest::StatusCode;
 use std::collections::HashMap;

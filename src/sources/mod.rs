@@ -1,5 +1,6 @@
 //! One module per upstream system. Each adapter speaks that system's real public API and
 //! reduces its answer to what the rules need; everything HTTP-generic lives in `upstream`.
+pub mod batch;
 pub mod breaker;
 pub mod error;
 pub mod google_business_profile;
@@ -9,9 +10,9 @@ pub mod square;
 pub mod static_file;
 pub mod upstream;
 
+pub use batch::{BatchLimits, batches};
 pub use error::SourceError;
 
-use crate::check::plan::BatchLimits;
 use crate::config::{SourceConfig, SourceKind, SourcesConfig};
 use crate::domain::observation::ClosedPeriod;
 use crate::domain::{ItemKey, LocationStatus};

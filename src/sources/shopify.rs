@@ -4,9 +4,9 @@
 //! header's `rel="next"` page. `available: null` counts as 0.
 use super::upstream::{Retry, Upstream};
 use super::{InventorySource, SourceError, UpstreamBatch};
-use crate::check::plan::BatchLimits;
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
+use crate::sources::BatchLimits;
 use async_trait::async_trait;
 use serde::Deserialize;
 use std::collections::HashMap;

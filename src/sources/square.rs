@@ -3,9 +3,9 @@
 //! Quantities are decimal strings; a pair with no count has none in stock.
 use super::upstream::{Retry, Upstream};
 use super::{InventorySource, SourceError, UpstreamBatch};
-use crate::check::plan::BatchLimits;
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
+use crate::sources::BatchLimits;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

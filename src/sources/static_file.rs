@@ -6,10 +6,10 @@
 //! Inventory: `{ "items": [ { "sku": "SUV-STD", "location": "loc-101", "available": 3 } ] }` —
 //! a pair not in the file has 0 available.
 use super::{InventorySource, LocationAnswer, LocationSource, SourceError, parse_open_status};
-use crate::check::plan::BatchLimits;
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
 use crate::domain::observation::ClosedPeriod;
+use crate::sources::BatchLimits;
 use anyhow::Context;
 use async_trait::async_trait;
 use chrono::NaiveDate;

@@ -1,7 +1,10 @@
+//! The two native pools, and how each backend is connected.
 use super::StoreError;
-use super::postgres::connect_postgres;
-use super::sqlite::connect_sqlite;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -77,4 +80,37 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
     }
+}
+
+/// WAL so readers never wait for the writer, a busy timeout so writers queue instead of
+/// failing, foreign keys on (SQLite leaves them off by default), and a page cache that holds
+/// the indexes. `connections` is the pool's size: the store opens one pool of readers and a
+/// pool of one connection for its writes.
+async fn connect_sqlite(url: &str, connections: u32) -> Result<SqlitePool, StoreError> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true)
+        // 64 MiB of page cache per connection (SQLite's default is 2 MiB): findings are keyed
+        // by random ids, and index pages that fall out of the cache make inserts slow down as
+        // the tables grow.
+        .pragma("cache_size", "-65536");
+    let pool = SqlitePoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(15))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+async fn connect_postgres(url: &str) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(url)?.application_name("promiseguard");
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(15))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
 }

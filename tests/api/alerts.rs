@@ -4,7 +4,7 @@ use crate::support::app::{live_offer, spawn_app};
 use crate::support::fake_server::{FakeResponse, FakeServer};
 use crate::support::smtp::SmtpSink;
 use crate::support::upstreams::{TOKEN, gbp_location, google_business_profile};
-use promiseguard::store::{AlertStatus, Store};
+use promiseguard::store::{AlertStatus, AlertStore, CheckStore};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -108,9 +108,8 @@ impl Scenario {
 }
 
 fn verify_signed(post: &crate::support::fake_server::FakeRequest) {
-    let key = promiseguard::http::signature::decode_secret(SECRET).unwrap();
-    promiseguard::http::signature::verify(
-        &key,
+    let key = promiseguard::signatures::SigningKey::from_secret(SECRET).unwrap();
+    key.verify(
         post.header("webhook-id"),
         post.header("webhook-timestamp"),
         post.header("webhook-signature"),

@@ -2,7 +2,7 @@
 //! and the promise insight — against the real service on SQLite.
 use crate::support::app::{TestApp, live_offer, presend_body, spawn_app};
 use crate::support::surveys::{clicks, post_events};
-use promiseguard::store::Store;
+use promiseguard::store::{AnswerStore, InvitationStore, ReviewStore};
 use serde_json::{Value, json};
 
 const REVIEWER: &str = "reviewer-token-0123456789";

@@ -4,7 +4,7 @@
 //! review forms; the page fits a phone's width. No JavaScript on the pages: forms and links.
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::browser::Browser;
-use promiseguard::store::Store;
+use promiseguard::store::{AnswerStore, InvitationStore, ReviewStore};
 use serde_json::Value;
 
 const REVIEWER: &str = "reviewer-token-0123456789";

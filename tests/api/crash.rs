@@ -1,6 +1,6 @@
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp, clicks, post_events, surveys_command, surveys_run};
-use promiseguard::store::{InvitationStatus, Store};
+use promiseguard::store::{InvitationStatus, InvitationStore};
 use std::time::Duration;
 
 /// The sweep is killed with SIGKILL mid-send and run again: nobody gets two emails, and every

@@ -1,6 +1,6 @@
 use crate::support::app::spawn_app;
 use crate::support::surveys::{clicks, conversion, post_events};
-use promiseguard::store::Store;
+use promiseguard::store::CheckStore;
 use serde_json::json;
 
 #[tokio::test]

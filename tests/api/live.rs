@@ -3,10 +3,10 @@ use crate::support::fake_server::FakeServer;
 use crate::support::upstreams::{TOKEN, gbp_location, google_business_profile};
 use promiseguard::check::{CheckLimits, Checker};
 use promiseguard::domain::{Phase, Rule};
-use promiseguard::jobs::Job;
-use promiseguard::jobs::recheck::Recheck;
+use promiseguard::jobs::{Job, RecheckJob};
 use promiseguard::metrics::Metrics;
-use promiseguard::store::Store;
+use promiseguard::services::checks::Checks;
+use promiseguard::store::CheckStore;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -41,19 +41,19 @@ async fn a_branch_that_closes_after_the_send_is_a_new_finding_on_the_live_rechec
         .lock()
         .unwrap()
         .insert("b".into(), gbp_location("b", "CLOSED_TEMPORARILY", &[]));
-    let job = Recheck {
-        store: app.store(),
-        checker: Checker::new(
+    let job = RecheckJob(Arc::new(Checks::new(
+        app.store(),
+        Checker::new(
             promiseguard::sources::build(&app.config.sources, &Metrics::new()).unwrap(),
             CheckLimits {
                 deadline: Duration::from_secs(5),
                 concurrency: 4,
             },
         ),
-        policy: app.config.policy().clone(),
-        metrics: Metrics::new(),
-        alert_to: Vec::new(),
-    };
+        app.config.policy().clone(),
+        Vec::new(),
+        Metrics::new(),
+    )));
     let summary = job.run(chrono::Utc::now()).await.unwrap();
     assert_eq!(summary, "1 live campaigns re-checked");
     let checks = app.store.checks("live-1").await.unwrap();

@@ -1,7 +1,7 @@
 use crate::support::app::TestApp;
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp, clicks, link_in, post_events, surveys_run};
-use promiseguard::store::Store;
+use promiseguard::store::{EngagementStore, InvitationStore};
 use serde_json::{Value, json};
 
 /// An app whose sweep has emailed a@ and b@ about campaign `c1`; their messages.

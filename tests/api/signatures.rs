@@ -1,5 +1,5 @@
 use crate::support::app::{TestApp, offer, presend_body, spawn_app};
-use promiseguard::http::signature::{decode_secret, sign};
+use promiseguard::signatures::SigningKey;
 use serde_json::{Value, json};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -18,11 +18,11 @@ fn body() -> Vec<u8> {
 }
 
 fn headers(id: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static str, String)> {
-    let key = decode_secret(SECRET).unwrap();
+    let key = SigningKey::from_secret(SECRET).unwrap();
     vec![
         ("webhook-id", id.to_owned()),
         ("webhook-timestamp", timestamp.to_string()),
-        ("webhook-signature", sign(&key, id, timestamp, body)),
+        ("webhook-signature", key.sign(id, timestamp, body)),
     ]
 }
 
@@ -59,7 +59,9 @@ async fn bad_missing_and_stale_signatures_are_401_and_store_nothing() {
                 ("webhook-timestamp", now().to_string()),
                 (
                     "webhook-signature",
-                    sign(b"another-secret-of-16+bytes", "msg_3", now(), &b),
+                    SigningKey::from_secret("whsec_YW5vdGhlci1zZWNyZXQtb2YtMTYrYnl0ZXM=")
+                        .unwrap()
+                        .sign("msg_3", now(), &b),
                 ),
             ],
             b.clone(),

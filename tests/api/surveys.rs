@@ -1,6 +1,6 @@
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp, clicks, conversion, post_events, surveys_run};
-use promiseguard::store::{InvitationStatus, Store};
+use promiseguard::store::{InvitationStatus, InvitationStore};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,11 +6,12 @@ mod support;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use promiseguard::config::JobSchedule;
 use promiseguard::domain::Phase;
-use promiseguard::http::signature::{decode_secret, sign};
-use promiseguard::jobs::scheduler::{TickOutcome, parse_schedule};
+use promiseguard::jobs::scheduler::TickOutcome;
 use promiseguard::jobs::{Job, Scheduler};
-use promiseguard::store::Store;
+use promiseguard::signatures::SigningKey;
+use promiseguard::store::{CheckStore, EngagementStore, InvitationStore, Store};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -39,12 +40,9 @@ async fn one_webhook_delivered_to_two_instances_at_once_is_one_check() {
         ("webhook-timestamp", ts.to_string()),
         (
             "webhook-signature",
-            sign(
-                &decode_secret(SECRET).unwrap(),
-                "msg_two_instances",
-                ts,
-                &body,
-            ),
+            SigningKey::from_secret(SECRET)
+                .unwrap()
+                .sign("msg_two_instances", ts, &body),
         ),
     ];
     for _ in 0..3 {
@@ -59,7 +57,7 @@ async fn one_webhook_delivered_to_two_instances_at_once_is_one_check() {
             "both answers carry the same check"
         );
     }
-    assert_eq!(a.store.count_checks().await.unwrap(), 1);
+    assert_eq!(crate::support::store::count_checks(&a.store).await, 1);
     a.handle.stop(true).await;
     b.handle.stop(true).await;
     db.drop_database().await;
@@ -152,7 +150,7 @@ async fn a_lease_held_by_a_crashed_instance_expires_and_the_next_tick_runs_elsew
 
     let mut scheduler =
         Scheduler::new(store.clone(), "survivor").with_lease_ttl(Duration::from_secs(2));
-    scheduler.add(parse_schedule("* * * * * *").unwrap(), job);
+    scheduler.add(&"* * * * * *".parse::<JobSchedule>().unwrap(), job);
     let cancel = CancellationToken::new();
     let running = tokio::spawn(scheduler.run(cancel.clone()));
     tokio::time::sleep(Duration::from_millis(4500)).await;
@@ -203,7 +201,9 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
         .flat_map(|(store, name)| {
             (0..4).map(move |_| async move {
                 let mut mine = Vec::new();
-                while let Some(inv) = store.claim_invitation(name, Utc::now()).await.unwrap() {
+                while let Some(inv) =
+                    crate::support::store::claim_one(store, name, Utc::now()).await
+                {
                     mine.push(inv.id);
                 }
                 (name, mine)

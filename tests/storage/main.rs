@@ -1,8 +1,16 @@
 //! One storage suite, run against both backends: every test below is instantiated once for
 //! SQLite (always) and once for PostgreSQL (when `PROMISEGUARD_TEST_POSTGRES_URL` names a
 //! server; otherwise each PostgreSQL test says on stderr that it was skipped).
-mod analyst;
+mod alerts;
+mod answers;
 mod checks;
+mod engagement;
+mod fixtures;
+mod invitations;
+mod leases;
+mod reviews;
+mod schema;
+mod secrets;
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -54,69 +62,18 @@ storage_suite!(
     the_campaign_list_filters_and_pages_newest_first,
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,
     survey_answers_split_by_broken_and_kept_promises,
+    a_secret_is_made_once_and_then_always_read_back,
 );
 
-/// Every case, whichever file it is written in.
+/// Every case, whichever concern's file it is written in.
 mod cases {
-    pub use crate::analyst::*;
+    pub use crate::alerts::*;
+    pub use crate::answers::*;
     pub use crate::checks::*;
-}
-
-/// SQLite only: the survey claims' connection runs on the calling thread with SQLite's busy
-/// handler off, so a write lock held by another process must make a claim wait — without
-/// blocking its thread — and then go through, not fail.
-mod sqlite_claims {
-    use chrono::{DateTime, Utc};
-    use promiseguard::domain::event::{EngagementEvent, EventKind};
-    use promiseguard::store::Store;
-    use sqlx::sqlite::SqliteConnectOptions;
-    use sqlx::{ConnectOptions, Connection};
-    use std::str::FromStr;
-    use std::time::{Duration, Instant};
-
-    #[tokio::test(flavor = "current_thread")]
-    async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
-        let db = crate::support::databases::sqlite().await;
-        let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
-        let click = EngagementEvent {
-            id: "k1".into(),
-            source: "api",
-            kind: EventKind::Click,
-            campaign_id: Some("c1".into()),
-            recipient: "r0@example.com".into(),
-            occurred_at: now,
-            url: None,
-            order_id: None,
-            suppresses: None,
-        };
-        db.store.record_events(&[click], now).await.unwrap();
-        let pairs: Vec<(String, String)> = (0..3)
-            .map(|i| ("c1".to_owned(), format!("r{i}@example.com")))
-            .collect();
-        db.store.queue_invitations(&pairs, now).await.unwrap();
-
-        // Another process takes the write lock and holds it for 300 ms.
-        let mut other = SqliteConnectOptions::from_str(&db.url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        sqlx::raw_sql("BEGIN IMMEDIATE")
-            .execute(&mut other)
-            .await
-            .unwrap();
-        let held = Instant::now();
-        let release = async {
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
-        };
-        // On a single-threaded runtime, the lock is only ever released if the waiting claim
-        // leaves the thread free.
-        let (claimed, ()) = tokio::join!(db.store.finish_and_claim("run-1", now, &[], 2), release);
-        let claimed = claimed.unwrap();
-        assert!(held.elapsed() >= Duration::from_millis(300));
-        assert_eq!(claimed.len(), 2);
-        assert!(claimed.iter().all(|c| c.attempts == 1));
-        other.close().await.unwrap();
-    }
+    pub use crate::engagement::*;
+    pub use crate::invitations::*;
+    pub use crate::leases::*;
+    pub use crate::reviews::*;
+    pub use crate::schema::*;
+    pub use crate::secrets::*;
 }

@@ -102,7 +102,7 @@ impl TestApp {
     }
 
     pub async fn checks_stored(&self) -> i64 {
-        self.store.count_checks().await.unwrap()
+        crate::support::store::count_checks(&self.store).await
     }
 }
 

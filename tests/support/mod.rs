@@ -5,5 +5,6 @@ pub mod browser;
 pub mod databases;
 pub mod fake_server;
 pub mod smtp;
+pub mod store;
 pub mod surveys;
 pub mod upstreams;

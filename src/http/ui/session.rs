@@ -8,7 +8,9 @@
 //! a hidden field, and a POST whose field does not match the cookie is refused: a page on
 //! another site can neither read the cookie nor make a matching form.
 use crate::config::AnalystToken;
-use crate::http::auth::{Analyst, constant_time_eq, token_holder};
+use crate::domain::Analyst;
+use crate::http::auth::token_holder;
+use crate::signatures::constant_time_eq;
 use actix_web::HttpRequest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -99,12 +101,12 @@ pub fn csrf_ok(req: &HttpRequest, field: Option<&str>) -> bool {
 mod tests {
     use super::*;
     use crate::config::Secret;
-    use crate::http::auth::Role;
+    use crate::domain::Role;
 
-    fn token(name: &str, role: &str, value: &str) -> AnalystToken {
+    fn token(name: &str, role: Role, value: &str) -> AnalystToken {
         AnalystToken {
             name: name.into(),
-            role: role.into(),
+            role,
             token: Secret::new(value),
         }
     }
@@ -113,8 +115,8 @@ mod tests {
     fn a_session_names_its_analyst_until_it_expires_or_the_token_changes() {
         let key = b"0123456789abcdef0123456789abcdef";
         let tokens = [
-            token("dana", "reviewer", "t-dana"),
-            token("vic", "viewer", "t-vic"),
+            token("dana", Role::Reviewer, "t-dana"),
+            token("vic", Role::Viewer, "t-vic"),
         ];
         let now = 1_790_000_000;
         let value = issue(key, &tokens[0], now);
@@ -125,7 +127,7 @@ mod tests {
             "expired"
         );
         assert!(verify(b"another key of 32 bytes, really!", &tokens, &value, now).is_none());
-        let rotated = [token("dana", "reviewer", "t-dana-2")];
+        let rotated = [token("dana", Role::Reviewer, "t-dana-2")];
         assert!(
             verify(key, &rotated, &value, now).is_none(),
             "token rotated"

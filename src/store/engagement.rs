@@ -1,20 +1,60 @@
-//! Events, suppressions and the sweep's reads.
-use super::db::on_pool;
-use super::records::{from_millis, millis};
-use super::sql::on_writer;
-use super::{Db, EventsRecorded, SqlStore, StoreError};
+//! Engagement: events as they arrive (idempotent by id), the suppressions some of them imply,
+//! and what the survey sweep reads of them.
+use super::db::{Db, on_pool};
+use super::rows::{from_millis, millis};
+use super::writer::on_writer;
+use super::{SqlStore, StoreError};
 use crate::domain::Campaign;
 use crate::domain::attribution::Touch;
 use crate::domain::event::{EngagementEvent, EventKind};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
+
+#[async_trait]
+pub trait EngagementStore: Send + Sync {
+    /// Stores a request's events in one transaction (all or nothing): new ones are kept, ones
+    /// seen before are counted as duplicates, campaigns they name come to exist, and suppressing
+    /// events suppress their address.
+    async fn record_events(
+        &self,
+        events: &[EngagementEvent],
+        now: DateTime<Utc>,
+    ) -> Result<EventsRecorded, StoreError>;
+
+    /// (campaign, recipient) pairs with a click, whose last click was before `clicked_before`,
+    /// not invited yet and not suppressed — oldest last click first.
+    async fn sweep_candidates(
+        &self,
+        clicked_before: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// Every click and conversion of these recipients.
+    async fn touches(
+        &self,
+        recipients: &[String],
+    ) -> Result<HashMap<String, Vec<Touch>>, StoreError>;
+}
+
+/// What one events request changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct EventsRecorded {
+    /// Events in the request.
+    pub received: u64,
+    /// Events stored now (the rest had been seen before).
+    pub stored: u64,
+    pub duplicates: u64,
+    /// Addresses newly suppressed from surveys.
+    pub suppressed: u64,
+}
 
 /// 9 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
-impl SqlStore {
-    pub(super) async fn record_events_impl(
+#[async_trait]
+impl EngagementStore for SqlStore {
+    async fn record_events(
         &self,
         events: &[EngagementEvent],
         now: DateTime<Utc>,
@@ -96,7 +136,7 @@ impl SqlStore {
         })
     }
 
-    pub(super) async fn sweep_candidates_impl(
+    async fn sweep_candidates(
         &self,
         clicked_before: DateTime<Utc>,
     ) -> Result<Vec<(String, String)>, StoreError> {
@@ -115,7 +155,7 @@ impl SqlStore {
         Ok(rows)
     }
 
-    pub(super) async fn touches_impl(
+    async fn touches(
         &self,
         recipients: &[String],
     ) -> Result<HashMap<String, Vec<Touch>>, StoreError> {
@@ -147,17 +187,5 @@ impl SqlStore {
             touches.entry(recipient).or_default().push(touch);
         }
         Ok(touches)
-    }
-
-    pub(super) async fn surveyed_since_impl(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<HashSet<String>, StoreError> {
-        let rows: Vec<(String,)> = on_pool!(self.db(), pool =>
-            sqlx::query_as("SELECT DISTINCT recipient FROM invitations WHERE created_at >= $1 AND status <> 'failed'")
-                .bind(millis(since))
-                .fetch_all(pool)
-                .await)?;
-        Ok(rows.into_iter().map(|(r,)| r).collect())
     }
 }

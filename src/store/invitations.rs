@@ -1,15 +1,79 @@
-//! Survey invitations: queueing, claiming for sending, outcomes, answers, NPS.
-use super::db::on_pool;
-use super::records::{from_millis, millis};
-use super::sql::on_writer;
+//! Survey invitations as an outbox: queued once per (campaign, recipient) — unique in the
+//! database — then claimed by the sending workers' group commit (committed before SMTP is
+//! spoken), and settled as sent, retried, failed or `unknown`.
+use super::db::{Db, on_pool};
+use super::outbox::{INVITATIONS, finish_query, unsent};
+use super::rows::millis;
 use super::sqlite_claims::{Claim, ClaimRow, OtherOutcome};
-use super::{
-    ClaimedInvitation, Db, InvitationRow, NpsComment, NpsReport, SendOutcome, SqlStore, StoreError,
-};
-use crate::domain::nps::NpsSummary;
+use super::writer::on_writer;
+use super::{SqlStore, StoreError};
+use crate::domain::{DeliveryStatus, SendOutcome};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
+use std::collections::HashSet;
 use std::sync::LazyLock;
+
+#[async_trait]
+pub trait InvitationStore: Send + Sync {
+    /// Addresses with an invitation (not failed) created at or after `since`.
+    async fn surveyed_since(&self, since: DateTime<Utc>) -> Result<HashSet<String>, StoreError>;
+
+    /// Queues invitations; a (campaign, recipient) already invited is left alone. Returns how
+    /// many were queued now.
+    async fn queue_invitations(
+        &self,
+        pairs: &[(String, String)],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Invitations left `sending` by a run other than `run` (one that crashed mid-send) become
+    /// `unknown`: the email may or may not have gone out, so it is never sent again.
+    async fn abandon_unfinished_sends(&self, run: &str) -> Result<u64, StoreError>;
+
+    /// Records how several sends ended and claims up to `claims` due invitations, in one
+    /// transaction: the group commit of the sending workers that are waiting for their next
+    /// invitation (one claim each), so a commit is shared by several emails. Claimed
+    /// invitations are committed before anything is sent (`FOR UPDATE SKIP LOCKED` on
+    /// PostgreSQL, so instances never take the same one).
+    async fn finish_and_claim(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+        finished: &[(String, SendOutcome)],
+        claims: u32,
+    ) -> Result<Vec<ClaimedInvitation>, StoreError>;
+
+    async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StoreError>;
+
+    async fn invitations(&self, campaign_id: &str) -> Result<Vec<InvitationRow>, StoreError>;
+}
+
+/// An invitation taken for sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedInvitation {
+    pub id: String,
+    pub campaign_id: String,
+    pub recipient: String,
+    /// SMTP attempts including this one.
+    pub attempts: u32,
+}
+
+/// An invitation's life cycle is the outbox's (`domain::outbox`).
+pub type InvitationStatus = DeliveryStatus;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvitationRow {
+    pub id: String,
+    pub campaign_id: String,
+    pub campaign_name: Option<String>,
+    pub recipient: String,
+    pub status: InvitationStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub score: Option<u8>,
+    pub comment: Option<String>,
+}
 
 /// 7 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
@@ -74,54 +138,25 @@ fn invitation_row(raw: InvitationRaw) -> Result<InvitationRow, StoreError> {
     })
 }
 
-/// How a send that did not end in `sent` is recorded: `$2` the new status, `$3` the next
-/// attempt (NULL keeps it), `$4` the error.
-const RECORD_UNSENT: &str = "UPDATE invitations SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_error = $4 WHERE id = $1";
-
 /// The group commit's statements as the SQLite claims connection runs them, built once: `?N`
 /// numbers SQLite's parameters as `$N` does for sqlx.
 static SQLITE_CLAIM: LazyLock<String> =
     LazyLock::new(|| format!("{FINISH_AND_CLAIM_SET}{FINISH_AND_CLAIM_SQLITE}").replace('$', "?"));
-static SQLITE_RECORD_UNSENT: LazyLock<String> = LazyLock::new(|| RECORD_UNSENT.replace('$', "?"));
+static SQLITE_RECORD_UNSENT: LazyLock<String> =
+    LazyLock::new(|| INVITATIONS.unsent.replace('$', "?"));
 
-/// A send that did not end in `sent`: its new status, next attempt (ms) if it is retried, and
-/// error.
-fn unsent(outcome: &SendOutcome) -> Option<(&'static str, Option<i64>, &str)> {
-    match outcome {
-        SendOutcome::Sent => None,
-        SendOutcome::Retry { at, error } => Some(("queued", Some(millis(*at)), error)),
-        SendOutcome::Failed { error } => Some(("failed", None, error)),
+#[async_trait]
+impl InvitationStore for SqlStore {
+    async fn surveyed_since(&self, since: DateTime<Utc>) -> Result<HashSet<String>, StoreError> {
+        let rows: Vec<(String,)> = on_pool!(self.db(), pool =>
+            sqlx::query_as("SELECT DISTINCT recipient FROM invitations WHERE created_at >= $1 AND status <> 'failed'")
+                .bind(millis(since))
+                .fetch_all(pool)
+                .await)?;
+        Ok(rows.into_iter().map(|(r,)| r).collect())
     }
-}
 
-/// The update that records how a send ended (written once, for both backends).
-fn finish_query<'q, DB: sqlx::Database>(
-    id: &str,
-    outcome: &SendOutcome,
-    now: DateTime<Utc>,
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
-where
-    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    let id = id.to_owned();
-    match unsent(outcome) {
-        None => sqlx::query(
-            "UPDATE invitations SET status = 'sent', sent_at = $2, last_error = NULL WHERE id = $1",
-        )
-        .bind(id)
-        .bind(millis(now)),
-        Some((status, next_attempt_at, error)) => sqlx::query(RECORD_UNSENT)
-            .bind(id)
-            .bind(status.to_owned())
-            .bind(next_attempt_at)
-            .bind(error.to_owned()),
-    }
-}
-
-impl SqlStore {
-    pub(super) async fn queue_invitations_impl(
+    async fn queue_invitations(
         &self,
         pairs: &[(String, String)],
         now: DateTime<Utc>,
@@ -152,16 +187,13 @@ impl SqlStore {
         })
     }
 
-    pub(super) async fn abandon_unfinished_sends_impl(&self, run: &str) -> Result<u64, StoreError> {
-        let n = on_writer!(self, conn => sqlx::query(
-            "UPDATE invitations SET status = 'unknown',
-                    last_error = 'claimed by a run that did not finish: it may have been sent, so it is not sent again'
-             WHERE status = 'sending' AND (claimed_by IS NULL OR claimed_by <> $1)",
-        )
-        .bind(run)
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+    async fn abandon_unfinished_sends(&self, run: &str) -> Result<u64, StoreError> {
+        let n = on_writer!(self, conn => sqlx::query(INVITATIONS.abandon.as_str())
+            .bind(run)
+            .bind("claimed by a run that did not finish: it may have been sent, so it is not sent again")
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(n)
     }
 
@@ -169,7 +201,7 @@ impl SqlStore {
     /// atomic write: each claim is committed before its email is sent, and one commit serves
     /// every worker that was waiting. Sends that ended otherwise than `sent` (rare: a 4xx to
     /// retry, a 5xx) are recorded in the same transaction, just before.
-    pub(super) async fn finish_and_claim_impl(
+    async fn finish_and_claim(
         &self,
         run: &str,
         now: DateTime<Utc>,
@@ -230,7 +262,9 @@ impl SqlStore {
                 } else {
                     let mut tx = conn.begin().await?;
                     for (id, outcome) in others {
-                        finish_query(id, outcome, now).execute(&mut *tx).await?;
+                        finish_query(&INVITATIONS, id, outcome, now)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     let rows = statement.fetch_all(&mut *tx).await?;
                     tx.commit().await?;
@@ -252,144 +286,17 @@ impl SqlStore {
             .collect())
     }
 
-    pub(super) async fn finish_invitation_impl(
-        &self,
-        id: &str,
-        outcome: &SendOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        on_writer!(self, conn => finish_query(id, outcome, now).execute(&mut *conn).await.map(|_| ()))?;
-        Ok(())
-    }
-
-    pub(super) async fn invitation_impl(
-        &self,
-        id: &str,
-    ) -> Result<Option<InvitationRow>, StoreError> {
+    async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StoreError> {
         let sql = format!("{SELECT_INVITATION} WHERE i.id = $1");
         let raw: Option<InvitationRaw> = on_pool!(self.db(), pool =>
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?;
         raw.map(invitation_row).transpose()
     }
 
-    pub(super) async fn invitations_impl(
-        &self,
-        campaign_id: &str,
-    ) -> Result<Vec<InvitationRow>, StoreError> {
+    async fn invitations(&self, campaign_id: &str) -> Result<Vec<InvitationRow>, StoreError> {
         let sql = format!("{SELECT_INVITATION} WHERE i.campaign_id = $1 ORDER BY i.recipient");
         let raw: Vec<InvitationRaw> = on_pool!(self.db(), pool =>
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(campaign_id).fetch_all(pool).await)?;
         raw.into_iter().map(invitation_row).collect()
-    }
-
-    pub(super) async fn record_answer_impl(
-        &self,
-        id: &str,
-        score: u8,
-        comment: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let n = on_writer!(self, conn => sqlx::query(
-            "UPDATE invitations SET score = $2, comment = $3, answered_at = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(i64::from(score))
-        .bind(comment)
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
-        Ok(n == 1)
-    }
-
-    pub(super) async fn unsubscribe_impl(
-        &self,
-        id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let begin = self.db().begin_write();
-        on_writer!(self, conn => {
-            let mut tx = conn.begin_with(begin).await?;
-            let recipient: Option<(String,)> = sqlx::query_as("SELECT recipient FROM invitations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some((recipient,)) = recipient else {
-                return Ok(false);
-            };
-            sqlx::query("UPDATE invitations SET unsubscribed_at = COALESCE(unsubscribed_at, $2) WHERE id = $1")
-                .bind(id)
-                .bind(millis(now))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, 'unsubscribe link', $2)
-                 ON CONFLICT (address) DO NOTHING",
-            )
-            .bind(&recipient)
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, StoreError>(true)
-        })
-    }
-
-    pub(super) async fn nps_impl(&self, campaign_id: &str) -> Result<NpsReport, StoreError> {
-        let (invited,): (i64,) = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT COUNT(*) FROM invitations WHERE campaign_id = $1 AND status IN ('sent', 'unknown')",
-        )
-        .bind(campaign_id)
-        .fetch_one(pool)
-        .await)?;
-        let scores: Vec<(i64, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT score, COUNT(*) FROM invitations WHERE campaign_id = $1 AND score IS NOT NULL GROUP BY score",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await)?;
-        let mut distribution = [0u64; 11];
-        for (score, n) in scores {
-            if let Some(slot) = distribution.get_mut(score as usize) {
-                *slot = n as u64;
-            }
-        }
-        let comments: Vec<(i64, String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT score, comment, answered_at FROM invitations
-             WHERE campaign_id = $1 AND score IS NOT NULL AND comment IS NOT NULL AND comment <> ''
-             ORDER BY answered_at DESC LIMIT 100",
-        )
-        .bind(campaign_id)
-        .fetch_all(pool)
-        .await)?;
-        Ok(NpsReport {
-            invited: invited as u64,
-            summary: NpsSummary::from_distribution(distribution),
-            comments: comments
-                .into_iter()
-                .map(|(score, comment, at)| NpsComment {
-                    score: score as u8,
-                    comment,
-                    answered_at: from_millis(at),
-                })
-                .collect(),
-        })
-    }
-
-    pub(super) async fn secret_impl(&self, name: &str, fresh: &str) -> Result<String, StoreError> {
-        {
-            on_writer!(self, conn => sqlx::query(
-                "INSERT INTO app_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
-            )
-            .bind(name)
-            .bind(fresh)
-            .bind(millis(Utc::now()))
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()))?;
-        }
-        let (value,): (String,) = on_pool!(self.db(), pool =>
-            sqlx::query_as("SELECT value FROM app_secrets WHERE name = $1").bind(name).fetch_one(pool).await)?;
-        Ok(value)
     }
 }

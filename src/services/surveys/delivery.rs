@@ -1,6 +1,3 @@
-//! The `surveys` job (and `promiseguard surveys run`): queue an invitation for every eligible
-//! click-but-no-convert recipient, then deliver everything due.
-//!
 //! Delivery runs `max_concurrent` workers, each sending one email at a time. A worker claims
 //! its next invitation only when its previous send has ended, and the claim is committed before
 //! SMTP is spoken — so at most `max_concurrent` are ever claimed-but-unsent. An invitation found
@@ -11,36 +8,18 @@
 //! previous send with its request for the next invitation, and whichever worker gets the turn
 //! to commit serves every request waiting, in one transaction. On SQLite, whose single writer
 //! makes each commit the bottleneck, one commit then serves several emails instead of one.
-use super::Job;
-use crate::config::{EmailConfig, SurveysConfig};
-use crate::domain::attribution::eligible_campaigns;
+use super::Surveys;
+use crate::domain::{RetrySchedule, SendOutcome};
 use crate::email::message::{SurveyEmail, build};
-use crate::email::{Mailer, SendError, SurveyLinks};
-use crate::store::{ClaimedInvitation, SendOutcome, Store};
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use crate::email::{Mailer, SurveyLinks};
+use crate::store::{ClaimedInvitation, Store};
+use chrono::Utc;
 use lettre::message::Mailbox;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 use tracing::Instrument;
-
-/// A worker's request to the group commit: how its previous send ended, and where to hand it
-/// its next invitation (`None`: nothing is due, stop).
-struct ClaimRequest {
-    finished: Option<(String, SendOutcome)>,
-    reply: oneshot::Sender<Option<ClaimedInvitation>>,
-}
-
-pub struct Surveys {
-    pub store: Arc<dyn Store>,
-    pub mailer: Arc<dyn Mailer>,
-    pub links: SurveyLinks,
-    pub from: Mailbox,
-    pub surveys: SurveysConfig,
-    pub email: EmailConfig,
-}
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DeliveryReport {
@@ -51,63 +30,14 @@ pub struct DeliveryReport {
     pub abandoned: u64,
 }
 
-#[async_trait]
-impl Job for Surveys {
-    fn name(&self) -> &'static str {
-        "surveys"
-    }
-
-    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
-        let run = uuid::Uuid::new_v4().to_string();
-        let queued = self.sweep(Utc::now()).await?;
-        let d = self.deliver(&run).await?;
-        Ok(format!(
-            "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
-            d.sent, d.retrying, d.failed, d.abandoned
-        ))
-    }
+/// A worker's request to the group commit: how its previous send ended, and where to hand it
+/// its next invitation (`None`: nothing is due, stop).
+struct ClaimRequest {
+    finished: Option<(String, SendOutcome)>,
+    reply: oneshot::Sender<Option<ClaimedInvitation>>,
 }
 
 impl Surveys {
-    /// Queues invitations for everyone eligible at `now`; returns how many.
-    #[tracing::instrument(skip_all)]
-    pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
-        let window = Duration::hours(self.surveys.attribution_hours as i64);
-        let candidates = self.store.sweep_candidates(now - window).await?;
-        if candidates.is_empty() {
-            return Ok(0);
-        }
-        let recipients: Vec<String> = candidates
-            .iter()
-            .map(|(_, r)| r.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let touches = self.store.touches(&recipients).await?;
-        let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
-        for r in &recipients {
-            let t = touches.get(r).map(Vec::as_slice).unwrap_or_default();
-            eligible.insert(r, eligible_campaigns(t, window, now));
-        }
-        let cooldown = Duration::days(self.surveys.cooldown_days as i64);
-        // Anyone surveyed within the cooldown — and anyone picked in this sweep — is skipped.
-        let mut surveyed = self.store.surveyed_since(now - cooldown).await?;
-        let mut pairs = Vec::new();
-        for (campaign, recipient) in candidates {
-            if pairs.len() as u64 >= self.surveys.max_per_run {
-                break;
-            }
-            let ok = eligible
-                .get(recipient.as_str())
-                .is_some_and(|c| c.contains(&campaign));
-            if ok && !surveyed.contains(&recipient) {
-                surveyed.insert(recipient.clone());
-                pairs.push((campaign, recipient));
-            }
-        }
-        Ok(self.store.queue_invitations(&pairs, now).await?)
-    }
-
     /// Sends every invitation due now, `max_concurrent` at a time, until none is due.
     #[tracing::instrument(skip_all, fields(run))]
     pub async fn deliver(&self, run: &str) -> anyhow::Result<DeliveryReport> {
@@ -123,7 +53,7 @@ impl Surveys {
             mailer: self.mailer.clone(),
             links: self.links.clone(),
             from: self.from.clone(),
-            retry_schedule_s: self.email.retry_schedule_s.clone(),
+            retry: self.email.retry_schedule(),
             counts: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
             names: Mutex::new(HashMap::new()),
         });
@@ -172,7 +102,7 @@ struct Delivery {
     mailer: Arc<dyn Mailer>,
     links: SurveyLinks,
     from: Mailbox,
-    retry_schedule_s: Vec<u64>,
+    retry: RetrySchedule,
     /// Sent, to retry, failed.
     counts: [AtomicU64; 3],
     /// Campaign names, looked up once per run.
@@ -210,30 +140,13 @@ impl Delivery {
             };
             let result = match build(&email, &self.from, &self.links) {
                 Ok(message) => self.mailer.send(message).await,
-                Err(e) => Err(SendError::Permanent(e)),
+                Err(e) => Err(crate::domain::SendError::Permanent(e)),
             };
             // lettre hands the SMTP connection back to its pool in a task of its own: let it
             // run before this worker claims and sends again, or the worker — whose claim may
             // commit without ever yielding — finds the pool empty and opens another connection.
             tokio::task::yield_now().await;
-            let outcome = match result {
-                Ok(()) => SendOutcome::Sent,
-                Err(SendError::Transient(e)) => {
-                    match self
-                        .retry_schedule_s
-                        .get((inv.attempts as usize).saturating_sub(1))
-                    {
-                        Some(wait) => SendOutcome::Retry {
-                            at: Utc::now() + Duration::seconds(*wait as i64),
-                            error: e,
-                        },
-                        None => SendOutcome::Failed {
-                            error: format!("gave up after {} attempts: {e}", inv.attempts),
-                        },
-                    }
-                }
-                Err(SendError::Permanent(e)) => SendOutcome::Failed { error: e },
-            };
+            let outcome = self.retry.outcome(inv.attempts, result, Utc::now());
             let slot = match &outcome {
                 SendOutcome::Sent => 0,
                 SendOutcome::Retry { error, .. } => {

@@ -1,13 +1,13 @@
-//! The `alerts` job: delivers the alerts a live or manual re-check queued for each new `block`
+//! Alert delivery (the `alerts` job): delivers the alerts a live or manual re-check queued for each new `block`
 //! finding on a running campaign — an email to each `[alerts] emails` address and a
 //! Standard-Webhooks-signed POST to `[alerts] webhook_url` — retrying on
 //! `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is sent, and the
 //! alerts table's unique key means no finding is ever alerted twice to one destination.
-use super::Job;
-use crate::email::{Mailer, SendError};
-use crate::store::{ClaimedAlert, FindingRecord, SendOutcome, Store};
-use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
+use crate::email::Mailer;
+use crate::signatures::SigningKey;
+use crate::store::{ClaimedAlert, FindingRecord, Store};
+use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use maud::html;
@@ -18,9 +18,9 @@ pub struct Alerts {
     pub mailer: Arc<dyn Mailer>,
     pub http: reqwest::Client,
     pub from: Mailbox,
-    /// Decoded `alerts.signing_secret`.
-    pub signing_key: Option<Vec<u8>>,
-    pub retry_schedule_s: Vec<u64>,
+    /// `alerts.signing_secret`.
+    pub signing_key: Option<SigningKey>,
+    pub retry: RetrySchedule,
     /// For the link to the campaign's page.
     pub public_base_url: String,
 }
@@ -32,13 +32,10 @@ pub struct AlertsReport {
     pub failed: u64,
 }
 
-#[async_trait]
-impl Job for Alerts {
-    fn name(&self) -> &'static str {
-        "alerts"
-    }
-
-    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
+impl Alerts {
+    /// One delivery run: settles what an earlier run left mid-send, then delivers everything
+    /// due; a summary line for the log.
+    pub async fn run(&self) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
         let abandoned = self.store.abandon_unfinished_alerts(&run).await?;
         let r = self.deliver(&run).await?;
@@ -72,21 +69,8 @@ impl Alerts {
     pub async fn deliver(&self, run: &str) -> anyhow::Result<AlertsReport> {
         let mut report = AlertsReport::default();
         while let Some(alert) = self.store.claim_alert(run, Utc::now()).await? {
-            let outcome = match self.send(&alert).await {
-                Ok(()) => SendOutcome::Sent,
-                Err(SendError::Permanent(error)) => SendOutcome::Failed { error },
-                Err(SendError::Transient(e)) => {
-                    match self.retry_schedule_s.get(alert.attempts as usize - 1) {
-                        Some(wait) => SendOutcome::Retry {
-                            at: Utc::now() + Duration::seconds(*wait as i64),
-                            error: e,
-                        },
-                        None => SendOutcome::Failed {
-                            error: format!("gave up after {} attempts: {e}", alert.attempts),
-                        },
-                    }
-                }
-            };
+            let result = self.send(&alert).await;
+            let outcome = self.retry.outcome(alert.attempts, result, Utc::now());
             match &outcome {
                 SendOutcome::Sent => report.sent += 1,
                 SendOutcome::Retry { error, .. } => {
@@ -125,13 +109,13 @@ impl Alerts {
             url::form_urlencoded::byte_serialize(alert.campaign_id.as_bytes()).collect::<String>()
         );
         match alert.channel {
-            crate::store::AlertChannel::Email => {
+            AlertChannel::Email => {
                 let message = self
                     .email(&alert.target, &finding, name, &url)
                     .map_err(SendError::Permanent)?;
                 self.mailer.send(message).await
             }
-            crate::store::AlertChannel::Webhook => {
+            AlertChannel::Webhook => {
                 let payload = AlertPayload {
                     kind: "finding.blocked",
                     timestamp: Utc::now(),
@@ -158,10 +142,10 @@ impl Alerts {
         let body = serde_json::to_vec(payload).map_err(|e| SendError::Permanent(e.to_string()))?;
         let key = self
             .signing_key
-            .as_deref()
+            .as_ref()
             .ok_or_else(|| SendError::Permanent("alerts.signing_secret is not set".into()))?;
         let timestamp = Utc::now().timestamp();
-        let signature = crate::http::signature::sign(key, &alert.id, timestamp, &body);
+        let signature = key.sign(&alert.id, timestamp, &body);
         let answer = self
             .http
             .post(&alert.target)

@@ -1,0 +1,202 @@
+//! The configuration's tables, each with its defaults.
+use super::schedule::JobSchedule;
+use super::{Secret, text};
+use crate::domain::{AlertChannel, AlertTarget, RetrySchedule, Role};
+use crate::signatures::SigningKey;
+use lettre::message::Mailbox;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// A whole pre-send check, retries included.
+    pub deadline_ms: u64,
+    /// Upstream calls in flight per check.
+    pub concurrency: usize,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        Self {
+            deadline_ms: 5000,
+            concurrency: 32,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhooksConfig {
+    /// `whsec_…` (Standard Webhooks). Absent: signatures are not required.
+    pub signing_secret: Option<SigningKey>,
+}
+
+/// Where email goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// `.eml` files in `outbox_dir`.
+    File,
+    /// The server at `smtp_url`.
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    pub transport: Transport,
+    pub smtp_url: Option<Secret>,
+    #[serde(deserialize_with = "text::parsed")]
+    pub from: Mailbox,
+    pub outbox_dir: PathBuf,
+    pub retry_schedule_s: Vec<u64>,
+    pub max_concurrent: usize,
+}
+
+impl EmailConfig {
+    pub fn retry_schedule(&self) -> RetrySchedule {
+        RetrySchedule::new(self.retry_schedule_s.clone())
+    }
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            transport: Transport::File,
+            smtp_url: None,
+            from: "promiseguard <noreply@localhost>"
+                .parse()
+                .expect("the default sender is an address"),
+            outbox_dir: PathBuf::from("outbox"),
+            retry_schedule_s: vec![60, 300, 1800, 7200],
+            max_concurrent: 4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurveysConfig {
+    pub attribution_hours: u64,
+    pub cooldown_days: u64,
+    pub max_per_run: u64,
+    /// Key for survey and unsubscribe links. Absent: one is generated and kept in the database,
+    /// shared by every instance.
+    pub link_secret: Option<Secret>,
+}
+
+impl Default for SurveysConfig {
+    fn default() -> Self {
+        Self {
+            attribution_hours: 72,
+            cooldown_days: 90,
+            max_per_run: 10_000,
+            link_secret: None,
+        }
+    }
+}
+
+/// Cron expressions with seconds (6 or 7 fields); `"off"` disables a job on this instance.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    pub recheck: JobSchedule,
+    pub surveys: JobSchedule,
+    /// Delivers queued alerts (and their retries).
+    pub alerts: JobSchedule,
+    /// A job's lease, renewed every third of it while the job runs; how long a crashed
+    /// instance's lease blocks the job.
+    pub lease_ttl_s: u64,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        let cron = |expr: &str| expr.parse().expect("the default schedules parse");
+        Self {
+            recheck: cron("0 */15 * * * *"),
+            surveys: cron("0 5 * * * *"),
+            alerts: cron("*/30 * * * * *"),
+            lease_ttl_s: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LookupConfig {
+    /// How long an answer is served from memory.
+    pub ttl_s: u64,
+    /// The longest a lookup waits for an upstream.
+    pub deadline_ms: u64,
+    /// How long past its TTL an answer may still be served, marked stale, when the source fails.
+    pub stale_s: u64,
+}
+
+impl Default for LookupConfig {
+    fn default() -> Self {
+        Self {
+            ttl_s: 60,
+            deadline_ms: 500,
+            stale_s: 600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalystsConfig {
+    pub tokens: Vec<AnalystToken>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalystToken {
+    pub name: String,
+    pub role: Role,
+    pub token: Secret,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Addresses told about each new block finding on a running campaign.
+    #[serde(deserialize_with = "text::parsed_each")]
+    pub emails: Vec<Mailbox>,
+    /// Receives a Standard-Webhooks-signed POST for each new block finding.
+    pub webhook_url: Option<String>,
+    /// `whsec_…` key that signs the POSTs; required with `webhook_url`.
+    pub signing_secret: Option<SigningKey>,
+    /// Waits before each retry of an alert that could not be delivered.
+    pub retry_schedule_s: Vec<u64>,
+}
+
+impl AlertsConfig {
+    /// Every destination, emails first.
+    pub fn targets(&self) -> Vec<AlertTarget> {
+        let emails = self.emails.iter().map(|address| AlertTarget {
+            channel: AlertChannel::Email,
+            target: address.to_string(),
+        });
+        let webhook = self.webhook_url.iter().map(|url| AlertTarget {
+            channel: AlertChannel::Webhook,
+            target: url.clone(),
+        });
+        emails.chain(webhook).collect()
+    }
+
+    pub fn retry_schedule(&self) -> RetrySchedule {
+        RetrySchedule::new(self.retry_schedule_s.clone())
+    }
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            emails: Vec::new(),
+            webhook_url: None,
+            signing_secret: None,
+            retry_schedule_s: vec![30, 120, 600, 1800, 7200],
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Where alerts about new block findings on running campaigns go.
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertChannel {
+    Email,
+    Webhook,
+}
+
+impl AlertChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Webhook => "webhook",
+        }
+    }
+}
+
+impl std::str::FromStr for AlertChannel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "email" => Ok(Self::Email),
+            "webhook" => Ok(Self::Webhook),
+            other => Err(format!("unknown alert channel `{other}`")),
+        }
+    }
+}
+
+/// One destination: queued with a check, in its transaction, so a crash cannot store the
+/// finding and lose its alert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertTarget {
+    pub channel: AlertChannel,
+    /// An email address or a URL.
+    pub target: String,
+}

@@ -1,0 +1,294 @@
+//! One campaign: offers with their findings, evidence and reviews, the review form, a re-check
+//! button, NPS with its chart, broken vs kept, the history of checks, and alerts.
+use super::charts;
+use super::layout::{Ctx, page, review_badge, url_escape, verdict_badge, when};
+use super::page::{Access, Page, access, read_form, signed_in};
+use super::session;
+use crate::domain::ReviewAction;
+use crate::domain::insight::PromiseInsight;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::services::analyst::{CampaignDetail, FindingView, ReviewRequest};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use maud::{Markup, html};
+
+pub(super) async fn show(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let analyst = signed_in!(page);
+    let id = path.into_inner();
+    let loaded = async {
+        let detail = state.analysts.campaign(&id).await?;
+        let mine = state.analysts.insight(Some(&id)).await?;
+        let overall = state.analysts.insight(None).await?;
+        Ok::<_, crate::services::ServiceError>((detail, mine, overall))
+    }
+    .await;
+    match loaded {
+        Ok((detail, mine, overall)) => {
+            let markup = campaign_page(&page.ctx(Some(&analyst)), &detail, &mine, &overall);
+            page.html(StatusCode::OK, markup)
+        }
+        Err(e) => page.error(Some(&analyst), e.into(), Some("/ui/campaigns")),
+    }
+}
+
+pub(super) async fn recheck(
+    req: HttpRequest,
+    payload: web::Payload,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let analyst = signed_in!(page);
+    let id = path.into_inner();
+    let back = format!("/ui/campaigns/{}", url_escape(&id));
+    let done = async {
+        let form = read_form(&req, payload).await?;
+        if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
+            return Err(ApiError::Forbidden(
+                "the form expired; reload the page and try again".into(),
+            ));
+        }
+        let reviewer = analyst.reviewer("re-check a campaign")?;
+        Ok::<_, ApiError>(state.analysts.recheck(&reviewer, &id).await?)
+    }
+    .await;
+    match done {
+        Ok(_) => page.see_other(&back),
+        Err(e) => page.error(Some(&analyst), e, Some(&back)),
+    }
+}
+
+pub(super) async fn review(
+    req: HttpRequest,
+    payload: web::Payload,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let analyst = signed_in!(page);
+    let finding_id = path.into_inner();
+    let form = match read_form(&req, payload).await {
+        Ok(f) => f,
+        Err(e) => return page.error(Some(&analyst), e, Some("/ui/campaigns")),
+    };
+    let back = form
+        .get("campaign")
+        .map(|c| format!("/ui/campaigns/{}", url_escape(c)))
+        .unwrap_or_else(|| "/ui/campaigns".into());
+    let done = async {
+        if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
+            return Err(ApiError::Forbidden(
+                "the form expired; reload the page and try again".into(),
+            ));
+        }
+        let reviewer = analyst.reviewer("review findings")?;
+        let request = ReviewRequest {
+            action: form.get("action").cloned().unwrap_or_default(),
+            note: form.get("note").cloned(),
+        };
+        let command = request.command().map_err(ApiError::Invalid)?;
+        Ok::<_, ApiError>(
+            state
+                .analysts
+                .review(&reviewer, &finding_id, command)
+                .await?,
+        )
+    }
+    .await;
+    match done {
+        Ok(answer) => {
+            let to = format!(
+                "/ui/campaigns/{}#finding-{}",
+                url_escape(&answer.review.campaign_id),
+                url_escape(&finding_id)
+            );
+            page.see_other(&to)
+        }
+        Err(e) => page.error(Some(&analyst), e, Some(&back)),
+    }
+}
+
+fn past_tense(action: ReviewAction) -> &'static str {
+    match action {
+        ReviewAction::Acknowledge => "acknowledged",
+        ReviewAction::Override => "overrode",
+        ReviewAction::Resolve => "resolved",
+    }
+}
+
+/// An offer's time from the stored campaign definition, shown like the other times on the page
+/// (the stored text as it is if it somehow does not parse).
+fn offer_time(offer: &serde_json::Value, field: &str) -> String {
+    let raw = offer.get(field).and_then(|v| v.as_str()).unwrap_or("");
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| when(t.with_timezone(&Utc)))
+        .unwrap_or_else(|_| raw.to_owned())
+}
+
+fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
+    let evidence = serde_json::to_string_pretty(&f.finding.evidence).unwrap_or_default();
+    html! {
+        article class=(format!("finding sev-{}", f.finding.severity.as_str())) id=(format!("finding-{}", f.finding.id)) {
+            h4 {
+                span class=(format!("badge v-{}", f.finding.severity.as_str())) { (f.finding.severity.as_str()) }
+                code { (f.finding.rule.as_str()) }
+                @if let Some(l) = &f.finding.target.location { span { "at " (l) } }
+                @if let Some(s) = &f.finding.target.sku { span { "sku " code { (s) } } }
+                (review_badge(f.review_state))
+                @if f.is_new { span.badge.new title="Not in the campaign's previous check" { "new" } }
+            }
+            p { (f.finding.message) }
+            details { summary { "Evidence" } pre { (evidence) } }
+            @if !f.reviews.is_empty() {
+                ul.muted {
+                    @for r in &f.reviews {
+                        li { (when(r.created_at)) " · " strong { (r.reviewer) } " " (past_tense(r.action))
+                             @if let Some(n) = &r.note { ": “" (n) "”" } }
+                    }
+                }
+            }
+            @if ctx.can_review() {
+                form.review method="post" action=(format!("/ui/findings/{}/review", url_escape(&f.finding.id))) {
+                    input type="hidden" name="csrf" value=(ctx.csrf);
+                    input type="hidden" name="campaign" value=(campaign_id);
+                    label {
+                        "Action"
+                        select name="action" {
+                            option value="acknowledge" { "Acknowledge" }
+                            option value="override" { "Override (note required)" }
+                            option value="resolve" { "Resolve" }
+                        }
+                    }
+                    label style="flex:1 1 16rem" { "Note" textarea name="note" rows="2" maxlength="4000" {} }
+                    button type="submit" { "Save review" }
+                }
+            }
+        }
+    }
+}
+
+fn nps_panel(detail: &CampaignDetail) -> Markup {
+    let n = &detail.nps;
+    html! {
+        section.card aria-labelledby="nps-h" {
+            h2 id="nps-h" { "NPS of surveyed clickers" }
+            p {
+                span.nps-score { @match n.nps { Some(v) => (format!("{v:+.1}")), None => "—" } }
+                " " span.muted { (n.responses) " responses of " (n.invited) " invited · "
+                    (n.promoters) " promoters, " (n.passives) " passives, " (n.detractors) " detractors" }
+            }
+            (charts::nps_distribution(&n.distribution))
+            @if !n.comments.is_empty() {
+                h3 { "Comments" }
+                ul {
+                    @for c in &n.comments {
+                        li { strong { (c.score) } " — “" (c.comment) "” " span.muted { (when(c.answered_at)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn campaign_page(
+    ctx: &Ctx<'_>,
+    detail: &CampaignDetail,
+    insight: &PromiseInsight,
+    overall: &PromiseInsight,
+) -> Markup {
+    let title = detail.name.clone().unwrap_or_else(|| detail.id.clone());
+    let offers = detail
+        .campaign
+        .get("offers")
+        .and_then(|o| o.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let latest = detail.latest_check.as_ref();
+    let broke = insight.campaigns.first().map(|c| c.broken);
+    html! {
+        (page(ctx, &title, html! {
+            p.muted { a href="/ui/campaigns" { "← Campaigns" } }
+            h1 { (title) " " (verdict_badge(latest.map(|l| l.verdict.as_str()))) }
+            p.muted {
+                code { (detail.id) } @if let Some(p) = &detail.platform { " · " (p) }
+                " · offers run " (when(detail.valid_from)) " – " (when(detail.valid_until))
+                @if let Some(l) = latest { " · last checked " (when(l.checked_at)) " (" (l.phase.as_str()) ")" }
+            }
+            @if ctx.can_review() && latest.is_some() {
+                form method="post" action=(format!("/ui/campaigns/{}/recheck", url_escape(&detail.id))) {
+                    input type="hidden" name="csrf" value=(ctx.csrf);
+                    button.secondary type="submit" { "Re-check now" }
+                }
+            }
+            @if let Some(l) = latest {
+                @if !l.warnings.is_empty() {
+                    div.card { h2 { "Warnings" } ul { @for w in &l.warnings { li { (w) } } } }
+                }
+            }
+            h2 { "Offers" }
+            @if offers.is_empty() { p.card { "This campaign is known only from engagement events: no offers were checked." } }
+            @for offer in &offers {
+                @let offer_id = offer.get("id").and_then(|v| v.as_str()).unwrap_or("");
+                @let result = latest.and_then(|l| l.offers.iter().find(|o| o.offer_id == offer_id));
+                section.card {
+                    h3 {
+                        (offer.get("title").and_then(|v| v.as_str()).unwrap_or(offer_id)) " "
+                        @if let Some(r) = result { (verdict_badge(Some(r.verdict.as_str()))) }
+                    }
+                    p.muted {
+                        code { (offer_id) } " · "
+                        (offer_time(offer, "valid_from")) " – " (offer_time(offer, "valid_until"))
+                    }
+                    @if let Some(r) = result {
+                        p { "Still keepable at: "
+                            @if r.keepable_locations.is_empty() { strong { "no location" } }
+                            @else { (r.keepable_locations.join(", ")) } }
+                    }
+                    @if let Some(l) = latest {
+                        @for f in l.findings.iter().filter(|f| f.finding.offer_id == offer_id) {
+                            (finding_card(ctx, &detail.id, f))
+                        }
+                    }
+                }
+            }
+            div.grid {
+                (nps_panel(detail))
+                section.card aria-labelledby="insight-h" {
+                    h2 id="insight-h" { "Broken vs kept promises" }
+                    p {
+                        @match broke {
+                            Some(true) => { "This campaign " strong { "broke a promise" } " (a block or flag finding at send or while live). " }
+                            Some(false) => { "This campaign " strong { "kept its promises" } ". " }
+                            None => { "No survey answers for this campaign yet. " }
+                        }
+                        "Across all campaigns:"
+                    }
+                    (charts::promise_comparison(&overall.broken, &overall.kept))
+                }
+            }
+            h2 { "History of checks" }
+            ol.timeline {
+                @for c in &detail.checks {
+                    li { (when(c.checked_at)) " · " (c.phase.as_str()) " · " (verdict_badge(Some(c.verdict.as_str())))
+                         " · " (c.findings) " findings" @if c.mode.as_str() == "dry_run" { " (dry run)" } }
+                }
+            }
+            @if !detail.alerts.is_empty() {
+                h2 { "Alerts" }
+                div.table-wrap { table {
+                    thead { tr { th { "Channel" } th { "To" } th { "Status" } th { "Attempts" } } }
+                    tbody { @for a in &detail.alerts {
+                        tr { td { (a.channel.as_str()) } td { code { (a.target) } } td { (a.status) } td { (a.attempts) } }
+                    } }
+                } }
+            }
+        }))
+    }
+}

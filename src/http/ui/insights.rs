@@ -1,0 +1,58 @@
+//! Broken vs kept promises, across every campaign with answers.
+use super::charts;
+use super::layout::{Ctx, count, page, url_escape};
+use super::page::{Access, Page, access, signed_in};
+use crate::domain::insight::PromiseInsight;
+use crate::http::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+
+pub(super) async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    let analyst = signed_in!(page);
+    match state.analysts.insight(None).await {
+        Ok(insight) => {
+            let markup = view(&page.ctx(Some(&analyst)), &insight);
+            page.html(StatusCode::OK, markup)
+        }
+        Err(e) => page.error(Some(&analyst), e.into(), None),
+    }
+}
+
+fn view(ctx: &Ctx<'_>, insight: &PromiseInsight) -> Markup {
+    page(
+        ctx,
+        "Broken vs kept promises",
+        html! {
+            h1 { "What broken promises cost" }
+            p { "Net Promoter Score of surveyed customers who clicked a campaign that broke a promise "
+                "(a block or flag finding at send or while live), next to those whose campaign kept its promises." }
+            div.card {
+                (charts::promise_comparison(&insight.broken, &insight.kept))
+                p {
+                    @match insight.difference {
+                        Some(d) => { "Difference (kept − broken): " strong { (format!("{d:+.1}")) " points" } "." }
+                        None => { "The difference needs answers on both sides." }
+                    }
+                    " " span.muted { (count(insight.broken.campaigns, "campaign")) " that broke a promise, with "
+                        (count(insight.broken.responses, "answer")) "; " (count(insight.kept.campaigns, "campaign"))
+                        " that kept them, with " (count(insight.kept.responses, "answer")) "." }
+                }
+            }
+            @if !insight.campaigns.is_empty() {
+                div.table-wrap { table {
+                    thead { tr { th { "Campaign" } th { "Promises" } th { "Answers" } th { "NPS" } } }
+                    tbody { @for c in &insight.campaigns {
+                        tr {
+                            td { a href=(format!("/ui/campaigns/{}", url_escape(&c.campaign_id))) { (c.name.as_deref().unwrap_or(&c.campaign_id)) } }
+                            td { @if c.broken { span.badge.v-block { "broken" } } @else { span.badge.v-pass { "kept" } } }
+                            td { (c.responses) }
+                            td { @match c.nps { Some(v) => (format!("{v:+.1}")), None => "—" } }
+                        }
+                    } }
+                } }
+            }
+        },
+    )
+}

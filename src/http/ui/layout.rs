@@ -1,0 +1,128 @@
+//! What every analyst page shares: the page shell and its style sheet, who is looking
+//! (`Ctx`), and the small pieces of markup several pages use. Plain HTML and CSS: everything
+//! works without JavaScript, and the layout reflows from a laptop down to a phone.
+use crate::domain::{Analyst, ReviewState, Role};
+use chrono::{DateTime, Utc};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+/// What every page needs: who is looking, and the CSRF value for its forms.
+pub struct Ctx<'a> {
+    pub analyst: Option<&'a Analyst>,
+    pub csrf: &'a str,
+    /// Sign-out only makes sense with tokens (loopback mode has no session).
+    pub signed_in: bool,
+}
+
+impl Ctx<'_> {
+    pub fn can_review(&self) -> bool {
+        self.analyst.is_some_and(|a| a.role == Role::Reviewer)
+    }
+}
+
+const CSS: &str = r#"
+*{box-sizing:border-box}body{margin:0;font-family:system-ui,-apple-system,sans-serif;color:#111827;background:#f9fafb;line-height:1.45}
+header{background:#111827;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1.2rem;align-items:center}
+header a{color:#fff;text-decoration:none;font-weight:600}header a:hover,header a:focus{text-decoration:underline}
+header .who{margin-left:auto;font-size:.9rem;display:flex;gap:.6rem;align-items:center}
+header form{margin:0}header button{background:transparent;border:1px solid #9ca3af;color:#fff;padding:.2rem .6rem}
+main{max-width:72rem;margin:0 auto;padding:1rem}h1{font-size:1.4rem;margin:.4rem 0 .8rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
+a{color:#1d4ed8}.muted{color:#4b5563;font-size:.9rem}code{font-size:.9em;word-break:break-all}
+.badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.8rem;font-weight:700;border:1px solid transparent;white-space:nowrap}
+.v-pass{background:#dcfce7;color:#14532d;border-color:#86efac}.v-flag{background:#fef3c7;color:#78350f;border-color:#fcd34d}
+.v-block{background:#fee2e2;color:#7f1d1d;border-color:#fca5a5}.v-none{background:#e5e7eb;color:#374151}
+.r-open{background:#fff;color:#7f1d1d;border-color:#fca5a5}.r-acknowledged,.r-overridden,.r-resolved{background:#e0e7ff;color:#1e3a8a}
+.new{background:#1d4ed8;color:#fff}
+.table-wrap{overflow-x:auto;background:#fff;border:1px solid #e5e7eb;border-radius:8px}
+table{border-collapse:collapse;width:100%;font-size:.95rem}th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid #e5e7eb;vertical-align:top}
+th{background:#f3f4f6;font-size:.85rem}
+form.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;margin-bottom:1rem}
+form.filters label{display:flex;flex-direction:column;font-size:.85rem;gap:.2rem}
+select,input,textarea,button{font:inherit}select,input[type=date],input[type=password],input[type=text],textarea{padding:.35rem .45rem;border:1px solid #9ca3af;border-radius:6px;background:#fff}
+button{padding:.4rem .9rem;border-radius:6px;border:0;background:#1d4ed8;color:#fff;cursor:pointer}button.secondary{background:#374151}
+.card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:.8rem 1rem;margin-bottom:1rem}
+.finding{border-left:4px solid #fca5a5;padding:.6rem .8rem;margin:.6rem 0;background:#fff;border-radius:0 6px 6px 0}
+.finding.sev-flag{border-left-color:#fcd34d}.finding h4{margin:0 0 .3rem;font-size:1rem;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}
+details pre{background:#f3f4f6;padding:.6rem;overflow-x:auto;font-size:.85rem;border-radius:6px}
+.review{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end;margin-top:.5rem}.review textarea{width:100%;min-height:2.4rem}
+.review label{display:flex;flex-direction:column;font-size:.85rem;gap:.2rem}
+ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid #d1d5db}
+ol.timeline li{position:relative;padding:.25rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-7px;top:.55rem;width:12px;height:12px;border-radius:50%;background:#9ca3af}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
+.nps-score{font-size:2.2rem;font-weight:800}svg.chart{width:100%;height:auto;max-width:640px;display:block}
+.error{color:#991b1b;font-weight:600}.pager{margin-top:.8rem}
+"#;
+
+pub fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " · promiseguard" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    a href="/ui/campaigns" { "promiseguard" }
+                    @if ctx.analyst.is_some() {
+                        nav { a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/insights" { "Broken vs kept" } }
+                    }
+                    @if let Some(a) = ctx.analyst {
+                        div.who {
+                            span { (a.name) " (" (a.role.as_str()) ")" }
+                            @if ctx.signed_in {
+                                form method="post" action="/ui/logout" {
+                                    input type="hidden" name="csrf" value=(ctx.csrf);
+                                    button type="submit" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+pub fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub fn verdict_badge(verdict: Option<&str>) -> Markup {
+    match verdict {
+        Some(v) => html! { span class=(format!("badge v-{v}")) { (v) } },
+        None => html! { span.badge.v-none { "not checked" } },
+    }
+}
+
+pub fn review_badge(state: ReviewState) -> Markup {
+    let s = state.as_str();
+    html! { span class=(format!("badge r-{s}")) { (s) } }
+}
+
+pub fn message(ctx: &Ctx<'_>, title: &str, text: &str, back: Option<&str>) -> Markup {
+    page(
+        ctx,
+        title,
+        html! {
+            h1 { (title) }
+            p.error role="alert" { (text) }
+            @if let Some(back) = back { p { a href=(back) { "Back" } } }
+        },
+    )
+}
+
+pub fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

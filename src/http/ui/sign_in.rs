@@ -1,0 +1,109 @@
+//! Signing in and out: a form that takes an analyst token and sets a session cookie.
+use super::layout::{Ctx, page as layout};
+use super::page::{Access, Page, access, now, read_form, safe_next, secure};
+use super::session::{self, SESSION_COOKIE, SESSION_SECS};
+use crate::http::AppState;
+use crate::http::auth::token_holder;
+use crate::http::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+
+pub(super) async fn index() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/ui/campaigns"))
+        .finish()
+}
+
+pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let page = Page::new(&req, &state);
+    match access(&req, &state) {
+        Access::Analyst(_) => page.see_other("/ui/campaigns"),
+        Access::Refused => page.refused(),
+        Access::SignIn => {
+            let markup = form(&page.ctx(None), "/ui/campaigns", None);
+            page.html(StatusCode::OK, markup)
+        }
+    }
+}
+
+pub(super) async fn sign_in(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let mut page = Page::new(&req, &state);
+    let form = match read_form(&req, payload).await {
+        Ok(f) => f,
+        Err(e) => return page.error(None, e, Some("/ui/login")),
+    };
+    if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
+        return page.sign_in(Some("The form expired. Please sign in again."));
+    }
+    let tokens = state.config.analyst_tokens();
+    let presented = form.get("token").map(|t| t.trim()).unwrap_or_default();
+    let token = tokens
+        .iter()
+        .find(|t| token_holder(std::slice::from_ref(t), presented).is_some());
+    match token {
+        Some(token) => {
+            tracing::info!(analyst = %token.name, "analyst signed in");
+            let value = session::issue(&state.session_key, token, now());
+            page.cookies.push(session::set_cookie(
+                SESSION_COOKIE,
+                &value,
+                SESSION_SECS,
+                secure(&state),
+            ));
+            let next = safe_next(form.get("next").map(String::as_str).unwrap_or_default());
+            page.see_other(&next)
+        }
+        None => {
+            tracing::warn!("analyst sign-in with an unknown token");
+            page.sign_in(Some("That token is not valid."))
+        }
+    }
+}
+
+pub(super) async fn sign_out(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let mut page = Page::new(&req, &state);
+    let form = read_form(&req, payload).await.unwrap_or_default();
+    if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
+        return page.error(
+            None,
+            ApiError::Forbidden("the form expired; reload the page and try again".into()),
+            Some("/ui/campaigns"),
+        );
+    }
+    page.cookies
+        .push(session::set_cookie(SESSION_COOKIE, "", 0, secure(&state)));
+    page.see_other("/ui/login")
+}
+
+pub(super) fn form(ctx: &Ctx<'_>, next: &str, error: Option<&str>) -> Markup {
+    layout(
+        ctx,
+        "Sign in",
+        html! {
+            div.card style="max-width:26rem" {
+                h1 { "Sign in" }
+                p.muted { "Use the analyst token you were given (from the service's [analysts] configuration)." }
+                @if let Some(e) = error { p.error role="alert" { (e) } }
+                form method="post" action="/ui/login" {
+                    input type="hidden" name="csrf" value=(ctx.csrf);
+                    input type="hidden" name="next" value=(next);
+                    p {
+                        label for="token" { "Analyst token" } br;
+                        input id="token" type="password" name="token" required autocomplete="current-password" style="width:100%";
+                    }
+                    button type="submit" { "Sign in" }
+                }
+            }
+        },
+    )
+}

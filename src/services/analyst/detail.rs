@@ -1,0 +1,182 @@
+//! One campaign as analysts see it: the campaign as last received, its latest check with each
+//! finding's review state and reviews, the history of checks, NPS and alerts.
+use super::Analysts;
+use super::nps::CampaignNps;
+use crate::check::{CheckResult, OfferResult};
+use crate::domain::{AlertChannel, Finding, Mode, Phase, ReviewState, Verdict};
+use crate::services::ServiceError;
+use crate::store::ReviewRow;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Checks listed in a campaign's history (newest first).
+pub const HISTORY: usize = 100;
+
+/// A finding with its review state and every review of it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FindingView {
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// The campaign's previous check did not have it (or an analyst had resolved it).
+    pub is_new: bool,
+    pub review_state: ReviewState,
+    /// Reviews of this finding in any check of the campaign, newest first.
+    pub reviews: Vec<ReviewRow>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckDetail {
+    pub check_id: String,
+    #[schema(value_type = String)]
+    pub phase: Phase,
+    #[schema(value_type = String)]
+    pub mode: Mode,
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
+    pub send_at: DateTime<Utc>,
+    pub checked_at: DateTime<Utc>,
+    pub offers: Vec<OfferResult>,
+    pub warnings: Vec<String>,
+    pub findings: Vec<FindingView>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckSummary {
+    pub check_id: String,
+    #[schema(value_type = String)]
+    pub phase: Phase,
+    #[schema(value_type = String)]
+    pub mode: Mode,
+    #[schema(value_type = String)]
+    pub verdict: Verdict,
+    pub checked_at: DateTime<Utc>,
+    pub findings: u64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AlertView {
+    pub finding_id: String,
+    pub channel: AlertChannel,
+    pub target: String,
+    /// queued, sending, sent, failed or unknown.
+    pub status: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignDetail {
+    pub id: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    /// The campaign as last received: its offers, windows, locations and items.
+    #[schema(value_type = Object)]
+    pub campaign: serde_json::Value,
+    /// Null for a campaign known only from engagement events.
+    pub latest_check: Option<CheckDetail>,
+    /// The last 100 checks, newest first.
+    pub checks: Vec<CheckSummary>,
+    pub nps: CampaignNps,
+    pub alerts: Vec<AlertView>,
+}
+
+fn stored_result(raw: &str) -> Result<CheckResult, ServiceError> {
+    serde_json::from_str(raw).map_err(|e| {
+        ServiceError::Internal(anyhow::anyhow!("stored check result is unreadable: {e}"))
+    })
+}
+
+impl Analysts {
+    /// Everything about one campaign; `NotFound` when there is no such campaign.
+    pub async fn campaign(&self, id: &str) -> Result<CampaignDetail, ServiceError> {
+        let campaign = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no campaign `{id}`")))?;
+        let checks = self.store.checks(id).await?;
+        let reviews = self.store.reviews(id).await?;
+        let latest_check = match checks.first() {
+            None => None,
+            Some(check) => {
+                let result = stored_result(&check.result)?;
+                let findings = self
+                    .store
+                    .findings(&check.id)
+                    .await?
+                    .into_iter()
+                    .map(|stored| {
+                        let fingerprint = stored.finding.fingerprint();
+                        FindingView {
+                            reviews: reviews
+                                .iter()
+                                .filter(|(f, _)| *f == fingerprint)
+                                .map(|(_, r)| r.clone())
+                                .collect(),
+                            finding: stored.finding,
+                            is_new: stored.is_new,
+                            review_state: stored.review_state,
+                        }
+                    })
+                    .collect();
+                Some(CheckDetail {
+                    check_id: check.id.clone(),
+                    phase: check.phase,
+                    mode: check.mode,
+                    verdict: check.verdict,
+                    send_at: check.send_at,
+                    checked_at: check.checked_at,
+                    offers: result.offers,
+                    warnings: result.warnings,
+                    findings,
+                })
+            }
+        };
+        let history = checks
+            .iter()
+            .take(HISTORY)
+            .map(|c| {
+                Ok(CheckSummary {
+                    check_id: c.id.clone(),
+                    phase: c.phase,
+                    mode: c.mode,
+                    verdict: c.verdict,
+                    checked_at: c.checked_at,
+                    findings: stored_result(&c.result)?.findings.len() as u64,
+                })
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        let alerts = self
+            .store
+            .alerts(id)
+            .await?
+            .into_iter()
+            .map(|a| AlertView {
+                finding_id: a.finding_id,
+                channel: a.channel,
+                target: a.target,
+                status: a.status.as_str().to_owned(),
+                attempts: a.attempts,
+                last_error: a.last_error,
+            })
+            .collect();
+        Ok(CampaignDetail {
+            id: campaign.id.clone(),
+            name: campaign.name,
+            platform: campaign.platform,
+            created_at: campaign.created_at,
+            valid_from: campaign.window_start,
+            valid_until: campaign.window_end,
+            campaign: serde_json::from_str(&campaign.definition).map_err(|e| {
+                ServiceError::Internal(anyhow::anyhow!("stored campaign is unreadable: {e}"))
+            })?,
+            latest_check,
+            checks: history,
+            nps: self.campaign_nps(&campaign.id).await?,
+            alerts,
+        })
+    }
+}

@@ -1,0 +1,65 @@
+//! NPS per campaign (pinned shape), and the insight: NPS of respondents whose campaign broke a
+//! promise next to those whose campaign kept them.
+use super::Analysts;
+use crate::domain::insight::PromiseInsight;
+use crate::services::ServiceError;
+use crate::store::NpsComment;
+use serde::Serialize;
+
+/// `GET /v1/campaigns/{id}/nps` (pinned shape).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignNps {
+    pub campaign_id: String,
+    /// Survey emails sent (including ones that may have gone out before a crash).
+    pub invited: u64,
+    pub responses: u64,
+    pub promoters: u64,
+    pub passives: u64,
+    pub detractors: u64,
+    /// % promoters − % detractors, −100 to 100; null with no responses.
+    pub nps: Option<f64>,
+    /// Responses per score, 0 to 10.
+    pub distribution: [u64; 11],
+    /// Newest first, at most 100.
+    pub comments: Vec<NpsComment>,
+}
+
+impl Analysts {
+    /// NPS of a campaign's respondents; `NotFound` when there is no such campaign.
+    pub async fn nps(&self, id: &str) -> Result<CampaignNps, ServiceError> {
+        if self.store.campaign(id).await?.is_none() {
+            return Err(ServiceError::NotFound(format!("no campaign `{id}`")));
+        }
+        self.campaign_nps(id).await
+    }
+
+    pub(super) async fn campaign_nps(&self, id: &str) -> Result<CampaignNps, ServiceError> {
+        let report = self.store.nps(id).await?;
+        let s = report.summary;
+        Ok(CampaignNps {
+            campaign_id: id.to_owned(),
+            invited: report.invited,
+            responses: s.responses,
+            promoters: s.promoters,
+            passives: s.passives,
+            detractors: s.detractors,
+            nps: s.nps,
+            distribution: s.distribution,
+            comments: report.comments,
+        })
+    }
+}
+
+impl Analysts {
+    /// Broken against kept promises, overall or for one campaign (`NotFound` when it does not
+    /// exist).
+    pub async fn insight(&self, campaign_id: Option<&str>) -> Result<PromiseInsight, ServiceError> {
+        if let Some(id) = campaign_id
+            && self.store.campaign(id).await?.is_none()
+        {
+            return Err(ServiceError::NotFound(format!("no campaign `{id}`")));
+        }
+        let answers = self.store.promise_answers(campaign_id).await?;
+        Ok(PromiseInsight::from_campaigns(&answers))
+    }
+}

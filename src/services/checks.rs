@@ -1,0 +1,239 @@
+//! Running a check and recording it — the pre-send webhook, the live re-check of every running
+//! campaign, a manual re-check. One path for all of them: `Checker::run` checks (and names the
+//! check), `record` stores the check with its findings, campaign, idempotency record and alerts
+//! in one transaction, and counts its verdict.
+use super::ServiceError;
+use crate::check::{CheckResult, CheckSpec, Checker};
+use crate::domain::campaign::CampaignInput;
+use crate::domain::{AlertTarget, Campaign, FieldError, Mode, Phase, Policy};
+use crate::metrics::Metrics;
+use crate::store::{NewAnswer, NewCheck, Recorded, Store, StoredAnswer};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The pre-send webhook's body (SPEC, pinned).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PresendRequest {
+    pub campaign: CampaignInput,
+    /// `enforce` (default) or `dry_run`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Per-request policy: rule name (or `failure_policy`) → `block` | `flag` | `ignore`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub policy: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+impl PresendRequest {
+    /// The campaign and the policy to check it under (`base` with the request's overrides);
+    /// every bad field is named by its pointer.
+    pub fn validated(self, base: &Policy) -> Result<(Campaign, Mode, Policy), Vec<FieldError>> {
+        let campaign = self.campaign.parse("/campaign")?;
+        let policy = match &self.policy {
+            Some(overrides) => base.with_overrides(overrides, "/policy")?,
+            None => base.clone(),
+        };
+        Ok((campaign, self.mode, policy))
+    }
+}
+
+/// A delivery's idempotency key (namespaced, e.g. `presend:<webhook-id>`) and the hash of its
+/// body: a retry gets the first answer, a different body under the same key is refused.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// What the webhook answers: the status and JSON body, and whether it is a replay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+pub struct Checks {
+    store: Arc<dyn Store>,
+    checker: Checker,
+    policy: Policy,
+    /// Where alerts about new block findings on running campaigns go (`[alerts]`).
+    alert_to: Vec<AlertTarget>,
+    metrics: Metrics,
+}
+
+impl Checks {
+    pub fn new(
+        store: Arc<dyn Store>,
+        checker: Checker,
+        policy: Policy,
+        alert_to: Vec<AlertTarget>,
+        metrics: Metrics,
+    ) -> Self {
+        Self {
+            store,
+            checker,
+            policy,
+            alert_to,
+            metrics,
+        }
+    }
+
+    /// The configured policy, before any request's overrides.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The first answer to a retried delivery, if this key was seen.
+    pub async fn replay(&self, idempotency: &Idempotency) -> Result<Option<Answer>, ServiceError> {
+        match self.store.idempotent_answer(&idempotency.key).await? {
+            Some(first) => replayed(first, idempotency).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The pre-send webhook: checks the campaign as sent (phase `pre_send`) and records it
+    /// under the delivery's idempotency key. A concurrent delivery of the same key that was
+    /// stored first is answered instead, so any number of retries store one check.
+    #[tracing::instrument(skip_all, fields(campaign, verdict))]
+    pub async fn presend(
+        &self,
+        request: PresendRequest,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Answer, ServiceError> {
+        let (campaign, mode, policy) = request
+            .validated(&self.policy)
+            .map_err(ServiceError::Invalid)?;
+        tracing::Span::current().record("campaign", campaign.id.as_str());
+        let spec = CheckSpec {
+            phase: Phase::PreSend,
+            mode,
+            send_at: campaign.send_at.unwrap_or_else(Utc::now),
+            policy: &policy,
+        };
+        let result = self.checker.run(&campaign, spec).await;
+        let body = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
+        let answer = idempotency.map(|i| NewAnswer {
+            key: &i.key,
+            request_hash: &i.request_hash,
+            status: 200,
+            body: &body,
+        });
+        if let Recorded::Replayed(first) = self
+            .record(&campaign, &result, &body, &[], answer.as_ref())
+            .await?
+        {
+            // `answer` is Some whenever a replay is possible.
+            let idempotency = idempotency.ok_or_else(|| {
+                anyhow::anyhow!("a check without an idempotency key was answered as a replay")
+            })?;
+            return replayed(first, idempotency);
+        }
+        tracing::Span::current().record("verdict", result.verdict.as_str());
+        tracing::info!(check = %result.check_id, findings = result.findings.len(), "pre-send check");
+        Ok(Answer {
+            status: 200,
+            body,
+            replayed: false,
+        })
+    }
+
+    /// Checks the offers of a stored campaign that have not ended, at `now`, in `phase` (`live`
+    /// or `manual`), and records it under the campaign's full definition; `None` when every
+    /// offer has ended. New block findings queue alerts when an offer is running.
+    pub async fn recheck(
+        &self,
+        definition: &str,
+        phase: Phase,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<CheckResult>> {
+        let campaign: Campaign = serde_json::from_str(definition)?;
+        let unfinished = campaign.unfinished_at(now);
+        if unfinished.offers.is_empty() {
+            return Ok(None);
+        }
+        let running = unfinished.offers.iter().any(|o| o.valid_from <= now);
+        let spec = CheckSpec {
+            phase,
+            mode: Mode::Enforce,
+            send_at: now,
+            policy: &self.policy,
+        };
+        let result = self.checker.run(&unfinished, spec).await;
+        let body = serde_json::to_string(&result)?;
+        let alert_to = if running { &self.alert_to[..] } else { &[] };
+        self.record(&campaign, &result, &body, alert_to, None)
+            .await?;
+        Ok(Some(result))
+    }
+
+    /// The `recheck` job: every campaign whose offer window is open at `now`, checked again
+    /// (phase `live`); a summary line for the log.
+    pub async fn recheck_live(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
+        let campaigns = self.store.live_campaigns(now).await?;
+        let (mut checked, mut failed) = (0, 0);
+        for row in campaigns {
+            match self.recheck(&row.definition, Phase::Live, now).await {
+                Ok(Some(_)) => checked += 1,
+                Ok(None) => {}
+                Err(e) => {
+                    failed += 1;
+                    tracing::error!(campaign = %row.id, error = format!("{e:#}"), "live re-check failed");
+                }
+            }
+        }
+        if failed > 0 {
+            anyhow::bail!("{checked} campaigns re-checked, {failed} failed");
+        }
+        Ok(format!("{checked} live campaigns re-checked"))
+    }
+
+    /// Stores a check (`body` is its result as JSON) and counts its verdict.
+    async fn record(
+        &self,
+        campaign: &Campaign,
+        result: &CheckResult,
+        body: &str,
+        alert_to: &[AlertTarget],
+        idempotency: Option<&NewAnswer<'_>>,
+    ) -> Result<Recorded, ServiceError> {
+        let check = NewCheck {
+            id: &result.check_id,
+            campaign,
+            phase: result.phase,
+            mode: result.mode,
+            verdict: result.verdict,
+            send_at: result.send_at,
+            checked_at: result.checked_at,
+            findings: &result.findings,
+            result: body,
+            alert_to,
+        };
+        let recorded = self.store.record_check(&check, idempotency).await?;
+        if recorded == Recorded::Stored {
+            self.metrics
+                .verdicts
+                .with_label_values(&[result.phase.as_str(), result.verdict.as_str()])
+                .inc();
+        }
+        Ok(recorded)
+    }
+}
+
+/// The first answer to a retried delivery, byte for byte — unless the retry carries another
+/// body, which is a client bug worth hearing about rather than silently answering.
+fn replayed(first: StoredAnswer, idempotency: &Idempotency) -> Result<Answer, ServiceError> {
+    if first.request_hash != idempotency.request_hash {
+        return Err(ServiceError::invalid(
+            "",
+            "this webhook-id / Idempotency-Key was already used with a different body",
+        ));
+    }
+    Ok(Answer {
+        status: first.status,
+        body: first.body,
+        replayed: true,
+    })
+}

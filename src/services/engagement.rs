@@ -1,0 +1,27 @@
+//! Engagement coming in: the events a platform or an email provider reports, stored once each.
+use crate::domain::event::EngagementEvent;
+use crate::store::{EventsRecorded, Store, StoreError};
+use chrono::Utc;
+use std::sync::Arc;
+
+pub struct Engagement {
+    store: Arc<dyn Store>,
+}
+
+impl Engagement {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// Stores one request's events, all or nothing (idempotent by event id).
+    pub async fn record(&self, events: &[EngagementEvent]) -> Result<EventsRecorded, StoreError> {
+        let recorded = self.store.record_events(events, Utc::now()).await?;
+        tracing::info!(
+            received = recorded.received,
+            stored = recorded.stored,
+            suppressed = recorded.suppressed,
+            "events recorded"
+        );
+        Ok(recorded)
+    }
+}

@@ -1,0 +1,44 @@
+//! The use cases: what the service does, whichever door asks — the pre-send webhook, the
+//! analyst API and pages, the scheduled jobs, the CLI. Each door parses its input and renders
+//! the answer; everything between (checking, recording, deciding, delivering) happens here,
+//! once, on the machinery below (`check`, `lookup`, `sources`, `store`, `email`).
+pub mod alerts;
+pub mod analyst;
+pub mod checks;
+pub mod engagement;
+pub mod health;
+pub mod surveys;
+
+use crate::domain::FieldError;
+use crate::domain::analyst::NotAReviewer;
+use crate::store::StoreError;
+
+/// Why a use case did not happen. Doors map it to their own answers (problem+json, a page,
+/// an exit status).
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The request names something that does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is well-formed but cannot be done in the current state.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Forbidden(#[from] NotAReviewer),
+    /// Fields of a request body, each named by its JSON pointer.
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// Query parameters, each named by its pointer (`/verdict`).
+    #[error("the query has malformed parameters")]
+    BadParams(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ServiceError {
+    pub fn invalid(pointer: &str, detail: impl Into<String>) -> Self {
+        ServiceError::Invalid(vec![FieldError::new(pointer, detail)])
+    }
+}

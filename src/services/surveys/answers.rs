@@ -1,0 +1,103 @@
+//! What the survey and unsubscribe pages do: find the invitation a signed link names, record
+//! an answer (the last one wins), unsubscribe its address.
+use super::Surveys;
+use crate::store::{InvitationRow, StoreError};
+use chrono::Utc;
+
+/// Longest comment kept with an answer, in characters.
+pub const MAX_COMMENT: usize = 2000;
+
+/// An answer as the survey form posts it, checked: a score from 0 to 10 and an optional
+/// comment of at most `MAX_COMMENT` characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answered {
+    pub score: u8,
+    /// Trimmed; `None` when empty.
+    pub comment: Option<String>,
+}
+
+/// Why a posted answer cannot be recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerProblem {
+    /// No score, or not a whole number from 0 to 10.
+    NoScore,
+    /// The score is good; the comment is longer than `MAX_COMMENT`.
+    CommentTooLong { score: u8 },
+}
+
+impl Answered {
+    pub fn parse(score: Option<&str>, comment: Option<&str>) -> Result<Self, AnswerProblem> {
+        let score = score
+            .and_then(|s| s.trim().parse::<u8>().ok())
+            .filter(|s| *s <= 10)
+            .ok_or(AnswerProblem::NoScore)?;
+        let comment = comment.unwrap_or_default().trim();
+        if comment.chars().count() > MAX_COMMENT {
+            return Err(AnswerProblem::CommentTooLong { score });
+        }
+        Ok(Self {
+            score,
+            comment: (!comment.is_empty()).then(|| comment.to_owned()),
+        })
+    }
+}
+
+impl Surveys {
+    /// The invitation a survey or unsubscribe link names; `None` for a tampered token or an
+    /// invitation that does not exist.
+    pub async fn invitation(&self, token: &str) -> Result<Option<InvitationRow>, StoreError> {
+        match self.links.verify(token) {
+            Some(id) => self.store.invitation(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn answer(
+        &self,
+        invitation: &InvitationRow,
+        answer: &Answered,
+    ) -> Result<(), StoreError> {
+        self.store
+            .record_answer(
+                &invitation.id,
+                answer.score,
+                answer.comment.as_deref(),
+                Utc::now(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Suppresses the invitation's address from every later survey.
+    pub async fn unsubscribe(&self, invitation: &InvitationRow) -> Result<(), StoreError> {
+        self.store.unsubscribe(&invitation.id, Utc::now()).await?;
+        tracing::info!(invitation = %invitation.id, "unsubscribed from surveys");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_need_a_score_from_0_to_10_and_a_short_comment() {
+        assert_eq!(
+            Answered::parse(Some(" 9 "), Some("  great  ")),
+            Ok(Answered {
+                score: 9,
+                comment: Some("great".into())
+            })
+        );
+        assert_eq!(Answered::parse(Some("0"), Some("")).unwrap().comment, None);
+        for bad in [None, Some("11"), Some("-1"), Some("nine")] {
+            assert_eq!(Answered::parse(bad, None), Err(AnswerProblem::NoScore));
+        }
+        let long = "é".repeat(MAX_COMMENT + 1);
+        assert_eq!(
+            Answered::parse(Some("3"), Some(&long)),
+            Err(AnswerProblem::CommentTooLong { score: 3 })
+        );
+        assert!(Answered::parse(Some("3"), Some(&"é".repeat(MAX_COMMENT))).is_ok());
+    }
+}

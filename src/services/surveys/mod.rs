@@ -1,0 +1,79 @@
+//! Surveys: the sweep that queues an invitation for every eligible click-but-no-convert
+//! recipient, the delivery of everything due (`delivery`), and what the survey and
+//! unsubscribe pages record (`answers`).
+mod answers;
+mod delivery;
+
+pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
+pub use delivery::DeliveryReport;
+
+use crate::config::{EmailConfig, SurveysConfig};
+use crate::domain::attribution::eligible_campaigns;
+use crate::email::{Mailer, SurveyLinks};
+use crate::store::Store;
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+pub struct Surveys {
+    pub store: Arc<dyn Store>,
+    pub mailer: Arc<dyn Mailer>,
+    pub links: SurveyLinks,
+    pub from: Mailbox,
+    pub surveys: SurveysConfig,
+    pub email: EmailConfig,
+}
+
+impl Surveys {
+    /// One survey run (the `surveys` job, `promiseguard surveys run`): queue everyone eligible
+    /// now, then deliver everything due; a summary line for the log.
+    pub async fn run(&self) -> anyhow::Result<String> {
+        let run = uuid::Uuid::new_v4().to_string();
+        let queued = self.sweep(Utc::now()).await?;
+        let d = self.deliver(&run).await?;
+        Ok(format!(
+            "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
+            d.sent, d.retrying, d.failed, d.abandoned
+        ))
+    }
+
+    /// Queues invitations for everyone eligible at `now`; returns how many.
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        let window = Duration::hours(self.surveys.attribution_hours as i64);
+        let candidates = self.store.sweep_candidates(now - window).await?;
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let recipients: Vec<String> = candidates
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let touches = self.store.touches(&recipients).await?;
+        let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
+        for r in &recipients {
+            let t = touches.get(r).map(Vec::as_slice).unwrap_or_default();
+            eligible.insert(r, eligible_campaigns(t, window, now));
+        }
+        let cooldown = Duration::days(self.surveys.cooldown_days as i64);
+        // Anyone surveyed within the cooldown — and anyone picked in this sweep — is skipped.
+        let mut surveyed = self.store.surveyed_since(now - cooldown).await?;
+        let mut pairs = Vec::new();
+        for (campaign, recipient) in candidates {
+            if pairs.len() as u64 >= self.surveys.max_per_run {
+                break;
+            }
+            let ok = eligible
+                .get(recipient.as_str())
+                .is_some_and(|c| c.contains(&campaign));
+            if ok && !surveyed.contains(&recipient) {
+                surveyed.insert(recipient.clone());
+                pairs.push((campaign, recipient));
+            }
+        }
+        Ok(self.store.queue_invitations(&pairs, now).await?)
+    }
+}

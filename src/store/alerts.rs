@@ -1,0 +1,212 @@
+//! Alerts about new block findings on running campaigns, as an outbox: queued with the check
+//! that found them (in its transaction, once per finding and destination — a unique key),
+//! claimed one at a time before delivery, settled like invitations.
+use super::checks::NewCheck;
+use super::db::{Db, on_pool};
+use super::outbox::{ALERTS, finish_query};
+use super::rows::{millis, parse};
+use super::writer::on_writer;
+use super::{SqlStore, StoreError};
+use crate::domain::review::Inherited;
+use crate::domain::{AlertChannel, DeliveryStatus, SendOutcome, Severity};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Takes the next due alert for delivery (committed before anything is sent).
+    async fn claim_alert(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedAlert>, StoreError>;
+
+    async fn finish_alert(
+        &self,
+        id: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Alerts left `sending` by a run other than `run`: webhooks are queued again (same
+    /// `webhook-id`), emails become `unknown`.
+    async fn abandon_unfinished_alerts(&self, run: &str) -> Result<u64, StoreError>;
+
+    async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError>;
+}
+
+/// An alert taken for delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedAlert {
+    pub id: String,
+    pub finding_id: String,
+    pub campaign_id: String,
+    pub channel: AlertChannel,
+    pub target: String,
+    /// Attempts including this one.
+    pub attempts: u32,
+}
+
+/// An alert's life cycle is the outbox's (`domain::outbox`).
+pub type AlertStatus = DeliveryStatus;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRow {
+    pub id: String,
+    pub finding_id: String,
+    pub campaign_id: String,
+    pub channel: AlertChannel,
+    pub target: String,
+    pub status: AlertStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+const INSERT_ALERTS: &str = "
+INSERT INTO alerts (id, finding_id, campaign_id, channel, target, status, attempts, next_attempt_at,
+                    created_at) ";
+/// 9 parameters a row.
+const ALERTS_PER_INSERT: usize = 500;
+
+/// The statements that queue the alerts of a check being stored (run in its transaction): one
+/// per destination for each of its block findings that is new.
+pub(super) fn insert_alerts<DB: sqlx::Database>(
+    check: &NewCheck<'_>,
+    inherited: &[Inherited],
+) -> Vec<sqlx::QueryBuilder<DB>>
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let checked_at = millis(check.checked_at);
+    let alerts: Vec<_> = check
+        .findings
+        .iter()
+        .zip(inherited)
+        .filter(|(f, i)| i.is_new && f.severity == Severity::Block)
+        .flat_map(|(f, _)| check.alert_to.iter().map(move |t| (f, t)))
+        .collect();
+    alerts
+        .chunks(ALERTS_PER_INSERT)
+        .map(|chunk| {
+            let mut insert = sqlx::QueryBuilder::new(INSERT_ALERTS);
+            insert.push_values(chunk, |mut row, (f, t)| {
+                row.push_bind(uuid::Uuid::new_v4().to_string())
+                    .push_bind(f.id.clone())
+                    .push_bind(check.campaign.id.clone())
+                    .push_bind(t.channel.as_str())
+                    .push_bind(t.target.clone())
+                    .push_bind("queued")
+                    .push_bind(0i64)
+                    .push_bind(checked_at)
+                    .push_bind(checked_at);
+            });
+            insert.push(" ON CONFLICT (finding_id, channel, target) DO NOTHING");
+            insert
+        })
+        .collect()
+}
+
+const CLAIM_ALERT_POSTGRES: &str = "
+UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
+WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
+            ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING id, finding_id, campaign_id, channel, target, attempts";
+const CLAIM_ALERT_SQLITE: &str = "
+UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
+WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
+            ORDER BY next_attempt_at, created_at LIMIT 1)
+RETURNING id, finding_id, campaign_id, channel, target, attempts";
+
+#[async_trait]
+impl AlertStore for SqlStore {
+    async fn claim_alert(
+        &self,
+        run: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClaimedAlert>, StoreError> {
+        type Raw = (String, String, String, String, String, i64);
+        let sql = match self.db() {
+            Db::Postgres(_) => CLAIM_ALERT_POSTGRES,
+            Db::Sqlite(_) => CLAIM_ALERT_SQLITE,
+        };
+        let raw: Option<Raw> = on_writer!(self, conn => {
+            sqlx::query_as(sql)
+                .bind(millis(now))
+                .bind(run)
+                .fetch_optional(&mut *conn)
+                .await
+        })?;
+        raw.map(|(id, finding_id, campaign_id, channel, target, attempts)| {
+            Ok(ClaimedAlert {
+                id,
+                finding_id,
+                campaign_id,
+                channel: parse("alerts.channel", &channel)?,
+                target,
+                attempts: attempts as u32,
+            })
+        })
+        .transpose()
+    }
+
+    async fn finish_alert(
+        &self,
+        id: &str,
+        outcome: &SendOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_writer!(self, conn => finish_query(&ALERTS, id, outcome, now)
+            .execute(&mut *conn)
+            .await
+            .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn abandon_unfinished_alerts(&self, run: &str) -> Result<u64, StoreError> {
+        let n = on_writer!(self, conn => sqlx::query(ALERTS.abandon.as_str())
+            .bind(run)
+            .bind("claimed by a run that did not finish")
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected()))?;
+        Ok(n)
+    }
+
+    async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
+        type Raw = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<String>,
+        );
+        let rows: Vec<Raw> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT id, finding_id, campaign_id, channel, target, status, attempts, last_error
+             FROM alerts WHERE campaign_id = $1 ORDER BY created_at, channel, target",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter()
+            .map(
+                |(id, finding_id, campaign_id, channel, target, status, attempts, last_error)| {
+                    Ok(AlertRow {
+                        id,
+                        finding_id,
+                        campaign_id,
+                        channel: parse("alerts.channel", &channel)?,
+                        target,
+                        status: status.parse().map_err(StoreError::Corrupt)?,
+                        attempts: attempts as u32,
+                        last_error,
+                    })
+                },
+            )
+            .collect()
+    }
+}

@@ -1,0 +1,189 @@
+//! Survey answers (the last answer wins), unsubscribes, and the numbers analysts read of them:
+//! NPS per campaign, and answers split by whether the campaign broke a promise.
+use super::db::on_pool;
+use super::rows::{from_millis, millis};
+use super::writer::on_writer;
+use super::{SqlStore, StoreError};
+use crate::domain::nps::NpsSummary;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Connection;
+
+#[async_trait]
+pub trait AnswerStore: Send + Sync {
+    /// Records a survey answer (the last one wins). False if there is no such invitation.
+    async fn record_answer(
+        &self,
+        id: &str,
+        score: u8,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Unsubscribes the invitation's address from all surveys. False if no such invitation.
+    async fn unsubscribe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    async fn nps(&self, campaign_id: &str) -> Result<NpsReport, StoreError>;
+
+    /// Survey answers per campaign (only campaigns with answers), and whether each broke a
+    /// promise; one campaign with `Some`.
+    async fn promise_answers(
+        &self,
+        campaign_id: Option<&str>,
+    ) -> Result<Vec<CampaignAnswers>, StoreError>;
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct NpsComment {
+    pub score: u8,
+    pub comment: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpsReport {
+    /// Invitations emailed (sent, or possibly sent before a crash).
+    pub invited: u64,
+    pub summary: NpsSummary,
+    /// Newest first, at most 100.
+    pub comments: Vec<NpsComment>,
+}
+
+/// Survey answers of one campaign, and whether it broke a promise (any block or flag finding
+/// in any of its checks, at send or while live).
+pub type CampaignAnswers = crate::domain::insight::CampaignScores;
+
+#[async_trait]
+impl AnswerStore for SqlStore {
+    async fn record_answer(
+        &self,
+        id: &str,
+        score: u8,
+        comment: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let n = on_writer!(self, conn => sqlx::query(
+            "UPDATE invitations SET score = $2, comment = $3, answered_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(i64::from(score))
+        .bind(comment)
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    async fn unsubscribe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let begin = self.db().begin_write();
+        on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
+            let recipient: Option<(String,)> = sqlx::query_as("SELECT recipient FROM invitations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some((recipient,)) = recipient else {
+                return Ok(false);
+            };
+            sqlx::query("UPDATE invitations SET unsubscribed_at = COALESCE(unsubscribed_at, $2) WHERE id = $1")
+                .bind(id)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, 'unsubscribe link', $2)
+                 ON CONFLICT (address) DO NOTHING",
+            )
+            .bind(&recipient)
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(true)
+        })
+    }
+
+    async fn nps(&self, campaign_id: &str) -> Result<NpsReport, StoreError> {
+        let (invited,): (i64,) = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM invitations WHERE campaign_id = $1 AND status IN ('sent', 'unknown')",
+        )
+        .bind(campaign_id)
+        .fetch_one(pool)
+        .await)?;
+        let scores: Vec<(i64, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT score, COUNT(*) FROM invitations WHERE campaign_id = $1 AND score IS NOT NULL GROUP BY score",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)?;
+        let mut distribution = [0u64; 11];
+        for (score, n) in scores {
+            if let Some(slot) = distribution.get_mut(score as usize) {
+                *slot = n as u64;
+            }
+        }
+        let comments: Vec<(i64, String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT score, comment, answered_at FROM invitations
+             WHERE campaign_id = $1 AND score IS NOT NULL AND comment IS NOT NULL AND comment <> ''
+             ORDER BY answered_at DESC LIMIT 100",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(NpsReport {
+            invited: invited as u64,
+            summary: NpsSummary::from_distribution(distribution),
+            comments: comments
+                .into_iter()
+                .map(|(score, comment, at)| NpsComment {
+                    score: score as u8,
+                    comment,
+                    answered_at: from_millis(at),
+                })
+                .collect(),
+        })
+    }
+
+    async fn promise_answers(
+        &self,
+        campaign_id: Option<&str>,
+    ) -> Result<Vec<CampaignAnswers>, StoreError> {
+        type Raw = (String, Option<String>, i64, i64, i64);
+        let rows: Vec<Raw> = on_pool!(self.db(), pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT i.campaign_id, c.name,
+                        CAST(CASE WHEN EXISTS (SELECT 1 FROM findings f WHERE f.campaign_id = i.campaign_id)
+                             THEN 1 ELSE 0 END AS BIGINT) AS broken,
+                        i.score, COUNT(*)
+                 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id
+                 WHERE i.score IS NOT NULL",
+            );
+            if let Some(id) = campaign_id {
+                q.push(" AND i.campaign_id = ").push_bind(id.to_owned());
+            }
+            q.push(" GROUP BY i.campaign_id, c.name, i.score ORDER BY i.campaign_id");
+            q.build_query_as().fetch_all(pool).await
+        })?;
+        let mut out: Vec<CampaignAnswers> = Vec::new();
+        for (campaign_id, name, broken, score, n) in rows {
+            if out
+                .last()
+                .is_none_or(|last| last.campaign_id != campaign_id)
+            {
+                out.push(CampaignAnswers {
+                    campaign_id,
+                    name,
+                    broken: broken != 0,
+                    distribution: [0; 11],
+                });
+            }
+            if let (Some(last), Some(slot)) = (out.last_mut(), usize::try_from(score).ok())
+                && let Some(count) = last.distribution.get_mut(slot)
+            {
+                *count = n as u64;
+            }
+        }
+        Ok(out)
+    }
+}

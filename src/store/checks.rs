@@ -1,0 +1,430 @@
+//! Checks and campaigns: a check is stored with its findings, its campaign and (for a webhook)
+//! its idempotency record in one transaction; each finding inherits from the campaign's
+//! previous check whether it is new and its review state (`domain::review::inherit`); a new
+//! block finding on a running campaign queues its alerts in the same transaction.
+use super::alerts::insert_alerts;
+use super::db::on_pool;
+use super::rows::{corrupt, from_millis, millis, parse};
+use super::writer::on_writer;
+use super::{SqlStore, StoreError};
+use crate::domain::review::{Inherited, inherit};
+use crate::domain::{AlertTarget, Campaign, Finding, Mode, Phase, ReviewState, Target, Verdict};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{Connection, Row};
+use std::collections::HashMap;
+
+#[async_trait]
+pub trait CheckStore: Send + Sync {
+    /// The answer stored for an idempotency key, if any.
+    async fn idempotent_answer(&self, key: &str) -> Result<Option<StoredAnswer>, StoreError>;
+
+    /// Stores a check, its findings and its campaign in one transaction. With an idempotency
+    /// record, a key stored first by a concurrent request wins: nothing of this check is kept
+    /// and that first answer comes back as `Recorded::Replayed`.
+    async fn record_check(
+        &self,
+        check: &NewCheck<'_>,
+        idempotency: Option<&NewAnswer<'_>>,
+    ) -> Result<Recorded, StoreError>;
+
+    async fn campaign(&self, id: &str) -> Result<Option<CampaignRow>, StoreError>;
+
+    /// Checks of a campaign, newest first.
+    async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError>;
+
+    /// A check's findings in the order the check found them.
+    async fn findings(&self, check_id: &str) -> Result<Vec<StoredFinding>, StoreError>;
+
+    /// One finding, with the check and campaign it belongs to.
+    async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError>;
+
+    /// Campaigns whose offer window is open at `now`.
+    async fn live_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<CampaignRow>, StoreError>;
+}
+
+/// A check about to be stored.
+pub struct NewCheck<'a> {
+    pub id: &'a str,
+    pub campaign: &'a Campaign,
+    pub phase: Phase,
+    pub mode: Mode,
+    pub verdict: Verdict,
+    pub send_at: DateTime<Utc>,
+    pub checked_at: DateTime<Utc>,
+    pub findings: &'a [Finding],
+    /// The check's result as answered (JSON).
+    pub result: &'a str,
+    /// Where to alert about this check's new `block` findings (empty: no alerts).
+    pub alert_to: &'a [AlertTarget],
+}
+
+/// The answer to keep under an idempotency key.
+pub struct NewAnswer<'a> {
+    pub key: &'a str,
+    /// Hash of the request body: the same key with another body is refused, not replayed.
+    pub request_hash: &'a str,
+    pub status: u16,
+    pub body: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAnswer {
+    pub request_hash: String,
+    pub check_id: String,
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    Stored,
+    Replayed(StoredAnswer),
+}
+
+/// A finding as stored: `is_new` when the campaign's previous check did not have it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFinding {
+    pub finding: Finding,
+    pub is_new: bool,
+    pub review_state: ReviewState,
+}
+
+/// A finding with the check and campaign it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingRecord {
+    pub check_id: String,
+    pub campaign_id: String,
+    pub fingerprint: String,
+    pub stored: StoredFinding,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignRow {
+    pub id: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    /// The campaign as last received (JSON).
+    pub definition: String,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub latest_check_id: Option<String>,
+    pub latest_verdict: Option<Verdict>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckRow {
+    pub id: String,
+    pub campaign_id: String,
+    pub phase: Phase,
+    pub mode: Mode,
+    pub verdict: Verdict,
+    pub send_at: DateTime<Utc>,
+    pub checked_at: DateTime<Utc>,
+    pub result: String,
+}
+
+const UPSERT_CAMPAIGN: &str = "
+INSERT INTO campaigns (id, name, platform, definition, window_start, window_end, created_at, updated_at,
+                       latest_check_id, latest_verdict, latest_checked_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)
+ON CONFLICT (id) DO UPDATE SET
+    name = COALESCE(excluded.name, campaigns.name),
+    platform = COALESCE(excluded.platform, campaigns.platform),
+    definition = excluded.definition,
+    window_start = excluded.window_start,
+    window_end = excluded.window_end,
+    updated_at = excluded.updated_at,
+    latest_check_id = excluded.latest_check_id,
+    latest_verdict = excluded.latest_verdict,
+    latest_checked_at = excluded.latest_checked_at";
+
+const INSERT_CHECK: &str = "
+INSERT INTO checks (id, campaign_id, phase, mode, verdict, send_at, checked_at, result)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const INSERT_FINDINGS: &str = "
+INSERT INTO findings (id, check_id, position, campaign_id, offer_id, rule, severity, target_sku,
+                      target_location, message, evidence, created_at, fingerprint, is_new,
+                      review_state) ";
+/// 15 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
+const FINDINGS_PER_INSERT: usize = 500;
+
+/// Fingerprints and review states of the findings of the campaign's latest check, read before
+/// this check becomes the latest. Through `findings_check`, not a join the planner could run
+/// through every finding the campaign ever had.
+const PREVIOUS_FINGERPRINTS: &str = "
+SELECT fingerprint, review_state FROM findings
+WHERE check_id = (SELECT latest_check_id FROM campaigns WHERE id = $1)";
+
+const INSERT_ANSWER: &str = "
+INSERT INTO idempotency_keys (key, request_hash, check_id, status, body, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (key) DO NOTHING";
+
+const SELECT_ANSWER: &str =
+    "SELECT request_hash, check_id, status, body FROM idempotency_keys WHERE key = $1";
+
+/// The columns `finding_record` reads, for `concat!` into each query that reads findings.
+macro_rules! select_finding {
+    () => {
+        "SELECT id, offer_id, rule, severity, target_sku, target_location, message, evidence,
+                is_new, review_state, check_id, campaign_id, fingerprint
+         FROM findings "
+    };
+}
+
+type FindingRaw = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn finding_record(raw: FindingRaw) -> Result<FindingRecord, StoreError> {
+    let (
+        id,
+        offer_id,
+        rule,
+        severity,
+        sku,
+        location,
+        message,
+        evidence,
+        is_new,
+        review_state,
+        check_id,
+        campaign_id,
+        fingerprint,
+    ) = raw;
+    Ok(FindingRecord {
+        check_id,
+        campaign_id,
+        fingerprint,
+        stored: StoredFinding {
+            finding: Finding {
+                id,
+                offer_id,
+                rule: parse("findings.rule", &rule)?,
+                severity: parse("findings.severity", &severity)?,
+                target: Target { sku, location },
+                message,
+                evidence: serde_json::from_str(&evidence)
+                    .map_err(|e| corrupt("findings.evidence", e))?,
+            },
+            is_new: is_new != 0,
+            review_state: parse("findings.review_state", &review_state)?,
+        },
+    })
+}
+
+#[async_trait]
+impl CheckStore for SqlStore {
+    async fn idempotent_answer(&self, key: &str) -> Result<Option<StoredAnswer>, StoreError> {
+        let row: Option<(String, String, i64, String)> = on_pool!(self.db(), pool =>
+            sqlx::query_as(SELECT_ANSWER).bind(key).fetch_optional(pool).await)?;
+        Ok(
+            row.map(|(request_hash, check_id, status, body)| StoredAnswer {
+                request_hash,
+                check_id,
+                status: status as u16,
+                body,
+            }),
+        )
+    }
+
+    #[tracing::instrument(skip_all, fields(check = check.id, campaign = %check.campaign.id))]
+    async fn record_check(
+        &self,
+        check: &NewCheck<'_>,
+        idempotency: Option<&NewAnswer<'_>>,
+    ) -> Result<Recorded, StoreError> {
+        let campaign = check.campaign;
+        let definition = serde_json::to_string(campaign).map_err(|e| corrupt("campaign", e))?;
+        let (start, end) = campaign.window();
+        let checked_at = millis(check.checked_at);
+        let begin = self.db().begin_write();
+        let inserted = on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
+            let previous: Vec<(String, String)> = sqlx::query_as(PREVIOUS_FINGERPRINTS)
+                .bind(&campaign.id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let previous: HashMap<String, ReviewState> = previous
+                .into_iter()
+                .map(|(f, state)| Ok((f, parse("findings.review_state", &state)?)))
+                .collect::<Result<_, StoreError>>()?;
+            let inherited = inherit(check.findings, &previous);
+            sqlx::query(UPSERT_CAMPAIGN)
+                .bind(&campaign.id)
+                .bind(&campaign.name)
+                .bind(&campaign.platform)
+                .bind(&definition)
+                .bind(millis(start))
+                .bind(millis(end))
+                .bind(checked_at)
+                .bind(check.id)
+                .bind(check.verdict.as_str())
+                .bind(checked_at)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(INSERT_CHECK)
+                .bind(check.id)
+                .bind(&campaign.id)
+                .bind(check.phase.as_str())
+                .bind(check.mode.as_str())
+                .bind(check.verdict.as_str())
+                .bind(millis(check.send_at))
+                .bind(checked_at)
+                .bind(check.result)
+                .execute(&mut *tx)
+                .await?;
+            // Many rows per statement: one round trip per chunk instead of per finding.
+            for (chunk_no, chunk) in check.findings.chunks(FINDINGS_PER_INSERT).enumerate() {
+                let mut insert = sqlx::QueryBuilder::new(INSERT_FINDINGS);
+                let states = &inherited[chunk_no * FINDINGS_PER_INSERT..];
+                insert.push_values(chunk.iter().enumerate(), |mut row, (i, f)| {
+                    let Inherited { fingerprint, is_new, review_state } = &states[i];
+                    row.push_bind(f.id.clone())
+                        .push_bind(check.id.to_owned())
+                        .push_bind((chunk_no * FINDINGS_PER_INSERT + i) as i64)
+                        .push_bind(campaign.id.clone())
+                        .push_bind(f.offer_id.clone())
+                        .push_bind(f.rule.as_str())
+                        .push_bind(f.severity.as_str())
+                        .push_bind(f.target.sku.clone())
+                        .push_bind(f.target.location.clone())
+                        .push_bind(f.message.clone())
+                        .push_bind(f.evidence.to_string())
+                        .push_bind(checked_at)
+                        .push_bind(fingerprint.clone())
+                        .push_bind(i64::from(*is_new))
+                        .push_bind(review_state.as_str());
+                });
+                insert.build().execute(&mut *tx).await?;
+            }
+            for mut insert in insert_alerts(check, &inherited) {
+                insert.build().execute(&mut *tx).await?;
+            }
+            let inserted = match idempotency {
+                None => true,
+                Some(answer) => {
+                    let done = sqlx::query(INSERT_ANSWER)
+                        .bind(answer.key)
+                        .bind(answer.request_hash)
+                        .bind(check.id)
+                        .bind(i64::from(answer.status))
+                        .bind(answer.body)
+                        .bind(checked_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    done.rows_affected() == 1
+                }
+            };
+            if inserted {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            Ok::<bool, StoreError>(inserted)
+        })?;
+        if inserted {
+            return Ok(Recorded::Stored);
+        }
+        let key = idempotency.map(|a| a.key).unwrap_or_default();
+        match self.idempotent_answer(key).await? {
+            Some(first) => Ok(Recorded::Replayed(first)),
+            None => Err(StoreError::Corrupt(format!(
+                "idempotency key {key} conflicted but cannot be read"
+            ))),
+        }
+    }
+
+    async fn campaign(&self, id: &str) -> Result<Option<CampaignRow>, StoreError> {
+        let sql = "SELECT id, name, platform, definition, window_start, window_end, created_at,
+                          latest_check_id, latest_verdict FROM campaigns WHERE id = $1";
+        let row = on_pool!(self.db(), pool => {
+            sqlx::query(sql).bind(id).fetch_optional(pool).await?.map(|r| {
+                Ok::<_, StoreError>(CampaignRow {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    platform: r.try_get("platform")?,
+                    definition: r.try_get("definition")?,
+                    window_start: from_millis(r.try_get("window_start")?),
+                    window_end: from_millis(r.try_get("window_end")?),
+                    created_at: from_millis(r.try_get("created_at")?),
+                    latest_check_id: r.try_get("latest_check_id")?,
+                    latest_verdict: r
+                        .try_get::<Option<String>, _>("latest_verdict")?
+                        .map(|v| parse("campaigns.latest_verdict", &v))
+                        .transpose()?,
+                })
+            })
+        });
+        row.transpose()
+    }
+
+    async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError> {
+        let sql = "SELECT id, campaign_id, phase, mode, verdict, send_at, checked_at, result
+                   FROM checks WHERE campaign_id = $1 ORDER BY checked_at DESC, id DESC";
+        type Raw = (String, String, String, String, String, i64, i64, String);
+        let rows: Vec<Raw> = on_pool!(self.db(), pool =>
+            sqlx::query_as(sql).bind(campaign_id).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(
+                |(id, campaign_id, phase, mode, verdict, send_at, checked_at, result)| {
+                    Ok(CheckRow {
+                        id,
+                        campaign_id,
+                        phase: parse("checks.phase", &phase)?,
+                        mode: parse("checks.mode", &mode)?,
+                        verdict: parse("checks.verdict", &verdict)?,
+                        send_at: from_millis(send_at),
+                        checked_at: from_millis(checked_at),
+                        result,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn findings(&self, check_id: &str) -> Result<Vec<StoredFinding>, StoreError> {
+        const SQL: &str = concat!(select_finding!(), "WHERE check_id = $1 ORDER BY position");
+        let rows: Vec<FindingRaw> = on_pool!(self.db(), pool =>
+            sqlx::query_as(SQL).bind(check_id).fetch_all(pool).await)?;
+        rows.into_iter()
+            .map(|raw| finding_record(raw).map(|r| r.stored))
+            .collect()
+    }
+
+    async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError> {
+        const SQL: &str = concat!(select_finding!(), "WHERE id = $1");
+        let raw: Option<FindingRaw> = on_pool!(self.db(), pool =>
+            sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?;
+        raw.map(finding_record).transpose()
+    }
+
+    async fn live_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<CampaignRow>, StoreError> {
+        let sql =
+            "SELECT id FROM campaigns WHERE window_start <= $1 AND window_end > $1 ORDER BY id";
+        let ids: Vec<(String,)> = on_pool!(self.db(), pool =>
+            sqlx::query_as(sql).bind(millis(now)).fetch_all(pool).await)?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            if let Some(row) = self.campaign(&id).await? {
+                rows.push(row);
+            }
+        }
+        Ok(rows)
+    }
+}

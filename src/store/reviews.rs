@@ -1,0 +1,293 @@
+//! Reviews of findings (every one kept, who and when), and the campaign list analysts work
+//! from, filtered and paged newest first.
+use super::db::on_pool;
+use super::rows::{from_millis, millis, parse};
+use super::writer::on_writer;
+use super::{SqlStore, StoreError};
+use crate::domain::{Phase, ReviewAction, Verdict};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Connection;
+
+#[async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// Campaigns for the analyst list, newest first.
+    async fn list_campaigns(
+        &self,
+        filter: &CampaignFilter,
+    ) -> Result<Vec<CampaignSummary>, StoreError>;
+
+    /// Keeps a review and sets the finding's review state (and that of the same finding in the
+    /// campaign's latest check). `None`: no such finding.
+    async fn review_finding(
+        &self,
+        finding_id: &str,
+        action: ReviewAction,
+        note: Option<&str>,
+        reviewer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewRow>, StoreError>;
+
+    /// Every review of a campaign's findings, newest first, each with the fingerprint of the
+    /// finding it is about.
+    async fn reviews(&self, campaign_id: &str) -> Result<Vec<(String, ReviewRow)>, StoreError>;
+}
+
+/// One review, as kept.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewRow {
+    pub id: String,
+    pub finding_id: String,
+    pub campaign_id: String,
+    pub action: ReviewAction,
+    pub note: Option<String>,
+    pub reviewer: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which campaigns the analyst list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CampaignFilter {
+    /// The latest check's verdict.
+    pub verdict: Option<Verdict>,
+    pub review: Option<ReviewFilter>,
+    /// The latest check's phase.
+    pub phase: Option<Phase>,
+    /// The offer window overlaps `[from, to)`.
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Only campaigns after this one in the list's order (newest first).
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewFilter {
+    /// The latest check has at least one finding nobody has reviewed.
+    Open,
+    /// The latest check has findings and every one is reviewed.
+    Reviewed,
+}
+
+/// A campaign as the analyst list shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CampaignSummary {
+    pub id: String,
+    pub name: Option<String>,
+    pub platform: Option<String>,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub latest_check_id: Option<String>,
+    pub latest_verdict: Option<Verdict>,
+    pub latest_phase: Option<Phase>,
+    pub latest_checked_at: Option<DateTime<Utc>>,
+    /// Findings of the latest check, and how many of them are open.
+    pub findings: u64,
+    pub open_findings: u64,
+}
+
+type ReviewRaw = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    i64,
+    String,
+);
+
+fn review_row(raw: ReviewRaw) -> Result<(String, ReviewRow), StoreError> {
+    let (id, finding_id, campaign_id, action, note, reviewer, created_at, fingerprint) = raw;
+    Ok((
+        fingerprint,
+        ReviewRow {
+            id,
+            finding_id,
+            campaign_id,
+            action: parse("reviews.action", &action)?,
+            note,
+            reviewer,
+            created_at: from_millis(created_at),
+        },
+    ))
+}
+
+#[async_trait]
+impl ReviewStore for SqlStore {
+    async fn list_campaigns(
+        &self,
+        filter: &CampaignFilter,
+    ) -> Result<Vec<CampaignSummary>, StoreError> {
+        type Raw = (
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i64>,
+            i64,
+            i64,
+        );
+        let rows: Vec<Raw> = on_pool!(self.db(), pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT * FROM (
+                   SELECT c.id, c.name, c.platform, c.window_start, c.window_end, c.created_at,
+                          c.latest_check_id, c.latest_verdict, k.phase, c.latest_checked_at,
+                          (SELECT COUNT(*) FROM findings f WHERE f.check_id = c.latest_check_id) AS findings,
+                          (SELECT COUNT(*) FROM findings f
+                           WHERE f.check_id = c.latest_check_id AND f.review_state = 'open') AS open_findings
+                   FROM campaigns c LEFT JOIN checks k ON k.id = c.latest_check_id
+                 ) s WHERE 1 = 1",
+            );
+            if let Some(verdict) = filter.verdict {
+                q.push(" AND latest_verdict = ").push_bind(verdict.as_str());
+            }
+            if let Some(phase) = filter.phase {
+                q.push(" AND phase = ").push_bind(phase.as_str());
+            }
+            match filter.review {
+                Some(ReviewFilter::Open) => {
+                    q.push(" AND open_findings > 0");
+                }
+                Some(ReviewFilter::Reviewed) => {
+                    q.push(" AND findings > 0 AND open_findings = 0");
+                }
+                None => {}
+            }
+            if let Some(from) = filter.from {
+                q.push(" AND window_end > ").push_bind(millis(from));
+            }
+            if let Some(to) = filter.to {
+                q.push(" AND window_start < ").push_bind(millis(to));
+            }
+            if let Some((created, id)) = &filter.after {
+                q.push(" AND (created_at < ")
+                    .push_bind(millis(*created))
+                    .push(" OR (created_at = ")
+                    .push_bind(millis(*created))
+                    .push(" AND id < ")
+                    .push_bind(id.clone())
+                    .push("))");
+            }
+            q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+                .push_bind(i64::from(filter.limit));
+            q.build_query_as().fetch_all(pool).await
+        })?;
+        rows.into_iter()
+            .map(
+                |(
+                    id,
+                    name,
+                    platform,
+                    window_start,
+                    window_end,
+                    created_at,
+                    latest_check_id,
+                    latest_verdict,
+                    phase,
+                    latest_checked_at,
+                    findings,
+                    open_findings,
+                )| {
+                    Ok(CampaignSummary {
+                        id,
+                        name,
+                        platform,
+                        window_start: from_millis(window_start),
+                        window_end: from_millis(window_end),
+                        created_at: from_millis(created_at),
+                        latest_check_id,
+                        latest_verdict: latest_verdict
+                            .map(|v| parse("campaigns.latest_verdict", &v))
+                            .transpose()?,
+                        latest_phase: phase.map(|p| parse("checks.phase", &p)).transpose()?,
+                        latest_checked_at: latest_checked_at.map(from_millis),
+                        findings: findings as u64,
+                        open_findings: open_findings as u64,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    async fn review_finding(
+        &self,
+        finding_id: &str,
+        action: ReviewAction,
+        note: Option<&str>,
+        reviewer: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ReviewRow>, StoreError> {
+        let begin = self.db().begin_write();
+        let review_id = uuid::Uuid::new_v4().to_string();
+        let found = on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
+            let finding: Option<(String, String)> =
+                sqlx::query_as("SELECT campaign_id, fingerprint FROM findings WHERE id = $1")
+                    .bind(finding_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((campaign_id, fingerprint)) = finding else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "INSERT INTO reviews (id, finding_id, campaign_id, fingerprint, action, note, reviewer, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&review_id)
+            .bind(finding_id)
+            .bind(&campaign_id)
+            .bind(&fingerprint)
+            .bind(action.as_str())
+            .bind(note)
+            .bind(reviewer)
+            .bind(millis(now))
+            .execute(&mut *tx)
+            .await?;
+            // The reviewed finding, and the same finding in the campaign's latest check (an
+            // analyst may review from an older check's page).
+            sqlx::query(
+                "UPDATE findings SET review_state = $1
+                 WHERE id = $2
+                    OR (fingerprint = $3
+                        AND check_id = (SELECT latest_check_id FROM campaigns WHERE id = $4))",
+            )
+            .bind(action.state().as_str())
+            .bind(finding_id)
+            .bind(&fingerprint)
+            .bind(&campaign_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(Some(campaign_id))
+        })?;
+        Ok(found.map(|campaign_id| ReviewRow {
+            id: review_id,
+            finding_id: finding_id.to_owned(),
+            campaign_id,
+            action,
+            note: note.map(str::to_owned),
+            reviewer: reviewer.to_owned(),
+            created_at: from_millis(millis(now)),
+        }))
+    }
+
+    /// Every review of the campaign's findings, newest first, with the fingerprint of the
+    /// finding each is about.
+    async fn reviews(&self, campaign_id: &str) -> Result<Vec<(String, ReviewRow)>, StoreError> {
+        let rows: Vec<ReviewRaw> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT id, finding_id, campaign_id, action, note, reviewer, created_at, fingerprint
+             FROM reviews WHERE campaign_id = $1 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter().map(review_row).collect()
+    }
+}

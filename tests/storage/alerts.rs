@@ -1,0 +1,79 @@
+//! Alerts: queued once per new block finding and destination, claimed once.
+use crate::fixtures::{Draft, at};
+use promiseguard::domain::{AlertChannel, AlertTarget, Phase, SendOutcome, Severity};
+use promiseguard::store::{AlertStatus, AlertStore, CheckStore, SqlStore};
+
+pub async fn alerts_are_queued_once_per_new_block_finding_and_claimed_once(store: SqlStore) {
+    let now = at("2026-11-25T10:00:00Z");
+    let targets = [
+        AlertTarget {
+            channel: AlertChannel::Email,
+            target: "cx@example.com".into(),
+        },
+        AlertTarget {
+            channel: AlertChannel::Webhook,
+            target: "http://hooks.example.com/pg".into(),
+        },
+    ];
+    // One block and one flag finding: alerts for the block one only, one per target.
+    let mut first = Draft::new("a1", 2, "2026-11-25T09:00:00Z");
+    first.phase = Phase::Live;
+    let mut check = first.check();
+    check.alert_to = &targets;
+    store.record_check(&check, None).await.unwrap();
+    let alerts = store.alerts("a1").await.unwrap();
+    assert_eq!(alerts.len(), 2);
+    assert!(alerts.iter().all(|a| a.finding_id == first.findings[0].id));
+    assert_eq!(first.findings[0].severity, Severity::Block);
+
+    // The same findings again are not new: no more alerts.
+    let mut second = Draft::new("a1", 2, "2026-11-25T09:15:00Z");
+    second.phase = Phase::Live;
+    let mut check = second.check();
+    check.alert_to = &targets;
+    store.record_check(&check, None).await.unwrap();
+    assert_eq!(store.alerts("a1").await.unwrap().len(), 2);
+
+    // Claimed one at a time; each once.
+    let a = store.claim_alert("run-1", now).await.unwrap().unwrap();
+    let b = store.claim_alert("run-1", now).await.unwrap().unwrap();
+    assert_ne!(a.id, b.id);
+    assert_eq!((a.attempts, b.attempts), (1, 1));
+    assert!(store.claim_alert("run-1", now).await.unwrap().is_none());
+    let (email, webhook) = if a.channel == AlertChannel::Email {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    // run-1 dies holding both. run-2 queues the webhook again (same id, so the receiver can
+    // drop a duplicate) and marks the email unknown (it may have gone out).
+    assert_eq!(store.abandon_unfinished_alerts("run-2").await.unwrap(), 2);
+    let again = store.claim_alert("run-2", now).await.unwrap().unwrap();
+    assert_eq!(
+        (again.id.as_str(), again.attempts),
+        (webhook.id.as_str(), 2)
+    );
+    assert!(store.claim_alert("run-2", now).await.unwrap().is_none());
+    let later = at("2026-11-25T10:05:00Z");
+    store
+        .finish_alert(
+            &again.id,
+            &SendOutcome::Retry {
+                at: later,
+                error: "503".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(store.claim_alert("run-2", now).await.unwrap().is_none());
+    let retry = store.claim_alert("run-2", later).await.unwrap().unwrap();
+    store
+        .finish_alert(&retry.id, &SendOutcome::Sent, later)
+        .await
+        .unwrap();
+    let rows = store.alerts("a1").await.unwrap();
+    let status = |id: &str| rows.iter().find(|r| r.id == id).unwrap().status;
+    assert_eq!(status(&email.id), AlertStatus::Unknown);
+    assert_eq!(status(&webhook.id), AlertStatus::Sent);
+}

@@ -1,0 +1,101 @@
+//! Engagement: events stored once each, suppressions, and what the sweep reads.
+use crate::fixtures::{at, event};
+use promiseguard::store::{CheckStore, EngagementStore, SqlStore};
+
+pub async fn events_are_idempotent_and_feed_the_sweep(store: SqlStore) {
+    use promiseguard::domain::attribution::Touch;
+    let now = at("2026-11-23T12:00:00Z");
+    let events = vec![
+        event(
+            "e1",
+            "click",
+            Some("c8"),
+            "a@example.com",
+            "2026-11-18T10:00:00Z",
+        ),
+        event(
+            "e2",
+            "click",
+            Some("c8"),
+            "a@example.com",
+            "2026-11-19T10:00:00Z",
+        ),
+        event(
+            "e3",
+            "click",
+            Some("c8"),
+            "b@example.com",
+            "2026-11-19T09:00:00Z",
+        ),
+        event(
+            "e4",
+            "conversion",
+            None,
+            "b@example.com",
+            "2026-11-19T11:00:00Z",
+        ),
+        event(
+            "e5",
+            "click",
+            Some("c8"),
+            "late@example.com",
+            "2026-11-23T11:00:00Z",
+        ),
+        event(
+            "e6",
+            "click",
+            Some("c8"),
+            "gone@example.com",
+            "2026-11-18T10:00:00Z",
+        ),
+        event(
+            "e7",
+            "unsubscribe",
+            Some("c8"),
+            "gone@example.com",
+            "2026-11-18T11:00:00Z",
+        ),
+    ];
+    let r = store.record_events(&events, now).await.unwrap();
+    assert_eq!(
+        (r.received, r.stored, r.duplicates, r.suppressed),
+        (7, 7, 0, 1)
+    );
+    let again = store.record_events(&events[..2], now).await.unwrap();
+    assert_eq!((again.stored, again.duplicates), (0, 2));
+    assert!(
+        store.campaign("c8").await.unwrap().is_some(),
+        "an event-only campaign exists"
+    );
+
+    // Clicked before the cut-off, not invited, not suppressed; oldest last click first.
+    let candidates = store
+        .sweep_candidates(at("2026-11-20T12:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        candidates,
+        vec![
+            ("c8".to_owned(), "b@example.com".to_owned()),
+            ("c8".to_owned(), "a@example.com".to_owned())
+        ]
+    );
+    let touches = store.touches(&["b@example.com".to_owned()]).await.unwrap();
+    let mut b = touches["b@example.com"].clone();
+    b.sort_by_key(|t| match t {
+        Touch::Click { at, .. } | Touch::Conversion { at, .. } => *at,
+    });
+    assert_eq!(
+        b,
+        vec![
+            Touch::Click {
+                campaign: "c8".into(),
+                at: at("2026-11-19T09:00:00Z")
+            },
+            Touch::Conversion {
+                campaign: None,
+                at: at("2026-11-19T11:00:00Z")
+            }
+        ]
+    );
+}

@@ -1,0 +1,284 @@
+//! Survey invitations: unique per (campaign, recipient), claimed once, group-committed with the
+//! outcomes of finished sends.
+use crate::fixtures::{at, event};
+use crate::support::store::{claim_one, finish_one};
+use chrono::{DateTime, Utc};
+use promiseguard::domain::SendOutcome;
+use promiseguard::domain::event::{EngagementEvent, EventKind};
+use promiseguard::store::{
+    AnswerStore, EngagementStore, InvitationStatus, InvitationStore, SqlStore,
+};
+
+pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
+    let now = at("2026-11-23T12:00:00Z");
+    store
+        .record_events(
+            &[event(
+                "e1",
+                "click",
+                Some("c9"),
+                "a@example.com",
+                "2026-11-18T10:00:00Z",
+            )],
+            now,
+        )
+        .await
+        .unwrap();
+    let pairs = vec![
+        ("c9".to_owned(), "a@example.com".to_owned()),
+        ("c9".to_owned(), "b@example.com".to_owned()),
+    ];
+    assert_eq!(store.queue_invitations(&pairs, now).await.unwrap(), 2);
+    assert_eq!(
+        store.queue_invitations(&pairs, now).await.unwrap(),
+        0,
+        "(campaign, recipient) is unique"
+    );
+    assert_eq!(store.surveyed_since(now).await.unwrap().len(), 2);
+
+    let first = claim_one(&store, "run-1", now).await.unwrap();
+    assert_eq!(
+        (first.recipient.as_str(), first.attempts),
+        ("a@example.com", 1)
+    );
+    let retry_at = at("2026-11-23T12:05:00Z");
+    finish_one(
+        &store,
+        &first.id,
+        SendOutcome::Retry {
+            at: retry_at,
+            error: "451 busy".into(),
+        },
+        now,
+    )
+    .await;
+    let second = claim_one(&store, "run-1", now).await.unwrap();
+    assert_eq!(second.recipient, "b@example.com");
+    assert!(
+        claim_one(&store, "run-1", now).await.is_none(),
+        "a's retry is not due yet"
+    );
+    // run-1 dies holding b; run-2 finds it and marks it unknown, never to be sent again.
+    assert_eq!(store.abandon_unfinished_sends("run-2").await.unwrap(), 1);
+    let again = claim_one(&store, "run-2", retry_at).await.unwrap();
+    assert_eq!(
+        (again.recipient.as_str(), again.attempts),
+        ("a@example.com", 2)
+    );
+    finish_one(&store, &again.id, SendOutcome::Sent, retry_at).await;
+    assert!(claim_one(&store, "run-2", retry_at).await.is_none());
+
+    let rows = store.invitations("c9").await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![InvitationStatus::Sent, InvitationStatus::Unknown]
+    );
+
+    assert!(
+        store
+            .record_answer(&again.id, 9, Some("great"), retry_at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_answer(&again.id, 4, None, retry_at)
+            .await
+            .unwrap(),
+        "the last answer wins"
+    );
+    assert!(
+        !store
+            .record_answer("nope", 4, None, retry_at)
+            .await
+            .unwrap()
+    );
+    let nps = store.nps("c9").await.unwrap();
+    assert_eq!(
+        (
+            nps.invited,
+            nps.summary.responses,
+            nps.summary.detractors,
+            nps.summary.nps
+        ),
+        (2, 1, 1, Some(-100.0))
+    );
+    assert!(nps.comments.is_empty());
+
+    assert!(store.unsubscribe(&second.id, retry_at).await.unwrap());
+    store
+        .record_events(
+            &[event(
+                "e9",
+                "click",
+                Some("c10"),
+                "b@example.com",
+                "2026-11-18T10:00:00Z",
+            )],
+            now,
+        )
+        .await
+        .unwrap();
+    let candidates = store.sweep_candidates(now).await.unwrap();
+    assert!(candidates.iter().all(|(_, r)| r != "b@example.com"));
+}
+
+pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(store: SqlStore) {
+    let now = at("2026-11-23T12:00:00Z");
+    store
+        .record_events(
+            &[event(
+                "g1",
+                "click",
+                Some("c7"),
+                "r0@example.com",
+                "2026-11-18T10:00:00Z",
+            )],
+            now,
+        )
+        .await
+        .unwrap();
+    let pairs: Vec<(String, String)> = (0..7)
+        .map(|i| ("c7".to_owned(), format!("r{i}@example.com")))
+        .collect();
+    assert_eq!(store.queue_invitations(&pairs, now).await.unwrap(), 7);
+
+    // Two committers at once (two workers' batches, or two instances) take disjoint rows.
+    let (a, b) = futures::join!(
+        store.finish_and_claim("run-1", now, &[], 3),
+        store.finish_and_claim("run-1", now, &[], 2)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!((a.len(), b.len()), (3, 2));
+    let mut taken: Vec<&str> = a.iter().chain(&b).map(|c| c.id.as_str()).collect();
+    taken.sort();
+    taken.dedup();
+    assert_eq!(taken.len(), 5, "no invitation claimed twice");
+    assert!(a.iter().chain(&b).all(|c| c.attempts == 1));
+
+    // One transaction: three outcomes recorded, and the two remaining due rows claimed (the
+    // retried one is not due yet, so it is not among them).
+    let later = at("2026-11-23T13:00:00Z");
+    let finished = vec![
+        (a[0].id.clone(), SendOutcome::Sent),
+        (
+            a[1].id.clone(),
+            SendOutcome::Failed {
+                error: "550 no such user".into(),
+            },
+        ),
+        (
+            a[2].id.clone(),
+            SendOutcome::Retry {
+                at: later,
+                error: "451 busy".into(),
+            },
+        ),
+        (b[0].id.clone(), SendOutcome::Sent),
+    ];
+    let next = store
+        .finish_and_claim("run-1", now, &finished, 8)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), 2);
+    assert!(next.iter().all(|c| !taken.contains(&c.id.as_str())));
+    let status = |rows: &[promiseguard::store::InvitationRow], id: &str| {
+        rows.iter().find(|r| r.id == id).unwrap().status
+    };
+    let rows = store.invitations("c7").await.unwrap();
+    assert_eq!(status(&rows, &a[0].id), InvitationStatus::Sent);
+    assert_eq!(status(&rows, &a[1].id), InvitationStatus::Failed);
+    assert_eq!(status(&rows, &a[2].id), InvitationStatus::Queued);
+    assert_eq!(status(&rows, &b[0].id), InvitationStatus::Sent);
+    assert_eq!(status(&rows, &b[1].id), InvitationStatus::Sending);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == InvitationStatus::Sending)
+            .count(),
+        3
+    );
+
+    // Outcomes alone (the last requests of workers that find nothing due): nothing claimed.
+    let last: Vec<(String, SendOutcome)> = next
+        .iter()
+        .chain(&b[1..])
+        .map(|c| (c.id.clone(), SendOutcome::Sent))
+        .collect();
+    assert!(
+        store
+            .finish_and_claim("run-1", now, &last, 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rows = store.invitations("c7").await.unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.status == InvitationStatus::Sent)
+            .count(),
+        5
+    );
+    // The retry comes due and is claimed for its second attempt.
+    let retried = store
+        .finish_and_claim("run-2", later, &[], 8)
+        .await
+        .unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(
+        (retried[0].id.as_str(), retried[0].attempts),
+        (a[2].id.as_str(), 2)
+    );
+}
+
+/// SQLite only: the survey claims' connection runs on the calling thread with SQLite's busy
+/// handler off, so a write lock held by another process must make a claim wait — without
+/// blocking its thread — and then go through, not fail.
+#[tokio::test(flavor = "current_thread")]
+async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::{ConnectOptions, Connection};
+    use std::str::FromStr;
+    use std::time::{Duration, Instant};
+    let db = crate::support::databases::sqlite().await;
+    let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
+    let click = EngagementEvent {
+        id: "k1".into(),
+        source: "api",
+        kind: EventKind::Click,
+        campaign_id: Some("c1".into()),
+        recipient: "r0@example.com".into(),
+        occurred_at: now,
+        url: None,
+        order_id: None,
+        suppresses: None,
+    };
+    db.store.record_events(&[click], now).await.unwrap();
+    let pairs: Vec<(String, String)> = (0..3)
+        .map(|i| ("c1".to_owned(), format!("r{i}@example.com")))
+        .collect();
+    db.store.queue_invitations(&pairs, now).await.unwrap();
+
+    // Another process takes the write lock and holds it for 300 ms.
+    let mut other = SqliteConnectOptions::from_str(&db.url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    sqlx::raw_sql("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let held = Instant::now();
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.unwrap();
+    };
+    // On a single-threaded runtime, the lock is only ever released if the waiting claim
+    // leaves the thread free.
+    let (claimed, ()) = tokio::join!(db.store.finish_and_claim("run-1", now, &[], 2), release);
+    let claimed = claimed.unwrap();
+    assert!(held.elapsed() >= Duration::from_millis(300));
+    assert_eq!(claimed.len(), 2);
+    assert!(claimed.iter().all(|c| c.attempts == 1));
+    other.close().await.unwrap();
+}

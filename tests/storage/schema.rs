@@ -1,0 +1,173 @@
+//! The schema: migrations apply twice without harm, unique keys hold, and the two migration
+//! folders say the same thing except where `migrations/differences.toml` declares otherwise.
+use crate::fixtures::Draft;
+use crate::support::store::count_checks;
+use promiseguard::store::{CheckStore, SqlStore};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub async fn migrations_apply_twice_without_harm(store: SqlStore) {
+    let draft = Draft::new("c4", 1, "2026-11-23T10:00:00Z");
+    store.record_check(&draft.check(), None).await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(count_checks(&store).await, 1);
+}
+
+/// The schema itself refuses a duplicate check id (a bug elsewhere must not become two rows).
+pub async fn unique_keys_hold_in_the_schema(store: SqlStore) {
+    let draft = Draft::new("c5", 1, "2026-11-23T10:00:00Z");
+    store.record_check(&draft.check(), None).await.unwrap();
+    let mut dup = Draft::new("c5", 1, "2026-11-23T10:00:01Z");
+    dup.id = draft.id.clone();
+    assert!(store.record_check(&dup.check(), None).await.is_err());
+    assert_eq!(count_checks(&store).await, 1);
+    assert_eq!(
+        store.findings(&draft.id).await.unwrap().len(),
+        1,
+        "the failed write left nothing behind"
+    );
+}
+
+/// One declared difference between the two folders.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Difference {
+    file: String,
+    sqlite: String,
+    postgres: String,
+    why: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Declared {
+    difference: Vec<Difference>,
+}
+
+/// Each migration file's lines (trailing white space dropped), by file name.
+fn migrations(dir: &Path) -> BTreeMap<String, Vec<String>> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (
+                name,
+                text.lines().map(|l| l.trim_end().to_owned()).collect(),
+            )
+        })
+        .collect()
+}
+
+/// Everything wrong with two sets of migrations, given the declared differences: files on one
+/// side only, lines that differ without a declaration, and declarations that match nothing.
+fn undeclared_differences(
+    mut sqlite: BTreeMap<String, Vec<String>>,
+    mut postgres: BTreeMap<String, Vec<String>>,
+    declared: &[Difference],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for d in declared {
+        if d.why.trim().is_empty() {
+            problems.push(format!("{}: a declared difference must say why", d.file));
+        }
+        for (side, files, line) in [
+            ("sqlite", &mut sqlite, &d.sqlite),
+            ("postgres", &mut postgres, &d.postgres),
+        ] {
+            if line.is_empty() {
+                continue;
+            }
+            let lines = files.entry(d.file.clone()).or_default();
+            match lines.iter().position(|l| l.trim() == line.trim()) {
+                Some(at) => {
+                    lines.remove(at);
+                }
+                None => problems.push(format!(
+                    "{}: the declared {side} line is not there (stale declaration?): {line}",
+                    d.file
+                )),
+            }
+        }
+    }
+    let names: std::collections::BTreeSet<&String> = sqlite.keys().chain(postgres.keys()).collect();
+    for name in names {
+        let (a, b) = (sqlite.get(name), postgres.get(name));
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let longest = a.len().max(b.len());
+                for i in 0..longest {
+                    let (x, y) = (a.get(i), b.get(i));
+                    if x != y {
+                        problems.push(format!(
+                            "{name}, line {}: sqlite has {:?}, postgres has {:?} — make them the same or declare the difference in migrations/differences.toml",
+                            i + 1,
+                            x.map(String::as_str).unwrap_or("(nothing)"),
+                            y.map(String::as_str).unwrap_or("(nothing)")
+                        ));
+                        break;
+                    }
+                }
+            }
+            (Some(_), None) => problems.push(format!("{name} is in migrations/sqlite only")),
+            (None, Some(_)) => problems.push(format!("{name} is in migrations/postgres only")),
+            (None, None) => {}
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_two_schemas_differ_only_where_declared() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let declared: Declared =
+        toml::from_str(&std::fs::read_to_string(root.join("differences.toml")).unwrap())
+            .expect("migrations/differences.toml parses");
+    let problems = undeclared_differences(
+        migrations(&root.join("sqlite")),
+        migrations(&root.join("postgres")),
+        &declared.difference,
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_undeclared_difference_or_a_stale_declaration_is_caught() {
+    let files = |lines: &[&str]| {
+        BTreeMap::from([(
+            "0009_x.sql".to_owned(),
+            lines.iter().map(|l| l.to_string()).collect::<Vec<_>>(),
+        )])
+    };
+    let sqlite = files(&["CREATE TABLE t (id TEXT);", "CREATE INDEX t_id ON t (id);"]);
+    let postgres = files(&[
+        "CREATE TABLE t (id TEXT);",
+        "CREATE INDEX t_id ON t (id) WHERE id IS NOT NULL;",
+    ]);
+    let problems = undeclared_differences(sqlite.clone(), postgres.clone(), &[]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("line 2"), "{problems:?}");
+    let declared = Difference {
+        file: "0009_x.sql".into(),
+        sqlite: "CREATE INDEX t_id ON t (id);".into(),
+        postgres: "CREATE INDEX t_id ON t (id) WHERE id IS NOT NULL;".into(),
+        why: "a partial index".into(),
+    };
+    assert_eq!(
+        undeclared_differences(
+            sqlite.clone(),
+            postgres.clone(),
+            std::slice::from_ref(&declared)
+        ),
+        Vec::<String>::new()
+    );
+    let stale = Difference {
+        postgres: "CREATE INDEX gone ON t (id);".into(),
+        ..declared
+    };
+    let problems = undeclared_differences(sqlite, postgres, &[stale]);
+    assert!(problems.iter().any(|p| p.contains("stale")), "{problems:?}");
+    let mut only_one = files(&["x"]);
+    only_one.insert("0010_y.sql".into(), vec![]);
+    let problems = undeclared_differences(only_one, files(&["x"]), &[]);
+    assert_eq!(problems, ["0010_y.sql is in migrations/sqlite only"]);
+}
