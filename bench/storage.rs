@@ -9,7 +9,7 @@ mod support;
 
 use promiseguard::domain::campaign::CampaignInput;
 use promiseguard::domain::{Finding, Mode, Phase, Rule, Severity, Target, Verdict};
-use promiseguard::store::{CheckStore, NewCheck, SqlStore};
+use promiseguard::store::{CheckStore, FindingStore, NewCheck, SqlStore};
 use serde_json::json;
 use std::time::{Duration, Instant};
 

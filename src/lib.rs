@@ -5,6 +5,8 @@
 //! `config` reads settings into their types; the machinery — `sources`, `check`, `lookup`,
 //! `store`, `email` — does the I/O; `services` holds the use cases; the doors — `http`,
 //! `jobs`, `cli` — call them; `startup` wires it all.
+#[cfg(test)]
+mod architecture_tests;
 pub mod check;
 pub mod cli;
 pub mod clock;

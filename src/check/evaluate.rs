@@ -297,5 +297,5 @@ fn stock_findings(item: &ItemPromise, report: &StockReport, out: &mut Vec<Candid
 }
 
 #[cfg(test)]
-#[path = "evaluate_tests.rs"]
+#[path = "evaluate_tests/mod.rs"]
 mod tests;

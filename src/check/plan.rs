@@ -29,13 +29,6 @@ mod tests {
     use super::*;
     use crate::domain::campaign::CampaignInput;
 
-    fn key(sku: &str, location: &str) -> ItemKey {
-        ItemKey {
-            sku: sku.into(),
-            location: location.into(),
-        }
-    }
-
     #[test]
     fn forty_offers_naming_one_branch_plan_one_lookup() {
         let offers: Vec<_> = (0..40)
@@ -48,6 +41,6 @@ mod tests {
             serde_json::from_value(serde_json::json!({"id": "c", "offers": offers})).unwrap();
         let plan = LookupPlan::for_campaign(&input.parse("").unwrap());
         assert_eq!(plan.locations, vec!["loc-101"]);
-        assert_eq!(plan.items, vec![key("S", "loc-101")]);
+        assert_eq!(plan.items, vec![ItemKey::new("S", "loc-101")]);
     }
 }

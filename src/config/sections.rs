@@ -157,6 +157,16 @@ pub struct AnalystToken {
     pub token: Secret,
 }
 
+impl AnalystToken {
+    pub fn new(name: &str, role: Role, token: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            role,
+            token: Secret::new(token),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AlertsConfig {

@@ -57,6 +57,15 @@ pub struct ItemKey {
     pub location: String,
 }
 
+impl ItemKey {
+    pub fn new(sku: &str, location: &str) -> Self {
+        Self {
+            sku: sku.to_owned(),
+            location: location.to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for ItemKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}@{}", self.sku, self.location)

@@ -81,14 +81,9 @@ impl FromRequest for Analyst {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
 
     fn token(name: &str, role: Role, value: &str) -> AnalystToken {
-        AnalystToken {
-            name: name.into(),
-            role,
-            token: Secret::new(value),
-        }
+        AnalystToken::new(name, role, value)
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod campaigns;
+pub mod document;
 pub mod error;
 pub mod events;
 pub mod findings;

@@ -2,28 +2,17 @@
 //! A GET never records anything: mail security scanners fetch every link in a message before
 //! a person does. Answers and unsubscribes take a POST.
 use super::AppState;
+use super::document::document;
 use crate::services::surveys::{AnswerProblem, Answered, MAX_COMMENT};
 use crate::store::InvitationRow;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
 fn page(title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) }
-                style { (maud::PreEscaped(CSS)) }
-            }
-            body { main { (body) } }
-        }
-    }
+    document("en", title, CSS, html! { main { (body) } })
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fafafa;margin:0}\

@@ -57,17 +57,10 @@ pub fn batches(keys: &[ItemKey], limits: BatchLimits) -> Vec<Vec<ItemKey>> {
 mod tests {
     use super::*;
 
-    fn key(sku: &str, location: &str) -> ItemKey {
-        ItemKey {
-            sku: sku.into(),
-            location: location.into(),
-        }
-    }
-
     #[test]
     fn batches_respect_every_limit_and_lose_nothing() {
         let keys: Vec<_> = (0..120)
-            .map(|i| key(&format!("sku-{i}"), &format!("loc-{}", i % 7)))
+            .map(|i| ItemKey::new(&format!("sku-{i}"), &format!("loc-{}", i % 7)))
             .collect();
         let limits = BatchLimits {
             max_pairs: 50,
@@ -89,7 +82,9 @@ mod tests {
 
     #[test]
     fn batch_count_is_the_lower_bound_when_only_pairs_limit() {
-        let keys: Vec<_> = (0..250).map(|i| key(&format!("s{i}"), "online")).collect();
+        let keys: Vec<_> = (0..250)
+            .map(|i| ItemKey::new(&format!("s{i}"), "online"))
+            .collect();
         let limits = BatchLimits {
             max_pairs: 100,
             max_skus: 100,

@@ -8,10 +8,10 @@ use super::rows::{corrupt, from_millis, millis, parse};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::review::{Inherited, inherit};
-use crate::domain::{AlertTarget, Campaign, Finding, Mode, Phase, ReviewState, Target, Verdict};
+use crate::domain::{AlertTarget, Campaign, Finding, Mode, Phase, ReviewState, Verdict};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, Row};
+use sqlx::Connection;
 use std::collections::HashMap;
 
 #[async_trait]
@@ -32,12 +32,6 @@ pub trait CheckStore: Send + Sync {
 
     /// Checks of a campaign, newest first.
     async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError>;
-
-    /// A check's findings in the order the check found them.
-    async fn findings(&self, check_id: &str) -> Result<Vec<StoredFinding>, StoreError>;
-
-    /// One finding, with the check and campaign it belongs to.
-    async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError>;
 
     /// Campaigns whose offer window is open at `now`.
     async fn live_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<CampaignRow>, StoreError>;
@@ -80,23 +74,6 @@ pub struct StoredAnswer {
 pub enum Recorded {
     Stored,
     Replayed(StoredAnswer),
-}
-
-/// A finding as stored: `is_new` when the campaign's previous check did not have it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredFinding {
-    pub finding: Finding,
-    pub is_new: bool,
-    pub review_state: ReviewState,
-}
-
-/// A finding with the check and campaign it belongs to.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FindingRecord {
-    pub check_id: String,
-    pub campaign_id: String,
-    pub fingerprint: String,
-    pub stored: StoredFinding,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,66 +143,45 @@ ON CONFLICT (key) DO NOTHING";
 const SELECT_ANSWER: &str =
     "SELECT request_hash, check_id, status, body FROM idempotency_keys WHERE key = $1";
 
-/// The columns `finding_record` reads, for `concat!` into each query that reads findings.
-macro_rules! select_finding {
+/// The columns `CampaignRaw` reads, for `concat!` into each query that reads campaigns.
+macro_rules! select_campaign {
     () => {
-        "SELECT id, offer_id, rule, severity, target_sku, target_location, message, evidence,
-                is_new, review_state, check_id, campaign_id, fingerprint
-         FROM findings "
+        "SELECT id, name, platform, definition, window_start, window_end, created_at,
+                latest_check_id, latest_verdict
+         FROM campaigns "
     };
 }
 
-type FindingRaw = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-);
+#[derive(sqlx::FromRow)]
+struct CampaignRaw {
+    id: String,
+    name: Option<String>,
+    platform: Option<String>,
+    definition: String,
+    window_start: i64,
+    window_end: i64,
+    created_at: i64,
+    latest_check_id: Option<String>,
+    latest_verdict: Option<String>,
+}
 
-fn finding_record(raw: FindingRaw) -> Result<FindingRecord, StoreError> {
-    let (
-        id,
-        offer_id,
-        rule,
-        severity,
-        sku,
-        location,
-        message,
-        evidence,
-        is_new,
-        review_state,
-        check_id,
-        campaign_id,
-        fingerprint,
-    ) = raw;
-    Ok(FindingRecord {
-        check_id,
-        campaign_id,
-        fingerprint,
-        stored: StoredFinding {
-            finding: Finding {
-                id,
-                offer_id,
-                rule: parse("findings.rule", &rule)?,
-                severity: parse("findings.severity", &severity)?,
-                target: Target { sku, location },
-                message,
-                evidence: serde_json::from_str(&evidence)
-                    .map_err(|e| corrupt("findings.evidence", e))?,
-            },
-            is_new: is_new != 0,
-            review_state: parse("findings.review_state", &review_state)?,
-        },
-    })
+impl CampaignRaw {
+    fn row(self) -> Result<CampaignRow, StoreError> {
+        Ok(CampaignRow {
+            id: self.id,
+            name: self.name,
+            platform: self.platform,
+            definition: self.definition,
+            window_start: from_millis(self.window_start),
+            window_end: from_millis(self.window_end),
+            created_at: from_millis(self.created_at),
+            latest_check_id: self.latest_check_id,
+            latest_verdict: self
+                .latest_verdict
+                .map(|v| parse("campaigns.latest_verdict", &v))
+                .transpose()?,
+        })
+    }
 }
 
 #[async_trait]
@@ -351,27 +307,10 @@ impl CheckStore for SqlStore {
     }
 
     async fn campaign(&self, id: &str) -> Result<Option<CampaignRow>, StoreError> {
-        let sql = "SELECT id, name, platform, definition, window_start, window_end, created_at,
-                          latest_check_id, latest_verdict FROM campaigns WHERE id = $1";
-        let row = on_pool!(self.db(), pool => {
-            sqlx::query(sql).bind(id).fetch_optional(pool).await?.map(|r| {
-                Ok::<_, StoreError>(CampaignRow {
-                    id: r.try_get("id")?,
-                    name: r.try_get("name")?,
-                    platform: r.try_get("platform")?,
-                    definition: r.try_get("definition")?,
-                    window_start: from_millis(r.try_get("window_start")?),
-                    window_end: from_millis(r.try_get("window_end")?),
-                    created_at: from_millis(r.try_get("created_at")?),
-                    latest_check_id: r.try_get("latest_check_id")?,
-                    latest_verdict: r
-                        .try_get::<Option<String>, _>("latest_verdict")?
-                        .map(|v| parse("campaigns.latest_verdict", &v))
-                        .transpose()?,
-                })
-            })
-        });
-        row.transpose()
+        const SQL: &str = concat!(select_campaign!(), "WHERE id = $1");
+        let row: Option<CampaignRaw> = on_pool!(self.db(), pool =>
+            sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?;
+        row.map(CampaignRaw::row).transpose()
     }
 
     async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError> {
@@ -398,33 +337,13 @@ impl CheckStore for SqlStore {
             .collect()
     }
 
-    async fn findings(&self, check_id: &str) -> Result<Vec<StoredFinding>, StoreError> {
-        const SQL: &str = concat!(select_finding!(), "WHERE check_id = $1 ORDER BY position");
-        let rows: Vec<FindingRaw> = on_pool!(self.db(), pool =>
-            sqlx::query_as(SQL).bind(check_id).fetch_all(pool).await)?;
-        rows.into_iter()
-            .map(|raw| finding_record(raw).map(|r| r.stored))
-            .collect()
-    }
-
-    async fn finding(&self, id: &str) -> Result<Option<FindingRecord>, StoreError> {
-        const SQL: &str = concat!(select_finding!(), "WHERE id = $1");
-        let raw: Option<FindingRaw> = on_pool!(self.db(), pool =>
-            sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?;
-        raw.map(finding_record).transpose()
-    }
-
     async fn live_campaigns(&self, now: DateTime<Utc>) -> Result<Vec<CampaignRow>, StoreError> {
-        let sql =
-            "SELECT id FROM campaigns WHERE window_start <= $1 AND window_end > $1 ORDER BY id";
-        let ids: Vec<(String,)> = on_pool!(self.db(), pool =>
-            sqlx::query_as(sql).bind(millis(now)).fetch_all(pool).await)?;
-        let mut rows = Vec::with_capacity(ids.len());
-        for (id,) in ids {
-            if let Some(row) = self.campaign(&id).await? {
-                rows.push(row);
-            }
-        }
-        Ok(rows)
+        const SQL: &str = concat!(
+            select_campaign!(),
+            "WHERE window_start <= $1 AND window_end > $1 ORDER BY id"
+        );
+        let rows: Vec<CampaignRaw> = on_pool!(self.db(), pool =>
+            sqlx::query_as(SQL).bind(millis(now)).fetch_all(pool).await)?;
+        rows.into_iter().map(CampaignRaw::row).collect()
     }
 }

@@ -1,4 +1,4 @@
-//! Storage, by concern. Each concern — checks and campaigns, job leases, engagement, survey
+//! Storage, by concern. Each concern — checks and campaigns, findings, job leases, engagement, survey
 //! invitations, survey answers, reviews and the campaign list, alerts, the instance's secrets —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore`.
 //! `Store` is all of them at once, for the parts of the service that need several.
@@ -14,6 +14,7 @@ mod answers;
 mod checks;
 mod db;
 mod engagement;
+mod findings;
 mod invitations;
 mod leases;
 mod outbox;
@@ -25,12 +26,10 @@ mod writer;
 
 pub use alerts::{AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
-pub use checks::{
-    CampaignRow, CheckRow, CheckStore, FindingRecord, NewAnswer, NewCheck, Recorded, StoredAnswer,
-    StoredFinding,
-};
+pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use db::{Backend, Db};
 pub use engagement::{EngagementStore, EventsRecorded};
+pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use invitations::{ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore};
 pub use leases::LeaseStore;
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
@@ -55,6 +54,7 @@ pub enum StoreError {
 #[async_trait]
 pub trait Store:
     CheckStore
+    + FindingStore
     + LeaseStore
     + EngagementStore
     + InvitationStore

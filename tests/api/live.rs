@@ -6,7 +6,7 @@ use promiseguard::domain::{Phase, Rule};
 use promiseguard::jobs::{Job, RecheckJob};
 use promiseguard::metrics::Metrics;
 use promiseguard::services::checks::Checks;
-use promiseguard::store::CheckStore;
+use promiseguard::store::{CheckStore, FindingStore};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

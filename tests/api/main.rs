@@ -18,6 +18,7 @@ mod lookup;
 mod operations;
 mod pages;
 mod presend;
+mod reviews;
 mod signatures;
 mod surveys;
 mod ui;

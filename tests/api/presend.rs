@@ -1,5 +1,5 @@
 use crate::support::app::spawn_app;
-use promiseguard::store::CheckStore;
+use promiseguard::store::{CheckStore, FindingStore};
 use serde_json::Value;
 
 fn fixture(name: &str) -> Value {

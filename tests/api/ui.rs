@@ -1,7 +1,7 @@
 //! The analyst pages over plain HTTP: what a browser test cannot easily show — CSRF refusals,
 //! forged and expired sessions, open redirects, the loopback rule, and cookie attributes.
 use crate::support::app::{TestApp, spawn_app};
-use promiseguard::store::{CheckStore, ReviewStore};
+use promiseguard::store::{CheckStore, FindingStore, ReviewStore};
 
 const REVIEWER: &str = "reviewer-token-0123456789";
 const VIEWER: &str = "viewer-token-0123456789ab";

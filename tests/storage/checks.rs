@@ -2,7 +2,9 @@
 //! findings, live campaigns — and what a failed or cancelled write leaves behind.
 use crate::fixtures::{Draft, at, campaign, finding};
 use promiseguard::domain::{Campaign, Finding, Phase, ReviewAction, Rule, Verdict};
-use promiseguard::store::{CheckStore, NewAnswer, Recorded, ReviewStore, SqlStore, Store};
+use promiseguard::store::{
+    CheckStore, FindingStore, NewAnswer, Recorded, ReviewStore, SqlStore, Store,
+};
 
 pub async fn story_of_a_campaign_checked_twice(store: SqlStore) {
     store.ping().await.unwrap();

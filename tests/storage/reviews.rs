@@ -2,7 +2,9 @@
 //! campaign list analysts work from.
 use crate::fixtures::{Draft, at, finding};
 use promiseguard::domain::{Phase, ReviewAction, ReviewState, Verdict};
-use promiseguard::store::{CampaignFilter, CheckStore, ReviewFilter, ReviewStore, SqlStore};
+use promiseguard::store::{
+    CampaignFilter, CheckStore, FindingStore, ReviewFilter, ReviewStore, SqlStore,
+};
 
 pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
     let now = at("2026-11-23T12:00:00Z");

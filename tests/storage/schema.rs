@@ -2,7 +2,7 @@
 //! folders say the same thing except where `migrations/differences.toml` declares otherwise.
 use crate::fixtures::Draft;
 use crate::support::store::count_checks;
-use promiseguard::store::{CheckStore, SqlStore};
+use promiseguard::store::{CheckStore, FindingStore, SqlStore};
 use std::collections::BTreeMap;
 use std::path::Path;
 

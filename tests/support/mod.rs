@@ -1,5 +1,6 @@
 //! Shared by the integration tests and the benchmarks.
 #![allow(dead_code)]
+pub mod analysts;
 pub mod app;
 pub mod browser;
 pub mod databases;

@@ -50,16 +50,11 @@ pub(super) async fn recheck(
     let back = format!("/ui/campaigns/{}", url_escape(&id));
     let done = async {
         let form = read_form(&req, payload).await?;
-        if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
-            return Err(ApiError::Forbidden(
-                "the form expired; reload the page and try again".into(),
-            ));
-        }
+        session::require_csrf(&req, &form)?;
         let reviewer = analyst.reviewer("re-check a campaign")?;
         Ok::<_, ApiError>(state.analysts.recheck(&reviewer, &id).await?)
-    }
-    .await;
-    match done {
+    };
+    match done.await {
         Ok(_) => page.see_other(&back),
         Err(e) => page.error(Some(&analyst), e, Some(&back)),
     }
@@ -83,11 +78,7 @@ pub(super) async fn review(
         .map(|c| format!("/ui/campaigns/{}", url_escape(c)))
         .unwrap_or_else(|| "/ui/campaigns".into());
     let done = async {
-        if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
-            return Err(ApiError::Forbidden(
-                "the form expired; reload the page and try again".into(),
-            ));
-        }
+        session::require_csrf(&req, &form)?;
         let reviewer = analyst.reviewer("review findings")?;
         let request = ReviewRequest {
             action: form.get("action").cloned().unwrap_or_default(),
@@ -180,11 +171,11 @@ fn nps_panel(detail: &CampaignDetail) -> Markup {
         section.card aria-labelledby="nps-h" {
             h2 id="nps-h" { "NPS of surveyed clickers" }
             p {
-                span.nps-score { @match n.nps { Some(v) => (format!("{v:+.1}")), None => "—" } }
-                " " span.muted { (n.responses) " responses of " (n.invited) " invited · "
-                    (n.promoters) " promoters, " (n.passives) " passives, " (n.detractors) " detractors" }
+                span.nps-score { @match n.summary.nps { Some(v) => (format!("{v:+.1}")), None => "—" } }
+                " " span.muted { (n.summary.responses) " responses of " (n.invited) " invited · "
+                    (n.summary.promoters) " promoters, " (n.summary.passives) " passives, " (n.summary.detractors) " detractors" }
             }
-            (charts::nps_distribution(&n.distribution))
+            (charts::nps_distribution(&n.summary.distribution))
             @if !n.comments.is_empty() {
                 h3 { "Comments" }
                 ul {

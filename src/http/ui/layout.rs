@@ -2,8 +2,9 @@
 //! (`Ctx`), and the small pieces of markup several pages use. Plain HTML and CSS: everything
 //! works without JavaScript, and the layout reflows from a laptop down to a phone.
 use crate::domain::{Analyst, ReviewState, Role};
+use crate::http::document::document;
 use chrono::{DateTime, Utc};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, html};
 
 /// What every page needs: who is looking, and the CSRF value for its forms.
 pub struct Ctx<'a> {
@@ -53,38 +54,28 @@ ol.timeline li{position:relative;padding:.25rem 0 .6rem 1rem}ol.timeline li::bef
 "#;
 
 pub fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) " · promiseguard" }
-                style { (PreEscaped(CSS)) }
+    let title = format!("{title} · promiseguard");
+    let body = html! {
+        header {
+            a href="/ui/campaigns" { "promiseguard" }
+            @if ctx.analyst.is_some() {
+                nav { a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/insights" { "Broken vs kept" } }
             }
-            body {
-                header {
-                    a href="/ui/campaigns" { "promiseguard" }
-                    @if ctx.analyst.is_some() {
-                        nav { a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/insights" { "Broken vs kept" } }
-                    }
-                    @if let Some(a) = ctx.analyst {
-                        div.who {
-                            span { (a.name) " (" (a.role.as_str()) ")" }
-                            @if ctx.signed_in {
-                                form method="post" action="/ui/logout" {
-                                    input type="hidden" name="csrf" value=(ctx.csrf);
-                                    button type="submit" { "Sign out" }
-                                }
-                            }
+            @if let Some(a) = ctx.analyst {
+                div.who {
+                    span { (a.name) " (" (a.role.as_str()) ")" }
+                    @if ctx.signed_in {
+                        form method="post" action="/ui/logout" {
+                            input type="hidden" name="csrf" value=(ctx.csrf);
+                            button type="submit" { "Sign out" }
                         }
                     }
                 }
-                main { (body) }
             }
         }
-    }
+        main { (body) }
+    };
+    document("en", &title, CSS, body)
 }
 
 pub fn count(n: u64, noun: &str) -> String {

@@ -10,6 +10,7 @@
 use crate::config::AnalystToken;
 use crate::domain::Analyst;
 use crate::http::auth::token_holder;
+use crate::http::error::ApiError;
 use crate::signatures::constant_time_eq;
 use actix_web::HttpRequest;
 use base64::Engine;
@@ -87,6 +88,20 @@ pub fn new_csrf() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
+/// A form whose `csrf` field does not match the request's CSRF cookie is refused (403).
+pub fn require_csrf(
+    req: &HttpRequest,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<(), ApiError> {
+    if csrf_ok(req, form.get("csrf").map(String::as_str)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the form expired; reload the page and try again".into(),
+        ))
+    }
+}
+
 /// True when the form's `csrf` field matches the request's CSRF cookie.
 pub fn csrf_ok(req: &HttpRequest, field: Option<&str>) -> bool {
     match (cookie(req, CSRF_COOKIE), field) {
@@ -100,15 +115,10 @@ pub fn csrf_ok(req: &HttpRequest, field: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Secret;
     use crate::domain::Role;
 
     fn token(name: &str, role: Role, value: &str) -> AnalystToken {
-        AnalystToken {
-            name: name.into(),
-            role,
-            token: Secret::new(value),
-        }
+        AnalystToken::new(name, role, value)
     }
 
     #[test]

@@ -4,7 +4,6 @@ use super::page::{Access, Page, access, now, read_form, safe_next, secure};
 use super::session::{self, SESSION_COOKIE, SESSION_SECS};
 use crate::http::AppState;
 use crate::http::auth::token_holder;
-use crate::http::error::ApiError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -73,12 +72,8 @@ pub(super) async fn sign_out(
 ) -> HttpResponse {
     let mut page = Page::new(&req, &state);
     let form = read_form(&req, payload).await.unwrap_or_default();
-    if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
-        return page.error(
-            None,
-            ApiError::Forbidden("the form expired; reload the page and try again".into()),
-            Some("/ui/campaigns"),
-        );
+    if let Err(refused) = session::require_csrf(&req, &form) {
+        return page.error(None, refused, Some("/ui/campaigns"));
     }
     page.cookies
         .push(session::set_cookie(SESSION_COOKIE, "", 0, secure(&state)));

@@ -2,6 +2,7 @@
 //! promise next to those whose campaign kept them.
 use super::Analysts;
 use crate::domain::insight::PromiseInsight;
+use crate::domain::nps::NpsSummary;
 use crate::services::ServiceError;
 use crate::store::NpsComment;
 use serde::Serialize;
@@ -12,14 +13,10 @@ pub struct CampaignNps {
     pub campaign_id: String,
     /// Survey emails sent (including ones that may have gone out before a crash).
     pub invited: u64,
-    pub responses: u64,
-    pub promoters: u64,
-    pub passives: u64,
-    pub detractors: u64,
-    /// % promoters − % detractors, −100 to 100; null with no responses.
-    pub nps: Option<f64>,
-    /// Responses per score, 0 to 10.
-    pub distribution: [u64; 11],
+    /// `responses`, `promoters`, `passives`, `detractors`, `nps` (% promoters − % detractors,
+    /// −100 to 100; null with no responses) and `distribution` (responses per score, 0 to 10).
+    #[serde(flatten)]
+    pub summary: NpsSummary,
     /// Newest first, at most 100.
     pub comments: Vec<NpsComment>,
 }
@@ -35,16 +32,10 @@ impl Analysts {
 
     pub(super) async fn campaign_nps(&self, id: &str) -> Result<CampaignNps, ServiceError> {
         let report = self.store.nps(id).await?;
-        let s = report.summary;
         Ok(CampaignNps {
             campaign_id: id.to_owned(),
             invited: report.invited,
-            responses: s.responses,
-            promoters: s.promoters,
-            passives: s.passives,
-            detractors: s.detractors,
-            nps: s.nps,
-            distribution: s.distribution,
+            summary: report.summary,
             comments: report.comments,
         })
     }

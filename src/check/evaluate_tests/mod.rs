@@ -1,17 +1,21 @@
+//! The rules on plain values: each rule's findings, and every rule under every policy action
+//! (`policy.rs`).
+mod policy;
+
 use super::*;
 use crate::domain::observation::ClosedPeriod;
 use crate::domain::{Action, ItemPromise};
 use std::collections::BTreeMap;
 
-fn t(s: &str) -> DateTime<Utc> {
+pub(super) fn t(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
-fn d(s: &str) -> NaiveDate {
+pub(super) fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
-fn offer(locations: &[&str], items: &[(&str, &str, i64)]) -> Offer {
+pub(super) fn offer(locations: &[&str], items: &[(&str, &str, i64)]) -> Offer {
     Offer {
         id: "free-day".into(),
         title: None,
@@ -29,7 +33,7 @@ fn offer(locations: &[&str], items: &[(&str, &str, i64)]) -> Offer {
     }
 }
 
-fn campaign(offers: Vec<Offer>) -> Campaign {
+pub(super) fn campaign(offers: Vec<Offer>) -> Campaign {
     Campaign {
         id: "c".into(),
         name: None,
@@ -40,7 +44,7 @@ fn campaign(offers: Vec<Offer>) -> Campaign {
     }
 }
 
-fn location(
+pub(super) fn location(
     status: LocationStatus,
     raw: &str,
     closed: &[(&str, &str)],
@@ -60,11 +64,11 @@ fn location(
     })
 }
 
-fn open() -> Result<LocationReport, LookupFailure> {
+pub(super) fn open() -> Result<LocationReport, LookupFailure> {
     location(LocationStatus::Open, "OPEN", &[])
 }
 
-fn stock(available: f64) -> Result<StockReport, LookupFailure> {
+pub(super) fn stock(available: f64) -> Result<StockReport, LookupFailure> {
     Ok(StockReport {
         available,
         source: "square".into(),
@@ -72,7 +76,7 @@ fn stock(available: f64) -> Result<StockReport, LookupFailure> {
     })
 }
 
-fn failed() -> Result<LocationReport, LookupFailure> {
+pub(super) fn failed() -> Result<LocationReport, LookupFailure> {
     Err(LookupFailure {
         source: "google-business-profile".into(),
         reason: "timed out after 2000 ms".into(),
@@ -82,7 +86,7 @@ fn failed() -> Result<LocationReport, LookupFailure> {
 
 const SEND: &str = "2026-11-23T14:00:00Z";
 
-fn run(c: &Campaign, policy: &Policy, obs: &Observations) -> Evaluation {
+pub(super) fn run(c: &Campaign, policy: &Policy, obs: &Observations) -> Evaluation {
     let mut n = 0;
     evaluate(c, t(SEND), t(SEND), policy, obs, || {
         n += 1;
@@ -90,14 +94,16 @@ fn run(c: &Campaign, policy: &Policy, obs: &Observations) -> Evaluation {
     })
 }
 
-fn obs_locations(pairs: Vec<(&str, Result<LocationReport, LookupFailure>)>) -> Observations {
+pub(super) fn obs_locations(
+    pairs: Vec<(&str, Result<LocationReport, LookupFailure>)>,
+) -> Observations {
     Observations {
         locations: pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
         items: HashMap::new(),
     }
 }
 
-fn rules(e: &Evaluation) -> Vec<(Rule, Severity)> {
+pub(super) fn rules(e: &Evaluation) -> Vec<(Rule, Severity)> {
     e.findings.iter().map(|f| (f.rule, f.severity)).collect()
 }
 
@@ -105,13 +111,7 @@ fn rules(e: &Evaluation) -> Vec<(Rule, Severity)> {
 fn all_open_and_stocked_passes() {
     let c = campaign(vec![offer(&["a", "b"], &[("S", "a", 2)])]);
     let mut obs = obs_locations(vec![("a", open()), ("b", open())]);
-    obs.items.insert(
-        ItemKey {
-            sku: "S".into(),
-            location: "a".into(),
-        },
-        stock(2.0),
-    );
+    obs.items.insert(ItemKey::new("S", "a"), stock(2.0));
     let e = run(&c, &Policy::default(), &obs);
     assert_eq!(e.verdict, Verdict::Pass);
     assert_eq!(e.offers[0].keepable_locations, vec!["a", "b"]);
@@ -257,13 +257,7 @@ fn stock_rules_out_low_and_enough() {
 fn fractional_stock_below_the_promise_is_low() {
     let c = campaign(vec![offer(&[], &[("A", "l", 4)])]);
     let mut obs = Observations::default();
-    obs.items.insert(
-        ItemKey {
-            sku: "A".into(),
-            location: "l".into(),
-        },
-        stock(3.5),
-    );
+    obs.items.insert(ItemKey::new("A", "l"), stock(3.5));
     let e = run(&c, &Policy::default(), &obs);
     assert_eq!(rules(&e), vec![(Rule::LowStock, Severity::Flag)]);
     assert!(e.findings[0].message.contains("3.5 available"));
@@ -273,13 +267,7 @@ fn fractional_stock_below_the_promise_is_low() {
 fn item_findings_make_their_location_unkeepable() {
     let c = campaign(vec![offer(&["a", "b"], &[("S", "a", 1)])]);
     let mut obs = obs_locations(vec![("a", open()), ("b", open())]);
-    obs.items.insert(
-        ItemKey {
-            sku: "S".into(),
-            location: "a".into(),
-        },
-        stock(0.0),
-    );
+    obs.items.insert(ItemKey::new("S", "a"), stock(0.0));
     let e = run(&c, &Policy::default(), &obs);
     assert_eq!(e.offers[0].keepable_locations, vec!["b"]);
 }
@@ -327,137 +315,4 @@ fn a_lookup_with_no_answer_is_unavailable_not_a_pass() {
         rules(&e),
         vec![(Rule::UpstreamUnavailable, Severity::Flag); 2]
     );
-}
-
-/// Every rule under every action: `ignore` drops the finding, `flag` and `block` set severity,
-/// and the verdict is the worst severity left.
-#[test]
-fn every_rule_under_every_action() {
-    let cases: Vec<(Rule, Campaign, Observations)> = {
-        let mut v = Vec::new();
-        let mut expired = offer(&[], &[]);
-        expired.valid_until = t("2026-11-23T00:00:00Z");
-        expired.valid_from = t("2026-11-01T00:00:00Z");
-        v.push((
-            Rule::OfferExpired,
-            campaign(vec![expired]),
-            Observations::default(),
-        ));
-        let one = campaign(vec![offer(&["a"], &[])]);
-        v.push((
-            Rule::LocationClosed,
-            one.clone(),
-            obs_locations(vec![(
-                "a",
-                location(LocationStatus::ClosedPermanently, "CLOSED_PERMANENTLY", &[]),
-            )]),
-        ));
-        v.push((
-            Rule::LocationUnknown,
-            one.clone(),
-            obs_locations(vec![(
-                "a",
-                location(LocationStatus::Unknown, "NOT_FOUND", &[]),
-            )]),
-        ));
-        v.push((
-            Rule::LocationClosedDuringWindow,
-            one.clone(),
-            obs_locations(vec![(
-                "a",
-                location(
-                    LocationStatus::Open,
-                    "OPEN",
-                    &[("2026-11-25", "2026-11-25")],
-                ),
-            )]),
-        ));
-        v.push((
-            Rule::UpstreamUnavailable,
-            one,
-            obs_locations(vec![("a", failed())]),
-        ));
-        let item = campaign(vec![offer(&[], &[("S", "l", 3)])]);
-        for (rule, q) in [(Rule::OutOfStock, 0.0), (Rule::LowStock, 1.0)] {
-            let mut obs = Observations::default();
-            obs.items.insert(
-                ItemKey {
-                    sku: "S".into(),
-                    location: "l".into(),
-                },
-                stock(q),
-            );
-            v.push((rule, item.clone(), obs));
-        }
-        v
-    };
-    assert_eq!(cases.len(), Rule::ALL.len());
-    for (rule, c, obs) in &cases {
-        for (action, verdict) in [
-            (Action::Block, Verdict::Block),
-            (Action::Flag, Verdict::Flag),
-            (Action::Ignore, Verdict::Pass),
-        ] {
-            if *rule == Rule::UpstreamUnavailable && action == Action::Ignore {
-                continue; // refused by the policy parser, tested there
-            }
-            let key = rule.as_str().to_string();
-            let value = serde_json::to_value(action).unwrap();
-            let policy = Policy::default()
-                .with_overrides(&BTreeMap::from([(key, value)]), "/policy")
-                .unwrap();
-            let e = run(c, &policy, obs);
-            assert_eq!(e.verdict, verdict, "{rule} under {action:?}");
-            assert_eq!(
-                e.findings.len(),
-                usize::from(action != Action::Ignore),
-                "{rule} under {action:?}"
-            );
-            assert_eq!(
-                e.warnings.len(),
-                usize::from(action == Action::Flag),
-                "{rule} under {action:?}"
-            );
-            if let Some(f) = e.findings.first() {
-                assert_eq!(f.rule, *rule);
-            }
-        }
-    }
-}
-
-#[test]
-fn verdict_is_per_offer_and_worst_overall() {
-    let c = campaign(vec![
-        offer(&["a"], &[]),
-        Offer {
-            id: "second".into(),
-            ..offer(&["b"], &[])
-        },
-        Offer {
-            id: "third".into(),
-            ..offer(&["c"], &[])
-        },
-    ]);
-    let obs = obs_locations(vec![
-        ("a", open()),
-        (
-            "b",
-            location(
-                LocationStatus::Open,
-                "OPEN",
-                &[("2026-11-25", "2026-11-25")],
-            ),
-        ),
-        (
-            "c",
-            location(LocationStatus::ClosedTemporarily, "CLOSED_TEMPORARILY", &[]),
-        ),
-    ]);
-    let e = run(&c, &Policy::default(), &obs);
-    let per_offer: Vec<_> = e.offers.iter().map(|o| o.verdict).collect();
-    assert_eq!(
-        per_offer,
-        vec![Verdict::Pass, Verdict::Flag, Verdict::Block]
-    );
-    assert_eq!(e.verdict, Verdict::Block);
 }

@@ -1,0 +1,48 @@
+//! Calling the analyst API as a reviewer or a viewer.
+use crate::support::app::TestApp;
+use serde_json::Value;
+
+pub const REVIEWER: &str = "reviewer-token-0123456789";
+pub const VIEWER: &str = "viewer-token-0123456789ab";
+
+pub fn tokens() -> String {
+    format!(
+        "[analysts]\ntokens = [{{ name = \"dana\", role = \"reviewer\", token = \"{REVIEWER}\" }}, \
+         {{ name = \"vic\", role = \"viewer\", token = \"{VIEWER}\" }}]\n"
+    )
+}
+
+pub async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = app.client.get(format!("{}{path}", app.address));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+pub async fn post(app: &TestApp, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    let mut req = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+pub fn fixture(name: &str) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(format!("fixtures/campaigns/{name}.json")).unwrap(),
+    )
+    .unwrap()
+}
