@@ -100,7 +100,10 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
         })
         .collect();
     for chunk in events.chunks(50_000) {
-        store.record_events(chunk, Utc::now()).await.unwrap();
+        store
+            .record_events(chunk, "test", Utc::now())
+            .await
+            .unwrap();
     }
     let sink = SmtpSink::counting(2).await;
     let email = EmailConfig {
@@ -123,7 +126,10 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
     let started = Instant::now();
     let queued = surveys.sweep(Utc::now()).await.unwrap();
     let queue_time = started.elapsed();
-    let report = surveys.deliver("bench-run").await.unwrap();
+    let report = surveys
+        .deliver("bench-run", &tokio_util::sync::CancellationToken::new())
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
     assert_eq!(
         (queued as usize, report.sent as usize, sink.accepted()),

@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,15 +92,32 @@ async fn surveys_run(config: Config) -> anyhow::Result<i32> {
     let scheduler =
         Scheduler::new(Arc::new(services.store.clone()), instance_name()).with_lease_ttl(ttl);
     let job = SurveysJob(services.surveys.clone());
+    // SIGTERM or Ctrl-C: claim nothing more, let the sends in flight finish and be recorded.
+    let stop = CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        on_signal.cancel();
+    });
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        let on_term = stop.clone();
+        tokio::spawn(async move {
+            term.recv().await;
+            on_term.cancel();
+        });
+    }
     let give_up = tokio::time::Instant::now() + ttl + Duration::from_secs(10);
     let mut told = false;
     loop {
-        match scheduler.run_tick(&job, chrono::Utc::now()).await {
+        match scheduler.run_tick(&job, chrono::Utc::now(), &stop).await {
             TickOutcome::Ran(summary) => {
                 println!("{summary}");
                 return Ok(0);
             }
             TickOutcome::Failed(why) => anyhow::bail!("survey run failed: {why}"),
+            TickOutcome::Stopped => anyhow::bail!("stopped before the survey run began"),
             TickOutcome::NotOurs if tokio::time::Instant::now() < give_up => {
                 if !told {
                     eprintln!(

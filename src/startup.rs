@@ -29,7 +29,15 @@ pub struct Application {
     server: Server,
     store: SqlStore,
     scheduler: Scheduler,
+    health: Arc<Health>,
+    /// `shutdown_grace_s`: how long requests are still served after SIGTERM.
+    grace: Duration,
 }
+
+/// How long the server drains the requests in flight once the grace is over.
+const DRAIN: Duration = Duration::from_secs(2);
+/// What jobs get, after the grace and the drain, to return before they are dropped.
+const JOBS_LAST_WAIT: Duration = Duration::from_secs(2);
 
 /// The services of one instance, built from configuration (shared by `serve`, the CLI and
 /// tests).
@@ -58,11 +66,6 @@ impl Services {
             )
         })?;
         tracing::info!(database = %redact_url(&db_url), "database ready");
-        if config.webhooks.signing_secret.is_none() {
-            tracing::warn!(
-                "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
-            );
-        }
         let shared: Arc<dyn Store> = Arc::new(store.clone());
         let metrics = Metrics::new();
         let sources = crate::sources::build(&config.sources, &metrics)?;
@@ -125,6 +128,8 @@ impl Services {
     /// What the HTTP handlers see.
     fn state(&self) -> AppState {
         AppState {
+            event_doors: crate::http::inbound::EventDoors::new(&self.config),
+            lookup_door: crate::http::inbound::LookupDoor::new(&self.config),
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             checks: self.checks.clone(),
@@ -164,6 +169,8 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let listen = config.listen;
         let workers = config.workers;
+        let grace = Duration::from_secs(config.shutdown_grace_s);
+        log_doors(&config);
         let services = Services::build(config).await?;
         let scheduler = services.scheduler();
         let listener =
@@ -178,7 +185,10 @@ impl Application {
                 .default_service(web::to(http::not_found))
         })
         .listen(listener)?
-        .shutdown_timeout(10);
+        // SIGTERM and SIGINT are handled in `run_until_stopped`, which keeps serving for the
+        // grace before the server drains.
+        .disable_signals()
+        .shutdown_timeout(DRAIN.as_secs());
         if workers > 0 {
             server = server.workers(workers);
         }
@@ -188,6 +198,8 @@ impl Application {
             server: server.run(),
             store: services.store,
             scheduler,
+            health: services.health,
+            grace,
         })
     }
 
@@ -199,25 +211,101 @@ impl Application {
         &self.store
     }
 
-    /// Serves and runs the scheduled jobs until SIGINT/SIGTERM (actix handles both) or the
-    /// handle stops the server; then lets a job run in progress finish before closing the pool.
+    /// Serves and runs the scheduled jobs until SIGTERM or SIGINT, or until the handle stops
+    /// the server. On a signal: `/readyz` answers 503 at once, no scheduled tick starts, and a
+    /// running job is told to stop; requests are still served for `shutdown_grace_s` (a second
+    /// signal cuts it short), then the server drains for up to 2 s. Jobs still running 2 s
+    /// after that are dropped — a re-check is redone at the next tick, and a send cut off
+    /// mid-way is `unknown` to the next run, never sent twice. The process is gone within
+    /// the grace and ~4 s.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let cancel = CancellationToken::new();
-        let jobs = tokio::spawn(self.scheduler.run(cancel.clone()));
-        let result = self.server.await;
-        cancel.cancel();
-        if tokio::time::timeout(Duration::from_secs(30), jobs)
+        let stop = CancellationToken::new();
+        let mut jobs = tokio::spawn(self.scheduler.run(stop.clone()));
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        let served = tokio::select! {
+            served = &mut server => served,
+            signal = shutdown_signal() => {
+                tracing::info!(signal, grace_s = self.grace.as_secs(), "stopping: /readyz answers 503; requests are served for the grace, then drained");
+                self.health.stop();
+                stop.cancel();
+                tokio::select! {
+                    _ = tokio::time::sleep(self.grace) => {}
+                    signal = shutdown_signal() => tracing::info!(signal, "second signal: the grace is cut short"),
+                }
+                tracing::info!("draining the requests in flight");
+                handle.stop(true).await;
+                server.await
+            }
+        };
+        stop.cancel();
+        if tokio::time::timeout(JOBS_LAST_WAIT, &mut jobs)
             .await
             .is_err()
         {
-            tracing::warn!("a scheduled job did not finish within 30 s of shutdown");
+            tracing::warn!(
+                "a scheduled job was still running at shutdown and is dropped; its work is redone (or settled) by the next run"
+            );
+            jobs.abort();
+            let _ = jobs.await;
         }
         self.store.close().await;
-        result
+        tracing::info!("stopped");
+        served.unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+/// Resolves on SIGTERM (what Kubernetes and Docker send) or SIGINT (Ctrl-C), naming it.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the service gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}
+
+/// Says at start how each inbound door is guarded.
+fn log_doors(config: &Config) {
+    if config.webhooks.signing_secret.is_none() {
+        tracing::warn!(
+            "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
+        );
+    }
+    for (line, guarded) in crate::http::inbound::EventDoors::new(config).describe() {
+        if guarded {
+            tracing::info!("{line}");
+        } else {
+            tracing::warn!("{line}");
+        }
+    }
+    if config.lookup.tokens.is_empty() {
+        tracing::info!(
+            "GET /v1/lookup: open (no [lookup] tokens); it answers keepable/broken only"
+        );
+    } else {
+        tracing::info!(
+            tokens = config.lookup.tokens.len(),
+            "GET /v1/lookup: admits [lookup] tokens"
+        );
     }
 }
 

@@ -15,8 +15,9 @@ pub use load::load;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
-    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, LookupConfig,
-    ScheduleConfig, SurveysConfig, Transport, WebhooksConfig,
+    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, EventsConfig,
+    InboundToken, LookupConfig, ScheduleConfig, SendgridConfig, SurveysConfig, Transport,
+    WebhooksConfig,
 };
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 
@@ -65,6 +66,11 @@ pub struct Config {
     pub lookup: LookupConfig,
     pub analysts: Option<AnalystsConfig>,
     pub alerts: AlertsConfig,
+    /// Who may post engagement events.
+    pub events: EventsConfig,
+    /// After SIGTERM or SIGINT, how long `/readyz` answers 503 while requests are still served,
+    /// before the server drains and stops.
+    pub shutdown_grace_s: u64,
     /// Worker threads for the HTTP server; 0 means one per core.
     pub workers: usize,
     #[serde(skip)]
@@ -89,6 +95,8 @@ impl Default for Config {
             lookup: LookupConfig::default(),
             analysts: None,
             alerts: AlertsConfig::default(),
+            events: EventsConfig::default(),
+            shutdown_grace_s: 5,
             workers: 0,
             parsed_policy: Policy::default(),
         }
@@ -180,37 +188,60 @@ impl Config {
                 ));
             }
         }
-        if let Some(analysts) = &self.analysts {
-            for (i, t) in analysts.tokens.iter().enumerate() {
-                let key = |field: &str| format!("analysts.tokens[{i}].{field}");
-                if t.name.trim().is_empty() {
-                    return Err(ConfigError::new(&key("name"), "must not be empty"));
-                }
-                if analysts.tokens[..i].iter().any(|o| o.name == t.name) {
-                    return Err(ConfigError::new(
-                        &key("name"),
-                        format!("`{}` is named twice: reviews record who made them", t.name),
-                    ));
-                }
-                if t.token.expose().trim().chars().count() < 16 {
-                    return Err(ConfigError::new(
-                        &key("token"),
-                        "must be at least 16 characters (e.g. `openssl rand -hex 24`)",
-                    ));
-                }
-                if analysts.tokens[..i]
-                    .iter()
-                    .any(|o| o.token.expose() == t.token.expose())
-                {
-                    return Err(ConfigError::new(
-                        &key("token"),
-                        "is the same as another analyst's",
-                    ));
-                }
-            }
+        let analysts = self.analyst_tokens().iter();
+        check_tokens(
+            "analysts.tokens",
+            analysts.map(|t| (t.name.as_str(), &t.token)),
+        )?;
+        let events = self.events.tokens.iter();
+        check_tokens("events.tokens", events.map(|t| (t.name.as_str(), &t.token)))?;
+        let lookup = self.lookup.tokens.iter();
+        check_tokens("lookup.tokens", lookup.map(|t| (t.name.as_str(), &t.token)))?;
+        if self.shutdown_grace_s > 60 {
+            return Err(ConfigError::new(
+                "shutdown_grace_s",
+                "must be at most 60 (a load balancer needs seconds to notice, not minutes)",
+            ));
         }
         Ok(self)
     }
+}
+
+/// A list of named tokens: names present and distinct (stored records name them), tokens long
+/// enough to be secrets and distinct (each names one holder).
+fn check_tokens<'a>(
+    key: &str,
+    tokens: impl Iterator<Item = (&'a str, &'a Secret)>,
+) -> Result<(), ConfigError> {
+    let tokens: Vec<(&str, &Secret)> = tokens.collect();
+    for (i, (name, token)) in tokens.iter().enumerate() {
+        let key = |field: &str| format!("{key}[{i}].{field}");
+        if name.trim().is_empty() {
+            return Err(ConfigError::new(&key("name"), "must not be empty"));
+        }
+        if tokens[..i].iter().any(|(other, _)| other == name) {
+            return Err(ConfigError::new(
+                &key("name"),
+                format!("`{name}` is named twice: what it does is recorded under its name"),
+            ));
+        }
+        if token.expose().trim().chars().count() < 16 {
+            return Err(ConfigError::new(
+                &key("token"),
+                "must be at least 16 characters (e.g. `openssl rand -hex 24`)",
+            ));
+        }
+        if tokens[..i]
+            .iter()
+            .any(|(_, other)| other.expose() == token.expose())
+        {
+            return Err(ConfigError::new(
+                &key("token"),
+                "is the same as another token",
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 use super::schedule::JobSchedule;
 use super::{Secret, text};
 use crate::domain::{AlertChannel, AlertTarget, RetrySchedule, Role};
-use crate::signatures::SigningKey;
+use crate::signatures::{SigningKey, VerificationKey};
 use lettre::message::Mailbox;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -131,6 +131,8 @@ pub struct LookupConfig {
     pub deadline_ms: u64,
     /// How long past its TTL an answer may still be served, marked stale, when the source fails.
     pub stale_s: u64,
+    /// Who may call `GET /v1/lookup` (Bearer or Basic). Empty: anyone who can reach it.
+    pub tokens: Vec<InboundToken>,
 }
 
 impl Default for LookupConfig {
@@ -139,6 +141,80 @@ impl Default for LookupConfig {
             ttl_s: 60,
             deadline_ms: 500,
             stale_s: 600,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// A named token a caller presents as `Authorization: Bearer <token>` or as the password of
+/// HTTP Basic (any user name).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InboundToken {
+    pub name: String,
+    pub token: Secret,
+}
+
+impl InboundToken {
+    pub fn new(name: &str, token: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            token: Secret::new(token),
+        }
+    }
+}
+
+/// `[events]`: the credentials that admit a request to the event doors (either one does).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// Bearer or Basic tokens, accepted by every event door.
+    pub tokens: Vec<InboundToken>,
+    /// `whsec_…`: Standard Webhooks signatures on `POST /v1/events`.
+    pub signing_secret: Option<SigningKey>,
+    /// With no credential configured, admit anyone, even when listening on a public address.
+    pub allow_unauthenticated: bool,
+    pub sendgrid: SendgridConfig,
+}
+
+impl EventsConfig {
+    /// Whether any credential at all guards the event doors.
+    pub fn has_credentials(&self) -> bool {
+        !self.tokens.is_empty() || self.signing_secret.is_some() || !self.sendgrid.keys().is_empty()
+    }
+}
+
+/// `[events.sendgrid]`: SendGrid's Signed Event Webhook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SendgridConfig {
+    /// The verification key SendGrid shows for the webhook (base64 DER, ECDSA P-256).
+    pub verification_key: Option<VerificationKey>,
+    /// Several webhooks, each with its own key.
+    pub verification_keys: Vec<VerificationKey>,
+    /// Oldest signature timestamp accepted. SendGrid retries a failed delivery for up to 24
+    /// hours and documents no replay window; replays are harmless (events are deduplicated by
+    /// `sg_event_id`).
+    pub max_age_s: u64,
+}
+
+impl SendgridConfig {
+    /// Every configured key.
+    pub fn keys(&self) -> Vec<VerificationKey> {
+        self.verification_key
+            .iter()
+            .chain(&self.verification_keys)
+            .cloned()
+            .collect()
+    }
+}
+
+impl Default for SendgridConfig {
+    fn default() -> Self {
+        Self {
+            verification_key: None,
+            verification_keys: Vec::new(),
+            max_age_s: 86_400,
         }
     }
 }

@@ -143,3 +143,50 @@ fn analyst_tokens_are_checked_and_named_by_their_key() {
     let c = load(Some(f.path()), env(&[])).unwrap();
     assert_eq!(c.analysts.unwrap().tokens[0].name, "dana");
 }
+
+#[test]
+fn door_credentials_are_checked_and_named_by_their_key() {
+    let key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==";
+    let cases = [
+        (
+            "[events]\ntokens = [{ name = \"p\", token = \"short\" }]\n".to_owned(),
+            "events.tokens[0].token",
+        ),
+        (
+            "[events]\ntokens = [{ name = \"p\", token = \"0123456789abcdef\" }, { name = \"p\", token = \"fedcba9876543210\" }]\n".to_owned(),
+            "events.tokens[1].name",
+        ),
+        (
+            "[lookup]\ntokens = [{ name = \"\", token = \"0123456789abcdef\" }]\n".to_owned(),
+            "lookup.tokens[0].name",
+        ),
+        (
+            "[events]\nsigning_secret = \"whsec_%%%\"\n".to_owned(),
+            "events.signing_secret",
+        ),
+        (
+            "[events.sendgrid]\nverification_key = \"not a key\"\n".to_owned(),
+            "events.sendgrid.verification_key",
+        ),
+        (
+            format!("[events.sendgrid]\nverification_keys = [\"{key}\", \"c2hvcnQ=\"]\n"),
+            "events.sendgrid.verification_keys[1]",
+        ),
+        ("shutdown_grace_s = 600\n".to_owned(), "shutdown_grace_s"),
+        ("[email]\ntransport = \"pigeon\"\n".to_owned(), "email.transport"),
+        ("[email]\nfrom = \"not an address\"\n".to_owned(), "email.from"),
+    ];
+    for (text, want) in cases {
+        let f = write(&text);
+        let err = load(Some(f.path()), env(&[])).unwrap_err();
+        assert_eq!(err.key, want, "{text}: {err}");
+    }
+    let f = write(&format!(
+        "[events]\ntokens = [{{ name = \"p\", token = \"0123456789abcdef\" }}]\n[events.sendgrid]\nverification_key = \"{key}\"\n"
+    ));
+    let c = load(Some(f.path()), env(&[])).unwrap();
+    assert!(c.events.has_credentials());
+    assert_eq!(c.events.sendgrid.keys().len(), 1);
+    assert_eq!(c.events.sendgrid.max_age_s, 86_400);
+    assert_eq!(c.shutdown_grace_s, 5);
+}

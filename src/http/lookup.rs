@@ -95,12 +95,14 @@ pub fn parse_query(query: &str) -> Result<(Vec<String>, Vec<ItemKey>), Vec<Field
     responses(
         (status = 200, body = LookupAnswer),
         (status = 400, description = "Malformed parameters", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "[lookup] tokens are configured and none (or a wrong one) was presented", body = super::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn lookup(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.lookup_door.admit(&req)?;
     let query = req.query_string();
     let body = match state.lookup.remembered(query) {
         Some(body) => body,

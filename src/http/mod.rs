@@ -8,6 +8,7 @@ pub mod document;
 pub mod error;
 pub mod events;
 pub mod findings;
+pub mod inbound;
 pub mod insights;
 pub mod json_stream;
 pub mod lookup;
@@ -38,6 +39,9 @@ pub struct AppState {
     pub engagement: Arc<Engagement>,
     pub lookup: Arc<crate::lookup::Lookup>,
     pub health: Arc<Health>,
+    /// Who may post events, and who may call the lookup.
+    pub event_doors: inbound::EventDoors,
+    pub lookup_door: inbound::LookupDoor,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,
 }
@@ -62,6 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/u/{token}", web::post().to(pages::unsubscribe))
         .configure(ui::routes)
         .route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))
         .route("/openapi.json", web::get().to(ops::openapi));
 }

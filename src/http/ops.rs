@@ -1,5 +1,6 @@
-//! `/healthz`, `/metrics`, `/openapi.json`.
+//! `/healthz`, `/readyz`, `/metrics`, `/openapi.json`.
 use super::AppState;
+use crate::services::health::NotReady;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
@@ -20,6 +21,7 @@ use utoipa::OpenApi;
         super::findings::review,
         super::insights::promises,
         healthz,
+        readyz,
         metrics
     ),
     components(schemas(super::error::Problem, crate::domain::FieldError)),
@@ -55,6 +57,24 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database does not answer");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({ "status": "unavailable", "database": "not answering" }))
+        }
+    }
+}
+
+/// 200 while this instance should get traffic: the database answers and it is not shutting
+/// down. From SIGTERM on it answers 503 while requests are still served for
+/// `shutdown_grace_s`, so a load balancer can take it out of rotation first.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, description = "Ready for traffic"), (status = 503, description = "Shutting down, or the database does not answer")))]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.health.ready().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+        Err(NotReady::Stopping) => {
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "stopping" }))
+        }
+        Err(NotReady::Database(e)) => {
+            tracing::warn!(error = %e, "readiness: database does not answer");
             HttpResponse::ServiceUnavailable()
                 .json(serde_json::json!({ "status": "unavailable", "database": "not answering" }))
         }

@@ -10,12 +10,15 @@ use crate::services::surveys::Surveys;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 #[async_trait]
 pub trait Job: Send + Sync {
     fn name(&self) -> &'static str;
-    /// Runs the job for the tick at `tick`; the answer is a one-line summary for the log.
-    async fn run(&self, tick: DateTime<Utc>) -> anyhow::Result<String>;
+    /// Runs the job for the tick at `tick`; the answer is a one-line summary for the log. When
+    /// `stop` fires (the instance is shutting down) the job starts nothing new, finishes what
+    /// it has in hand, and returns.
+    async fn run(&self, tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String>;
 }
 
 /// `recheck`: every campaign whose offer window is open, checked again (phase `live`).
@@ -33,8 +36,8 @@ impl Job for RecheckJob {
         "recheck"
     }
 
-    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
-        self.0.recheck_live(Utc::now()).await
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        self.0.recheck_live(Utc::now(), stop).await
     }
 }
 
@@ -44,8 +47,8 @@ impl Job for SurveysJob {
         "surveys"
     }
 
-    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
-        self.0.run().await
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        self.0.run(stop).await
     }
 }
 
@@ -55,7 +58,7 @@ impl Job for AlertsJob {
         "alerts"
     }
 
-    async fn run(&self, _tick: DateTime<Utc>) -> anyhow::Result<String> {
-        self.0.run().await
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        self.0.run(stop).await
     }
 }

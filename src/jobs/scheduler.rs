@@ -33,6 +33,8 @@ pub enum TickOutcome {
     Ran(String),
     /// Another instance has this tick, or this job is still running elsewhere.
     NotOurs,
+    /// The instance is stopping: the tick did not start.
+    Stopped,
     /// The lease could not be taken, or the job failed; why.
     Failed(String),
 }
@@ -66,23 +68,22 @@ impl Scheduler {
         &self.instance
     }
 
-    /// Runs every job on its schedule until `cancel` fires; a run in progress finishes first.
-    pub async fn run(self, cancel: CancellationToken) {
+    /// Runs every job on its schedule until `stop` fires. From then on no tick starts, and a
+    /// job that is running is told to stop (`Job::run` gets `stop`): it finishes what it must
+    /// and returns. Dropping this future drops every job loop, and a job still running with it.
+    pub async fn run(self, stop: CancellationToken) {
         let this = Arc::new(self);
-        let loops: Vec<_> = (0..this.entries.len())
-            .map(|i| {
-                let this = this.clone();
-                let cancel = cancel.clone();
-                tokio::spawn(async move { this.job_loop(i, cancel).await })
-            })
-            .collect();
-        for l in loops {
-            let _ = l.await;
+        let mut loops = tokio::task::JoinSet::new();
+        for i in 0..this.entries.len() {
+            let this = this.clone();
+            let stop = stop.clone();
+            loops.spawn(async move { this.job_loop(i, stop).await });
         }
+        while loops.join_next().await.is_some() {}
     }
 
     #[tracing::instrument(skip_all, fields(job = self.entries[index].job.name(), instance = %self.instance))]
-    async fn job_loop(&self, index: usize, cancel: CancellationToken) {
+    async fn job_loop(&self, index: usize, stop: CancellationToken) {
         let entry = &self.entries[index];
         tracing::info!("scheduled");
         loop {
@@ -92,10 +93,12 @@ impl Scheduler {
             };
             let wait = (tick - Utc::now()).to_std().unwrap_or(Duration::ZERO);
             tokio::select! {
-                _ = cancel.cancelled() => return,
+                _ = stop.cancelled() => return,
                 _ = tokio::time::sleep(wait) => {}
             }
-            self.run_tick(entry.job.as_ref(), tick).await;
+            if self.run_tick(entry.job.as_ref(), tick, &stop).await == TickOutcome::Stopped {
+                return;
+            }
             let skipped = entry
                 .schedule
                 .after(&tick)
@@ -110,9 +113,17 @@ impl Scheduler {
         }
     }
 
-    /// Runs `job` for `tick` if this instance wins the tick.
-    pub async fn run_tick(&self, job: &dyn Job, tick: DateTime<Utc>) -> TickOutcome {
+    /// Runs `job` for `tick` if this instance wins the tick, and the instance is not stopping.
+    pub async fn run_tick(
+        &self,
+        job: &dyn Job,
+        tick: DateTime<Utc>,
+        stop: &CancellationToken,
+    ) -> TickOutcome {
         let name = job.name();
+        if stop.is_cancelled() {
+            return TickOutcome::Stopped;
+        }
         match self
             .store
             .try_lease(name, tick, &self.instance, Utc::now(), self.lease_ttl)
@@ -128,6 +139,11 @@ impl Scheduler {
                 return TickOutcome::Failed(format!("cannot take the job lease: {e}"));
             }
         }
+        // The lease was taken while the stop came in: hand the tick back unrun.
+        if stop.is_cancelled() {
+            self.release(name).await;
+            return TickOutcome::Stopped;
+        }
         let started = std::time::Instant::now();
         let renew = async {
             loop {
@@ -142,12 +158,10 @@ impl Scheduler {
             }
         };
         let result = tokio::select! {
-            r = job.run(tick) => r,
+            r = job.run(tick, stop) => r,
             _ = renew => unreachable!("the renewal loop never ends"),
         };
-        if let Err(e) = self.store.release_lease(name, &self.instance).await {
-            tracing::warn!(job = name, error = %e, "cannot release the job lease; it will expire");
-        }
+        self.release(name).await;
         let ms = started.elapsed().as_millis() as u64;
         match result {
             Ok(summary) => {
@@ -158,6 +172,12 @@ impl Scheduler {
                 tracing::error!(job = name, %tick, ms, error = format!("{e:#}"), "job failed");
                 TickOutcome::Failed(format!("{e:#}"))
             }
+        }
+    }
+
+    async fn release(&self, job: &str) {
+        if let Err(e) = self.store.release_lease(job, &self.instance).await {
+            tracing::warn!(job, error = %e, "cannot release the job lease; it will expire");
         }
     }
 }

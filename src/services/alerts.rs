@@ -12,6 +12,7 @@ use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use maud::html;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 pub struct Alerts {
     pub store: Arc<dyn Store>,
@@ -35,10 +36,10 @@ pub struct AlertsReport {
 impl Alerts {
     /// One delivery run: settles what an earlier run left mid-send, then delivers everything
     /// due; a summary line for the log.
-    pub async fn run(&self) -> anyhow::Result<String> {
+    pub async fn run(&self, stop: &CancellationToken) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
         let abandoned = self.store.abandon_unfinished_alerts(&run).await?;
-        let r = self.deliver(&run).await?;
+        let r = self.deliver(&run, stop).await?;
         Ok(format!(
             "{} alerts sent, {} to retry, {} failed, {abandoned} left unfinished by an earlier run",
             r.sent, r.retrying, r.failed
@@ -65,10 +66,17 @@ struct AlertData<'a> {
 }
 
 impl Alerts {
-    /// Delivers every due alert, one at a time (alerts are few).
-    pub async fn deliver(&self, run: &str) -> anyhow::Result<AlertsReport> {
+    /// Delivers every due alert, one at a time (alerts are few), until none is due or `stop`
+    /// fires (the alert being sent is finished and recorded first).
+    pub async fn deliver(
+        &self,
+        run: &str,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<AlertsReport> {
         let mut report = AlertsReport::default();
-        while let Some(alert) = self.store.claim_alert(run, Utc::now()).await? {
+        while !stop.is_cancelled()
+            && let Some(alert) = self.store.claim_alert(run, Utc::now()).await?
+        {
             let result = self.send(&alert).await;
             let outcome = self.retry.outcome(alert.attempts, result, Utc::now());
             match &outcome {

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 /// The pre-send webhook's body (SPEC, pinned).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -170,11 +171,27 @@ impl Checks {
     }
 
     /// The `recheck` job: every campaign whose offer window is open at `now`, checked again
-    /// (phase `live`); a summary line for the log.
-    pub async fn recheck_live(&self, now: DateTime<Utc>) -> anyhow::Result<String> {
+    /// (phase `live`); a summary line for the log. When `stop` fires it checks no further
+    /// campaign (the next tick checks them all again, so stopping early loses nothing).
+    pub async fn recheck_live(
+        &self,
+        now: DateTime<Utc>,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<String> {
         let campaigns = self.store.live_campaigns(now).await?;
+        let total = campaigns.len();
         let (mut checked, mut failed) = (0, 0);
-        for row in campaigns {
+        for (done, row) in campaigns.into_iter().enumerate() {
+            if stop.is_cancelled() {
+                tracing::info!(
+                    done,
+                    total,
+                    "stopping: the rest of this re-check is left to the next tick"
+                );
+                return Ok(format!(
+                    "stopped after {done} of {total} live campaigns: the service is stopping"
+                ));
+            }
             match self.recheck(&row.definition, Phase::Live, now).await {
                 Ok(Some(_)) => checked += 1,
                 Ok(None) => {}

@@ -13,10 +13,19 @@ impl Engagement {
         Self { store }
     }
 
-    /// Stores one request's events, all or nothing (idempotent by event id).
-    pub async fn record(&self, events: &[EngagementEvent]) -> Result<EventsRecorded, StoreError> {
-        let recorded = self.store.record_events(events, Utc::now()).await?;
+    /// Stores one request's events, all or nothing (idempotent by event id), with the name of
+    /// the credential that delivered them.
+    pub async fn record(
+        &self,
+        events: &[EngagementEvent],
+        delivered_by: &str,
+    ) -> Result<EventsRecorded, StoreError> {
+        let recorded = self
+            .store
+            .record_events(events, delivered_by, Utc::now())
+            .await?;
         tracing::info!(
+            delivered_by,
             received = recorded.received,
             stored = recorded.stored,
             suppressed = recorded.suppressed,

@@ -1,9 +1,20 @@
 //! Signing and verifying what crosses the service's edge: Standard Webhooks signatures (the
-//! pre-send webhook in, alerts out) and a constant-time comparison for every secret presented.
-//! Pure functions on bytes: no I/O, nothing of the rest of the crate.
+//! pre-send webhook and events in, alerts out), SendGrid's signed event webhook, shared-secret
+//! tokens (Bearer or Basic), and a constant-time comparison for every secret presented. Pure
+//! functions on bytes: no I/O, nothing of the rest of the crate.
+pub mod sendgrid;
 pub mod standard_webhooks;
+pub mod tokens;
 
+pub use sendgrid::VerificationKey;
 pub use standard_webhooks::{SignatureError, SigningKey};
+
+/// A signature checked over a body as it streams in: fed every chunk, then asked once.
+pub trait BodyVerifier: Send {
+    fn update(&mut self, chunk: &[u8]);
+    /// Whether the body fed so far is what was signed; why not, if it is not.
+    fn finish(self: Box<Self>) -> Result<(), String>;
+}
 
 /// Compares two secrets in time that depends only on their lengths, never on where they differ.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

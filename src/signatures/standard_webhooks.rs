@@ -1,6 +1,7 @@
 //! Standard Webhooks signatures: `webhook-id`, `webhook-timestamp` and `webhook-signature`
 //! (`v1,<base64>` entries, space separated), HMAC-SHA256 over `id.timestamp.body` with the
 //! key in `whsec_<base64>`. Comparison is constant-time (`Mac::verify_slice`).
+use super::BodyVerifier;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
@@ -71,6 +72,20 @@ impl SigningKey {
         body: &[u8],
         now: i64,
     ) -> Result<(), SignatureError> {
+        let mut delivery = self.start(id, timestamp, signature, now)?;
+        delivery.mac.update(body);
+        delivery.check()
+    }
+
+    /// Starts verifying a delivery whose body is still to come: the headers and the timestamp
+    /// are checked now, the body as it streams in (`BodyVerifier`).
+    pub fn start(
+        &self,
+        id: Option<&str>,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        now: i64,
+    ) -> Result<Delivery, SignatureError> {
         let id = id.ok_or(SignatureError::Missing("webhook-id"))?;
         let timestamp = timestamp.ok_or(SignatureError::Missing("webhook-timestamp"))?;
         let signature = signature.ok_or(SignatureError::Missing("webhook-signature"))?;
@@ -81,19 +96,43 @@ impl SigningKey {
         if (now - ts).abs() > TOLERANCE_SECS {
             return Err(SignatureError::Stale);
         }
-        let expected = self.mac(id, timestamp.trim(), body);
-        for entry in signature.split_whitespace() {
+        Ok(Delivery {
+            mac: self.mac(id, timestamp.trim(), b""),
+            signatures: signature.to_owned(),
+        })
+    }
+}
+
+/// One delivery being verified (see `SigningKey::start`).
+pub struct Delivery {
+    mac: Hmac<Sha256>,
+    signatures: String,
+}
+
+impl Delivery {
+    fn check(self) -> Result<(), SignatureError> {
+        for entry in self.signatures.split_whitespace() {
             let Some(b64) = entry.strip_prefix("v1,") else {
                 continue;
             };
             let Ok(candidate) = STANDARD.decode(b64) else {
                 continue;
             };
-            if expected.clone().verify_slice(&candidate).is_ok() {
+            if self.mac.clone().verify_slice(&candidate).is_ok() {
                 return Ok(());
             }
         }
         Err(SignatureError::Mismatch)
+    }
+}
+
+impl BodyVerifier for Delivery {
+    fn update(&mut self, chunk: &[u8]) {
+        self.mac.update(chunk);
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), String> {
+        (*self).check().map_err(|e| e.to_string())
     }
 }
 
@@ -170,6 +209,27 @@ mod tests {
             verify("id", Some("x"), b"body", 1000),
             Err(SignatureError::BadTimestamp)
         );
+    }
+
+    #[test]
+    fn a_body_fed_in_pieces_verifies_like_a_whole_one() {
+        let key = key();
+        let body = br#"[{"id":"e1","type":"click"}]"#;
+        let sig = key.sign("msg_1", 1000, body);
+        let mut delivery: Box<dyn BodyVerifier> = Box::new(
+            key.start(Some("msg_1"), Some("1000"), Some(&sig), 1000)
+                .unwrap(),
+        );
+        for chunk in body.chunks(5) {
+            delivery.update(chunk);
+        }
+        assert_eq!(delivery.finish(), Ok(()));
+        let mut short: Box<dyn BodyVerifier> = Box::new(
+            key.start(Some("msg_1"), Some("1000"), Some(&sig), 1000)
+                .unwrap(),
+        );
+        short.update(&body[..body.len() - 1]);
+        assert!(short.finish().is_err());
     }
 
     #[test]

@@ -16,10 +16,12 @@ use std::collections::{BTreeSet, HashMap};
 pub trait EngagementStore: Send + Sync {
     /// Stores a request's events in one transaction (all or nothing): new ones are kept, ones
     /// seen before are counted as duplicates, campaigns they name come to exist, and suppressing
-    /// events suppress their address.
+    /// events suppress their address. `delivered_by` names the credential that admitted the
+    /// request (a token's name, `signed`, or `unauthenticated`).
     async fn record_events(
         &self,
         events: &[EngagementEvent],
+        delivered_by: &str,
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError>;
 
@@ -49,7 +51,7 @@ pub struct EventsRecorded {
     pub suppressed: u64,
 }
 
-/// 9 parameters a row.
+/// 10 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
 #[async_trait]
@@ -57,6 +59,7 @@ impl EngagementStore for SqlStore {
     async fn record_events(
         &self,
         events: &[EngagementEvent],
+        delivered_by: &str,
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError> {
         let campaigns: BTreeSet<&str> = events
@@ -95,7 +98,7 @@ impl EngagementStore for SqlStore {
             let mut stored = 0;
             for chunk in events.chunks(EVENTS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at) ",
+                    "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential) ",
                 );
                 insert.push_values(chunk, |mut row, e| {
                     row.push_bind(e.id.clone())
@@ -106,7 +109,8 @@ impl EngagementStore for SqlStore {
                         .push_bind(millis(e.occurred_at))
                         .push_bind(e.url.clone())
                         .push_bind(e.order_id.clone())
-                        .push_bind(now_ms);
+                        .push_bind(now_ms)
+                        .push_bind(delivered_by.to_owned());
                 });
                 insert.push(" ON CONFLICT (id) DO NOTHING");
                 stored += insert.build().execute(&mut *tx).await?.rows_affected();

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// A Google Business Profile whose answers the test can change between checks.
 fn changing_gbp(
@@ -54,7 +55,10 @@ async fn a_branch_that_closes_after_the_send_is_a_new_finding_on_the_live_rechec
         Vec::new(),
         Metrics::new(),
     )));
-    let summary = job.run(chrono::Utc::now()).await.unwrap();
+    let summary = job
+        .run(chrono::Utc::now(), &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(summary, "1 live campaigns re-checked");
     let checks = app.store.checks("live-1").await.unwrap();
     assert_eq!(checks.len(), 2);
@@ -67,7 +71,9 @@ async fn a_branch_that_closes_after_the_send_is_a_new_finding_on_the_live_rechec
     assert!(findings[0].is_new, "b broke after the send");
 
     // Next tick: still closed, no longer new.
-    job.run(chrono::Utc::now()).await.unwrap();
+    job.run(chrono::Utc::now(), &CancellationToken::new())
+        .await
+        .unwrap();
     let checks = app.store.checks("live-1").await.unwrap();
     assert_eq!(checks.len(), 3);
     assert!(!app.store.findings(&checks[0].id).await.unwrap()[0].is_new);

@@ -206,3 +206,26 @@ async fn a_remembered_answer_lasts_only_as_long_as_its_freshest_key_is_fresh() {
         "hits: \"open\" at t≈0.6, both keys of the remembered answer, \"shut\" at t≈1.1: {metrics}"
     );
 }
+
+/// An anonymous caller asking for ids that do not exist cannot make the lookup ask Google
+/// again and again: a 404 is an answer ("unknown location", broken) and is cached like one.
+#[tokio::test]
+async fn a_location_the_source_does_not_know_is_cached_like_any_answer() {
+    let gbp = FakeServer::start(google_business_profile(branches())).await;
+    let app = app_with_gbp(&gbp, "").await;
+    for _ in 0..5 {
+        let (status, body) = lookup(&app, "locations=ghost-branch").await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            body["locations"]["broken"],
+            json!(["ghost-branch"]),
+            "{body}"
+        );
+    }
+    let asked = gbp
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("ghost-branch"))
+        .count();
+    assert_eq!(asked, 1, "the 404 was not cached");
+}

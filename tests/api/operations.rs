@@ -8,6 +8,11 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["status"], "ok");
+    // Ready too, while not stopping (tests/api/shutdown.rs covers the 503).
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["status"], "ready");
 }
 
 #[tokio::test]
@@ -32,6 +37,8 @@ async fn openapi_is_generated_from_the_code() {
     let v: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(v["openapi"].as_str().unwrap().starts_with("3."));
     assert!(v["paths"]["/v1/presend"]["post"].is_object());
+    assert!(v["paths"]["/readyz"]["get"].is_object());
+    assert!(v["paths"]["/v1/events"]["post"]["responses"]["401"].is_object());
     assert!(v["components"]["schemas"]["CheckResult"].is_object());
     assert!(v["components"]["schemas"]["Problem"].is_object());
 }

@@ -109,7 +109,7 @@ impl Job for Counting {
     fn name(&self) -> &'static str {
         "counting"
     }
-    async fn run(&self, tick: DateTime<Utc>) -> anyhow::Result<String> {
+    async fn run(&self, tick: DateTime<Utc>, _stop: &CancellationToken) -> anyhow::Result<String> {
         self.0.lock().unwrap().push(tick);
         Ok("counted".into())
     }
@@ -144,7 +144,9 @@ async fn a_lease_held_by_a_crashed_instance_expires_and_the_next_tick_runs_elsew
     // While the lease lives, the survivor does not run the job (no overlap).
     let soon = crashed_at + chrono::Duration::milliseconds(500);
     assert_eq!(
-        survivor.run_tick(job.as_ref(), soon).await,
+        survivor
+            .run_tick(job.as_ref(), soon, &CancellationToken::new())
+            .await,
         TickOutcome::NotOurs
     );
 
@@ -187,7 +189,7 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
         order_id: None,
         suppresses: None,
     };
-    db.store.record_events(&[click], now).await.unwrap();
+    db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..300)
         .map(|i| ("queue".to_owned(), format!("r{i}@example.com")))
         .collect();

@@ -1,5 +1,6 @@
 //! Engagement: events stored once each, suppressions, and what the sweep reads.
 use crate::fixtures::{at, event};
+use crate::support::store::event_credential;
 use promiseguard::store::{CheckStore, EngagementStore, SqlStore};
 
 pub async fn events_are_idempotent_and_feed_the_sweep(store: SqlStore) {
@@ -56,13 +57,21 @@ pub async fn events_are_idempotent_and_feed_the_sweep(store: SqlStore) {
             "2026-11-18T11:00:00Z",
         ),
     ];
-    let r = store.record_events(&events, now).await.unwrap();
+    let r = store.record_events(&events, "platform", now).await.unwrap();
     assert_eq!(
         (r.received, r.stored, r.duplicates, r.suppressed),
         (7, 7, 0, 1)
     );
-    let again = store.record_events(&events[..2], now).await.unwrap();
+    // A redelivery through another door stores nothing, and the first credential stands.
+    let again = store
+        .record_events(&events[..2], "signed", now)
+        .await
+        .unwrap();
     assert_eq!((again.stored, again.duplicates), (0, 2));
+    assert_eq!(
+        event_credential(&store, "e1").await.as_deref(),
+        Some("platform")
+    );
     assert!(
         store.campaign("c8").await.unwrap().is_some(),
         "an event-only campaign exists"

@@ -20,6 +20,7 @@ pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
                 "a@example.com",
                 "2026-11-18T10:00:00Z",
             )],
+            "test",
             now,
         )
         .await
@@ -115,6 +116,7 @@ pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
                 "b@example.com",
                 "2026-11-18T10:00:00Z",
             )],
+            "test",
             now,
         )
         .await
@@ -134,6 +136,7 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
                 "r0@example.com",
                 "2026-11-18T10:00:00Z",
             )],
+            "test",
             now,
         )
         .await
@@ -252,7 +255,7 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
         order_id: None,
         suppresses: None,
     };
-    db.store.record_events(&[click], now).await.unwrap();
+    db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..3)
         .map(|i| ("c1".to_owned(), format!("r{i}@example.com")))
         .collect();

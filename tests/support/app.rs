@@ -23,9 +23,13 @@ pub fn test_config(dir: &TempDir, extra: &str) -> Config {
 
 /// As `test_config`, on the database `database_url` names.
 pub fn test_config_on(dir: &TempDir, database_url: &str, extra: &str) -> Config {
-    let text = format!(
-        "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"{database_url}\"\n{extra}\n"
-    );
+    config_file(dir, "127.0.0.1:0", database_url, extra)
+}
+
+/// Writes `promiseguard.toml` in `dir` (listening on `listen`) and reads it back.
+pub fn config_file(dir: &TempDir, listen: &str, database_url: &str, extra: &str) -> Config {
+    let text =
+        format!("listen = \"{listen}\"\nworkers = 2\ndatabase_url = \"{database_url}\"\n{extra}\n");
     let file = dir.path().join("promiseguard.toml");
     std::fs::write(&file, text).unwrap();
     config::load(Some(&file), Vec::new()).expect("test config is valid")
@@ -34,6 +38,15 @@ pub fn test_config_on(dir: &TempDir, database_url: &str, extra: &str) -> Config 
 pub async fn spawn_app(extra: &str) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(&dir, extra);
+    start(dir, config).await
+}
+
+/// The service listening on `listen` (e.g. all interfaces, as in the Docker image); tests still
+/// reach it on 127.0.0.1.
+pub async fn spawn_app_listening(listen: &str, extra: &str) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("promiseguard.db").display());
+    let config = config_file(&dir, listen, &db, extra);
     start(dir, config).await
 }
 

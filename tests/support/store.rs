@@ -41,3 +41,25 @@ pub async fn count_checks(store: &SqlStore) -> i64 {
     };
     n
 }
+
+/// The credential an event was delivered with (`None`: no such event).
+pub async fn event_credential(store: &SqlStore, id: &str) -> Option<String> {
+    let sql = "SELECT credential FROM events WHERE id = $1";
+    let row: Option<(String,)> = match store.db() {
+        Db::Sqlite(pool) => sqlx::query_as(sql).bind(id).fetch_optional(pool).await,
+        Db::Postgres(pool) => sqlx::query_as(sql).bind(id).fetch_optional(pool).await,
+    }
+    .unwrap();
+    row.map(|(c,)| c)
+}
+
+/// When a job's lease last moved forward (Unix milliseconds; 0 if never).
+pub async fn last_tick(store: &SqlStore, job: &str) -> i64 {
+    let sql = "SELECT last_tick FROM job_leases WHERE job = $1";
+    let row: Option<(i64,)> = match store.db() {
+        Db::Sqlite(pool) => sqlx::query_as(sql).bind(job).fetch_optional(pool).await,
+        Db::Postgres(pool) => sqlx::query_as(sql).bind(job).fetch_optional(pool).await,
+    }
+    .unwrap();
+    row.map_or(0, |(t,)| t)
+}

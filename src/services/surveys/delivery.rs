@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -38,9 +39,15 @@ struct ClaimRequest {
 }
 
 impl Surveys {
-    /// Sends every invitation due now, `max_concurrent` at a time, until none is due.
+    /// Sends every invitation due now, `max_concurrent` at a time, until none is due — or
+    /// until `stop` fires: then nothing more is claimed, and the sends in flight finish and are
+    /// recorded.
     #[tracing::instrument(skip_all, fields(run))]
-    pub async fn deliver(&self, run: &str) -> anyhow::Result<DeliveryReport> {
+    pub async fn deliver(
+        &self,
+        run: &str,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<DeliveryReport> {
         let abandoned = self.store.abandon_unfinished_sends(run).await?;
         if abandoned > 0 {
             tracing::warn!(
@@ -58,7 +65,11 @@ impl Surveys {
             names: Mutex::new(HashMap::new()),
         });
         let concurrency = self.email.max_concurrent.max(1);
-        let commits = Arc::new(GroupCommit::new(self.store.clone(), run.to_owned()));
+        let commits = Arc::new(GroupCommit::new(
+            self.store.clone(),
+            run.to_owned(),
+            stop.clone(),
+        ));
         // Each worker is a task of its own: the runtime spreads them over its threads.
         // Dropping this future (a shutdown) aborts them all; invitations claimed by then become
         // `unknown` on the next run.
@@ -173,6 +184,8 @@ impl Delivery {
 struct GroupCommit {
     store: Arc<dyn Store>,
     run: String,
+    /// Once it fires, commits record outcomes and claim nothing.
+    stop: CancellationToken,
     pending: Mutex<Vec<ClaimRequest>>,
     turn: tokio::sync::Mutex<()>,
     /// Set when a commit failed: every worker stops (claimed invitations become `unknown` on
@@ -181,10 +194,11 @@ struct GroupCommit {
 }
 
 impl GroupCommit {
-    fn new(store: Arc<dyn Store>, run: String) -> Self {
+    fn new(store: Arc<dyn Store>, run: String, stop: CancellationToken) -> Self {
         Self {
             store,
             run,
+            stop,
             pending: Mutex::new(Vec::new()),
             turn: tokio::sync::Mutex::new(()),
             failed: Mutex::new(None),
@@ -225,9 +239,14 @@ impl GroupCommit {
     async fn commit(&self, mut batch: Vec<ClaimRequest>) -> anyhow::Result<()> {
         let finished: Vec<(String, SendOutcome)> =
             batch.iter_mut().filter_map(|r| r.finished.take()).collect();
+        let wanted = if self.stop.is_cancelled() {
+            0
+        } else {
+            batch.len() as u32
+        };
         let claimed = self
             .store
-            .finish_and_claim(&self.run, Utc::now(), &finished, batch.len() as u32)
+            .finish_and_claim(&self.run, Utc::now(), &finished, wanted)
             .await;
         let claimed = match claimed {
             Ok(claimed) => claimed,

@@ -15,6 +15,7 @@ use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 pub struct Surveys {
     pub store: Arc<dyn Store>,
@@ -27,11 +28,13 @@ pub struct Surveys {
 
 impl Surveys {
     /// One survey run (the `surveys` job, `promiseguard surveys run`): queue everyone eligible
-    /// now, then deliver everything due; a summary line for the log.
-    pub async fn run(&self) -> anyhow::Result<String> {
+    /// now, then deliver everything due; a summary line for the log. When `stop` fires,
+    /// delivery claims nothing more: the sends in flight finish and are recorded, and what is
+    /// still queued waits for the next run.
+    pub async fn run(&self, stop: &CancellationToken) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
         let queued = self.sweep(Utc::now()).await?;
-        let d = self.deliver(&run).await?;
+        let d = self.deliver(&run, stop).await?;
         Ok(format!(
             "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
             d.sent, d.retrying, d.failed, d.abandoned
