@@ -7,8 +7,9 @@ use crate::domain::json::{JsonError, parse_json};
 use crate::domain::{FieldError, Finding, Phase, Verdict};
 use crate::jobs::SurveysJob;
 use crate::metrics::Metrics;
+use crate::observations::Observer;
 use crate::services::checks::PresendRequest;
-use crate::startup::{Application, Services, check_limits};
+use crate::startup::{Application, Services, check_limits, keep_answers_for};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -175,8 +176,9 @@ async fn check(config: &Config, file: &std::path::Path, json: bool) -> anyhow::R
         Ok(v) => v,
         Err(errors) => return Ok(report_problem(file, &errors)),
     };
-    let sources = crate::sources::build(&config.sources, &Metrics::new())?;
-    let checker = Checker::new(sources, check_limits(config));
+    let sources = crate::sources::build(&config.sources, &Metrics::new(), None)?;
+    let observer = Arc::new(Observer::new(sources, keep_answers_for(config)));
+    let checker = Checker::new(observer, check_limits(config));
     let spec = CheckSpec {
         phase: Phase::Manual,
         mode,

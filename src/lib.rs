@@ -17,6 +17,7 @@ pub mod http;
 pub mod jobs;
 pub mod lookup;
 pub mod metrics;
+pub mod observations;
 pub mod services;
 pub mod signatures;
 pub mod sources;

@@ -1,6 +1,9 @@
-//! Prometheus metrics: request counts and latency by route, upstream calls by source, verdicts.
+//! Prometheus metrics: request counts and latency by route, upstream calls by source, verdicts,
+//! quota waits, the last re-check tick, open findings.
+use prometheus::core::Collector;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    CounterVec, Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 #[derive(Clone)]
@@ -15,6 +18,22 @@ pub struct Metrics {
     pub lookup_results: IntCounterVec,
     pub lookup_coalesced: IntCounter,
     pub lookup_deadline_misses: IntCounter,
+    /// Seconds spent waiting for a request slot in a source's quota (or its 429 pause).
+    pub quota_wait: CounterVec,
+    /// The last re-check tick this instance ran.
+    pub recheck: RecheckGauges,
+    /// Unreviewed findings of every campaign's latest check, by severity — set by whichever
+    /// instance ran the last re-check tick, so aggregate it over instances with `max`, never
+    /// `sum`.
+    pub open_findings: IntGaugeVec,
+}
+
+#[derive(Clone)]
+pub struct RecheckGauges {
+    pub campaigns: Gauge,
+    pub questions: Gauge,
+    pub upstream_calls: Gauge,
+    pub seconds: Gauge,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[
@@ -87,8 +106,42 @@ impl Metrics {
             "Keys the upstream did not answer within the lookup deadline",
         )
         .expect("static metric definition");
+        let quota_wait = CounterVec::new(
+            Opts::new(
+                "quota_wait_seconds_total",
+                "Time requests waited for a slot in a source's request quota (or its 429 pause)",
+            ),
+            &["source"],
+        )
+        .expect("static metric definition");
+        let gauge = |name: &str, help: &str| {
+            Gauge::new(format!("recheck_{name}"), help).expect("static metric definition")
+        };
+        let recheck = RecheckGauges {
+            campaigns: gauge("campaigns", "Live campaigns the last re-check tick checked"),
+            questions: gauge(
+                "questions",
+                "Distinct questions (locations and sku@location pairs) the last tick asked",
+            ),
+            upstream_calls: gauge("upstream_calls", "Upstream HTTP requests of the last tick"),
+            seconds: gauge("seconds", "How long the last re-check tick took"),
+        };
+        let open_findings = IntGaugeVec::new(
+            Opts::new(
+                "open_findings",
+                "Unreviewed findings of the campaigns' latest checks, by severity (set by the instance that ran the last re-check tick: aggregate with max)",
+            ),
+            &["severity"],
+        )
+        .expect("static metric definition");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(quota_wait.clone()),
+            Box::new(recheck.campaigns.clone()),
+            Box::new(recheck.questions.clone()),
+            Box::new(recheck.upstream_calls.clone()),
+            Box::new(recheck.seconds.clone()),
+            Box::new(open_findings.clone()),
             Box::new(http_duration.clone()),
             Box::new(upstream_calls.clone()),
             Box::new(upstream_duration.clone()),
@@ -113,7 +166,21 @@ impl Metrics {
             lookup_results,
             lookup_coalesced,
             lookup_deadline_misses,
+            quota_wait,
+            recheck,
+            open_findings,
         }
+    }
+
+    /// Upstream HTTP attempts so far, every source and outcome (a tick's calls are the
+    /// difference before and after).
+    pub fn upstream_calls_so_far(&self) -> u64 {
+        self.upstream_calls
+            .collect()
+            .iter()
+            .flat_map(|family| family.get_metric())
+            .map(|m| m.get_counter().get_value() as u64)
+            .sum()
     }
 
     /// The Prometheus text exposition of every metric.

@@ -8,13 +8,16 @@ use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
 use crate::jobs::{AlertsJob, RecheckJob, Scheduler, SurveysJob};
 use crate::metrics::Metrics;
+use crate::observations::Observer;
 use crate::services::alerts::Alerts;
 use crate::services::analyst::Analysts;
 use crate::services::checks::Checks;
 use crate::services::engagement::Engagement;
 use crate::services::health::Health;
+use crate::services::quota::QuotaInDatabase;
 use crate::services::surveys::Surveys;
-use crate::store::{self, SecretStore, SqlStore, Store};
+use crate::sources::quota::SharedQuota;
+use crate::store::{self, Backend, SecretStore, SqlStore, Store};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -68,16 +71,17 @@ impl Services {
         tracing::info!(database = %redact_url(&db_url), "database ready");
         let shared: Arc<dyn Store> = Arc::new(store.clone());
         let metrics = Metrics::new();
-        let sources = crate::sources::build(&config.sources, &metrics)?;
+        let sources = crate::sources::build(&config.sources, &metrics, shared_quota(&store))?;
+        let observer = Arc::new(Observer::new(sources, keep_answers_for(&config)));
         let lookup = Arc::new(crate::lookup::Lookup::new(
-            sources.clone(),
+            observer.clone(),
             Duration::from_secs(config.lookup.ttl_s),
             Duration::from_secs(config.lookup.stale_s),
             Duration::from_millis(config.lookup.deadline_ms),
             Duration::from_millis(config.check.deadline_ms),
             metrics.clone(),
         ));
-        let checker = Checker::new(sources, check_limits(&config));
+        let checker = Checker::new(observer, check_limits(&config));
         let checks = Arc::new(Checks::new(
             shared.clone(),
             checker,
@@ -157,11 +161,33 @@ impl Services {
     }
 }
 
-/// A pre-send check's limits (`[check]`).
+/// A pre-send check's limits (`[check]`, and each source's `max_age_s`).
 pub fn check_limits(config: &Config) -> CheckLimits {
     CheckLimits {
         deadline: Duration::from_millis(config.check.deadline_ms),
         concurrency: config.check.concurrency,
+        location_max_age: Duration::from_secs(config.sources.locations.max_age_s),
+        inventory_max_age: Duration::from_secs(config.sources.inventory.max_age_s),
+    }
+}
+
+/// The oldest answer any consumer accepts: the lookup's TTL and stale window, or a source's
+/// `max_age_s` for pre-send checks.
+pub fn keep_answers_for(config: &Config) -> Duration {
+    let lookup = config.lookup.ttl_s + config.lookup.stale_s;
+    let checks = config
+        .sources
+        .locations
+        .max_age_s
+        .max(config.sources.inventory.max_age_s);
+    Duration::from_secs(lookup.max(checks).max(1))
+}
+
+/// On PostgreSQL, every source's quota is one bucket in the database, shared by every instance.
+fn shared_quota(store: &SqlStore) -> Option<Arc<dyn SharedQuota>> {
+    match store.db().backend() {
+        Backend::Postgres => Some(Arc::new(QuotaInDatabase::new(Arc::new(store.clone())))),
+        Backend::Sqlite => None,
     }
 }
 

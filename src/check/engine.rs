@@ -1,23 +1,27 @@
-//! Runs a lookup plan against the sources: every lookup once, item lookups batched, at most
-//! `concurrency` calls in flight, and everything under one deadline — a lookup that has not
-//! answered by then becomes an `upstream_unavailable` finding instead of a late answer.
+//! Runs checks: asks the layer of observations (`observations::Observer`) for every location and
+//! (sku, location) a plan needs — each once, items batched, at most `concurrency` calls in
+//! flight, everything under one deadline — then evaluates the rules on what came back. A lookup
+//! that has not answered by the deadline becomes an `upstream_unavailable` finding instead of a
+//! late answer.
 use super::evaluate::{Observations, evaluate};
 use super::plan::LookupPlan;
 use super::result::CheckResult;
 use crate::domain::{Campaign, LocationReport, LookupFailure, Mode, Phase, Policy, StockReport};
-use crate::sources::batches;
-use crate::sources::{SourceError, Sources};
+use crate::observations::Observer;
+use crate::observations::shelf::{Served, Want};
+use crate::sources::quota::Urgency;
 use chrono::{DateTime, Utc};
-use futures::future::join_all;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 #[derive(Debug, Clone, Copy)]
 pub struct CheckLimits {
     pub deadline: Duration,
     pub concurrency: usize,
+    /// The oldest answer a pre-send check accepts from each source (`max_age_s`; 0: ask).
+    pub location_max_age: Duration,
+    pub inventory_max_age: Duration,
 }
 
 /// What kind of check to run: its phase and mode, the send time it judges, and the policy.
@@ -29,30 +33,63 @@ pub struct CheckSpec<'a> {
     pub policy: &'a Policy,
 }
 
+/// How a set of observations is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Asking {
+    pub urgency: Urgency,
+    pub deadline: Instant,
+    /// The oldest answer accepted; `None`: each source's `max_age_s` (a pre-send check).
+    pub max_age: Option<Duration>,
+}
+
 #[derive(Clone)]
 pub struct Checker {
-    sources: Sources,
+    observer: Arc<Observer>,
     limits: CheckLimits,
 }
 
 impl Checker {
-    pub fn new(sources: Sources, limits: CheckLimits) -> Self {
-        Self { sources, limits }
+    pub fn new(observer: Arc<Observer>, limits: CheckLimits) -> Self {
+        Self { observer, limits }
     }
 
-    /// Checks one campaign: plans its lookups, asks the sources, evaluates the rules, and
-    /// names the result — the one place a check id is made. Its `checked_at` is a record time
-    /// (`clock::record_time`), so lists of checks show the order they ran in.
+    pub fn limits(&self) -> &CheckLimits {
+        &self.limits
+    }
+
+    pub fn observer(&self) -> &Observer {
+        &self.observer
+    }
+
+    /// Checks one campaign for a send that is waiting: asks what its plan needs (answers as old
+    /// as each source's `max_age_s` allow), then concludes.
     #[tracing::instrument(skip_all, fields(campaign = %campaign.id, offers = campaign.offers.len()))]
     pub async fn run(&self, campaign: &Campaign, check: CheckSpec<'_>) -> CheckResult {
         let plan = LookupPlan::for_campaign(campaign);
-        let observations = self.observe(&plan).await;
+        let asking = Asking {
+            urgency: Urgency::Send,
+            deadline: Instant::now() + self.limits.deadline,
+            max_age: None,
+        };
+        let observations = self.observe(&plan, asking).await;
+        self.conclude(campaign, check, &observations)
+    }
+
+    /// Evaluates a campaign on observations already in hand and names the result — the one
+    /// place a check id is made. Its `checked_at` is a record time (`clock::record_time`), so
+    /// lists of checks show the order they ran in.
+    pub fn conclude(
+        &self,
+        campaign: &Campaign,
+        check: CheckSpec<'_>,
+        observations: &Observations,
+    ) -> CheckResult {
         let evaluation = evaluate(
             campaign,
             check.send_at,
             Utc::now(),
             check.policy,
-            &observations,
+            observations,
             || uuid::Uuid::new_v4().to_string(),
         );
         CheckResult::new(
@@ -66,99 +103,56 @@ impl Checker {
         )
     }
 
-    pub async fn observe(&self, plan: &LookupPlan) -> Observations {
-        let deadline = Instant::now() + self.limits.deadline;
-        let permits = Arc::new(Semaphore::new(self.limits.concurrency.max(1)));
-        let locations = join_all(plan.locations.iter().map(|id| {
-            let permits = permits.clone();
-            async move {
-                let answer = bounded(
-                    &permits,
-                    deadline,
-                    self.sources.locations.location(id, deadline),
-                )
-                .await;
-                (id.clone(), answer)
-            }
-        }));
-        let inventory = self.sources.inventory.clone();
-        let item_batches = batches(&plan.items, inventory.batch_limits());
-        let items = join_all(item_batches.into_iter().map(|batch| {
-            let permits = permits.clone();
-            let inventory = inventory.clone();
-            async move {
-                let answer = bounded(&permits, deadline, inventory.stock(&batch, deadline)).await;
-                (batch, answer)
-            }
-        }));
-        let (locations, items) = futures::join!(locations, items);
-
+    /// Asks for everything `plan` names — each location and each (sku, location) once.
+    pub async fn observe(&self, plan: &LookupPlan, asking: Asking) -> Observations {
+        let want = |source_max_age: Duration| Want {
+            max_age: asking.max_age.unwrap_or(source_max_age),
+            stale_for: Duration::ZERO,
+            deadline: asking.deadline,
+            fetch_until: asking.deadline,
+            urgency: asking.urgency,
+            concurrency: self.limits.concurrency,
+        };
+        let location_want = want(self.limits.location_max_age);
+        let item_want = want(self.limits.inventory_max_age);
+        let ((locations, _), (items, _)) = futures::join!(
+            self.observer.locations(&plan.locations, &location_want),
+            self.observer.items(&plan.items, &item_want)
+        );
+        let sources = self.observer.sources();
+        let (location_source, inventory_source) =
+            (sources.locations.name(), sources.inventory.name());
         let mut observations = Observations::default();
-        let location_source = self.sources.locations.name();
-        for (id, answer) in locations {
-            let now = Utc::now();
-            let entry = answer
-                .map(|a| LocationReport {
-                    status: a.status,
-                    raw_status: a.raw_status,
-                    closed_periods: a.closed_periods,
-                    source: location_source.to_owned(),
-                    fetched_at: now,
-                })
-                .map_err(|e| failure(location_source, e));
+        for (id, served) in locations {
+            let entry = seen(served, location_source).map(|(a, fetched_at)| LocationReport {
+                status: a.status,
+                raw_status: a.raw_status,
+                closed_periods: a.closed_periods,
+                source: location_source.to_owned(),
+                fetched_at,
+            });
             observations.locations.insert(id, entry);
         }
-        let inventory_source = inventory.name();
-        for (batch, answer) in items {
-            let now = Utc::now();
-            match answer {
-                Ok(levels) => {
-                    for key in batch {
-                        let entry = match levels.get(&key) {
-                            Some(q) => Ok(StockReport {
-                                available: *q,
-                                source: inventory_source.to_owned(),
-                                fetched_at: now,
-                            }),
-                            None => Err(failure(
-                                inventory_source,
-                                SourceError::Garbage("the answer left this item out".into()),
-                            )),
-                        };
-                        observations.items.insert(key, entry);
-                    }
-                }
-                Err(e) => {
-                    let f = failure(inventory_source, e);
-                    for key in batch {
-                        observations.items.insert(key, Err(f.clone()));
-                    }
-                }
-            }
+        for (key, served) in items {
+            let entry = seen(served, inventory_source).map(|(available, fetched_at)| StockReport {
+                available,
+                source: inventory_source.to_owned(),
+                fetched_at,
+            });
+            observations.items.insert(key, entry);
         }
         observations
     }
 }
 
-/// Waits for a permit and for the call, neither past the deadline.
-async fn bounded<T>(
-    permits: &Semaphore,
-    deadline: Instant,
-    call: impl std::future::Future<Output = Result<T, SourceError>>,
-) -> Result<T, SourceError> {
-    tokio::time::timeout_at(deadline, async {
-        // The semaphore is never closed, so acquiring can only wait, not fail.
-        let _permit = permits.acquire().await.map_err(|_| SourceError::Deadline)?;
-        call.await
-    })
-    .await
-    .unwrap_or(Err(SourceError::Deadline))
-}
-
-fn failure(source: &str, error: SourceError) -> LookupFailure {
-    LookupFailure {
-        source: source.to_owned(),
-        reason: error.to_string(),
-        at: Utc::now(),
+/// An answer and when it was fetched, or why there is none.
+fn seen<V>(served: Served<V>, source: &str) -> Result<(V, DateTime<Utc>), LookupFailure> {
+    match served {
+        Served::Hit(s) | Served::Fetched(s) | Served::Stale(s) => Ok((s.value, s.at)),
+        Served::Unknown(reason) => Err(LookupFailure {
+            source: source.to_owned(),
+            reason,
+            at: Utc::now(),
+        }),
     }
 }

@@ -5,7 +5,7 @@ pub mod evaluate;
 pub mod plan;
 pub mod result;
 
-pub use engine::{CheckLimits, CheckSpec, Checker};
+pub use engine::{Asking, CheckLimits, CheckSpec, Checker};
 pub use evaluate::{Evaluation, Observations, OfferOutcome, evaluate};
 pub use plan::LookupPlan;
 pub use result::{CheckResult, OfferResult};

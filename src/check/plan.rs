@@ -11,9 +11,15 @@ pub struct LookupPlan {
 
 impl LookupPlan {
     pub fn for_campaign(campaign: &Campaign) -> Self {
+        Self::for_campaigns(std::iter::once(campaign))
+    }
+
+    /// One plan for many campaigns (a re-check tick's fleet): a location or item named by
+    /// any number of them is asked once.
+    pub fn for_campaigns<'a>(campaigns: impl IntoIterator<Item = &'a Campaign>) -> Self {
         let mut locations = BTreeSet::new();
         let mut items = BTreeSet::new();
-        for offer in &campaign.offers {
+        for offer in campaigns.into_iter().flat_map(|c| &c.offers) {
             locations.extend(offer.locations.iter().cloned());
             items.extend(offer.items.iter().map(|i| i.key()));
         }
@@ -21,6 +27,11 @@ impl LookupPlan {
             locations: locations.into_iter().collect(),
             items: items.into_iter().collect(),
         }
+    }
+
+    /// Distinct questions: locations and (sku, location) pairs.
+    pub fn questions(&self) -> usize {
+        self.locations.len() + self.items.len()
     }
 }
 

@@ -79,6 +79,22 @@ pub struct SourceConfig {
     /// `http-json` inventory: JSON pointer to the available quantity (number or decimal string).
     #[serde(default)]
     pub available_pointer: Option<String>,
+    /// The source's request quota, paced evenly (every HTTP request, pages and retries
+    /// included). Default: 300 for `google-business-profile` (Google's default per Cloud
+    /// project), none for the others.
+    #[serde(default)]
+    pub requests_per_minute: Option<u32>,
+    /// Requests that may go at once after a quiet spell. Default: one second's worth.
+    #[serde(default)]
+    pub burst: Option<u32>,
+    /// The oldest answer of this source a pre-send check accepts, in seconds. 0 (the default):
+    /// a pre-send check always asks.
+    #[serde(default)]
+    pub max_age_s: u64,
+    /// `google-business-profile`: `accounts/{id}`, so many locations are read with the
+    /// account's location list (100 a page) instead of one call each.
+    #[serde(default)]
+    pub account: Option<String>,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -110,7 +126,20 @@ impl SourceConfig {
             open_values: None,
             closed_dates_pointer: None,
             available_pointer: None,
+            requests_per_minute: None,
+            burst: None,
+            max_age_s: 0,
+            account: None,
         }
+    }
+
+    /// The quota this source is paced to, if any (`requests_per_minute`, with Google's default).
+    pub fn pace(&self) -> Option<(u32, u32)> {
+        let rpm = self.requests_per_minute.or(match self.kind {
+            SourceKind::GoogleBusinessProfile => Some(300),
+            _ => None,
+        })?;
+        Some((rpm, self.burst.unwrap_or((rpm / 60).max(1))))
     }
 
     /// `base_url` without a trailing slash (validated present for the kinds that need it).
@@ -181,6 +210,33 @@ impl SourceConfig {
                 }
             }
             SourceKind::Static => need("path", self.path.is_some())?,
+        }
+        if self.requests_per_minute == Some(0) {
+            return Err(ConfigError::new(
+                &format!("{key}.requests_per_minute"),
+                "must be at least 1 (leave it out for no quota)",
+            ));
+        }
+        if self.burst == Some(0) {
+            return Err(ConfigError::new(
+                &format!("{key}.burst"),
+                "must be at least 1",
+            ));
+        }
+        if let Some(account) = &self.account {
+            if self.kind != SourceKind::GoogleBusinessProfile {
+                return Err(ConfigError::new(
+                    &format!("{key}.account"),
+                    "is for google-business-profile only",
+                ));
+            }
+            let id = account.strip_prefix("accounts/").unwrap_or_default();
+            if id.is_empty() || id.contains('/') {
+                return Err(ConfigError::new(
+                    &format!("{key}.account"),
+                    "must be accounts/{id}, as the Business Profile APIs name it",
+                ));
+            }
         }
         if self.batch_size == Some(0) {
             return Err(ConfigError::new(

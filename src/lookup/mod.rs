@@ -1,7 +1,9 @@
 //! The send-time lookup (`GET /v1/lookup`): which promised locations and items are still good,
-//! answered from memory. Its caches are its own: a pre-send check must see the sources as they
-//! are, while the lookup trades up to `ttl_s` of staleness for answering every recipient of a
-//! send without sending each of them upstream.
+//! answered from memory. It reads the same layer of observations as the checks
+//! (`observations::Observer`) but accepts older answers: a pre-send check sees the sources as
+//! they are (or as its `max_age_s` allows), while the lookup trades up to `ttl_s` of staleness
+//! (and `stale_s` more while a source fails) for answering every recipient of a send without
+//! sending each of them upstream.
 //!
 //! In a send, thousands of recipients ask the same question (the same query string) within the
 //! TTL. So besides the per-key caches, the serialized answer to each query string is remembered
@@ -9,23 +11,20 @@
 //! closure that starts tomorrow changes the answer): a repeated query costs one map lookup and
 //! no JSON work. An answer with a stale or unknown key is never remembered — the next request
 //! tries the source again.
-pub mod cache;
-
 use crate::domain::{ItemKey, LocationStatus};
 use crate::metrics::Metrics;
-use crate::sources::batches;
-use crate::sources::{LocationAnswer, Sources};
+use crate::observations::Observer;
+use crate::observations::shelf::{Served, Want};
+use crate::sources::quota::Urgency;
 use bytes::Bytes;
-use cache::{KeyedCache, Served};
-use futures::FutureExt;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Cached keys of each kind (bounded memory).
-const CAPACITY: u64 = 100_000;
+/// Upstream calls in flight at once for one lookup's misses.
+const CONCURRENCY: usize = 64;
 /// Remembered answers (distinct query strings); past this, expired ones are dropped, and if
 /// none has expired a new answer is simply not remembered.
 pub const ANSWER_CAPACITY: usize = 10_000;
@@ -79,14 +78,14 @@ struct Remembered {
 }
 
 pub struct Lookup {
-    sources: Sources,
+    observer: Arc<Observer>,
     answers: RwLock<HashMap<Box<str>, Arc<Remembered>>>,
     /// `max-age=` the TTL, for the `Cache-Control` header of every answer.
     cache_control: Box<str>,
     location_counters: ResultCounters,
     item_counters: ResultCounters,
-    locations: Arc<KeyedCache<String, LocationAnswer>>,
-    items: Arc<KeyedCache<ItemKey, f64>>,
+    ttl: Duration,
+    stale_for: Duration,
     deadline: Duration,
     /// How long a fetch may go on in the background after the lookup deadline.
     fetch_deadline: Duration,
@@ -95,7 +94,7 @@ pub struct Lookup {
 
 impl Lookup {
     pub fn new(
-        sources: Sources,
+        observer: Arc<Observer>,
         ttl: Duration,
         stale_for: Duration,
         deadline: Duration,
@@ -105,11 +104,11 @@ impl Lookup {
         Self {
             location_counters: ResultCounters::new(&metrics, "location"),
             item_counters: ResultCounters::new(&metrics, "item"),
-            sources,
+            observer,
             answers: RwLock::new(HashMap::new()),
             cache_control: format!("max-age={}", ttl.as_secs()).into(),
-            locations: Arc::new(KeyedCache::new(ttl, stale_for, CAPACITY)),
-            items: Arc::new(KeyedCache::new(ttl, stale_for, CAPACITY)),
+            ttl,
+            stale_for,
             deadline,
             fetch_deadline,
             metrics,
@@ -177,39 +176,18 @@ impl Lookup {
         locations: &[String],
         items: &[ItemKey],
     ) -> (LookupAnswer, Option<Instant>) {
-        let deadline = Instant::now() + self.deadline;
-        let fetch_deadline = self.fetch_deadline;
-        let sources = self.sources.clone();
-        let location_fetch = move |keys: Vec<String>| {
-            async move {
-                let until = Instant::now() + fetch_deadline;
-                let answers = futures::future::join_all(
-                    keys.iter().map(|k| sources.locations.location(k, until)),
-                )
-                .await;
-                merge(
-                    keys.into_iter()
-                        .zip(answers)
-                        .map(|(k, a)| a.map(|a| HashMap::from([(k, a)]))),
-                )
-            }
-            .boxed()
-        };
-        let inventory = self.sources.inventory.clone();
-        let item_fetch = move |keys: Vec<ItemKey>| {
-            async move {
-                let until = Instant::now() + fetch_deadline;
-                let groups = batches(&keys, inventory.batch_limits());
-                let answers =
-                    futures::future::join_all(groups.iter().map(|b| inventory.stock(b, until)))
-                        .await;
-                merge(answers)
-            }
-            .boxed()
+        let now = Instant::now();
+        let want = Want {
+            max_age: self.ttl,
+            stale_for: self.stale_for,
+            deadline: now + self.deadline,
+            fetch_until: now + self.fetch_deadline,
+            urgency: Urgency::Send,
+            concurrency: CONCURRENCY,
         };
         let ((locs, lt), (its, it)) = futures::join!(
-            self.locations.get(locations, deadline, location_fetch),
-            self.items.get(items, deadline, item_fetch)
+            self.observer.locations(locations, &want),
+            self.observer.items(items, &want)
         );
         self.metrics
             .lookup_coalesced
@@ -270,27 +248,6 @@ impl Lookup {
     }
 }
 
-/// Puts the answers of several upstream calls together. Keys whose call failed are left out
-/// (the cache serves them stale or unknown); only when every call failed is it an error.
-fn merge<K: std::hash::Hash + Eq, V>(
-    answers: impl IntoIterator<Item = Result<HashMap<K, V>, crate::sources::SourceError>>,
-) -> Result<HashMap<K, V>, String> {
-    let mut found = HashMap::new();
-    let mut first_error = None;
-    for answer in answers {
-        match answer {
-            Ok(values) => found.extend(values),
-            Err(e) => {
-                first_error.get_or_insert(e.to_string());
-            }
-        }
-    }
-    match first_error {
-        Some(e) if found.is_empty() => Err(e),
-        _ => Ok(found),
-    }
-}
-
 fn group<K, V>(
     counters: &ResultCounters,
     keys: &[K],
@@ -305,11 +262,11 @@ where
     let mut group = Group::default();
     for key in keys {
         let (value, result) = match served.get(key) {
-            Some(Served::Hit(v)) => (Some(v), "hit"),
-            Some(Served::Fetched(v)) => (Some(v), "miss"),
+            Some(Served::Hit(v)) => (Some(&v.value), "hit"),
+            Some(Served::Fetched(v)) => (Some(&v.value), "miss"),
             Some(Served::Stale(v)) => {
                 *stale = true;
-                (Some(v), "stale")
+                (Some(&v.value), "stale")
             }
             Some(Served::Unknown(_)) | None => (None, "unknown"),
         };

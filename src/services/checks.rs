@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio_util::sync::CancellationToken;
 
 /// The pre-send webhook's body (SPEC, pinned).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -57,12 +56,12 @@ pub struct Answer {
 }
 
 pub struct Checks {
-    store: Arc<dyn Store>,
-    checker: Checker,
-    policy: Policy,
+    pub(super) store: Arc<dyn Store>,
+    pub(super) checker: Checker,
+    pub(super) policy: Policy,
     /// Where alerts about new block findings on running campaigns go (`[alerts]`).
-    alert_to: Vec<AlertTarget>,
-    metrics: Metrics,
+    pub(super) alert_to: Vec<AlertTarget>,
+    pub(super) metrics: Metrics,
 }
 
 impl Checks {
@@ -170,43 +169,6 @@ impl Checks {
         Ok(Some(result))
     }
 
-    /// The `recheck` job: every campaign whose offer window is open at `now`, checked again
-    /// (phase `live`); a summary line for the log. When `stop` fires it checks no further
-    /// campaign (the next tick checks them all again, so stopping early loses nothing).
-    pub async fn recheck_live(
-        &self,
-        now: DateTime<Utc>,
-        stop: &CancellationToken,
-    ) -> anyhow::Result<String> {
-        let campaigns = self.store.live_campaigns(now).await?;
-        let total = campaigns.len();
-        let (mut checked, mut failed) = (0, 0);
-        for (done, row) in campaigns.into_iter().enumerate() {
-            if stop.is_cancelled() {
-                tracing::info!(
-                    done,
-                    total,
-                    "stopping: the rest of this re-check is left to the next tick"
-                );
-                return Ok(format!(
-                    "stopped after {done} of {total} live campaigns: the service is stopping"
-                ));
-            }
-            match self.recheck(&row.definition, Phase::Live, now).await {
-                Ok(Some(_)) => checked += 1,
-                Ok(None) => {}
-                Err(e) => {
-                    failed += 1;
-                    tracing::error!(campaign = %row.id, error = format!("{e:#}"), "live re-check failed");
-                }
-            }
-        }
-        if failed > 0 {
-            anyhow::bail!("{checked} campaigns re-checked, {failed} failed");
-        }
-        Ok(format!("{checked} live campaigns re-checked"))
-    }
-
     /// Stores a check (`body` is its result as JSON) and counts its verdict.
     async fn record(
         &self,
@@ -216,7 +178,24 @@ impl Checks {
         alert_to: &[AlertTarget],
         idempotency: Option<&NewAnswer<'_>>,
     ) -> Result<Recorded, ServiceError> {
-        let check = NewCheck {
+        let check = self.new_check(campaign, result, body, alert_to);
+        let recorded = self.store.record_check(&check, idempotency).await?;
+        if recorded == Recorded::Stored {
+            self.count(result);
+        }
+        Ok(recorded)
+    }
+
+    /// A check as stored: under the campaign's full definition (not only the offers checked),
+    /// so the stored campaign keeps every offer it was sent with.
+    pub(super) fn new_check<'a>(
+        &self,
+        campaign: &'a Campaign,
+        result: &'a CheckResult,
+        body: &'a str,
+        alert_to: &'a [AlertTarget],
+    ) -> NewCheck<'a> {
+        NewCheck {
             id: &result.check_id,
             campaign,
             phase: result.phase,
@@ -227,15 +206,15 @@ impl Checks {
             findings: &result.findings,
             result: body,
             alert_to,
-        };
-        let recorded = self.store.record_check(&check, idempotency).await?;
-        if recorded == Recorded::Stored {
-            self.metrics
-                .verdicts
-                .with_label_values(&[result.phase.as_str(), result.verdict.as_str()])
-                .inc();
         }
-        Ok(recorded)
+    }
+
+    /// Counts a stored check's verdict.
+    pub(super) fn count(&self, result: &CheckResult) {
+        self.metrics
+            .verdicts
+            .with_label_values(&[result.phase.as_str(), result.verdict.as_str()])
+            .inc();
     }
 }
 

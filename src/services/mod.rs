@@ -6,7 +6,9 @@ pub mod alerts;
 pub mod analyst;
 pub mod checks;
 pub mod engagement;
+pub mod fleet;
 pub mod health;
+pub mod quota;
 pub mod surveys;
 
 use crate::domain::FieldError;

@@ -18,6 +18,9 @@ pub enum SourceError {
     CircuitOpen,
     #[error("cannot read the source: {0}")]
     Local(String),
+    /// No request slot before the deadline (the source's quota, or its 429 pause).
+    #[error("{0}")]
+    Quota(String),
 }
 
 impl SourceError {
@@ -31,6 +34,7 @@ impl SourceError {
             SourceError::Garbage(_) => "garbage",
             SourceError::CircuitOpen => "circuit_open",
             SourceError::Local(_) => "local",
+            SourceError::Quota(_) => "quota",
         }
     }
 }

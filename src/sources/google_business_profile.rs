@@ -81,6 +81,10 @@ impl LocationSource for GoogleBusinessProfile {
         NAME
     }
 
+    fn pace(&self) -> Option<super::quota::Pace> {
+        self.upstream.quota().pace()
+    }
+
     #[tracing::instrument(skip_all, fields(source = NAME, location = id))]
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
         let upstream_id = self.config.upstream_id(id);

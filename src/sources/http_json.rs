@@ -82,6 +82,10 @@ impl LocationSource for HttpJsonLocations {
         NAME
     }
 
+    fn pace(&self) -> Option<super::quota::Pace> {
+        self.upstream.quota().pace()
+    }
+
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
         let template = self.config.url.as_deref().unwrap_or_default();
         let url = template.replace("{id}", &path_segment(self.config.upstream_id(id)));
@@ -164,6 +168,10 @@ fn interpret_location(
 impl InventorySource for HttpJsonInventory {
     fn name(&self) -> &'static str {
         NAME
+    }
+
+    fn pace(&self) -> Option<super::quota::Pace> {
+        self.upstream.quota().pace()
     }
 
     fn batch_limits(&self) -> BatchLimits {

@@ -5,6 +5,7 @@ pub mod breaker;
 pub mod error;
 pub mod google_business_profile;
 pub mod http_json;
+pub mod quota;
 pub mod shopify;
 pub mod square;
 pub mod static_file;
@@ -44,13 +45,40 @@ impl LocationAnswer {
 #[async_trait]
 pub trait LocationSource: Send + Sync {
     fn name(&self) -> &'static str;
+    /// The request quota this source is paced to, if any.
+    fn pace(&self) -> Option<quota::Pace> {
+        None
+    }
     /// Answers for one of *our* location ids (the adapter applies its id map).
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError>;
+
+    /// Answers for many ids. By default each is asked on its own, `concurrency` at a time; a
+    /// source that can list them (Google, with an account) answers in fewer calls.
+    async fn locations(
+        &self,
+        ids: &[String],
+        deadline: Instant,
+        concurrency: usize,
+    ) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+        use futures::StreamExt;
+        futures::stream::iter(ids.iter().cloned())
+            .map(|id: String| async move {
+                let answer = self.location(&id, deadline).await;
+                (id, answer)
+            })
+            .buffer_unordered(concurrency.max(1))
+            .collect()
+            .await
+    }
 }
 
 #[async_trait]
 pub trait InventorySource: Send + Sync {
     fn name(&self) -> &'static str;
+    /// The request quota this source is paced to, if any.
+    fn pace(&self) -> Option<quota::Pace> {
+        None
+    }
     fn batch_limits(&self) -> BatchLimits;
     /// Answers every key of one batch: a pair the source has no count for is 0 available.
     async fn stock(
@@ -67,13 +95,30 @@ pub struct Sources {
 }
 
 /// Builds both configured sources; one HTTP client (and its connection pool) serves both.
-pub fn build(config: &SourcesConfig, metrics: &Metrics) -> anyhow::Result<Sources> {
+/// `shared`: the database's bucket for every source's quota (PostgreSQL), so instances share
+/// one quota; `None` paces in this process only.
+pub fn build(
+    config: &SourcesConfig,
+    metrics: &Metrics,
+    shared: Option<Arc<dyn quota::SharedQuota>>,
+) -> anyhow::Result<Sources> {
     let client = reqwest::Client::builder()
         .user_agent(concat!("promiseguard/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(64)
         .connect_timeout(Duration::from_secs(5))
         .build()?;
     let upstream = |name: &'static str, c: &SourceConfig| {
+        let waits = metrics.quota_wait.with_label_values(&[name]);
+        let pace = c.pace().map(|(requests_per_minute, burst)| quota::Pace {
+            requests_per_minute,
+            burst,
+        });
+        let quota = quota::Quota::new(
+            name,
+            pace,
+            pace.and(shared.clone()),
+            Box::new(move |waited| waits.inc_by(waited.as_secs_f64())),
+        );
         upstream::Upstream::new(
             name,
             client.clone(),
@@ -82,6 +127,7 @@ pub fn build(config: &SourcesConfig, metrics: &Metrics) -> anyhow::Result<Source
                 c.breaker_threshold,
                 Duration::from_millis(c.breaker_cooldown_ms),
             ),
+            Arc::new(quota),
             metrics.clone(),
         )
     };

@@ -58,6 +58,10 @@ impl InventorySource for Shopify {
         NAME
     }
 
+    fn pace(&self) -> Option<super::quota::Pace> {
+        self.upstream.quota().pace()
+    }
+
     fn batch_limits(&self) -> BatchLimits {
         BatchLimits {
             max_pairs: self.config.batch_size.unwrap_or(PAGE_LIMIT).min(PAGE_LIMIT),

@@ -63,6 +63,10 @@ impl InventorySource for Square {
         NAME
     }
 
+    fn pace(&self) -> Option<super::quota::Pace> {
+        self.upstream.quota().pace()
+    }
+
     fn batch_limits(&self) -> BatchLimits {
         let n = self
             .config

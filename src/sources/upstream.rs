@@ -1,8 +1,12 @@
-//! One HTTP upstream: every call gets a per-attempt timeout bounded by the check's deadline, the
-//! circuit breaker, metrics, and at most one retry — only for idempotent calls, only on 429,
-//! 503 or a failed connection, honouring `Retry-After`, and only if it fits before the deadline.
+//! One HTTP upstream: every request waits for its slot in the source's quota, gets a
+//! per-attempt timeout bounded by the caller's deadline, the circuit breaker and metrics. Only
+//! reads are retried. A 429 pauses the whole source (its `Retry-After`, or a backoff from 1 s
+//! up to 60 s) and the read is asked again after the pause while the deadline allows; a 503 or
+//! a refused connection is retried once, after `Retry-After` (200 ms without one, 10 s at
+//! most), if the retry fits before the deadline.
 use super::breaker::CircuitBreaker;
 use super::error::SourceError;
+use super::quota::Quota;
 use crate::metrics::Metrics;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -15,6 +19,8 @@ const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 const DEFAULT_RETRY_WAIT: Duration = Duration::from_millis(200);
 /// Never wait longer than this for a retry, whatever `Retry-After` asks.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
+/// Reads asked again after 429s, at most (each after the source's pause).
+const MAX_THROTTLED_RETRIES: u32 = 8;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
@@ -40,11 +46,14 @@ pub struct Upstream {
     pub client: reqwest::Client,
     timeout: Duration,
     breaker: CircuitBreaker,
+    quota: std::sync::Arc<Quota>,
     metrics: Metrics,
 }
 
 enum Attempt {
     Done(Reply),
+    /// 429: the source wants us to slow down (its `Retry-After`, if it said).
+    Throttled(Option<Duration>),
     Retryable(SourceError, Option<Duration>),
     Failed(SourceError),
 }
@@ -55,6 +64,7 @@ impl Upstream {
         client: reqwest::Client,
         timeout: Duration,
         breaker: CircuitBreaker,
+        quota: std::sync::Arc<Quota>,
         metrics: Metrics,
     ) -> Self {
         Self {
@@ -62,8 +72,14 @@ impl Upstream {
             client,
             timeout,
             breaker,
+            quota,
             metrics,
         }
+    }
+
+    /// The source's quota (for what an operator sees of it).
+    pub fn quota(&self) -> &Quota {
+        &self.quota
     }
 
     /// Sends the request `build` makes (called again for a retry). Answers every status the
@@ -91,14 +107,31 @@ impl Upstream {
         deadline: Instant,
     ) -> Result<Reply, SourceError> {
         let mut retried = false;
+        let mut throttled = 0;
         loop {
             if !self.breaker.allow(std::time::Instant::now()) {
                 return Err(SourceError::CircuitOpen);
             }
+            self.quota.take(deadline).await?;
             match self.attempt(build, deadline).await {
                 Attempt::Done(reply) => {
                     self.breaker.on_success();
+                    self.quota.on_success();
                     return Ok(reply);
+                }
+                Attempt::Throttled(retry_after) => {
+                    // Not the source failing: it is busy. The pause holds every caller back.
+                    let paused = self.quota.pause(retry_after);
+                    throttled += 1;
+                    tracing::warn!(
+                        source = self.name,
+                        pause_ms = paused.as_millis() as u64,
+                        "429 from the source: pausing it"
+                    );
+                    let fits = Instant::now() + paused + Duration::from_millis(50) < deadline;
+                    if retry == Retry::Never || throttled > MAX_THROTTLED_RETRIES || !fits {
+                        return Err(SourceError::Status(429));
+                    }
                 }
                 Attempt::Failed(e) => {
                     if !matches!(e, SourceError::Deadline) {
@@ -168,9 +201,9 @@ impl Upstream {
             ),
             Ok(Ok((status, headers, body))) => {
                 let code = status.as_u16();
-                if status == StatusCode::TOO_MANY_REQUESTS
-                    || status == StatusCode::SERVICE_UNAVAILABLE
-                {
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    (Attempt::Throttled(retry_after(&headers)), "throttled")
+                } else if status == StatusCode::SERVICE_UNAVAILABLE {
                     let wait = retry_after(&headers);
                     (
                         Attempt::Retryable(SourceError::Status(code), wait),

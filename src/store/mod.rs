@@ -1,5 +1,6 @@
 //! Storage, by concern. Each concern — checks and campaigns, findings, job leases, engagement, survey
-//! invitations, survey answers, reviews and the campaign list, alerts, the instance's secrets —
+//! invitations, survey answers, reviews and the campaign list, alerts, the instance's secrets,
+//! the sources' shared request quotas —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore`.
 //! `Store` is all of them at once, for the parts of the service that need several.
 //!
@@ -18,6 +19,7 @@ mod findings;
 mod invitations;
 mod leases;
 mod outbox;
+mod quotas;
 mod reviews;
 mod rows;
 mod secrets;
@@ -32,6 +34,7 @@ pub use engagement::{EngagementStore, EventsRecorded};
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use invitations::{ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore};
 pub use leases::LeaseStore;
+pub use quotas::QuotaStore;
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
 pub use writer::SqlStore;
@@ -62,6 +65,7 @@ pub trait Store:
     + ReviewStore
     + AlertStore
     + SecretStore
+    + QuotaStore
 {
     /// Answers when the database answers (for `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -4,10 +4,11 @@ use super::db::on_pool;
 use super::rows::{from_millis, millis, parse};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
-use crate::domain::{Phase, ReviewAction, Verdict};
+use crate::domain::{Phase, ReviewAction, Severity, Verdict};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
+use std::collections::HashMap;
 
 #[async_trait]
 pub trait ReviewStore: Send + Sync {
@@ -31,6 +32,9 @@ pub trait ReviewStore: Send + Sync {
     /// Every review of a campaign's findings, newest first, each with the fingerprint of the
     /// finding it is about.
     async fn reviews(&self, campaign_id: &str) -> Result<Vec<(String, ReviewRow)>, StoreError>;
+
+    /// Findings nobody has reviewed in every campaign's latest check, by severity.
+    async fn open_findings(&self) -> Result<HashMap<Severity, u64>, StoreError>;
 }
 
 /// One review, as kept.
@@ -116,6 +120,18 @@ fn review_row(raw: ReviewRaw) -> Result<(String, ReviewRow), StoreError> {
 
 #[async_trait]
 impl ReviewStore for SqlStore {
+    async fn open_findings(&self) -> Result<HashMap<Severity, u64>, StoreError> {
+        let rows: Vec<(String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT f.severity, COUNT(*) FROM campaigns c JOIN findings f ON f.check_id = c.latest_check_id
+             WHERE f.review_state = 'open' GROUP BY f.severity",
+        )
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter()
+            .map(|(severity, n)| Ok((parse("findings.severity", &severity)?, n as u64)))
+            .collect()
+    }
+
     async fn list_campaigns(
         &self,
         filter: &CampaignFilter,

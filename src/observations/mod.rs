@@ -1,0 +1,120 @@
+//! One layer of observations under every consumer: what the sources answered — a location's
+//! status with its hours, a stock count — kept in memory with the time each was fetched, for
+//! the pre-send check, the send-time lookup and the re-check alike. Each consumer says how old
+//! an answer it accepts (`shelf::Want`): the pre-send check each source's `max_age_s` (0:
+//! always ask), the lookup its `ttl_s` and `stale_s`, a re-check tick nothing older than the
+//! tick. Whoever asks, concurrent requests for one question share one upstream call, so two
+//! webhooks arriving together for overlapping campaigns ask each branch once.
+pub mod shelf;
+
+use crate::domain::ItemKey;
+use crate::sources::{LocationAnswer, SourceError, Sources, batches};
+use futures::FutureExt;
+use shelf::{Fetched, Served, Shelf, Tally, Want};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One inventory batch and what the source answered for it.
+type BatchAnswer = (Vec<ItemKey>, Result<HashMap<ItemKey, f64>, SourceError>);
+
+/// Answers kept of each kind (bounded memory).
+const CAPACITY: u64 = 100_000;
+
+pub struct Observer {
+    sources: Sources,
+    locations: Arc<Shelf<String, LocationAnswer>>,
+    items: Arc<Shelf<ItemKey, f64>>,
+}
+
+impl Observer {
+    /// `keep_for`: the oldest answer any consumer may accept.
+    pub fn new(sources: Sources, keep_for: Duration) -> Self {
+        Self {
+            sources,
+            locations: Arc::new(Shelf::new(keep_for, CAPACITY)),
+            items: Arc::new(Shelf::new(keep_for, CAPACITY)),
+        }
+    }
+
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// Each location's answer, as `want` accepts it.
+    pub async fn locations(
+        &self,
+        ids: &[String],
+        want: &Want,
+    ) -> (HashMap<String, Served<LocationAnswer>>, Tally) {
+        let source = self.sources.locations.clone();
+        let (until, concurrency) = (want.fetch_until, want.concurrency);
+        let fetch = move |keys: Vec<String>| {
+            async move {
+                let answers = source.locations(&keys, until, concurrency).await;
+                Ok(per_key(answers))
+            }
+            .boxed()
+        };
+        self.locations.get(ids, want, fetch).await
+    }
+
+    /// Each (sku, location)'s stock, as `want` accepts it; asked in the batches the inventory
+    /// source's API takes, `want.concurrency` at a time.
+    pub async fn items(
+        &self,
+        keys: &[ItemKey],
+        want: &Want,
+    ) -> (HashMap<ItemKey, Served<f64>>, Tally) {
+        let inventory = self.sources.inventory.clone();
+        let (until, concurrency) = (want.fetch_until, want.concurrency);
+        let fetch = move |keys: Vec<ItemKey>| {
+            async move {
+                use futures::StreamExt;
+                let groups = batches(&keys, inventory.batch_limits());
+                let answers: Vec<BatchAnswer> = futures::stream::iter(groups)
+                    .map(|batch| {
+                        let inventory = inventory.clone();
+                        async move {
+                            let answer = inventory.stock(&batch, until).await;
+                            (batch, answer)
+                        }
+                    })
+                    .buffer_unordered(concurrency.max(1))
+                    .collect()
+                    .await;
+                let mut out: Fetched<ItemKey, f64> = HashMap::new();
+                for (batch, answer) in answers {
+                    match answer {
+                        Ok(levels) => {
+                            for key in batch {
+                                let v = levels
+                                    .get(&key)
+                                    .copied()
+                                    .ok_or_else(|| "the answer left this item out".to_owned());
+                                out.insert(key, v);
+                            }
+                        }
+                        Err(e) => {
+                            for key in batch {
+                                out.insert(key, Err(e.to_string()));
+                            }
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            .boxed()
+        };
+        self.items.get(keys, want, fetch).await
+    }
+}
+
+fn per_key<K: std::hash::Hash + Eq, V>(
+    answers: HashMap<K, Result<V, SourceError>>,
+) -> Fetched<K, V> {
+    answers
+        .into_iter()
+        .map(|(k, a)| (k, a.map_err(|e| e.to_string())))
+        .collect()
+}

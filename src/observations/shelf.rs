@@ -1,0 +1,488 @@
+//! The shelf of answers under every consumer: a TTL cache with single flight, deadlines and
+//! serve-stale-if-error, where each caller says how old an answer it accepts.
+//!
+//! An answer is fresh for a caller while it is younger than the caller's `max_age` (0: never —
+//! always ask). A key that is not fresh is fetched by one spawned task however many callers
+//! want it at once, from whichever consumer (single flight); each caller waits for that task
+//! only until its own deadline, and the task goes on in the background to fill the shelf. When
+//! the fetch fails or misses the deadline, an answer younger than `max_age + stale_for` is
+//! served instead, marked stale. Failures are not kept: the next caller tries again (the
+//! source's circuit breaker keeps a dead upstream from being hammered). A flight runs at the
+//! urgency of the most urgent caller waiting on it (`sources::quota`).
+use crate::sources::quota::{URGENCY, Urgency, urgency_handle};
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a fetch answers for the keys it was given (a key it leaves out failed).
+pub type Fetched<K, V> = HashMap<K, Result<V, String>>;
+/// A flight's answer, and when it arrived.
+type Batch<K, V> = Arc<Result<(Fetched<K, V>, DateTime<Utc>), String>>;
+
+#[derive(Clone)]
+struct Flight<K, V> {
+    answer: Shared<BoxFuture<'static, Batch<K, V>>>,
+    urgency: Arc<AtomicU8>,
+}
+
+/// An answer and when the source gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen<V> {
+    pub value: V,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Served<V> {
+    /// From the shelf, young enough for this caller.
+    Hit(Seen<V>),
+    /// Fetched for this caller (or by a caller it joined).
+    Fetched(Seen<V>),
+    /// An older answer, served because the source failed or was late.
+    Stale(Seen<V>),
+    /// No answer in time and nothing to fall back on; why.
+    Unknown(String),
+}
+
+/// How old an answer a caller accepts, and how long it waits.
+#[derive(Debug, Clone, Copy)]
+pub struct Want {
+    /// Answers younger than this are served from the shelf (0: always ask).
+    pub max_age: Duration,
+    /// How much older an answer may be, served stale, when the source fails.
+    pub stale_for: Duration,
+    /// How long this caller waits for an answer.
+    pub deadline: Instant,
+    /// How long the fetch itself may go on (past the caller's deadline, it fills the shelf).
+    pub fetch_until: Instant,
+    pub urgency: Urgency,
+    /// Upstream calls in flight at once for this caller's fetch.
+    pub concurrency: usize,
+}
+
+/// What happened: for the metrics, and for how long the answer stays good.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub coalesced: u64,
+    pub deadline_misses: u64,
+    /// The earliest moment a value served fresh (hit or fetched) stops being fresh for this
+    /// caller; `None` when no value was served fresh. A fetched value counts from the start of
+    /// the request, which is never later than the moment it was fetched.
+    pub fresh_until: Option<Instant>,
+}
+
+impl Tally {
+    fn fresh(&mut self, until: Instant) {
+        self.fresh_until = Some(self.fresh_until.map_or(until, |u| u.min(until)));
+    }
+}
+
+struct Entry<V> {
+    value: V,
+    fetched_at: Instant,
+    seen_at: DateTime<Utc>,
+}
+
+impl<V: Clone> Entry<V> {
+    fn seen(&self) -> Seen<V> {
+        Seen {
+            value: self.value.clone(),
+            at: self.seen_at,
+        }
+    }
+}
+
+pub struct Shelf<K, V> {
+    entries: moka::future::Cache<K, Arc<Entry<V>>>,
+    inflight: Mutex<HashMap<K, Flight<K, V>>>,
+}
+
+impl<K, V> Shelf<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// `keep_for`: the oldest answer any caller may ask for (fresh or stale).
+    pub fn new(keep_for: Duration, capacity: u64) -> Self {
+        Self {
+            entries: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .time_to_live(keep_for.max(Duration::from_millis(1)))
+                .build(),
+            inflight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Answers every key by `want.deadline`; `fetch` is called (in a spawned task, at the
+    /// caller's urgency) with the keys that need fetching and nobody is fetching yet.
+    pub async fn get(
+        self: &Arc<Self>,
+        keys: &[K],
+        want: &Want,
+        fetch: impl FnOnce(Vec<K>) -> BoxFuture<'static, Result<Fetched<K, V>, String>>,
+    ) -> (HashMap<K, Served<V>>, Tally) {
+        let mut served = HashMap::new();
+        let mut stale = HashMap::new();
+        let mut tally = Tally::default();
+        let now = Instant::now();
+        for key in keys {
+            match self.entries.get(key).await {
+                Some(e) if now.duration_since(e.fetched_at) < want.max_age => {
+                    tally.fresh(e.fetched_at + want.max_age);
+                    served.insert(key.clone(), Served::Hit(e.seen()));
+                }
+                Some(e) if now.duration_since(e.fetched_at) < want.max_age + want.stale_for => {
+                    stale.insert(key.clone(), e.seen());
+                }
+                _ => {}
+            }
+        }
+        let wanted: Vec<K> = keys
+            .iter()
+            .filter(|k| !served.contains_key(*k))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return (served, tally);
+        }
+        let flights = self.flights(wanted, want, &mut tally, fetch);
+        for (keys, flight) in flights {
+            let outcome = tokio::time::timeout_at(want.deadline, flight.answer).await;
+            for key in keys {
+                let answer = match &outcome {
+                    Ok(batch) => match batch.as_ref() {
+                        Ok((values, at)) => match values.get(&key) {
+                            Some(Ok(v)) => Ok(Seen {
+                                value: v.clone(),
+                                at: *at,
+                            }),
+                            Some(Err(e)) => Err(e.clone()),
+                            None => Err("the source left this key out".to_owned()),
+                        },
+                        Err(e) => Err(e.clone()),
+                    },
+                    Err(_) => {
+                        tally.deadline_misses += 1;
+                        Err("no answer within the deadline".to_owned())
+                    }
+                };
+                let s = match (answer, stale.remove(&key)) {
+                    (Ok(seen), _) => {
+                        tally.fresh(now + want.max_age);
+                        Served::Fetched(seen)
+                    }
+                    (Err(_), Some(old)) => Served::Stale(old),
+                    (Err(e), None) => Served::Unknown(e),
+                };
+                served.insert(key, s);
+            }
+        }
+        (served, tally)
+    }
+
+    /// The flights that will answer `wanted`: ones in the air already (joined, and raised to
+    /// this caller's urgency), and one new flight for the rest.
+    fn flights(
+        self: &Arc<Self>,
+        wanted: Vec<K>,
+        want: &Want,
+        tally: &mut Tally,
+        fetch: impl FnOnce(Vec<K>) -> BoxFuture<'static, Result<Fetched<K, V>, String>>,
+    ) -> Vec<(Vec<K>, Flight<K, V>)> {
+        let mut flights: Vec<(Vec<K>, Flight<K, V>)> = Vec::new();
+        let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        let mut to_fetch = Vec::new();
+        for key in wanted {
+            match inflight.get(&key) {
+                Some(flight) => {
+                    tally.coalesced += 1;
+                    flight
+                        .urgency
+                        .fetch_max(want.urgency as u8, Ordering::SeqCst);
+                    match flights
+                        .iter_mut()
+                        .find(|(_, f)| f.answer.ptr_eq(&flight.answer))
+                    {
+                        Some((keys, _)) => keys.push(key),
+                        None => flights.push((vec![key], flight.clone())),
+                    }
+                }
+                None => to_fetch.push(key),
+            }
+        }
+        if !to_fetch.is_empty() {
+            // Spawned while the in-flight map is locked, so the task cannot finish and clean
+            // up before its keys are registered.
+            let this = self.clone();
+            let keys = to_fetch.clone();
+            let urgency = urgency_handle(want.urgency);
+            let fetching = URGENCY.scope(urgency.clone(), fetch(keys.clone()));
+            let task = tokio::spawn(async move {
+                let result = fetching.await;
+                let (fetched_at, seen_at) = (Instant::now(), Utc::now());
+                if let Ok(values) = &result {
+                    for (k, v) in values {
+                        if let Ok(v) = v {
+                            let entry = Arc::new(Entry {
+                                value: v.clone(),
+                                fetched_at,
+                                seen_at,
+                            });
+                            this.entries.insert(k.clone(), entry).await;
+                        }
+                    }
+                }
+                let mut inflight = this.inflight.lock().unwrap_or_else(|e| e.into_inner());
+                for k in &keys {
+                    inflight.remove(k);
+                }
+                result.map(|values| (values, seen_at))
+            });
+            let answer = async move {
+                Arc::new(
+                    task.await
+                        .unwrap_or_else(|e| Err(format!("the fetch failed: {e}"))),
+                )
+            }
+            .boxed()
+            .shared();
+            let flight = Flight { answer, urgency };
+            for k in &to_fetch {
+                inflight.insert(k.clone(), flight.clone());
+            }
+            flights.push((to_fetch, flight));
+        }
+        flights
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    type Fetch = Box<dyn FnOnce(Vec<u32>) -> BoxFuture<'static, Result<Fetched<u32, u32>, String>>>;
+
+    fn fetcher(calls: Arc<AtomicUsize>, delay: Duration, fail: bool) -> Fetch {
+        Box::new(move |keys| {
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(delay).await;
+                if fail {
+                    Err("down".into())
+                } else {
+                    Ok(keys.into_iter().map(|k| (k, Ok(k * 10))).collect())
+                }
+            }
+            .boxed()
+        })
+    }
+
+    fn want(max_age_ms: u64, stale_ms: u64, deadline_ms: u64) -> Want {
+        let deadline = Instant::now() + Duration::from_millis(deadline_ms);
+        Want {
+            max_age: Duration::from_millis(max_age_ms),
+            stale_for: Duration::from_millis(stale_ms),
+            deadline,
+            fetch_until: deadline + Duration::from_secs(5),
+            urgency: Urgency::Send,
+            concurrency: 8,
+        }
+    }
+
+    fn value<V: Clone>(s: &Served<V>) -> Option<V> {
+        match s {
+            Served::Hit(v) | Served::Fetched(v) | Served::Stale(v) => Some(v.value.clone()),
+            Served::Unknown(_) => None,
+        }
+    }
+
+    fn shelf() -> Arc<Shelf<u32, u32>> {
+        Arc::new(Shelf::new(Duration::from_secs(120), 100))
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_for_one_key_make_one_call() {
+        let shelf = shelf();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let answers = futures::future::join_all((0..100).map(|_| {
+            let (shelf, calls) = (shelf.clone(), calls.clone());
+            async move {
+                shelf
+                    .get(
+                        &[7],
+                        &want(60_000, 60_000, 1000),
+                        fetcher(calls, Duration::from_millis(50), false),
+                    )
+                    .await
+            }
+        }))
+        .await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(
+            answers
+                .iter()
+                .all(|(a, _)| matches!(&a[&7], Served::Fetched(s) if s.value == 70))
+        );
+        assert_eq!(answers.iter().map(|(_, t)| t.coalesced).sum::<u64>(), 99);
+        let asked = Instant::now();
+        let (again, tally) = shelf
+            .get(
+                &[7],
+                &want(60_000, 60_000, 10),
+                fetcher(calls.clone(), Duration::ZERO, false),
+            )
+            .await;
+        assert!(matches!(&again[&7], Served::Hit(s) if s.value == 70));
+        // Fresh until 60 s after it was fetched, which was before it was asked for again.
+        let until = tally.fresh_until.expect("served fresh");
+        assert!(until <= asked + Duration::from_secs(60));
+        assert!(until > asked + Duration::from_secs(59));
+    }
+
+    #[tokio::test]
+    async fn each_caller_says_how_old_an_answer_it_accepts() {
+        let shelf = shelf();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (first, _) = shelf
+            .get(
+                &[1],
+                &want(0, 0, 1000),
+                fetcher(calls.clone(), Duration::ZERO, false),
+            )
+            .await;
+        let fetched_at = match &first[&1] {
+            Served::Fetched(s) => s.at,
+            other => panic!("{other:?}"),
+        };
+        // A caller that accepts a minute-old answer is served from the shelf, with the time
+        // the answer was fetched; one that accepts none asks again.
+        let (a, _) = shelf
+            .get(
+                &[1],
+                &want(60_000, 0, 1000),
+                fetcher(calls.clone(), Duration::ZERO, false),
+            )
+            .await;
+        assert!(matches!(&a[&1], Served::Hit(s) if s.at == fetched_at));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        let (b, _) = shelf
+            .get(
+                &[1],
+                &want(0, 0, 1000),
+                fetcher(calls.clone(), Duration::ZERO, false),
+            )
+            .await;
+        assert!(matches!(&b[&1], Served::Fetched(_)));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn older_answers_are_served_stale_when_the_source_fails() {
+        let shelf = shelf();
+        let calls = Arc::new(AtomicUsize::new(0));
+        shelf
+            .get(
+                &[1],
+                &want(20, 60_000, 1000),
+                fetcher(calls.clone(), Duration::ZERO, false),
+            )
+            .await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let (a, tally) = shelf
+            .get(
+                &[1, 2],
+                &want(20, 60_000, 1000),
+                fetcher(calls.clone(), Duration::ZERO, true),
+            )
+            .await;
+        assert!(matches!(&a[&1], Served::Stale(s) if s.value == 10));
+        assert_eq!(a[&2], Served::Unknown("down".into()));
+        assert_eq!(tally.fresh_until, None, "nothing was served fresh");
+        // A caller that accepts no stale answer gets none.
+        let (b, _) = shelf
+            .get(
+                &[1],
+                &want(0, 0, 1000),
+                fetcher(calls.clone(), Duration::ZERO, true),
+            )
+            .await;
+        assert_eq!(value(&b[&1]), None);
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_fills_the_shelf_after_the_deadline() {
+        let shelf = shelf();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let (a, tally) = shelf
+            .get(
+                &[3],
+                &want(60_000, 0, 50),
+                fetcher(calls.clone(), Duration::from_millis(200), false),
+            )
+            .await;
+        assert!(started.elapsed() < Duration::from_millis(150));
+        assert!(matches!(a[&3], Served::Unknown(_)));
+        assert_eq!(tally.deadline_misses, 1);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let (b, _) = shelf
+            .get(
+                &[3],
+                &want(60_000, 0, 10),
+                fetcher(calls.clone(), Duration::ZERO, false),
+            )
+            .await;
+        assert!(matches!(&b[&3], Served::Hit(s) if s.value == 30));
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_flight_runs_at_the_urgency_of_its_most_urgent_caller() {
+        let shelf = shelf();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let watch = {
+            let seen = seen.clone();
+            move |keys: Vec<u32>| -> BoxFuture<'static, Result<Fetched<u32, u32>, String>> {
+                async move {
+                    for _ in 0..2 {
+                        let u = URGENCY.with(|u| u.load(Ordering::SeqCst));
+                        seen.lock().unwrap().push(u);
+                        tokio::time::sleep(Duration::from_millis(60)).await;
+                    }
+                    Ok(keys.into_iter().map(|k| (k, Ok(k))).collect())
+                }
+                .boxed()
+            }
+        };
+        let background = Want {
+            urgency: Urgency::Background,
+            ..want(0, 0, 1000)
+        };
+        let tick = shelf.get(&[9], &background, watch);
+        let send = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let calls = Arc::new(AtomicUsize::new(0));
+            shelf
+                .get(
+                    &[9],
+                    &want(0, 0, 1000),
+                    fetcher(calls.clone(), Duration::ZERO, false),
+                )
+                .await;
+            calls.load(Ordering::SeqCst)
+        };
+        let (_, joined_calls) = futures::join!(tick, send);
+        assert_eq!(joined_calls, 0, "the send joined the tick's flight");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [Urgency::Background as u8, Urgency::Send as u8]
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! Pacing an upstream to its request quota (`requests_per_minute`), as Google asks clients to:
+//! evenly, never beyond it. Each source has one `Quota`, consulted before every HTTP request
+//! it makes, pages and retries included. Work waits for its slot instead of failing; only a
+//! slot that would come after the caller's deadline is refused (`SourceError::Quota`).
+//!
+//! The pacing is GCRA (a token bucket kept as one "theoretical arrival time"): one request
+//! every `60 s / requests_per_minute`, with up to `burst` at once after a quiet spell. Work for
+//! a send that is waiting (a pre-send check, the send-time lookup) goes first: it reserves the
+//! next free slot, while background work (a re-check tick) takes a slot only when one is free
+//! now and no urgent request is waiting. A 429 pauses the whole source — everyone's work — for
+//! its `Retry-After`, or, without one, for a backoff that doubles from 1 s up to 60 s.
+//!
+//! On PostgreSQL the bucket lives in the database (`SharedQuota`), so every instance takes
+//! from the same one and ten instances still stay inside one quota.
+use super::error::SourceError;
+use async_trait::async_trait;
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How much a request's caller is waiting on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Urgency {
+    /// A re-check tick: it can wait.
+    Background = 0,
+    /// A send is waiting (pre-send check, send-time lookup).
+    Send = 1,
+}
+
+impl Urgency {
+    fn from_u8(v: u8) -> Self {
+        if v == Urgency::Send as u8 {
+            Urgency::Send
+        } else {
+            Urgency::Background
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The urgency of the work the current task does for its callers. Shared, because callers
+    /// that join an in-flight call may raise it (a send joining a re-check's call).
+    pub static URGENCY: Arc<AtomicU8>;
+}
+
+/// A handle on some work's urgency, to run it under (`URGENCY.scope`) and to raise.
+pub fn urgency_handle(urgency: Urgency) -> Arc<AtomicU8> {
+    Arc::new(AtomicU8::new(urgency as u8))
+}
+
+/// The current task's urgency; work outside any scope is a send's.
+fn current_urgency() -> Urgency {
+    URGENCY
+        .try_with(|u| Urgency::from_u8(u.load(Ordering::Relaxed)))
+        .unwrap_or(Urgency::Send)
+}
+
+/// The database's side of a bucket shared by every instance (milliseconds since the epoch).
+#[async_trait]
+pub trait SharedQuota: Send + Sync {
+    /// Takes the next slot if it is due at `now`: `Ok(None)`; otherwise, how long until it is.
+    async fn take(
+        &self,
+        source: &str,
+        now_ms: i64,
+        interval_ms: i64,
+        tolerance_ms: i64,
+    ) -> Result<Option<Duration>, String>;
+
+    /// Pauses the source for every instance until `until_ms` (never shortens a pause).
+    async fn pause(&self, source: &str, until_ms: i64) -> Result<(), String>;
+}
+
+/// The pacing settings of one source.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub requests_per_minute: u32,
+    pub burst: u32,
+}
+
+impl Pace {
+    fn interval(&self) -> Duration {
+        Duration::from_secs(60) / self.requests_per_minute.max(1)
+    }
+
+    /// How far ahead of its even schedule a request may go (the burst).
+    fn tolerance(&self) -> Duration {
+        self.interval() * self.burst.max(1).saturating_sub(1)
+    }
+}
+
+struct Local {
+    /// The theoretical arrival time of the next request.
+    tat: Instant,
+    paused_until: Instant,
+    /// The pause after the next 429 without `Retry-After`.
+    backoff: Duration,
+}
+
+pub struct Quota {
+    source: &'static str,
+    pace: Option<Pace>,
+    local: Mutex<Local>,
+    shared: Option<Arc<dyn SharedQuota>>,
+    /// Urgent requests waiting for a slot: background work stands aside while there are any.
+    urgent_waiting: AtomicUsize,
+    /// Time spent waiting for slots (or a pause), for the metrics.
+    waited: Box<dyn Fn(Duration) + Send + Sync>,
+}
+
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How often background work looks again while it stands aside.
+const BACKGROUND_POLL: Duration = Duration::from_millis(20);
+
+impl Quota {
+    /// `pace` `None`: no quota to keep (a 429 still pauses the source).
+    pub fn new(
+        source: &'static str,
+        pace: Option<Pace>,
+        shared: Option<Arc<dyn SharedQuota>>,
+        waited: Box<dyn Fn(Duration) + Send + Sync>,
+    ) -> Self {
+        let now = Instant::now();
+        Self {
+            source,
+            pace,
+            local: Mutex::new(Local {
+                tat: now,
+                paused_until: now,
+                backoff: FIRST_BACKOFF,
+            }),
+            shared,
+            urgent_waiting: AtomicUsize::new(0),
+            waited,
+        }
+    }
+
+    pub fn pace(&self) -> Option<Pace> {
+        self.pace
+    }
+
+    fn local(&self) -> std::sync::MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for this request's slot; refuses (`SourceError::Quota`) a slot after `deadline`.
+    pub async fn take(&self, deadline: Instant) -> Result<(), SourceError> {
+        let started = Instant::now();
+        let urgency = current_urgency();
+        if urgency == Urgency::Send {
+            self.urgent_waiting.fetch_add(1, Ordering::SeqCst);
+        }
+        let result = match (&self.shared, self.pace) {
+            (Some(shared), Some(pace)) => self.take_shared(shared, pace, urgency, deadline).await,
+            _ if urgency == Urgency::Send => self.take_urgent(deadline).await,
+            _ => self.take_background(deadline).await,
+        };
+        if urgency == Urgency::Send {
+            self.urgent_waiting.fetch_sub(1, Ordering::SeqCst);
+        }
+        let waited = started.elapsed();
+        if waited > Duration::from_millis(1) {
+            (self.waited)(waited);
+        }
+        result
+    }
+
+    async fn take_urgent(&self, deadline: Instant) -> Result<(), SourceError> {
+        loop {
+            match self.slot(Some(deadline)) {
+                Slot::Now => return Ok(()),
+                Slot::Reserved(at) => {
+                    tokio::time::sleep_until(at).await;
+                    return Ok(());
+                }
+                Slot::Wait(at) if at > deadline => return Err(self.exhausted()),
+                Slot::Wait(at) => tokio::time::sleep_until(at).await,
+            }
+        }
+    }
+
+    async fn take_background(&self, deadline: Instant) -> Result<(), SourceError> {
+        loop {
+            let next = if self.urgent_waiting.load(Ordering::SeqCst) > 0 {
+                Instant::now() + BACKGROUND_POLL
+            } else {
+                match self.slot(None) {
+                    Slot::Now | Slot::Reserved(_) => return Ok(()),
+                    Slot::Wait(at) => at,
+                }
+            };
+            if next > deadline {
+                return Err(self.exhausted());
+            }
+            tokio::time::sleep_until(next).await;
+        }
+    }
+
+    /// The bucket in the database: a slot is taken by one atomic statement, so instances
+    /// share it; urgency orders this instance's own waiters.
+    async fn take_shared(
+        &self,
+        shared: &Arc<dyn SharedQuota>,
+        pace: Pace,
+        urgency: Urgency,
+        deadline: Instant,
+    ) -> Result<(), SourceError> {
+        let interval = pace.interval().as_millis() as i64;
+        let tolerance = pace.tolerance().as_millis() as i64;
+        loop {
+            let paused = self.local().paused_until;
+            let standing_aside =
+                urgency == Urgency::Background && self.urgent_waiting.load(Ordering::SeqCst) > 0;
+            let next = if paused > Instant::now() {
+                paused
+            } else if standing_aside {
+                Instant::now() + BACKGROUND_POLL
+            } else {
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                match shared.take(self.source, now_ms, interval, tolerance).await {
+                    Ok(None) => return Ok(()),
+                    Ok(Some(wait)) => Instant::now() + wait.max(Duration::from_millis(1)),
+                    Err(e) => {
+                        // The database is the bucket; without it, pace locally rather than
+                        // stop, and say so.
+                        tracing::warn!(source = self.source, error = %e, "shared quota unavailable; pacing locally");
+                        return self.take_urgent(deadline).await;
+                    }
+                }
+            };
+            if next > deadline {
+                return Err(self.exhausted());
+            }
+            tokio::time::sleep_until(next).await;
+        }
+    }
+
+    fn exhausted(&self) -> SourceError {
+        SourceError::Quota(match self.pace {
+            Some(p) => format!(
+                "{}'s request quota ({} a minute) left no room before the deadline",
+                self.source, p.requests_per_minute
+            ),
+            None => format!(
+                "{} asked us to slow down (429) and its pause outlasts the deadline",
+                self.source
+            ),
+        })
+    }
+
+    /// Takes a slot now if one is free; with `reserve_until`, books the next free one if it
+    /// comes by then. A pause is waited out, never booked.
+    fn slot(&self, reserve_until: Option<Instant>) -> Slot {
+        let now = Instant::now();
+        let mut local = self.local();
+        if local.paused_until > now {
+            return Slot::Wait(local.paused_until);
+        }
+        let Some(pace) = self.pace else {
+            return Slot::Now;
+        };
+        let earliest = local.tat.checked_sub(pace.tolerance()).unwrap_or(local.tat);
+        if earliest <= now {
+            local.tat = local.tat.max(now) + pace.interval();
+            return Slot::Now;
+        }
+        match reserve_until {
+            Some(deadline) if earliest <= deadline => {
+                local.tat += pace.interval();
+                Slot::Reserved(earliest)
+            }
+            _ => Slot::Wait(earliest),
+        }
+    }
+
+    /// A 429: pauses the source for `retry_after`, or for the doubling backoff without one.
+    pub fn pause(&self, retry_after: Option<Duration>) -> Duration {
+        let mut local = self.local();
+        let wait = match retry_after {
+            Some(wait) => wait.min(MAX_BACKOFF),
+            None => {
+                let wait = local.backoff;
+                local.backoff = (local.backoff * 2).min(MAX_BACKOFF);
+                wait
+            }
+        };
+        let until = Instant::now() + wait;
+        if until > local.paused_until {
+            local.paused_until = until;
+        }
+        if let Some(shared) = self.shared.clone() {
+            // Every instance pauses, not only this one.
+            let (source, until_ms) = (
+                self.source,
+                chrono::Utc::now().timestamp_millis() + wait.as_millis() as i64,
+            );
+            tokio::spawn(async move {
+                if let Err(e) = shared.pause(source, until_ms).await {
+                    tracing::warn!(source, error = %e, "cannot record the source's pause for the other instances");
+                }
+            });
+        }
+        wait
+    }
+
+    /// A request went through: the next 429 without `Retry-After` starts the backoff again.
+    pub fn on_success(&self) {
+        self.local().backoff = FIRST_BACKOFF;
+    }
+
+    /// The shared bucket, if there is one (PostgreSQL).
+    pub fn shared(&self) -> Option<&Arc<dyn SharedQuota>> {
+        self.shared.as_ref()
+    }
+
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+}
+
+enum Slot {
+    Now,
+    /// Booked: go at this moment.
+    Reserved(Instant),
+    /// Nothing free or bookable: look again at this moment.
+    Wait(Instant),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quota(rpm: u32, burst: u32) -> Quota {
+        Quota::new(
+            "test",
+            Some(Pace {
+                requests_per_minute: rpm,
+                burst,
+            }),
+            None,
+            Box::new(|_| {}),
+        )
+    }
+
+    async fn background<T>(f: impl std::future::Future<Output = T>) -> T {
+        URGENCY.scope(urgency_handle(Urgency::Background), f).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn requests_are_paced_evenly_after_the_burst() {
+        let q = quota(600, 3); // one every 100 ms, three at once
+        let start = Instant::now();
+        let far = start + Duration::from_secs(60);
+        let mut at = Vec::new();
+        for _ in 0..6 {
+            q.take(far).await.unwrap();
+            at.push((Instant::now() - start).as_millis() as u64);
+        }
+        assert_eq!(at, [0, 0, 0, 100, 200, 300]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_past_the_deadline_is_refused_and_not_kept() {
+        let q = quota(60, 1); // one a second
+        let now = Instant::now();
+        q.take(now + Duration::from_secs(5)).await.unwrap();
+        let err = q.take(now + Duration::from_millis(500)).await.unwrap_err();
+        assert!(
+            matches!(err, SourceError::Quota(ref m) if m.contains("60 a minute")),
+            "{err}"
+        );
+        // The refused request did not book the slot: the next one gets it at 1 s.
+        q.take(now + Duration::from_secs(5)).await.unwrap();
+        assert_eq!((Instant::now() - now).as_millis(), 1000);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn urgent_work_goes_ahead_of_background_work() {
+        let q = Arc::new(quota(60, 1));
+        let far = Instant::now() + Duration::from_secs(600);
+        q.take(far).await.unwrap(); // the bucket is now empty for a second
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let bg = {
+            let (q, order) = (q.clone(), order.clone());
+            tokio::spawn(background(async move {
+                for i in 0..3 {
+                    q.take(far).await.unwrap();
+                    order.lock().unwrap().push(format!("tick-{i}"));
+                }
+            }))
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        // A send arrives while the tick waits: it gets the next slot.
+        q.take(far).await.unwrap();
+        order.lock().unwrap().push("send".into());
+        bg.await.unwrap();
+        assert_eq!(
+            *order.lock().unwrap(),
+            ["send", "tick-0", "tick-1", "tick-2"]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_pauses_the_source_and_backs_off_without_retry_after() {
+        let q = Quota::new("g", None, None, Box::new(|_| {}));
+        let far = Instant::now() + Duration::from_secs(600);
+        assert_eq!(
+            q.pause(Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        let t = Instant::now();
+        q.take(far).await.unwrap();
+        assert_eq!(
+            (Instant::now() - t).as_secs(),
+            2,
+            "everyone waits out the pause"
+        );
+        let waits: Vec<u64> = (0..8).map(|_| q.pause(None).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+        q.on_success();
+        assert_eq!(q.pause(None).as_secs(), 1);
+    }
+}
