@@ -67,6 +67,7 @@ async fn run(store: &SqlStore) -> Rates {
                     findings,
                     result: "{}",
                     alert_to: &[],
+                    definition: None,
                 };
                 store.record_check(&check, None).await.unwrap();
             }

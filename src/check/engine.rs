@@ -105,13 +105,15 @@ impl Checker {
 
     /// Asks for everything `plan` names — each location and each (sku, location) once.
     pub async fn observe(&self, plan: &LookupPlan, asking: Asking) -> Observations {
+        // One bound on calls in flight for the whole check, locations and items together.
+        let permits = Arc::new(tokio::sync::Semaphore::new(self.limits.concurrency.max(1)));
         let want = |source_max_age: Duration| Want {
             max_age: asking.max_age.unwrap_or(source_max_age),
             stale_for: Duration::ZERO,
             deadline: asking.deadline,
             fetch_until: asking.deadline,
             urgency: asking.urgency,
-            concurrency: self.limits.concurrency,
+            permits: permits.clone(),
         };
         let location_want = want(self.limits.location_max_age);
         let item_want = want(self.limits.inventory_max_age);

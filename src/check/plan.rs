@@ -29,6 +29,21 @@ impl LookupPlan {
         }
     }
 
+    /// One plan asking what any of `plans` asks, each question once (plans of parts of a
+    /// fleet, made apart).
+    pub fn union(plans: impl IntoIterator<Item = LookupPlan>) -> Self {
+        let mut locations = BTreeSet::new();
+        let mut items = BTreeSet::new();
+        for plan in plans {
+            locations.extend(plan.locations);
+            items.extend(plan.items);
+        }
+        Self {
+            locations: locations.into_iter().collect(),
+            items: items.into_iter().collect(),
+        }
+    }
+
     /// Distinct questions: locations and (sku, location) pairs.
     pub fn questions(&self) -> usize {
         self.locations.len() + self.items.len()
@@ -53,5 +68,26 @@ mod tests {
         let plan = LookupPlan::for_campaign(&input.parse("").unwrap());
         assert_eq!(plan.locations, vec!["loc-101"]);
         assert_eq!(plan.items, vec![ItemKey::new("S", "loc-101")]);
+    }
+
+    #[test]
+    fn plans_made_apart_unite_into_the_plan_made_together() {
+        let campaign = |id: &str, locations: &[&str], sku: &str| {
+            let input: CampaignInput = serde_json::from_value(serde_json::json!({"id": id, "offers": [{
+                "id": "o", "valid_from": "2026-11-24T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z",
+                "locations": locations, "items": [{"sku": sku, "location": locations[0]}]
+            }]}))
+            .unwrap();
+            input.parse("").unwrap()
+        };
+        let (a, b) = (
+            campaign("a", &["l2", "l1"], "S1"),
+            campaign("b", &["l3", "l2"], "S1"),
+        );
+        let united =
+            LookupPlan::union([LookupPlan::for_campaign(&a), LookupPlan::for_campaign(&b)]);
+        assert_eq!(united, LookupPlan::for_campaigns([&a, &b]));
+        assert_eq!(united.locations, ["l1", "l2", "l3"]);
+        assert_eq!(united.items.len(), 2);
     }
 }

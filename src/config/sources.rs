@@ -84,7 +84,9 @@ pub struct SourceConfig {
     /// project), none for the others.
     #[serde(default)]
     pub requests_per_minute: Option<u32>,
-    /// Requests that may go at once after a quiet spell. Default: one second's worth.
+    /// Requests that may go at once after a quiet spell, at most `requests_per_minute`.
+    /// Default: one second's worth. The even pace after a burst is slower by the burst, so no
+    /// rolling minute ever sees more than `requests_per_minute`.
     #[serde(default)]
     pub burst: Option<u32>,
     /// The oldest answer of this source a pre-send check accepts, in seconds. 0 (the default):
@@ -221,6 +223,14 @@ impl SourceConfig {
             return Err(ConfigError::new(
                 &format!("{key}.burst"),
                 "must be at least 1",
+            ));
+        }
+        if let Some((rpm, burst)) = self.pace()
+            && burst > rpm
+        {
+            return Err(ConfigError::new(
+                &format!("{key}.burst"),
+                format!("must be at most requests_per_minute ({rpm})"),
             ));
         }
         if let Some(account) = &self.account {

@@ -91,6 +91,18 @@ fn errors_name_the_key() {
             "[schedule]\nrecheck = \"*/15 * * * *\"\n",
             "schedule.recheck",
         ),
+        (
+            "[sources.inventory]\nkind = \"square\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nrequests_per_minute = 0\n",
+            "sources.inventory.requests_per_minute",
+        ),
+        (
+            "[sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nburst = 301\n",
+            "sources.locations.burst",
+        ),
+        (
+            "[sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\naccount = \"108\"\n",
+            "sources.locations.account",
+        ),
     ];
     for (text, key) in cases {
         let f = write(text);

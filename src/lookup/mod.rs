@@ -183,7 +183,7 @@ impl Lookup {
             deadline: now + self.deadline,
             fetch_until: now + self.fetch_deadline,
             urgency: Urgency::Send,
-            concurrency: CONCURRENCY,
+            permits: Arc::new(tokio::sync::Semaphore::new(CONCURRENCY)),
         };
         let ((locs, lt), (its, it)) = futures::join!(
             self.observer.locations(locations, &want),

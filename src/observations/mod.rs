@@ -48,10 +48,10 @@ impl Observer {
         want: &Want,
     ) -> (HashMap<String, Served<LocationAnswer>>, Tally) {
         let source = self.sources.locations.clone();
-        let (until, concurrency) = (want.fetch_until, want.concurrency);
+        let (until, permits) = (want.fetch_until, want.permits.clone());
         let fetch = move |keys: Vec<String>| {
             async move {
-                let answers = source.locations(&keys, until, concurrency).await;
+                let answers = source.locations(&keys, until, &permits).await;
                 Ok(per_key(answers))
             }
             .boxed()
@@ -60,28 +60,27 @@ impl Observer {
     }
 
     /// Each (sku, location)'s stock, as `want` accepts it; asked in the batches the inventory
-    /// source's API takes, `want.concurrency` at a time.
+    /// source's API takes, within the caller's permits.
     pub async fn items(
         &self,
         keys: &[ItemKey],
         want: &Want,
     ) -> (HashMap<ItemKey, Served<f64>>, Tally) {
         let inventory = self.sources.inventory.clone();
-        let (until, concurrency) = (want.fetch_until, want.concurrency);
+        let (until, permits) = (want.fetch_until, want.permits.clone());
         let fetch = move |keys: Vec<ItemKey>| {
             async move {
-                use futures::StreamExt;
                 let groups = batches(&keys, inventory.batch_limits());
-                let answers: Vec<BatchAnswer> = futures::stream::iter(groups)
-                    .map(|batch| {
-                        let inventory = inventory.clone();
+                let answers: Vec<BatchAnswer> =
+                    futures::future::join_all(groups.into_iter().map(|batch| {
+                        let (inventory, permits) = (inventory.clone(), permits.clone());
                         async move {
+                            // The semaphore is never closed: acquiring only waits.
+                            let _permit = permits.acquire().await;
                             let answer = inventory.stock(&batch, until).await;
                             (batch, answer)
                         }
-                    })
-                    .buffer_unordered(concurrency.max(1))
-                    .collect()
+                    }))
                     .await;
                 let mut out: Fetched<ItemKey, f64> = HashMap::new();
                 for (batch, answer) in answers {

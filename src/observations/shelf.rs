@@ -51,7 +51,7 @@ pub enum Served<V> {
 }
 
 /// How old an answer a caller accepts, and how long it waits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Want {
     /// Answers younger than this are served from the shelf (0: always ask).
     pub max_age: Duration,
@@ -62,8 +62,9 @@ pub struct Want {
     /// How long the fetch itself may go on (past the caller's deadline, it fills the shelf).
     pub fetch_until: Instant,
     pub urgency: Urgency,
-    /// Upstream calls in flight at once for this caller's fetch.
-    pub concurrency: usize,
+    /// Upstream calls in flight at once for this caller's fetches (shared by its locations
+    /// and items).
+    pub permits: Arc<tokio::sync::Semaphore>,
 }
 
 /// What happened: for the metrics, and for how long the answer stays good.
@@ -292,7 +293,7 @@ mod tests {
             deadline,
             fetch_until: deadline + Duration::from_secs(5),
             urgency: Urgency::Send,
-            concurrency: 8,
+            permits: Arc::new(tokio::sync::Semaphore::new(8)),
         }
     }
 

@@ -178,7 +178,7 @@ impl Checks {
         alert_to: &[AlertTarget],
         idempotency: Option<&NewAnswer<'_>>,
     ) -> Result<Recorded, ServiceError> {
-        let check = self.new_check(campaign, result, body, alert_to);
+        let check = self.new_check(campaign, result, body, alert_to, None);
         let recorded = self.store.record_check(&check, idempotency).await?;
         if recorded == Recorded::Stored {
             self.count(result);
@@ -194,6 +194,7 @@ impl Checks {
         result: &'a CheckResult,
         body: &'a str,
         alert_to: &'a [AlertTarget],
+        definition: Option<&'a str>,
     ) -> NewCheck<'a> {
         NewCheck {
             id: &result.check_id,
@@ -206,6 +207,7 @@ impl Checks {
             findings: &result.findings,
             result: body,
             alert_to,
+            definition,
         }
     }
 

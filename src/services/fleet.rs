@@ -9,19 +9,54 @@ use crate::check::{Asking, CheckResult, CheckSpec, LookupPlan};
 use crate::domain::{Campaign, Mode, Phase, Severity};
 use crate::sources::batches;
 use crate::sources::quota::{Pace, Urgency};
-use crate::store::NewCheck;
+use crate::store::{CampaignRow, NewCheck};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Checks stored per batch (each batch is one short transaction).
-const STORE_BATCH: usize = 100;
+/// Checks concluded and stored per batch (each batch is one short transaction).
+const STORE_BATCH: usize = 250;
+
+/// Live campaigns read from the store at a time.
+const READ_PAGE: usize = 500;
+
+/// The campaigns of one page that are still live at `now`, the plan of their questions, and
+/// how many were unreadable.
+fn live_of(page: Vec<CampaignRow>, now: DateTime<Utc>) -> (Vec<Live>, LookupPlan, usize) {
+    let mut live = Vec::with_capacity(page.len());
+    let mut unreadable = 0;
+    for row in page {
+        match serde_json::from_str::<Campaign>(&row.definition) {
+            Ok(campaign) => {
+                let unfinished = campaign.unfinished_at(now);
+                if !unfinished.offers.is_empty() {
+                    let running = unfinished.offers.iter().any(|o| o.valid_from <= now);
+                    live.push(Live {
+                        campaign,
+                        definition: row.definition,
+                        unfinished,
+                        running,
+                    });
+                }
+            }
+            Err(e) => {
+                unreadable += 1;
+                tracing::error!(campaign = %row.id, error = %e, "a stored campaign is unreadable; not re-checked");
+            }
+        }
+    }
+    let plan = LookupPlan::for_campaigns(live.iter().map(|l| &l.unfinished));
+    (live, plan, unreadable)
+}
 
 /// One live campaign of the tick.
 struct Live {
     /// As stored: a check is kept under the campaign's full definition.
     campaign: Campaign,
+    /// The same, as the store's JSON text (written back as it is).
+    definition: String,
     /// Its offers that have not ended: what is checked.
     unfinished: Campaign,
     /// An offer has started: new block findings alert.
@@ -40,29 +75,7 @@ impl Checks {
     ) -> anyhow::Result<String> {
         let started = std::time::Instant::now();
         let calls_before = self.metrics.upstream_calls_so_far();
-        let rows = self.store.live_campaigns(now).await?;
-        let mut fleet = Vec::with_capacity(rows.len());
-        let mut unreadable = 0;
-        for row in &rows {
-            match serde_json::from_str::<Campaign>(&row.definition) {
-                Ok(campaign) => {
-                    let unfinished = campaign.unfinished_at(now);
-                    if !unfinished.offers.is_empty() {
-                        let running = unfinished.offers.iter().any(|o| o.valid_from <= now);
-                        fleet.push(Live {
-                            campaign,
-                            unfinished,
-                            running,
-                        });
-                    }
-                }
-                Err(e) => {
-                    unreadable += 1;
-                    tracing::error!(campaign = %row.id, error = %e, "a stored campaign is unreadable; not re-checked");
-                }
-            }
-        }
-        let plan = LookupPlan::for_campaigns(fleet.iter().map(|l| &l.unfinished));
+        let (fleet, plan, unreadable) = self.read_fleet(now).await?;
         let span = tracing::Span::current();
         span.record("campaigns", fleet.len());
         span.record("questions", plan.questions());
@@ -80,15 +93,44 @@ impl Checks {
                 ));
             }
         };
-        let spec = CheckSpec {
-            phase: Phase::Live,
-            mode: Mode::Enforce,
-            send_at: now,
-            policy: &self.policy,
+        // Pipelined: the next batch is evaluated on a thread of its own while the previous one
+        // is written, so storing does not wait for evaluating.
+        let fleet = Arc::new(fleet);
+        let (ready, mut to_store) = tokio::sync::mpsc::channel::<Vec<(CheckResult, String)>>(2);
+        let concluding = {
+            let (fleet, checker, policy) =
+                (fleet.clone(), self.checker.clone(), self.policy.clone());
+            tokio::task::spawn_blocking(move || {
+                let spec = CheckSpec {
+                    phase: Phase::Live,
+                    mode: Mode::Enforce,
+                    send_at: now,
+                    policy: &policy,
+                };
+                for batch in fleet.chunks(STORE_BATCH) {
+                    let results = batch
+                        .iter()
+                        .map(|live| {
+                            let result = checker.conclude(&live.unfinished, spec, &observations);
+                            let body = serde_json::to_string(&result)?;
+                            Ok((result, body))
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()?;
+                    // Closed: storing has ended (stopped or failed); so does this.
+                    if ready.blocking_send(results).is_err() {
+                        break;
+                    }
+                }
+                Ok::<(), anyhow::Error>(())
+            })
         };
-        let mut stored = 0;
-        for batch in fleet.chunks(STORE_BATCH) {
-            if stop.is_cancelled() {
+        let stored = self.store_batches(&fleet, &mut to_store, stop).await;
+        // However storing ended, concluding ends too (nothing waits on a full channel).
+        to_store.close();
+        let concluded = concluding.await?;
+        let stored = match stored? {
+            Ok(stored) => stored,
+            Err(stored) => {
                 tracing::info!(
                     stored,
                     total = fleet.len(),
@@ -99,32 +141,8 @@ impl Checks {
                     fleet.len()
                 ));
             }
-            let results: Vec<(CheckResult, String)> = batch
-                .iter()
-                .map(|live| {
-                    let result = self.checker.conclude(&live.unfinished, spec, &observations);
-                    let body = serde_json::to_string(&result)?;
-                    Ok((result, body))
-                })
-                .collect::<anyhow::Result<_>>()?;
-            let checks: Vec<NewCheck> = batch
-                .iter()
-                .zip(&results)
-                .map(|(live, (result, body))| {
-                    let alert_to = if live.running {
-                        &self.alert_to[..]
-                    } else {
-                        &[]
-                    };
-                    self.new_check(&live.campaign, result, body, alert_to)
-                })
-                .collect();
-            self.store.record_checks(&checks).await?;
-            for (result, _) in &results {
-                self.count(result);
-            }
-            stored += batch.len();
-        }
+        };
+        concluded?;
         let calls = self.metrics.upstream_calls_so_far() - calls_before;
         let seconds = started.elapsed().as_secs_f64();
         let gauges = &self.metrics.recheck;
@@ -140,6 +158,80 @@ impl Checks {
             "{stored} live campaigns re-checked: {} questions, {calls} upstream calls, {seconds:.1} s",
             plan.questions()
         ))
+    }
+
+    /// Every live campaign with an offer that has not ended, the plan of their questions, and
+    /// how many stored campaigns could not be read. Read a page at a time; each page is parsed
+    /// and planned on a thread of its own while the next one is read.
+    async fn read_fleet(
+        &self,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<(Vec<Live>, LookupPlan, usize)> {
+        let mut parsing = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .live_campaigns(now, after.as_deref(), READ_PAGE)
+                .await?;
+            let last = page.len() < READ_PAGE;
+            after = page.last().map(|row| row.id.clone());
+            parsing.push(tokio::task::spawn_blocking(move || live_of(page, now)));
+            if last {
+                break;
+            }
+        }
+        let (mut fleet, mut plans, mut unreadable) = (Vec::new(), Vec::new(), 0);
+        for page in parsing {
+            let (live, plan, bad) = page.await?;
+            fleet.extend(live);
+            plans.push(plan);
+            unreadable += bad;
+        }
+        Ok((fleet, LookupPlan::union(plans), unreadable))
+    }
+
+    /// Writes the concluded batches as they come: `Ok(n)` when all `n` are stored, `Err(n)`
+    /// when `stop` fired after `n`.
+    async fn store_batches(
+        &self,
+        fleet: &[Live],
+        concluded: &mut tokio::sync::mpsc::Receiver<Vec<(CheckResult, String)>>,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<Result<usize, usize>> {
+        let mut stored = 0;
+        for batch in fleet.chunks(STORE_BATCH) {
+            if stop.is_cancelled() {
+                return Ok(Err(stored));
+            }
+            let Some(results) = concluded.recv().await else {
+                break;
+            };
+            let checks: Vec<NewCheck> = batch
+                .iter()
+                .zip(&results)
+                .map(|(live, (result, body))| {
+                    let alert_to = if live.running {
+                        &self.alert_to[..]
+                    } else {
+                        &[]
+                    };
+                    self.new_check(
+                        &live.campaign,
+                        result,
+                        body,
+                        alert_to,
+                        Some(&live.definition),
+                    )
+                })
+                .collect();
+            self.store.record_checks(&checks).await?;
+            for (result, _) in &results {
+                self.count(result);
+            }
+            stored += batch.len();
+        }
+        Ok(Ok(stored))
     }
 
     /// How long a tick waits for its answers: as long as the sources' quotas need to give

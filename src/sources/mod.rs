@@ -22,6 +22,7 @@ use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 /// What a location source says about one location.
@@ -52,24 +53,35 @@ pub trait LocationSource: Send + Sync {
     /// Answers for one of *our* location ids (the adapter applies its id map).
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError>;
 
-    /// Answers for many ids. By default each is asked on its own, `concurrency` at a time; a
-    /// source that can list them (Google, with an account) answers in fewer calls.
+    /// Answers for many ids. By default each is asked on its own, as many at once as
+    /// `permits` allow; a source that can list them (Google, with an account) answers in
+    /// fewer calls.
     async fn locations(
         &self,
         ids: &[String],
         deadline: Instant,
-        concurrency: usize,
+        permits: &Semaphore,
     ) -> HashMap<String, Result<LocationAnswer, SourceError>> {
-        use futures::StreamExt;
-        futures::stream::iter(ids.iter().cloned())
-            .map(|id: String| async move {
-                let answer = self.location(&id, deadline).await;
-                (id, answer)
-            })
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await
+        one_by_one(self, ids, deadline, permits).await
     }
+}
+
+/// Asks a location source for each id on its own, as many at once as `permits` allow.
+pub async fn one_by_one<S: LocationSource + ?Sized>(
+    source: &S,
+    ids: &[String],
+    deadline: Instant,
+    permits: &Semaphore,
+) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+    futures::future::join_all(ids.iter().cloned().map(|id: String| async move {
+        // The semaphore is never closed: acquiring only waits.
+        let _permit = permits.acquire().await;
+        let answer = source.location(&id, deadline).await;
+        (id, answer)
+    }))
+    .await
+    .into_iter()
+    .collect()
 }
 
 #[async_trait]

@@ -3,8 +3,9 @@
 //! it makes, pages and retries included. Work waits for its slot instead of failing; only a
 //! slot that would come after the caller's deadline is refused (`SourceError::Quota`).
 //!
-//! The pacing is GCRA (a token bucket kept as one "theoretical arrival time"): one request
-//! every `60 s / requests_per_minute`, with up to `burst` at once after a quiet spell. Work for
+//! The pacing is GCRA (a token bucket kept as one "theoretical arrival time"): up to `burst`
+//! requests at once after a quiet spell, then one every `60 s / (requests_per_minute − burst
+//! + 1)`, so that no rolling minute holds more than `requests_per_minute`. Work for
 //! a send that is waiting (a pre-send check, the send-time lookup) goes first: it reserves the
 //! next free slot, while background work (a re-check tick) takes a slot only when one is free
 //! now and no urgent request is waiting. A 429 pauses the whole source — everyone's work — for
@@ -81,8 +82,15 @@ pub struct Pace {
 }
 
 impl Pace {
+    /// The even spacing of requests. A burst of `b` followed by one request every interval
+    /// puts `b + ⌈60 s ÷ interval⌉ − 1` requests in the first minute, so the interval is
+    /// 60 s ÷ (`requests_per_minute` − `burst` + 1): no rolling minute ever holds more than
+    /// `requests_per_minute` requests, however the burst falls. Rounded up to whole
+    /// milliseconds (the shared bucket keeps milliseconds), which never shortens it.
     fn interval(&self) -> Duration {
-        Duration::from_secs(60) / self.requests_per_minute.max(1)
+        let rpm = self.requests_per_minute.max(1);
+        let per_minute = rpm - self.burst.clamp(1, rpm) + 1;
+        Duration::from_millis(60_000u64.div_ceil(u64::from(per_minute)))
     }
 
     /// How far ahead of its even schedule a request may go (the burst).
@@ -351,7 +359,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn requests_are_paced_evenly_after_the_burst() {
-        let q = quota(600, 3); // one every 100 ms, three at once
+        let q = quota(602, 3); // three at once, then one every 100 ms
         let start = Instant::now();
         let far = start + Duration::from_secs(60);
         let mut at = Vec::new();
@@ -360,6 +368,33 @@ mod tests {
             at.push((Instant::now() - start).as_millis() as u64);
         }
         assert_eq!(at, [0, 0, 0, 100, 200, 300]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_rolling_minute_holds_more_than_the_quota_burst_included() {
+        for (rpm, burst) in [(300, 5), (300, 1), (60, 10), (7, 3), (1, 1)] {
+            let q = quota(rpm, burst);
+            let start = Instant::now();
+            let far = start + Duration::from_secs(36_000);
+            let n = rpm as usize * 2 + 1;
+            let mut at = Vec::with_capacity(n);
+            for _ in 0..n {
+                q.take(far).await.unwrap();
+                at.push(Instant::now() - start);
+            }
+            assert!(
+                at[..burst as usize].iter().all(|t| t.is_zero()),
+                "{rpm}/{burst}: the burst goes at once"
+            );
+            for (first, next) in at.iter().zip(&at[rpm as usize..]) {
+                assert!(
+                    *next - *first >= Duration::from_secs(60),
+                    "{rpm}/{burst}: {} requests within {:?}",
+                    rpm + 1,
+                    *next - *first
+                );
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,7 +1,8 @@
 //! Storage, by concern. Each concern — checks and campaigns, findings, job leases, engagement, survey
 //! invitations, survey answers, reviews and the campaign list, alerts, the instance's secrets,
 //! the sources' shared request quotas —
-//! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore`.
+//! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore` (checks
+//! keep their one large write, the transaction every check is stored in, in `check_writes.rs`).
 //! `Store` is all of them at once, for the parts of the service that need several.
 //!
 //! `SqlStore` implements every concern for SQLite and PostgreSQL from one text of SQL: every
@@ -12,6 +13,7 @@
 //! (`sqlite_claims.rs`) — imports nothing above it.
 mod alerts;
 mod answers;
+mod check_writes;
 mod checks;
 mod db;
 mod engagement;

@@ -88,7 +88,7 @@ async fn statuses_special_hours_and_unknown_locations_in_googles_format() {
     let req = &gbp.requests()[0];
     assert_eq!(
         req.query("readMask"),
-        Some("name,openInfo,regularHours,specialHours")
+        Some("name,title,storeCode,latlng,openInfo,regularHours,specialHours")
     );
     assert_eq!(req.header("authorization"), Some("Bearer test-token"));
     // Upstream calls show in the metrics by source.

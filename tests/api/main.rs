@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod errors;
 mod events;
+mod fleet;
 mod google_business_profile;
 mod http_json;
 mod inbound;

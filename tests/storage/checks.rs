@@ -205,30 +205,47 @@ pub async fn findings_are_new_only_when_the_previous_check_lacked_them(store: Sq
 pub async fn live_campaigns_are_those_whose_window_is_open(store: SqlStore) {
     let draft = Draft::new("c7", 0, "2026-11-23T10:00:00Z");
     store.record_check(&draft.check(), None).await.unwrap();
-    let ids = |rows: Vec<promiseguard::store::CampaignRow>| {
-        rows.into_iter().map(|r| r.id).collect::<Vec<_>>()
+    let live = |at_: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .live_campaigns(at(at_), None, 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
+        }
     };
-    assert_eq!(
-        ids(store
-            .live_campaigns(at("2026-11-25T00:00:00Z"))
-            .await
-            .unwrap()),
-        vec!["c7"]
-    );
-    assert!(
-        store
-            .live_campaigns(at("2026-11-23T23:59:59Z"))
+    assert_eq!(live("2026-11-25T00:00:00Z").await, vec!["c7"]);
+    assert!(live("2026-11-23T23:59:59Z").await.is_empty());
+    assert!(live("2026-12-01T00:00:00Z").await.is_empty());
+}
+
+pub async fn live_campaigns_come_in_pages_by_id(store: SqlStore) {
+    for id in ["p3", "p1", "p5", "p2", "p4"] {
+        let draft = Draft::new(id, 0, "2026-11-23T10:00:00Z");
+        store.record_check(&draft.check(), None).await.unwrap();
+    }
+    let now = at("2026-11-25T00:00:00Z");
+    let mut pages = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page: Vec<String> = store
+            .live_campaigns(now, after.as_deref(), 2)
             .await
             .unwrap()
-            .is_empty()
-    );
-    assert!(
-        store
-            .live_campaigns(at("2026-12-01T00:00:00Z"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        let last = page.len() < 2;
+        after = page.last().cloned();
+        pages.push(page);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(pages, [vec!["p1", "p2"], vec!["p3", "p4"], vec!["p5"]]);
 }
 
 /// A write that fails, returns early, or is dropped mid-transaction (a client that hangs up)
@@ -290,4 +307,76 @@ pub async fn failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on
             draft.campaign.id
         );
     }
+}
+
+/// A tick's checks written in batches end up as they would one by one: the same findings,
+/// new-finding marks, carried-over reviews and latest checks.
+pub async fn checks_written_in_batches_are_stored_as_one_by_one(store: SqlStore) {
+    let other = crate::support::databases::sqlite().await;
+    let campaigns: Vec<String> = (0..230).map(|i| format!("batch-{i}")).collect();
+    let round = |at: &str, n: usize| -> Vec<Draft> {
+        campaigns
+            .iter()
+            .map(|c| Draft::new(c, n, at))
+            .collect::<Vec<_>>()
+    };
+    // Two rounds: the second repeats the first round's findings (not new) and adds one.
+    let mut first = round("2026-11-23T10:00:00Z", 2);
+    let mut second = round("2026-11-23T11:00:00Z", 3);
+    for (a, b) in first.iter_mut().zip(second.iter_mut()) {
+        a.phase = Phase::Live;
+        b.phase = Phase::Live;
+        for (fa, fb) in a.findings.iter().zip(b.findings.iter_mut()) {
+            fb.offer_id = fa.offer_id.clone();
+            fb.rule = fa.rule;
+            fb.target = fa.target.clone();
+        }
+        b.findings[2].target = promiseguard::domain::Target::location("loc-999");
+    }
+    for drafts in [&first, &second] {
+        let checks: Vec<_> = drafts.iter().map(Draft::check).collect();
+        store.record_checks(&checks).await.unwrap();
+        for check in &checks {
+            other.store.record_check(check, None).await.unwrap();
+        }
+    }
+    for c in &campaigns {
+        let batched = store.checks(c).await.unwrap();
+        let single = other.store.checks(c).await.unwrap();
+        assert_eq!(batched.len(), 2);
+        assert_eq!(
+            batched.iter().map(|k| &k.id).collect::<Vec<_>>(),
+            single.iter().map(|k| &k.id).collect::<Vec<_>>()
+        );
+        let marks = |found: Vec<promiseguard::store::StoredFinding>| {
+            found
+                .into_iter()
+                .map(|f| (f.finding.id, f.is_new, f.review_state))
+                .collect::<Vec<_>>()
+        };
+        let latest = &batched[0].id;
+        assert_eq!(
+            marks(store.findings(latest).await.unwrap()),
+            marks(other.store.findings(latest).await.unwrap())
+        );
+        let news: Vec<bool> = store
+            .findings(latest)
+            .await
+            .unwrap()
+            .iter()
+            .map(|f| f.is_new)
+            .collect();
+        assert_eq!(news, [false, false, true], "{c}");
+        assert_eq!(
+            store
+                .campaign(c)
+                .await
+                .unwrap()
+                .unwrap()
+                .latest_check_id
+                .as_ref(),
+            Some(latest)
+        );
+    }
+    other.store.close().await;
 }

@@ -84,6 +84,7 @@ impl Draft {
             findings: &self.findings,
             result: "{\"stored\": true}",
             alert_to: &[],
+            definition: None,
         }
     }
 }

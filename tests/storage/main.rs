@@ -8,6 +8,7 @@ mod engagement;
 mod fixtures;
 mod invitations;
 mod leases;
+mod quotas;
 mod reviews;
 mod schema;
 mod secrets;
@@ -52,6 +53,7 @@ storage_suite!(
     unique_keys_hold_in_the_schema,
     findings_are_new_only_when_the_previous_check_lacked_them,
     live_campaigns_are_those_whose_window_is_open,
+    live_campaigns_come_in_pages_by_id,
     a_tick_is_leased_once_and_a_dead_holder_expires,
     events_are_idempotent_and_feed_the_sweep,
     invitations_are_unique_claimed_once_and_answered,
@@ -63,6 +65,8 @@ storage_suite!(
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,
     survey_answers_split_by_broken_and_kept_promises,
     a_secret_is_made_once_and_then_always_read_back,
+    checks_written_in_batches_are_stored_as_one_by_one,
+    a_shared_quota_paces_requests_and_pauses_for_everyone,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -73,6 +77,7 @@ mod cases {
     pub use crate::engagement::*;
     pub use crate::invitations::*;
     pub use crate::leases::*;
+    pub use crate::quotas::*;
     pub use crate::reviews::*;
     pub use crate::schema::*;
     pub use crate::secrets::*;

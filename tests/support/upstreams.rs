@@ -14,11 +14,18 @@ fn google_error(code: u16, status: &str, message: &str) -> FakeResponse {
     )
 }
 
-/// Google Business Profile: `GET /v1/locations/{id}?readMask=…`. `locations` maps an id to the
+/// The account the fake Google lists locations for.
+pub const GBP_ACCOUNT: &str = "accounts/108";
+
+/// Google Business Profile: `GET /v1/locations/{id}?readMask=…`, and the account's list
+/// `GET /v1/accounts/108/locations?pageSize=…&pageToken=…&readMask=…` (at most 100 a page,
+/// `nextPageToken` and `totalSize` as Google sends them). `locations` maps an id to the
 /// Location resource; an id not in it is a 404.
 pub fn google_business_profile(
     locations: HashMap<String, Value>,
 ) -> impl Fn(&FakeRequest) -> FakeResponse {
+    let mut ids: Vec<String> = locations.keys().cloned().collect();
+    ids.sort();
     move |req| {
         if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
             return google_error(
@@ -26,6 +33,9 @@ pub fn google_business_profile(
                 "UNAUTHENTICATED",
                 "Request had invalid authentication credentials.",
             );
+        }
+        if req.path == format!("/v1/{GBP_ACCOUNT}/locations") {
+            return gbp_list(&locations, &ids, req);
         }
         let Some(id) = req.path.strip_prefix("/v1/locations/") else {
             return google_error(404, "NOT_FOUND", "Method not found.");
@@ -42,6 +52,41 @@ pub fn google_business_profile(
             None => google_error(404, "NOT_FOUND", "Requested entity was not found."),
         }
     }
+}
+
+fn gbp_list(locations: &HashMap<String, Value>, ids: &[String], req: &FakeRequest) -> FakeResponse {
+    if req.query("readMask").is_none() {
+        return google_error(
+            400,
+            "INVALID_ARGUMENT",
+            "Request contains an invalid argument.",
+        );
+    }
+    let size = req
+        .query("pageSize")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(1, 100);
+    let start = match req.query("pageToken") {
+        None => 0,
+        Some(t) => match t
+            .strip_prefix("after-")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) => n,
+            None => return google_error(400, "INVALID_ARGUMENT", "Invalid page token."),
+        },
+    };
+    let end = (start + size).min(ids.len());
+    let page: Vec<Value> = ids[start.min(end)..end]
+        .iter()
+        .map(|id| locations[id].clone())
+        .collect();
+    let mut body = json!({"locations": page, "totalSize": ids.len()});
+    if end < ids.len() {
+        body["nextPageToken"] = format!("after-{end}").into();
+    }
+    FakeResponse::json(200, body)
 }
 
 /// A Location resource with a status and closed special days (`YYYY-MM-DD`).
