@@ -5,7 +5,8 @@
 //! wall ≥ ⌈calls ÷ concurrency⌉ × 50 ms.
 //!
 //! Google's quota is lifted (`requests_per_minute = 1000000`): this measures our own cost
-//! next to the upstream's latency. At Google's default 300 a minute, 300 branches take a
+//! next to the upstream's latency. The branches' zone is configured (`timezone`), as a
+//! deployment would, so their weekly hours are judged in it. At Google's default 300 a minute, 300 branches take a
 //! minute whatever we do; `bench/recheck -- --quota` measures that pacing.
 //!
 //! Run: `cargo bench --bench presend` (optionally `-- --runs 7`).
@@ -81,7 +82,7 @@ async fn main() {
     let app = spawn_app(&format!(
         "[check]\nconcurrency = {CONCURRENCY}\ndeadline_ms = 30000\n\
          [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{}\"\ntoken = \"{TOKEN}\"\n\
-         requests_per_minute = 1000000\n\
+         requests_per_minute = 1000000\ntimezone = \"America/New_York\"\n\
          [sources.inventory]\nkind = \"square\"\nbase_url = \"{}\"\ntoken = \"{TOKEN}\"\nbatch_size = {BATCH}\n",
         gbp.url, sq.url
     ))

@@ -118,7 +118,7 @@ fn config(dir: &std::path::Path, gbp: &str, sq: &str, locations_extra: &str) -> 
         format!(
             "database_url = \"sqlite://{}\"\n[check]\nconcurrency = {CONCURRENCY}\n\
              [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nalerts = \"off\"\n\
-             [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\nrequests_per_minute = 1000000\n{locations_extra}\n\
+             [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\nrequests_per_minute = 1000000\ntimezone = \"America/New_York\"\n{locations_extra}\n\
              [sources.inventory]\nkind = \"square\"\nbase_url = \"{sq}\"\ntoken = \"{TOKEN}\"\nbatch_size = {BATCH}\n",
             dir.join("promiseguard.db").display()
         ),

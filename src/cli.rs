@@ -17,10 +17,20 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// The crate's version and the IANA time-zone database built in (zone rules change: Iran
+/// dropped daylight saving in 2022, Egypt brought it back in 2023).
+static VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{} (tzdb {})",
+        env!("CARGO_PKG_VERSION"),
+        chrono_tz::IANA_TZDB_VERSION
+    )
+});
+
 #[derive(Debug, Parser)]
 #[command(
     name = "promiseguard",
-    version,
+    version = VERSION.as_str(),
     about = "Keeps marketing from making promises the business can't keep."
 )]
 pub struct Cli {

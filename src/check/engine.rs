@@ -129,7 +129,9 @@ impl Checker {
             let entry = seen(served, location_source).map(|(a, fetched_at)| LocationReport {
                 status: a.status,
                 raw_status: a.raw_status,
-                closed_periods: a.closed_periods,
+                name: a.name,
+                zone: a.zone,
+                hours: a.hours,
                 source: location_source.to_owned(),
                 fetched_at,
             });

@@ -1,6 +1,8 @@
 //! Turns what the sources said into findings, per-offer verdicts and keepable locations.
 //! Pure: the same campaign, policy and observations always give the same evaluation.
-use crate::domain::observation::{ClosedPeriod, format_quantity};
+use crate::domain::ZoneOrigin;
+use crate::domain::hours::{day_label, local_label};
+use crate::domain::observation::format_quantity;
 use crate::domain::{
     Campaign, Finding, ItemKey, ItemPromise, LocationReport, LocationStatus, LookupFailure, Offer,
     Policy, Rule, Severity, StockReport, Target, Verdict,
@@ -29,7 +31,8 @@ pub struct Evaluation {
     pub verdict: Verdict,
     pub offers: Vec<OfferOutcome>,
     pub findings: Vec<Finding>,
-    /// One line per `flag` finding (the Kubernetes admission-webhook convention).
+    /// One line per `flag` finding (the Kubernetes admission-webhook convention), then one per
+    /// location whose time zone had to be assumed.
     pub warnings: Vec<String>,
 }
 
@@ -90,11 +93,12 @@ pub fn evaluate(
         });
         findings.extend(offer_found);
     }
-    let warnings = findings
+    let mut warnings: Vec<String> = findings
         .iter()
         .filter(|f| f.severity == Severity::Flag)
         .map(|f| format!("{}: {}", f.offer_id, f.message))
         .collect();
+    warnings.extend(assumed_zones(campaign, observations));
     Evaluation {
         verdict: Verdict::of(&findings),
         offers,
@@ -133,7 +137,7 @@ fn offer_findings(
     }
     for location in &offer.locations {
         match observations.locations.get(location) {
-            Some(Ok(report)) => location_findings(offer, location, report, out),
+            Some(Ok(report)) => location_findings(offer, location, report, send_at, out),
             Some(Err(failure)) => {
                 out.push(unavailable(Target::location(location), location, failure))
             }
@@ -186,47 +190,81 @@ fn location_findings(
     offer: &Offer,
     location: &str,
     report: &LocationReport,
+    send_at: DateTime<Utc>,
     out: &mut Vec<Candidate>,
 ) {
-    let evidence = json!({
-        "source": report.source,
-        "status": report.raw_status,
-        "fetched_at": report.fetched_at,
-    });
+    let label = report.label(location);
+    let tz = report.zone.tz;
+    // What is left of the window at this location once the offer reaches its customers.
+    let (from, until) = offer.window_in(tz);
+    let from = from.max(send_at);
+    // Built only for a finding: most locations of most checks have none.
+    let evidence = || {
+        let mut evidence = json!({
+            "source": report.source,
+            "status": report.raw_status,
+            "fetched_at": report.fetched_at,
+            "zone": tz.name(),
+            "window": { "from": from, "until": until },
+        });
+        if let Some(name) = &report.name {
+            evidence["name"] = json!(name);
+        }
+        evidence
+    };
     match report.status {
         LocationStatus::Unknown => out.push(Candidate {
             rule: Rule::LocationUnknown,
             target: Target::location(location),
             message: format!("{location} is not known to the location source"),
-            evidence,
+            evidence: evidence(),
         }),
         LocationStatus::ClosedTemporarily | LocationStatus::ClosedPermanently => {
             out.push(Candidate {
                 rule: Rule::LocationClosed,
                 target: Target::location(location),
                 message: format!(
-                    "{location} is {} according to the location source",
+                    "{label} is {} according to the location source",
                     report.raw_status
                 ),
-                evidence,
+                evidence: evidence(),
             })
         }
+        LocationStatus::Open if from >= until || report.hours.is_unknown() => {}
         LocationStatus::Open => {
-            let days =
-                closed_days_in_window(&report.closed_periods, offer.valid_from, offer.valid_until);
+            if report.hours.first_open(tz, from, until).is_none() {
+                let closed_dates = report.hours.closed_dates_within(tz, from, until);
+                let mut evidence = evidence();
+                evidence["closed_dates"] = json!(dates(&closed_dates));
+                out.push(Candidate {
+                    rule: Rule::LocationClosedWholeWindow,
+                    target: Target::location(location),
+                    message: format!(
+                        "{label} has no open hour in the offer window, {} – {} ({tz})",
+                        local_label(tz, from),
+                        local_label(tz, until)
+                    ),
+                    evidence,
+                });
+                return;
+            }
+            let days = report.hours.closed_dates_within(tz, from, until);
             if let Some(first) = days.first() {
-                let listed: Vec<String> = days.iter().map(|d| d.to_string()).collect();
-                let mut evidence = evidence;
-                evidence["closed_dates"] = json!(listed);
+                let mut evidence = evidence();
+                evidence["closed_dates"] = json!(dates(&days));
                 out.push(Candidate {
                     rule: Rule::LocationClosedDuringWindow,
                     target: Target::location(location),
                     message: if days.len() == 1 {
-                        format!("{location} is closed on {first}, inside the offer window")
+                        format!(
+                            "{label} is closed on {}, inside the offer window",
+                            day_label(*first)
+                        )
                     } else {
                         format!(
-                            "{location} is closed on {} days inside the offer window, from {first}",
-                            days.len()
+                            "{label} is closed on {} days inside the offer window, from {}",
+                            days.len(),
+                            day_label(*first)
                         )
                     },
                     evidence,
@@ -236,27 +274,38 @@ fn location_findings(
     }
 }
 
-/// Days closed by special hours that overlap `[from, until)`. Days are calendar days in UTC:
-/// the sources give dates without a time zone, and a day that touches the window at all counts.
-pub fn closed_days_in_window(
-    periods: &[ClosedPeriod],
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
-) -> Vec<NaiveDate> {
-    let first_day = from.date_naive();
-    // `until` is exclusive: a window ending at midnight does not touch that day.
-    let last_day = (until - chrono::Duration::nanoseconds(1)).date_naive();
-    let mut days: Vec<NaiveDate> = periods
+fn dates(days: &[NaiveDate]) -> Vec<String> {
+    days.iter().map(|d| d.to_string()).collect()
+}
+
+/// Locations whose hours were judged in UTC because nothing said their zone: one warning each.
+fn assumed_zones(campaign: &Campaign, observations: &Observations) -> Vec<String> {
+    let mut named: Vec<&str> = campaign
+        .offers
         .iter()
-        .flat_map(|p| {
-            let start = p.start.max(first_day);
-            let end = p.end.min(last_day);
-            start.iter_days().take_while(move |d| *d <= end)
+        .flat_map(|o| o.locations.iter().map(move |l| (o, l)))
+        .filter(|(offer, l)| {
+            observations.locations.get(*l).is_some_and(|r| {
+                r.as_ref().is_ok_and(|r| {
+                    r.zone.origin == ZoneOrigin::Assumed
+                        && r.status == LocationStatus::Open
+                        && (!r.hours.is_unknown() || offer.local.is_some())
+                })
+            })
         })
+        .map(|(_, l)| l.as_str())
         .collect();
-    days.sort();
-    days.dedup();
-    days
+    named.sort_unstable();
+    named.dedup();
+    named
+        .into_iter()
+        .map(|l| {
+            format!(
+                "{l}: no time zone is known for this location (set [sources.locations] timezone \
+                 or timezones); its hours and dates were judged in UTC"
+            )
+        })
+        .collect()
 }
 
 fn stock_findings(item: &ItemPromise, report: &StockReport, out: &mut Vec<Candidate>) {

@@ -23,6 +23,7 @@ impl Default for SourcesConfig {
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     GoogleBusinessProfile,
+    SquareLocations,
     Square,
     Shopify,
     HttpJson,
@@ -76,6 +77,15 @@ pub struct SourceConfig {
     /// `http-json` locations: JSON pointer to an array of closed dates (`YYYY-MM-DD`).
     #[serde(default)]
     pub closed_dates_pointer: Option<String>,
+    /// `http-json` locations: JSON pointer to the location's display name.
+    #[serde(default)]
+    pub name_pointer: Option<String>,
+    /// Locations: the zone of every location its source gives none for (IANA name).
+    #[serde(default)]
+    pub timezone: Option<chrono_tz::Tz>,
+    /// Locations: a zone per location id, over anything the source says.
+    #[serde(default)]
+    pub timezones: BTreeMap<String, chrono_tz::Tz>,
     /// `http-json` inventory: JSON pointer to the available quantity (number or decimal string).
     #[serde(default)]
     pub available_pointer: Option<String>,
@@ -127,6 +137,9 @@ impl SourceConfig {
             status_pointer: None,
             open_values: None,
             closed_dates_pointer: None,
+            name_pointer: None,
+            timezone: None,
+            timezones: BTreeMap::new(),
             available_pointer: None,
             requests_per_minute: None,
             burst: None,
@@ -186,6 +199,9 @@ impl SourceConfig {
             (SourceKind::Square | SourceKind::Shopify, "locations") => {
                 return wrong_role("square/shopify");
             }
+            (SourceKind::SquareLocations, "inventory") => {
+                return wrong_role("square-locations");
+            }
             _ => {}
         }
         if self.timeout_ms == 0 {
@@ -195,7 +211,10 @@ impl SourceConfig {
             ));
         }
         match self.kind {
-            SourceKind::GoogleBusinessProfile | SourceKind::Square | SourceKind::Shopify => {
+            SourceKind::GoogleBusinessProfile
+            | SourceKind::SquareLocations
+            | SourceKind::Square
+            | SourceKind::Shopify => {
                 need("base_url", self.base_url.is_some())?;
                 need("token", self.token.is_some())?;
                 if let Some(url) = &self.base_url {
@@ -247,6 +266,12 @@ impl SourceConfig {
                     "must be accounts/{id}, as the Business Profile APIs name it",
                 ));
             }
+        }
+        if role == "inventory" && (self.timezone.is_some() || !self.timezones.is_empty()) {
+            return Err(ConfigError::new(
+                &format!("{key}.timezone"),
+                "time zones belong to [sources.locations]",
+            ));
         }
         if self.batch_size == Some(0) {
             return Err(ConfigError::new(

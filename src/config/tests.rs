@@ -103,6 +103,22 @@ fn errors_name_the_key() {
             "[sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\naccount = \"108\"\n",
             "sources.locations.account",
         ),
+        (
+            "[sources.locations]\nkind = \"static\"\npath = \"fixtures/locations.json\"\ntimezone = \"Mars/Olympus\"\n",
+            "sources.locations.timezone",
+        ),
+        (
+            "[sources.locations.timezones]\nloc-101 = \"America/Las_Angeles\"\n",
+            "sources.locations.timezones.loc-101",
+        ),
+        (
+            "[sources.inventory]\nkind = \"static\"\npath = \"fixtures/inventory.json\"\ntimezone = \"Asia/Tehran\"\n",
+            "sources.inventory.timezone",
+        ),
+        (
+            "[sources.inventory]\nkind = \"square-locations\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\n",
+            "sources.inventory.kind",
+        ),
     ];
     for (text, key) in cases {
         let f = write(text);

@@ -1,8 +1,9 @@
 //! A campaign and its offers, parsed from what a platform sends. Parse, don't validate: a
 //! `Campaign` can only be built from input that passed every check below, so the engine never
 //! meets an offer whose window runs backwards.
+use super::hours::{LocalWindow, OfferWindow};
 use super::validation::FieldError;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fmt;
@@ -28,8 +29,13 @@ pub struct Campaign {
 pub struct Offer {
     pub id: String,
     pub title: Option<String>,
+    /// The window's instants. For a window written in local time (`local`), the envelope of
+    /// its instants in every zone (UTC+14 to UTC−12): when it is open anywhere.
     pub valid_from: DateTime<Utc>,
     pub valid_until: DateTime<Utc>,
+    /// The window as written without an offset: local to each location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local: Option<LocalWindow>,
     pub locations: Vec<String>,
     pub items: Vec<ItemPromise>,
 }
@@ -93,8 +99,12 @@ pub struct OfferInput {
     pub id: String,
     #[serde(default)]
     pub title: Option<String>,
-    pub valid_from: DateTime<Utc>,
-    pub valid_until: DateTime<Utc>,
+    /// With an offset (`…Z`, `…+03:30`): an instant. Without (`2026-12-13T09:00:00`): a
+    /// wall-clock time at each location, in its own zone.
+    #[schema(value_type = String, example = "2026-11-24T00:00:00Z")]
+    pub valid_from: WindowTime,
+    #[schema(value_type = String, example = "2026-12-01T00:00:00Z")]
+    pub valid_until: WindowTime,
     #[serde(default)]
     pub locations: Vec<String>,
     #[serde(default)]
@@ -111,6 +121,54 @@ pub struct ItemInput {
 
 fn one() -> i64 {
     1
+}
+
+/// One end of an offer window as written: an instant (with an offset) or a local wall-clock
+/// time (without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowTime {
+    Instant(DateTime<Utc>),
+    Local(NaiveDateTime),
+}
+
+impl std::str::FromStr for WindowTime {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Ok(WindowTime::Instant(t.with_timezone(&Utc)));
+        }
+        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+                return Ok(WindowTime::Local(t));
+            }
+        }
+        Err(format!(
+            "`{text}` is not a date-time: write 2026-12-13T09:00:00Z (an instant) or \
+             2026-12-13T09:00:00 (local to each location)"
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for WindowTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for WindowTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WindowTime::Instant(t) => t.serialize(s),
+            WindowTime::Local(t) => s.serialize_str(&t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for WindowTime {
+    fn from(t: DateTime<Utc>) -> Self {
+        WindowTime::Instant(t)
+    }
 }
 
 fn check_id(value: &str, pointer: String, errors: &mut Vec<FieldError>) {
@@ -157,11 +215,8 @@ impl CampaignInput {
                     format!("offer id `{}` appears more than once", offer.id),
                 ));
             }
-            if offer.valid_until <= offer.valid_from {
-                errors.push(FieldError::new(
-                    format!("{at}/valid_until"),
-                    "must be after valid_from",
-                ));
+            if let Err(why) = WindowTime::window(offer.valid_from, offer.valid_until) {
+                errors.push(FieldError::new(format!("{at}/valid_until"), why));
             }
             if offer.locations.len() > MAX_LOCATIONS_PER_OFFER {
                 errors.push(FieldError::new(
@@ -219,11 +274,21 @@ impl OfferInput {
                 locations.push(location);
             }
         }
+        // Validated: a window.
+        let (valid_from, valid_until, local) =
+            match WindowTime::window(self.valid_from, self.valid_until) {
+                Ok(OfferWindow::Local(local)) => {
+                    let (a, b) = local.envelope();
+                    (a, b, Some(local))
+                }
+                _ => (instant(self.valid_from), instant(self.valid_until), None),
+            };
         Offer {
             id: self.id,
             title: self.title,
-            valid_from: self.valid_from,
-            valid_until: self.valid_until,
+            valid_from,
+            valid_until,
+            local,
             locations,
             items: self
                 .items
@@ -234,6 +299,48 @@ impl OfferInput {
                     min_available: i.min_available,
                 })
                 .collect(),
+        }
+    }
+}
+
+impl WindowTime {
+    /// Both ends of a window, or why they do not make one (said of `until`).
+    pub fn window(from: WindowTime, until: WindowTime) -> Result<OfferWindow, &'static str> {
+        match (from, until) {
+            (WindowTime::Instant(a), WindowTime::Instant(b)) if a < b => {
+                Ok(OfferWindow::Instants(a, b))
+            }
+            (WindowTime::Local(a), WindowTime::Local(b)) if a < b => {
+                Ok(OfferWindow::Local(LocalWindow { from: a, until: b }))
+            }
+            (WindowTime::Instant(_), WindowTime::Instant(_))
+            | (WindowTime::Local(_), WindowTime::Local(_)) => Err("must be after valid_from"),
+            _ => Err(
+                "write both ends with an offset (instants) or both without (local to \
+                 each location), not one of each",
+            ),
+        }
+    }
+}
+
+fn instant(t: WindowTime) -> DateTime<Utc> {
+    match t {
+        WindowTime::Instant(t) => t,
+        WindowTime::Local(t) => t.and_utc(),
+    }
+}
+
+impl Offer {
+    /// The window's instants at a location in `tz`: the same for every location when written
+    /// with offsets, the local wall-clock times in `tz` when written without.
+    pub fn window_in(&self, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+        self.window().at(tz)
+    }
+
+    pub fn window(&self) -> OfferWindow {
+        match self.local {
+            Some(local) => OfferWindow::Local(local),
+            None => OfferWindow::Instants(self.valid_from, self.valid_until),
         }
     }
 }
@@ -286,6 +393,40 @@ mod tests {
         let c = input(valid()).parse("/campaign").unwrap();
         assert_eq!(c.offers[0].locations, vec!["loc-1", "loc-2"]);
         assert_eq!(c.offers[0].items[0].min_available, 1);
+    }
+
+    #[test]
+    fn a_window_without_an_offset_is_local_to_each_location() {
+        let mut v = valid();
+        v["offers"][0]["valid_from"] = "2026-12-13T09:00:00".into();
+        v["offers"][0]["valid_until"] = "2026-12-13T17:00".into();
+        let c = input(v.clone()).parse("/campaign").unwrap();
+        let offer = &c.offers[0];
+        let local = offer.local.unwrap();
+        assert_eq!(local.from.to_string(), "2026-12-13 09:00:00");
+        // Open somewhere from 09:00 at UTC+14 to 17:00 at UTC−12.
+        assert_eq!(offer.valid_from.to_rfc3339(), "2026-12-12T19:00:00+00:00");
+        assert_eq!(offer.valid_until.to_rfc3339(), "2026-12-14T05:00:00+00:00");
+        assert_eq!(
+            offer.window_in(chrono_tz::America::New_York).0.to_rfc3339(),
+            "2026-12-13T14:00:00+00:00"
+        );
+        // Stored and read back as it was written.
+        let stored = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Campaign>(&stored).unwrap(), c);
+        // An offset on one end only is refused, by the field.
+        v["offers"][0]["valid_until"] = "2026-12-13T17:00:00+03:30".into();
+        let errs = input(v.clone()).parse("/campaign").unwrap_err();
+        assert_eq!(errs[0].pointer, "/campaign/offers/0/valid_until");
+        // An offset is an instant, whatever the offset.
+        v["offers"][0]["valid_from"] = "2026-12-13T09:00:00+03:30".into();
+        let c = input(v).parse("/campaign").unwrap();
+        assert_eq!(c.offers[0].local, None);
+        assert_eq!(
+            c.offers[0].valid_from.to_rfc3339(),
+            "2026-12-13T05:30:00+00:00"
+        );
+        assert!("13/12/2026".parse::<WindowTime>().is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What the upstream sources said, reduced to what the rules need.
-use chrono::{DateTime, NaiveDate, Utc};
+use super::hours::{Hours, LocalZone};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -11,22 +12,33 @@ pub enum LocationStatus {
     Unknown,
 }
 
-/// A run of whole days on which a location is closed (special hours, not regular weekly hours).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ClosedPeriod {
-    pub start: NaiveDate,
-    /// Inclusive; equal to `start` for a single day.
-    pub end: NaiveDate,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocationReport {
     pub status: LocationStatus,
     /// The status as the source spelled it, for evidence (`CLOSED_TEMPORARILY`).
     pub raw_status: String,
-    pub closed_periods: Vec<ClosedPeriod>,
+    /// The name people know it by (Google `title`, Square `name`), when the source gives one.
+    pub name: Option<String>,
+    /// Its time zone: its hours and special days are local to it.
+    pub zone: LocalZone,
+    pub hours: Hours,
     pub source: String,
     pub fetched_at: DateTime<Utc>,
+}
+
+impl LocationReport {
+    /// "Midtown (loc-101)", or the id alone when the source gave no name.
+    pub fn label(&self, id: &str) -> String {
+        location_label(id, self.name.as_deref())
+    }
+}
+
+/// "Midtown (loc-101)" when a location has a name of its own, else its id.
+pub fn location_label(id: &str, name: Option<&str>) -> String {
+    match name {
+        Some(name) if name != id => format!("{name} ({id})"),
+        _ => id.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

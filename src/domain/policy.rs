@@ -50,6 +50,7 @@ impl Default for Policy {
             .map(|rule| {
                 let action = match rule {
                     Rule::LocationClosed
+                    | Rule::LocationClosedWholeWindow
                     | Rule::LocationUnknown
                     | Rule::OutOfStock
                     | Rule::OfferExpired => Action::Block,

@@ -8,6 +8,7 @@ use std::str::FromStr;
 pub enum Rule {
     LocationClosed,
     LocationClosedDuringWindow,
+    LocationClosedWholeWindow,
     LocationUnknown,
     OutOfStock,
     LowStock,
@@ -16,9 +17,10 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::LocationClosed,
         Rule::LocationClosedDuringWindow,
+        Rule::LocationClosedWholeWindow,
         Rule::LocationUnknown,
         Rule::OutOfStock,
         Rule::LowStock,
@@ -30,6 +32,7 @@ impl Rule {
         match self {
             Rule::LocationClosed => "location_closed",
             Rule::LocationClosedDuringWindow => "location_closed_during_window",
+            Rule::LocationClosedWholeWindow => "location_closed_whole_window",
             Rule::LocationUnknown => "location_unknown",
             Rule::OutOfStock => "out_of_stock",
             Rule::LowStock => "low_stock",

@@ -1,7 +1,8 @@
 //! `GET /v1/lookup?locations=…&items=sku@location,…` — the send-time lookup (pinned).
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::{FieldError, ItemKey};
+use crate::domain::campaign::WindowTime;
+use crate::domain::{FieldError, ItemKey, OfferWindow};
 use crate::lookup::LookupAnswer;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,13 +11,31 @@ use actix_web::{HttpRequest, HttpResponse, web};
 pub const MAX_KEYS: usize = 50;
 const MAX_ID_LEN: usize = 256;
 
+/// A parsed lookup: its locations, items and the offer window it names (if any).
+#[derive(Debug)]
+pub struct Query {
+    pub locations: Vec<String>,
+    pub items: Vec<ItemKey>,
+    pub window: Option<OfferWindow>,
+}
+
 /// Parses the query; every malformed part is reported (400).
-pub fn parse_query(query: &str) -> Result<(Vec<String>, Vec<ItemKey>), Vec<FieldError>> {
+pub fn parse_query(query: &str) -> Result<Query, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut locations: Vec<String> = Vec::new();
     let mut items: Vec<ItemKey> = Vec::new();
+    let (mut from, mut until) = (None, None);
+    let mut unreadable_window = false;
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match name.as_ref() {
+            "from" | "until" => match value.parse::<WindowTime>() {
+                Ok(t) if name == "from" => from = Some(t),
+                Ok(t) => until = Some(t),
+                Err(e) => {
+                    unreadable_window = true;
+                    errors.push(FieldError::new(format!("/{name}"), e));
+                }
+            },
             "locations" => {
                 for (i, id) in value.split(',').enumerate() {
                     let id = id.trim();
@@ -55,7 +74,7 @@ pub fn parse_query(query: &str) -> Result<(Vec<String>, Vec<ItemKey>), Vec<Field
             }
             other => errors.push(FieldError::new(
                 format!("/{other}"),
-                "unknown parameter: expected locations or items",
+                "unknown parameter: expected locations, items, from or until",
             )),
         }
     }
@@ -77,8 +96,31 @@ pub fn parse_query(query: &str) -> Result<(Vec<String>, Vec<ItemKey>), Vec<Field
             format!("at most {MAX_KEYS} items per lookup"),
         ));
     }
+    let window = match (from, until) {
+        (Some(from), Some(until)) => match WindowTime::window(from, until) {
+            Ok(window) => Some(window),
+            Err(why) => {
+                errors.push(FieldError::new("/until", why.replace("valid_from", "from")));
+                None
+            }
+        },
+        _ if unreadable_window => None,
+        (None, None) => None,
+        (Some(_), None) => {
+            errors.push(FieldError::new("/until", "from needs until"));
+            None
+        }
+        (None, Some(_)) => {
+            errors.push(FieldError::new("/from", "until needs from"));
+            None
+        }
+    };
     if errors.is_empty() {
-        Ok((locations, items))
+        Ok(Query {
+            locations,
+            items,
+            window,
+        })
     } else {
         Err(errors)
     }
@@ -91,6 +133,8 @@ pub fn parse_query(query: &str) -> Result<(Vec<String>, Vec<ItemKey>), Vec<Field
     params(
         ("locations" = Option<String>, Query, description = "Comma-separated location ids (at most 50)"),
         ("items" = Option<String>, Query, description = "Comma-separated sku@location (at most 50)"),
+        ("from" = Option<String>, Query, description = "The offer window's start: an instant (2026-12-13T09:00:00Z) or local to each location (2026-12-13T09:00:00); with until, a location with no open hour left in the window is broken"),
+        ("until" = Option<String>, Query, description = "The offer window's end, written like from"),
     ),
     responses(
         (status = 200, body = LookupAnswer),
@@ -107,10 +151,10 @@ pub async fn lookup(
     let body = match state.lookup.remembered(query) {
         Some(body) => body,
         None => {
-            let (locations, items) = parse_query(query).map_err(ApiError::BadParams)?;
+            let q = parse_query(query).map_err(ApiError::BadParams)?;
             state
                 .lookup
-                .answer(query, &locations, &items)
+                .answer(query, &q.locations, &q.items, q.window)
                 .await
                 .map_err(|e| ApiError::Internal(e.into()))?
         }
@@ -127,11 +171,12 @@ mod tests {
 
     #[test]
     fn parses_lists_and_names_bad_parts() {
-        let (l, i) =
+        let q =
             parse_query("locations=loc-101,loc-102,loc-101&items=SUV-STD@loc-101,TENT-2P@online")
                 .unwrap();
-        assert_eq!(l, vec!["loc-101", "loc-102"]);
-        assert_eq!(i[1].to_string(), "TENT-2P@online");
+        assert_eq!(q.locations, vec!["loc-101", "loc-102"]);
+        assert_eq!(q.items[1].to_string(), "TENT-2P@online");
+        assert_eq!(q.window, None);
         let e = parse_query("locations=a,,b&items=nosku,@x,y@&colour=red").unwrap_err();
         let p: Vec<&str> = e.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(
@@ -145,6 +190,35 @@ mod tests {
             ]
         );
         assert_eq!(parse_query("").unwrap_err()[0].pointer, "/locations");
+        let q =
+            parse_query("locations=a&from=2026-12-13T09:00:00&until=2026-12-13T17:00:00").unwrap();
+        assert!(matches!(q.window, Some(OfferWindow::Local(_))));
+        let q = parse_query("locations=a&from=2026-12-13T09:00:00Z&until=2026-12-13T17:00:00Z")
+            .unwrap();
+        assert!(matches!(q.window, Some(OfferWindow::Instants(..))));
+        let pointers = |q: &str| -> Vec<String> {
+            parse_query(q)
+                .unwrap_err()
+                .into_iter()
+                .map(|e| e.pointer)
+                .collect()
+        };
+        assert_eq!(
+            pointers("locations=a&from=tomorrow&until=2026-12-13T17:00:00Z"),
+            ["/from"]
+        );
+        assert_eq!(
+            pointers("locations=a&from=2026-12-13T09:00:00Z"),
+            ["/until"]
+        );
+        assert_eq!(
+            pointers("locations=a&from=2026-12-13T09:00:00Z&until=2026-12-13T17:00:00"),
+            ["/until"]
+        );
+        assert_eq!(
+            pointers("locations=a&from=2026-12-13T17:00:00Z&until=2026-12-13T09:00:00Z"),
+            ["/until"]
+        );
         let many = (0..51)
             .map(|i| format!("l{i}"))
             .collect::<Vec<_>>()

@@ -50,11 +50,16 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// 200 when serving and the database answers; 503 otherwise.
+/// 200 when serving and the database answers (with the build's version and the IANA
+/// time-zone database it judges local hours by); 503 otherwise.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Serving"), (status = 503, description = "The database does not answer")))]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     match state.health.database().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "tzdb": chrono_tz::IANA_TZDB_VERSION,
+        })),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database does not answer");
             HttpResponse::ServiceUnavailable()

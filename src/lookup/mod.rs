@@ -7,11 +7,18 @@
 //!
 //! In a send, thousands of recipients ask the same question (the same query string) within the
 //! TTL. So besides the per-key caches, the serialized answer to each query string is remembered
-//! for as long as every key in it stays fresh (and never past UTC midnight, since a special-hours
-//! closure that starts tomorrow changes the answer): a repeated query costs one map lookup and
-//! no JSON work. An answer with a stale or unknown key is never remembered — the next request
+//! for as long as every key in it stays fresh (and never past the next local midnight of any
+//! location in it, since a special-hours closure that starts tomorrow changes the answer; with
+//! an offer window named, never past the end of the open hours that made a location keepable):
+//! a repeated query costs one map lookup and no JSON work.
+//!
+//! A location is broken at lookup time when its status is not open, or today (its own local
+//! date) is a special closed day. Weekly hours alone never make it broken — a send rendered at
+//! night for a week-long offer must not abort — unless the request names the offer window
+//! (`from`/`until`): then it is broken when the rest of that window holds no open hour. An answer with a stale or unknown key is never remembered — the next request
 //! tries the source again.
-use crate::domain::{ItemKey, LocationStatus};
+use crate::domain::hours::next_local_midnight;
+use crate::domain::{ItemKey, LocationStatus, OfferWindow};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::observations::shelf::{Served, Want};
@@ -144,8 +151,9 @@ impl Lookup {
         query: &str,
         locations: &[String],
         items: &[ItemKey],
+        window: Option<OfferWindow>,
     ) -> serde_json::Result<Bytes> {
-        let (answer, fresh_until) = self.lookup_fresh(locations, items).await;
+        let (answer, fresh_until) = self.lookup_fresh(locations, items, window).await;
         let body = Bytes::from(serde_json::to_vec(&answer)?);
         if let Some(valid_until) = fresh_until {
             let remembered = Arc::new(Remembered {
@@ -166,8 +174,13 @@ impl Lookup {
         Ok(body)
     }
 
-    pub async fn lookup(&self, locations: &[String], items: &[ItemKey]) -> LookupAnswer {
-        self.lookup_fresh(locations, items).await.0
+    pub async fn lookup(
+        &self,
+        locations: &[String],
+        items: &[ItemKey],
+        window: Option<OfferWindow>,
+    ) -> LookupAnswer {
+        self.lookup_fresh(locations, items, window).await.0
     }
 
     /// The answer, and until when it stays the same: `None` when any key was stale or unknown.
@@ -175,6 +188,7 @@ impl Lookup {
         &self,
         locations: &[String],
         items: &[ItemKey],
+        window: Option<OfferWindow>,
     ) -> (LookupAnswer, Option<Instant>) {
         let now = Instant::now();
         let want = Want {
@@ -196,7 +210,10 @@ impl Lookup {
             .lookup_deadline_misses
             .inc_by(lt.deadline_misses + it.deadline_misses);
         let (utc_now, instant_now) = (chrono::Utc::now(), Instant::now());
-        let today = utc_now.date_naive();
+        // The answer holds until the first moment any location's judgement could change: a
+        // local midnight (a special closed day is a local date), or the end of the open hours
+        // that made a location keepable for the named window.
+        let mut changes_at = utc_now + chrono::Duration::days(1);
         let mut stale = false;
         let location_group = group(
             &self.location_counters,
@@ -205,11 +222,24 @@ impl Lookup {
             &mut stale,
             |id| id.clone(),
             |a| {
-                a.status == LocationStatus::Open
-                    && !a
-                        .closed_periods
-                        .iter()
-                        .any(|p| p.start <= today && today <= p.end)
+                let tz = a.zone.tz;
+                changes_at = changes_at.min(next_local_midnight(tz, utc_now));
+                if a.status != LocationStatus::Open {
+                    return false;
+                }
+                match window {
+                    None => !a.hours.closed_on(utc_now.with_timezone(&tz).date_naive()),
+                    Some(window) => {
+                        let (from, until) = window.at(tz);
+                        match a.hours.first_open(tz, from.max(utc_now), until) {
+                            Some((_, open_until)) => {
+                                changes_at = changes_at.min(open_until);
+                                true
+                            }
+                            None => false,
+                        }
+                    }
+                }
             },
         );
         let item_group = group(
@@ -223,17 +253,11 @@ impl Lookup {
         let all_fresh =
             !stale && location_group.unknown.is_empty() && item_group.unknown.is_empty();
         let fresh_until = all_fresh.then(|| {
-            let midnight = today
-                .succ_opt()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc());
-            let until_midnight = midnight
-                .and_then(|m| (m - utc_now).to_std().ok())
-                .unwrap_or_default();
+            let until_change = (changes_at - utc_now).to_std().unwrap_or_default();
             [lt.fresh_until, it.fresh_until]
                 .into_iter()
                 .flatten()
-                .fold(instant_now + until_midnight, Instant::min)
+                .fold(instant_now + until_change, Instant::min)
         });
         let answer = LookupAnswer {
             ok: location_group.broken.is_empty()
@@ -254,7 +278,7 @@ fn group<K, V>(
     served: &HashMap<K, Served<V>>,
     stale: &mut bool,
     name: impl Fn(&K) -> String,
-    keepable: impl Fn(&V) -> bool,
+    mut keepable: impl FnMut(&V) -> bool,
 ) -> Group
 where
     K: std::hash::Hash + Eq,

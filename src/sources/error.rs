@@ -10,6 +10,9 @@ pub enum SourceError {
     Deadline,
     #[error("answered HTTP {0}")]
     Status(u16),
+    /// An error status with the upstream's own words for it (Square's `errors[]`).
+    #[error("answered HTTP {0}: {1}")]
+    Refused(u16, String),
     #[error("connection failed: {0}")]
     Transport(String),
     #[error("answered something unparseable: {0}")]
@@ -29,7 +32,7 @@ impl SourceError {
         match self {
             SourceError::Timeout(_) => "timeout",
             SourceError::Deadline => "deadline",
-            SourceError::Status(_) => "status",
+            SourceError::Status(_) | SourceError::Refused(..) => "status",
             SourceError::Transport(_) => "transport",
             SourceError::Garbage(_) => "garbage",
             SourceError::CircuitOpen => "circuit_open",

@@ -5,7 +5,7 @@
 use super::upstream::{Retry, Upstream};
 use super::{LocationAnswer, LocationSource, SourceError, parse_open_status, path_segment};
 use crate::config::SourceConfig;
-use crate::domain::observation::ClosedPeriod;
+use crate::domain::hours::WeeklyPeriod;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use reqwest::StatusCode;
@@ -46,10 +46,60 @@ struct Location {
     /// `locations/{id}`.
     #[serde(default)]
     name: Option<String>,
+    /// The business name people see.
+    #[serde(default)]
+    title: Option<String>,
     #[serde(default)]
     open_info: Option<OpenInfo>,
     #[serde(default)]
+    regular_hours: Option<RegularHours>,
+    #[serde(default)]
     special_hours: Option<SpecialHours>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RegularHours {
+    #[serde(default)]
+    periods: Vec<TimePeriod>,
+}
+
+/// `TimePeriod`: opens on `openDay` at `openTime`, closes on `closeDay` at `closeTime`
+/// (`24:00` = the end of that day).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TimePeriod {
+    open_day: String,
+    #[serde(default)]
+    open_time: TimeOfDay,
+    close_day: String,
+    #[serde(default)]
+    close_time: TimeOfDay,
+}
+
+/// `google.type.TimeOfDay`; proto3 JSON leaves out zero fields (`{}` is midnight).
+#[derive(Debug, Default, Deserialize)]
+struct TimeOfDay {
+    #[serde(default)]
+    hours: u32,
+    #[serde(default)]
+    minutes: u32,
+}
+
+impl TimeOfDay {
+    fn minutes(&self) -> Result<u32, SourceError> {
+        if self.hours > 24 || self.minutes > 59 || (self.hours == 24 && self.minutes > 0) {
+            return Err(SourceError::Garbage(format!(
+                "invalid time {}:{:02}",
+                self.hours, self.minutes
+            )));
+        }
+        Ok(self.hours * 60 + self.minutes)
+    }
+}
+
+fn weekday(day: &str) -> Result<chrono::Weekday, SourceError> {
+    day.parse::<chrono::Weekday>()
+        .map_err(|_| SourceError::Garbage(format!("unknown day of week `{day}`")))
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +121,10 @@ struct SpecialHourPeriod {
     start_date: GoogleDate,
     #[serde(default)]
     end_date: Option<GoogleDate>,
+    #[serde(default)]
+    open_time: Option<TimeOfDay>,
+    #[serde(default)]
+    close_time: Option<TimeOfDay>,
     #[serde(default)]
     closed: bool,
 }
@@ -285,15 +339,26 @@ fn interpret(location: Location) -> Result<LocationAnswer, SourceError> {
         .unwrap_or_else(|| "OPEN_FOR_BUSINESS_UNSPECIFIED".into());
     let status = parse_open_status(&raw_status)
         .ok_or_else(|| SourceError::Garbage(format!("unknown openInfo.status `{raw_status}`")))?;
-    let mut closed_periods = Vec::new();
+    let mut answer = LocationAnswer::with_status(status, raw_status);
+    answer.name = location.title.filter(|t| !t.trim().is_empty());
+    if let Some(regular) = location.regular_hours {
+        let mut weekly = Vec::with_capacity(regular.periods.len());
+        for p in regular.periods {
+            let (open_day, close_day) = (weekday(&p.open_day)?, weekday(&p.close_day)?);
+            let (opens, closes) = (p.open_time.minutes()?, p.close_time.minutes()?);
+            let period =
+                WeeklyPeriod::new(open_day, opens, close_day, closes).ok_or_else(|| {
+                    SourceError::Garbage(format!("invalid period {open_day} {opens} min"))
+                })?;
+            weekly.push(period);
+        }
+        answer.hours.weekly = Some(weekly);
+    }
     for period in location
         .special_hours
         .map(|s| s.special_hour_periods)
         .unwrap_or_default()
     {
-        if !period.closed {
-            continue;
-        }
         let start = period.start_date.to_date()?;
         let end = match &period.end_date {
             Some(d) => d.to_date()?,
@@ -304,13 +369,25 @@ fn interpret(location: Location) -> Result<LocationAnswer, SourceError> {
                 "special hours end {end} before start {start}"
             )));
         }
-        closed_periods.push(ClosedPeriod { start, end });
+        if period.closed {
+            // Closed on every date from start to end.
+            for date in start.iter_days().take_while(|d| *d <= end) {
+                answer.hours.add_special(date, None);
+            }
+            continue;
+        }
+        // Open on `start` from `openTime` to `closeTime` on `end` (the same day or the next).
+        let opens = period.open_time.unwrap_or_default().minutes()?;
+        let closes = period.close_time.unwrap_or_default().minutes()?;
+        let closes = closes + 24 * 60 * ((end - start).num_days().clamp(0, 1) as u32);
+        if closes <= opens {
+            return Err(SourceError::Garbage(format!(
+                "special hours on {start} close before they open"
+            )));
+        }
+        answer.hours.add_special(start, Some((opens, closes)));
     }
-    Ok(LocationAnswer {
-        status,
-        raw_status,
-        closed_periods,
-    })
+    Ok(answer)
 }
 
 #[cfg(test)]
@@ -335,10 +412,50 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(a.status, LocationStatus::Open);
-        assert_eq!(a.closed_periods.len(), 2);
+        // Closed on the 26th of November and on 24–26 December; open 9–12 on the 27th.
+        let closed: Vec<String> = a
+            .hours
+            .special
+            .iter()
+            .filter(|s| s.periods.is_empty())
+            .map(|s| s.date.to_string())
+            .collect();
         assert_eq!(
-            a.closed_periods[1].end,
-            NaiveDate::from_ymd_opt(2026, 12, 26).unwrap()
+            closed,
+            ["2026-11-26", "2026-12-24", "2026-12-25", "2026-12-26"]
+        );
+        let day = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let open = a.hours.special.iter().find(|s| s.date == day).unwrap();
+        assert_eq!(open.periods, vec![(9 * 60, 12 * 60)]);
+        assert_eq!(a.hours.weekly, None);
+    }
+
+    #[test]
+    fn reads_title_and_regular_hours_past_midnight_and_to_24_00() {
+        let a = parse(serde_json::json!({
+            "name": "locations/123",
+            "title": "Midtown",
+            "regularHours": {"periods": [
+                {"openDay": "MONDAY", "openTime": {"hours": 8}, "closeDay": "MONDAY", "closeTime": {"hours": 18, "minutes": 30}},
+                {"openDay": "FRIDAY", "openTime": {"hours": 22}, "closeDay": "SATURDAY", "closeTime": {"hours": 2}},
+                {"openDay": "SUNDAY", "openTime": {}, "closeDay": "SUNDAY", "closeTime": {"hours": 24}}
+            ]},
+            "specialHours": {"specialHourPeriods": [
+                {"startDate": {"year": 2026, "month": 12, "day": 31}, "openTime": {"hours": 20},
+                 "endDate": {"year": 2027, "month": 1, "day": 1}, "closeTime": {"hours": 2}}
+            ]}
+        }))
+        .unwrap();
+        assert_eq!(a.name.as_deref(), Some("Midtown"));
+        let weekly = a.hours.weekly.unwrap();
+        assert_eq!((weekly[0].opens, weekly[0].minutes), (8 * 60, 10 * 60 + 30));
+        assert_eq!((weekly[1].opens, weekly[1].minutes), (22 * 60, 4 * 60));
+        assert_eq!((weekly[2].opens, weekly[2].minutes), (0, 24 * 60));
+        assert_eq!(a.hours.special[0].periods, vec![(20 * 60, 26 * 60)]);
+        assert!(
+            parse(serde_json::json!({"regularHours": {"periods": [
+                {"openDay": "MONDAY", "openTime": {"hours": 25}, "closeDay": "MONDAY"}]}}))
+            .is_err()
         );
     }
 

@@ -6,7 +6,6 @@
 use super::upstream::{Retry, Upstream};
 use super::{InventorySource, LocationAnswer, LocationSource, SourceError, path_segment};
 use crate::config::SourceConfig;
-use crate::domain::observation::ClosedPeriod;
 use crate::domain::{ItemKey, LocationStatus};
 use crate::sources::BatchLimits;
 use async_trait::async_trait;
@@ -133,7 +132,13 @@ fn interpret_location(
             )));
         }
     };
-    let mut closed_periods = Vec::new();
+    let mut answer = LocationAnswer::with_status(status, raw_status);
+    if let Some(pointer) = &config.name_pointer {
+        answer.name = body
+            .pointer(pointer)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+    }
     if let Some(pointer) = &config.closed_dates_pointer {
         let dates = match body.pointer(pointer) {
             None | Some(serde_json::Value::Null) => Vec::new(),
@@ -151,17 +156,10 @@ fn interpret_location(
                 .ok_or_else(|| {
                     SourceError::Garbage(format!("closed date {d} is not YYYY-MM-DD"))
                 })?;
-            closed_periods.push(ClosedPeriod {
-                start: day,
-                end: day,
-            });
+            answer.hours.add_special(day, None);
         }
     }
-    Ok(LocationAnswer {
-        status,
-        raw_status,
-        closed_periods,
-    })
+    Ok(answer)
 }
 
 #[async_trait]
@@ -234,7 +232,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a.status, LocationStatus::Open);
-        assert_eq!(a.closed_periods.len(), 1);
+        assert_eq!(a.hours.special.len(), 1);
         let b = interpret_location(&c, &json!({"data": {"state": false}})).unwrap();
         assert_eq!(b.status, LocationStatus::ClosedTemporarily);
         let p = interpret_location(&c, &json!({"data": {"state": "CLOSED_PERMANENTLY"}})).unwrap();

@@ -8,14 +8,16 @@ pub mod http_json;
 pub mod quota;
 pub mod shopify;
 pub mod square;
+pub mod square_locations;
 pub mod static_file;
 pub mod upstream;
+pub mod zones;
 
 pub use batch::{BatchLimits, batches};
 pub use error::SourceError;
 
 use crate::config::{SourceConfig, SourceKind, SourcesConfig};
-use crate::domain::observation::ClosedPeriod;
+use crate::domain::{Hours, LocalZone};
 use crate::domain::{ItemKey, LocationStatus};
 use crate::metrics::Metrics;
 use async_trait::async_trait;
@@ -30,16 +32,27 @@ use tokio::time::Instant;
 pub struct LocationAnswer {
     pub status: LocationStatus,
     pub raw_status: String,
-    pub closed_periods: Vec<ClosedPeriod>,
+    pub name: Option<String>,
+    /// As the source said (`Source`) or assumed (UTC); `zones::Zoned` applies the
+    /// configuration's overrides and default.
+    pub zone: LocalZone,
+    pub hours: Hours,
 }
 
 impl LocationAnswer {
-    pub fn unknown() -> Self {
+    /// A location in a status, with nothing else known.
+    pub fn with_status(status: LocationStatus, raw_status: impl Into<String>) -> Self {
         Self {
-            status: LocationStatus::Unknown,
-            raw_status: "NOT_FOUND".into(),
-            closed_periods: Vec::new(),
+            status,
+            raw_status: raw_status.into(),
+            name: None,
+            zone: LocalZone::default(),
+            hours: Hours::default(),
         }
+    }
+
+    pub fn unknown() -> Self {
+        Self::with_status(LocationStatus::Unknown, "NOT_FOUND")
     }
 }
 
@@ -155,11 +168,20 @@ pub fn build(
             l.clone(),
             upstream(http_json::NAME, l),
         )),
+        SourceKind::SquareLocations => Arc::new(square_locations::SquareLocations::new(
+            l.clone(),
+            upstream(square_locations::NAME, l),
+        )),
         SourceKind::Static => Arc::new(static_file::StaticLocations::load(l)?),
         SourceKind::Square | SourceKind::Shopify => {
             anyhow::bail!("sources.locations.kind: not a location source")
         }
     };
+    let locations: Arc<dyn LocationSource> = Arc::new(zones::Zoned::new(
+        locations,
+        l.timezone,
+        l.timezones.clone(),
+    ));
     let i = &config.inventory;
     let inventory: Arc<dyn InventorySource> = match i.kind {
         SourceKind::Square => Arc::new(square::Square::new(i.clone(), upstream(square::NAME, i))),
@@ -171,7 +193,7 @@ pub fn build(
             upstream(http_json::NAME, i),
         )),
         SourceKind::Static => Arc::new(static_file::StaticInventory::load(i)?),
-        SourceKind::GoogleBusinessProfile => {
+        SourceKind::GoogleBusinessProfile | SourceKind::SquareLocations => {
             anyhow::bail!("sources.inventory.kind: not an inventory source")
         }
     };

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use tokio::time::Instant;
 
 pub const NAME: &str = "square";
-const SQUARE_VERSION: &str = "2025-10-16";
+pub const SQUARE_VERSION: &str = "2025-10-16";
 /// Square's page size for counts (its maximum).
 const PAGE_LIMIT: u32 = 1000;
 /// Pages followed for one batch before the answer is called garbage (a cursor loop guard).

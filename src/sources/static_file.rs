@@ -1,14 +1,15 @@
 //! `static` sources: JSON files read once at start-up (the embedded default, from `fixtures/`).
 //!
-//! Locations: `{ "locations": { "loc-101": { "status": "CLOSED_TEMPORARILY",
-//! "closed_dates": ["2026-11-26"] } } }` — status spelled as Google spells `openInfo.status`;
-//! a location not in the file is unknown.
+//! Locations: `{ "locations": { "loc-101": { "name": "Downtown", "status": "CLOSED_TEMPORARILY",
+//! "closed_dates": ["2026-11-26"], "timezone": "America/Los_Angeles" } } }` — status spelled
+//! as Google spells `openInfo.status`, closed dates local to the location; a location not in
+//! the file is unknown. No weekly hours: only the closed dates are judged.
 //! Inventory: `{ "items": [ { "sku": "SUV-STD", "location": "loc-101", "available": 3 } ] }` —
 //! a pair not in the file has 0 available.
 use super::{InventorySource, LocationAnswer, LocationSource, SourceError, parse_open_status};
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
-use crate::domain::observation::ClosedPeriod;
+use crate::domain::{LocalZone, ZoneOrigin};
 use crate::sources::BatchLimits;
 use anyhow::Context;
 use async_trait::async_trait;
@@ -32,8 +33,9 @@ struct StaticLocation {
     #[serde(default)]
     closed_dates: Vec<NaiveDate>,
     #[serde(default)]
-    #[allow(dead_code)]
     name: Option<String>,
+    #[serde(default)]
+    timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +76,14 @@ fn read<T: serde::de::DeserializeOwned>(config: &SourceConfig, what: &str) -> an
 }
 
 impl StaticLocations {
+    /// No locations at all (for tests of what wraps a source).
+    #[cfg(test)]
+    pub fn empty() -> Self {
+        Self {
+            locations: HashMap::new(),
+        }
+    }
+
     pub fn load(config: &SourceConfig) -> anyhow::Result<Self> {
         let file: LocationsFile = read(config, "locations")?;
         let mut locations = HashMap::new();
@@ -84,19 +94,18 @@ impl StaticLocations {
                     l.status
                 )
             })?;
-            let closed_periods = l
-                .closed_dates
-                .into_iter()
-                .map(|d| ClosedPeriod { start: d, end: d })
-                .collect();
-            locations.insert(
-                id,
-                LocationAnswer {
-                    status,
-                    raw_status: l.status,
-                    closed_periods,
-                },
-            );
+            let mut answer = LocationAnswer::with_status(status, l.status);
+            answer.name = l.name;
+            if let Some(tz) = l.timezone {
+                answer.zone = LocalZone {
+                    tz,
+                    origin: ZoneOrigin::Source,
+                };
+            }
+            for date in l.closed_dates {
+                answer.hours.add_special(date, None);
+            }
+            locations.insert(id, answer);
         }
         Ok(Self { locations })
     }

@@ -199,6 +199,13 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
     browser.navigate_by("form[action$='/recheck'] button").await;
     assert_eq!(browser.find_all("ol.timeline li").await.len(), 2);
     assert!(browser.page_text().await.contains("manual"));
+    // Locations by the names people know, and the window in the branch's own zone.
+    let first_card = browser.text(&browser.find(first).await).await;
+    assert!(first_card.contains("at Downtown (loc-101)"), "{first_card}");
+    assert!(
+        first_card.contains("Window there: ") && first_card.contains("(America/Los_Angeles)"),
+        "{first_card}"
+    );
     browser.screenshot("campaign-page").await;
 
     // On a phone-sized window nothing runs off the side (tables scroll inside their box).

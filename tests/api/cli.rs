@@ -25,7 +25,7 @@ fn check_exits_0_pass_3_flag_4_block() {
     assert!(out.contains("low_stock"));
     let (code, out, _) = check(&["fixtures/campaigns/block.json"]);
     assert_eq!(code, 4, "{out}");
-    assert!(out.contains("SEVERITY") && out.contains("loc-102 is CLOSED_PERMANENTLY"));
+    assert!(out.contains("SEVERITY") && out.contains("Riverside (loc-102) is CLOSED_PERMANENTLY"));
     assert!(out.contains("keepable locations: none"));
 }
 
@@ -58,4 +58,22 @@ fn bad_config_is_a_clear_error_naming_the_key() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("check.deadline_ms"), "{err}");
     assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn version_names_the_time_zone_database_it_judges_hours_by() {
+    let out = Command::new(env!("CARGO_BIN_EXE_promiseguard"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(
+        text.trim(),
+        format!(
+            "promiseguard {} (tzdb {})",
+            env!("CARGO_PKG_VERSION"),
+            chrono_tz::IANA_TZDB_VERSION
+        )
+    );
 }

@@ -64,7 +64,7 @@ headers = {{ "X-Api-Key" = "k-123" }}
         vec![
             (
                 "location_closed_during_window",
-                "north is closed on 2026-11-27, inside the offer window"
+                "north is closed on Fri 27 Nov, inside the offer window"
             ),
             (
                 "location_closed",

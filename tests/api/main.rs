@@ -16,6 +16,7 @@ mod http_json;
 mod inbound;
 mod inventory;
 mod live;
+mod local_hours;
 mod lookup;
 mod operations;
 mod pages;

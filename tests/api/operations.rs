@@ -8,6 +8,7 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["status"], "ok");
+    assert_eq!(v["tzdb"], chrono_tz::IANA_TZDB_VERSION, "{v}");
     // Ready too, while not stopping (tests/api/shutdown.rs covers the 503).
     let res = app.get("/readyz").await;
     assert_eq!(res.status(), 200);

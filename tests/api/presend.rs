@@ -32,7 +32,7 @@ async fn the_neighborhood_rental_with_five_closed_branches_is_blocked_and_stored
     );
     assert_eq!(
         findings[0]["message"],
-        "loc-101 is CLOSED_TEMPORARILY according to the location source"
+        "Downtown (loc-101) is CLOSED_TEMPORARILY according to the location source"
     );
     assert_eq!(findings[0]["evidence"]["status"], "CLOSED_TEMPORARILY");
     assert_eq!(findings[0]["evidence"]["source"], "static");
@@ -78,7 +78,7 @@ async fn a_flag_carries_one_warning_per_flag_finding_and_is_allowed() {
     assert_eq!(
         body["warnings"],
         serde_json::json!([
-            "suv-upgrade: loc-202 is closed on 2026-11-26, inside the offer window",
+            "suv-upgrade: Eastside (loc-202) is closed on Thu 26 Nov, inside the offer window",
             "suv-upgrade: SUV-STD at loc-202 has 3 available, 5 promised"
         ])
     );

@@ -255,3 +255,91 @@ pub fn shopify(
         answer
     }
 }
+
+/// A Google Location as a branch keeps it: `title`, Monday–Saturday 08:00–18:00 local in
+/// `regularHours` (Google's `TimePeriod`s, `TimeOfDay` with zero fields left out), closed
+/// Sundays, and `specialHours` closed on each of `closed_days` (`YYYY-MM-DD`).
+pub fn gbp_branch(id: &str, title: &str, closed_days: &[&str]) -> Value {
+    let mut location = gbp_location(id, "OPEN", closed_days);
+    let days = [
+        "MONDAY",
+        "TUESDAY",
+        "WEDNESDAY",
+        "THURSDAY",
+        "FRIDAY",
+        "SATURDAY",
+    ];
+    location["title"] = json!(title);
+    location["storeCode"] = json!(format!("STORE-{id}"));
+    location["latlng"] = json!({"latitude": 34.0522, "longitude": -118.2437});
+    location["regularHours"] = json!({"periods": days.iter().map(|d| json!({
+        "openDay": d, "openTime": {"hours": 8}, "closeDay": d, "closeTime": {"hours": 18}
+    })).collect::<Vec<_>>()});
+    location
+}
+
+/// Square Locations: `GET /v2/locations/{id}` with the bearer token and a `Square-Version`,
+/// answering `{"location": …}` as Square does, a 404 in Square's error envelope for an id not
+/// in `locations`, and 401 in it for a wrong token.
+pub fn square_locations(
+    locations: HashMap<String, Value>,
+) -> impl Fn(&FakeRequest) -> FakeResponse {
+    move |req| {
+        let error = |status: u16, category: &str, code: &str, detail: &str| {
+            FakeResponse::json(
+                status,
+                json!({"errors": [{"category": category, "code": code, "detail": detail}]}),
+            )
+        };
+        if req.header("authorization") != Some(&format!("Bearer {TOKEN}")) {
+            return error(
+                401,
+                "AUTHENTICATION_ERROR",
+                "UNAUTHORIZED",
+                "This request could not be authorized.",
+            );
+        }
+        if req.header("square-version").is_none() {
+            return error(
+                400,
+                "INVALID_REQUEST_ERROR",
+                "BAD_REQUEST",
+                "Square-Version required",
+            );
+        }
+        let id = req.path.strip_prefix("/v2/locations/").unwrap_or_default();
+        match locations.get(id) {
+            Some(location) => FakeResponse::json(200, json!({ "location": location })),
+            None => error(
+                404,
+                "INVALID_REQUEST_ERROR",
+                "NOT_FOUND",
+                &format!("Location with id `{id}` not found."),
+            ),
+        }
+    }
+}
+
+/// A Square Location: `ACTIVE`/`INACTIVE`, its IANA `timezone`, and weekly `business_hours`
+/// of (`day_of_week`, `start_local_time`, `end_local_time`), times as Square writes them.
+pub fn square_location(
+    id: &str,
+    name: &str,
+    status: &str,
+    timezone: &str,
+    periods: &[(&str, &str, &str)],
+) -> Value {
+    json!({
+        "id": id,
+        "name": name,
+        "status": status,
+        "timezone": timezone,
+        "country": "US",
+        "currency": "USD",
+        "business_hours": {"periods": periods.iter().map(|(day, start, end)| json!({
+            "day_of_week": day, "start_local_time": start, "end_local_time": end
+        })).collect::<Vec<_>>()},
+        "created_at": "2024-03-01T12:00:00.000Z",
+        "merchant_id": "MLX0000000"
+    })
+}

@@ -1,10 +1,14 @@
 //! The rules on plain values: each rule's findings, and every rule under every policy action
 //! (`policy.rs`).
+mod hours;
 mod policy;
 
 use super::*;
-use crate::domain::observation::ClosedPeriod;
-use crate::domain::{Action, ItemPromise};
+use crate::domain::hours::{Hours, LocalWindow, WeeklyPeriod};
+use crate::domain::{Action, ItemPromise, LocalZone, ZoneOrigin};
+use chrono_tz::America::{Los_Angeles, New_York};
+use chrono_tz::Asia::Tehran;
+use chrono_tz::Tz;
 use std::collections::BTreeMap;
 
 pub(super) fn t(s: &str) -> DateTime<Utc> {
@@ -21,6 +25,7 @@ pub(super) fn offer(locations: &[&str], items: &[(&str, &str, i64)]) -> Offer {
         title: None,
         valid_from: t("2026-11-24T00:00:00Z"),
         valid_until: t("2026-12-01T00:00:00Z"),
+        local: None,
         locations: locations.iter().map(|s| s.to_string()).collect(),
         items: items
             .iter()
@@ -49,16 +54,21 @@ pub(super) fn location(
     raw: &str,
     closed: &[(&str, &str)],
 ) -> Result<LocationReport, LookupFailure> {
+    let mut hours = Hours::default();
+    for (a, b) in closed {
+        for day in d(a).iter_days().take_while(|day| *day <= d(b)) {
+            hours.add_special(day, None);
+        }
+    }
     Ok(LocationReport {
         status,
         raw_status: raw.into(),
-        closed_periods: closed
-            .iter()
-            .map(|(a, b)| ClosedPeriod {
-                start: d(a),
-                end: d(b),
-            })
-            .collect(),
+        name: None,
+        zone: LocalZone {
+            tz: Tz::UTC,
+            origin: ZoneOrigin::Default,
+        },
+        hours,
         source: "google-business-profile".into(),
         fetched_at: t("2026-11-23T14:00:00Z"),
     })
@@ -175,7 +185,7 @@ fn special_closure_inside_window_flags_with_a_warning() {
     );
     assert_eq!(
         e.warnings,
-        vec!["free-day: a is closed on 2026-11-26, inside the offer window"]
+        vec!["free-day: a is closed on Thu 26 Nov, inside the offer window"]
     );
     assert_eq!(
         e.findings[0].evidence["closed_dates"],
@@ -196,20 +206,6 @@ fn special_closure_outside_window_is_not_a_finding() {
         ),
     )]);
     assert_eq!(run(&c, &Policy::default(), &obs).verdict, Verdict::Pass);
-}
-
-#[test]
-fn closed_days_are_clipped_to_the_window() {
-    let periods = [ClosedPeriod {
-        start: d("2026-11-20"),
-        end: d("2026-11-25"),
-    }];
-    let days = closed_days_in_window(
-        &periods,
-        t("2026-11-24T10:00:00Z"),
-        t("2026-12-01T00:00:00Z"),
-    );
-    assert_eq!(days, vec![d("2026-11-24"), d("2026-11-25")]);
 }
 
 #[test]

@@ -45,6 +45,18 @@ fn every_rule_under_every_action() {
             )]),
         ));
         v.push((
+            Rule::LocationClosedWholeWindow,
+            one.clone(),
+            obs_locations(vec![(
+                "a",
+                location(
+                    LocationStatus::Open,
+                    "OPEN",
+                    &[("2026-11-24", "2026-11-30")],
+                ),
+            )]),
+        ));
+        v.push((
             Rule::UpstreamUnavailable,
             one,
             obs_locations(vec![("a", failed())]),

@@ -5,7 +5,9 @@ use super::layout::{Ctx, page, review_badge, url_escape, verdict_badge, when};
 use super::page::{Access, Page, access, read_form, signed_in};
 use super::session;
 use crate::domain::ReviewAction;
+use crate::domain::hours::local_label;
 use crate::domain::insight::PromiseInsight;
+use crate::domain::observation::location_label;
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::services::analyst::{CampaignDetail, FindingView, ReviewRequest};
@@ -123,6 +125,22 @@ fn offer_time(offer: &serde_json::Value, field: &str) -> String {
         .unwrap_or_else(|_| raw.to_owned())
 }
 
+/// The window judged at this location, in its own zone: "Window there: Sun 13 Dec 09:00 –
+/// Sun 13 Dec 17:00 (America/Los_Angeles)".
+fn local_window(evidence: &serde_json::Value) -> Option<String> {
+    let tz: chrono_tz::Tz = evidence["zone"].as_str()?.parse().ok()?;
+    let at = |edge: &str| {
+        DateTime::parse_from_rfc3339(evidence["window"][edge].as_str()?)
+            .ok()
+            .map(|t| local_label(tz, t.with_timezone(&Utc)))
+    };
+    Some(format!(
+        "Window there: {} – {} ({tz})",
+        at("from")?,
+        at("until")?
+    ))
+}
+
 fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
     let evidence = serde_json::to_string_pretty(&f.finding.evidence).unwrap_or_default();
     html! {
@@ -130,12 +148,13 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
             h4 {
                 span class=(format!("badge v-{}", f.finding.severity.as_str())) { (f.finding.severity.as_str()) }
                 code { (f.finding.rule.as_str()) }
-                @if let Some(l) = &f.finding.target.location { span { "at " (l) } }
+                @if let Some(l) = &f.finding.target.location { span { "at " (location_label(l, f.finding.evidence["name"].as_str())) } }
                 @if let Some(s) = &f.finding.target.sku { span { "sku " code { (s) } } }
                 (review_badge(f.review_state))
                 @if f.is_new { span.badge.new title="Not in the campaign's previous check" { "new" } }
             }
             p { (f.finding.message) }
+            @if let Some(local) = local_window(&f.finding.evidence) { p.muted { (local) } }
             details { summary { "Evidence" } pre { (evidence) } }
             @if !f.reviews.is_empty() {
                 ul.muted {
