@@ -1,6 +1,6 @@
 //! The insight no other tool gives: NPS of respondents whose campaign broke a promise (a
 //! `block` or `flag` finding at send or while live) next to those whose campaign kept them.
-use super::nps::NpsSummary;
+use super::nps::{Estimate, NpsSummary, TOO_FEW_BELOW, round1};
 use serde::Serialize;
 
 /// One campaign's answers, and whether it broke a promise.
@@ -14,7 +14,7 @@ pub struct CampaignScores {
 }
 
 /// One side of the comparison.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Side {
     /// Campaigns on this side with at least one survey answer.
     pub campaigns: u64,
@@ -23,6 +23,38 @@ pub struct Side {
     pub nps: Option<f64>,
     /// Answers per score, 0 to 10.
     pub distribution: [u64; 11],
+    /// 95 % margin of error of `nps` (adjusted Wald, see `domain::nps`); null with none.
+    pub moe: Option<f64>,
+    pub interval: Option<[f64; 2]>,
+    /// Fewer than 30 answers on this side.
+    pub too_few: bool,
+}
+
+impl Default for Side {
+    fn default() -> Self {
+        Side::of([0; 11], 0)
+    }
+}
+
+impl Side {
+    fn of(distribution: [u64; 11], campaigns: u64) -> Self {
+        let s = NpsSummary::from_distribution(distribution);
+        Side {
+            campaigns,
+            responses: s.responses,
+            nps: s.nps,
+            distribution,
+            moe: s.moe,
+            interval: s.interval,
+            too_few: s.too_few,
+        }
+    }
+
+    fn estimate(&self) -> Estimate {
+        let promoters = self.distribution[9] + self.distribution[10];
+        let detractors = self.distribution[..7].iter().sum();
+        Estimate::of(promoters, detractors, self.responses)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -41,6 +73,13 @@ pub struct PromiseInsight {
     pub kept: Side,
     /// kept NPS − broken NPS, in points; null when either side has no answers.
     pub difference: Option<f64>,
+    /// 95 % margin of error of the difference (the sides' adjusted-Wald variances added);
+    /// null when `difference` is.
+    pub difference_moe: Option<f64>,
+    /// The 95 % interval of the difference, `[low, high]`, within −200…200.
+    pub difference_interval: Option<[f64; 2]>,
+    /// Either side has fewer than 30 answers: too few to tell whether broken promises cost NPS.
+    pub too_few: bool,
     /// Each campaign with answers, broken ones first, then by id.
     pub campaigns: Vec<CampaignInsight>,
 }
@@ -75,25 +114,20 @@ impl PromiseInsight {
                 .cmp(&a.broken)
                 .then_with(|| a.campaign_id.cmp(&b.campaign_id))
         });
-        let side = |distribution: [u64; 11], campaigns: u64| {
-            let s = NpsSummary::from_distribution(distribution);
-            Side {
-                campaigns,
-                responses: s.responses,
-                nps: s.nps,
-                distribution,
-            }
-        };
-        let broken = side(broken, broken_campaigns);
-        let kept = side(kept, kept_campaigns);
+        let broken = Side::of(broken, broken_campaigns);
+        let kept = Side::of(kept, kept_campaigns);
         let difference = match (kept.nps, broken.nps) {
-            (Some(k), Some(b)) => Some(((k - b) * 10.0).round() / 10.0),
+            (Some(k), Some(b)) => Some(round1(k - b)),
             _ => None,
         };
+        let spread = difference.map(|_| kept.estimate().minus(&broken.estimate()));
         Self {
+            too_few: broken.responses < TOO_FEW_BELOW || kept.responses < TOO_FEW_BELOW,
             broken,
             kept,
             difference,
+            difference_moe: spread.map(|e| round1(e.moe())),
+            difference_interval: spread.map(|e| e.interval(200.0)),
             campaigns,
         }
     }
@@ -138,6 +172,14 @@ mod tests {
             .collect();
         assert_eq!(order, ["broken-a", "broken-b", "kept-a"]);
         assert_eq!(insight.campaigns[0].nps, Some(-33.3));
+        // By hand: kept 3 promoters of 4 → n' 7, p 3.75/7, d 0.75/7: 42.9 ± 50.2; broken 1
+        // promoter, 3 detractors of 4 → p 1.75/7, d 3.75/7: −28.6 ± 62.2; the difference
+        // 71.4 ± 1.96 × √(var_k + var_b) = ± 79.9.
+        assert_eq!(insight.kept.moe, Some(50.2));
+        assert_eq!(insight.broken.moe, Some(62.2));
+        assert_eq!(insight.difference_moe, Some(79.9));
+        assert_eq!(insight.difference_interval, Some([-8.5, 151.3]));
+        assert!(insight.too_few);
     }
 
     #[test]

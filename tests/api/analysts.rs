@@ -227,12 +227,21 @@ async fn the_insight_compares_nps_of_broken_and_kept_promises() {
     assert_eq!(status, 200);
     assert_eq!(
         insight["broken"],
+        // Two detractors, adjusted Wald by hand: n' = 5, p = 0.15, d = 0.55 → −40 ± 64.4,
+        // clipped at −100.
         json!({"campaigns": 1, "responses": 2, "nps": -100.0,
-        "distribution": [0,1,0,0,0,0,1,0,0,0,0]})
+        "distribution": [0,1,0,0,0,0,1,0,0,0,0],
+        "moe": 64.4, "interval": [-100.0, 24.4], "too_few": true})
     );
     assert_eq!(insight["kept"]["responses"], 1);
     assert_eq!(insight["kept"]["nps"], 100.0);
+    // One promoter: n' = 4, p = 0.4375, d = 0.1875 → 25 ± 73.5.
+    assert_eq!(insight["kept"]["moe"], 73.5);
     assert_eq!(insight["difference"], 200.0);
+    // 25 − (−40) = 65 ± 1.96 × √(var_k + var_b) = ± 97.7.
+    assert_eq!(insight["difference_moe"], 97.7);
+    assert_eq!(insight["difference_interval"], json!([-32.7, 162.7]));
+    assert_eq!(insight["too_few"], true);
     assert_eq!(insight["campaigns"][0]["campaign_id"], "broken");
 
     let (_, one) = get(&app, "/v1/insights/promises?campaign_id=kept", Some(VIEWER)).await;

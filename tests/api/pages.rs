@@ -204,6 +204,8 @@ async fn nps_per_campaign_in_the_pinned_shape() {
         json!({
             "campaign_id": "c1", "invited": 2, "responses": 2, "promoters": 1, "passives": 0, "detractors": 1,
             "nps": 0.0, "distribution": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
+            // Adjusted Wald by hand: n' = 5, p = d = 1.75/5, variance 0.7/5 → ± 73.3.
+            "moe": 73.3, "interval": [-73.3, 73.3], "too_few": true,
             "comments": [{"score": 10, "comment": "Fast and easy", "answered_at": null}]
         })
     );

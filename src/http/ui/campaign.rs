@@ -191,6 +191,8 @@ fn nps_panel(detail: &CampaignDetail) -> Markup {
             h2 id="nps-h" { "NPS of surveyed clickers" }
             p {
                 span.nps-score { @match n.summary.nps { Some(v) => (format!("{v:+.1}")), None => "—" } }
+                @if let Some(moe) = n.summary.moe { " " span.moe title="95 % margin of error (adjusted Wald)" { "± " (format!("{moe:.1}")) } }
+                @if n.summary.too_few && n.summary.responses > 0 { " " strong.too-few { "too few answers to tell" } }
                 " " span.muted { (n.summary.responses) " responses of " (n.invited) " invited · "
                     (n.summary.promoters) " promoters, " (n.summary.passives) " passives, " (n.summary.detractors) " detractors" }
             }

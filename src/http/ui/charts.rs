@@ -169,6 +169,7 @@ mod tests {
             responses: 8,
             nps: Some(-37.5),
             distribution: [0; 11],
+            ..Side::default()
         };
         let svg = promise_comparison(&broken, &Side::default()).into_string();
         assert!(svg.contains("NPS -37.5 (8 responses)"));

@@ -3,6 +3,7 @@ use super::charts;
 use super::layout::{Ctx, count, page, url_escape};
 use super::page::{Access, Page, access, signed_in};
 use crate::domain::insight::PromiseInsight;
+use crate::domain::nps::TOO_FEW_BELOW;
 use crate::http::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,9 +32,18 @@ fn view(ctx: &Ctx<'_>, insight: &PromiseInsight) -> Markup {
             div.card {
                 (charts::promise_comparison(&insight.broken, &insight.kept))
                 p {
-                    @match insight.difference {
-                        Some(d) => { "Difference (kept − broken): " strong { (format!("{d:+.1}")) " points" } "." }
-                        None => { "The difference needs answers on both sides." }
+                    @match (insight.difference, insight.difference_interval) {
+                        (Some(_), _) if insight.too_few => {
+                            strong.too-few { "Too few answers to tell" } " whether broken promises cost NPS: each side needs "
+                            (TOO_FEW_BELOW) " answers before the difference means much"
+                            @if let (Some(d), Some(m)) = (insight.difference, insight.difference_moe) { " (so far " (format!("{d:+.1} ± {m:.1}")) " points)" }
+                            "."
+                        }
+                        (Some(d), Some([low, high])) => {
+                            "Difference (kept − broken): " strong { (format!("{d:+.1}")) " points" }
+                            " (95 % interval " (format!("{low:+.1}")) " to " (format!("{high:+.1}")) ")."
+                        }
+                        _ => { "The difference needs answers on both sides." }
                     }
                     " " span.muted { (count(insight.broken.campaigns, "campaign")) " that broke a promise, with "
                         (count(insight.broken.responses, "answer")) "; " (count(insight.kept.campaigns, "campaign"))
