@@ -1,7 +1,10 @@
 //! The insight no other tool gives: NPS of respondents whose campaign broke a promise (a
 //! `block` or `flag` finding at send or while live) next to those whose campaign kept them.
-use super::nps::{Estimate, NpsSummary, TOO_FEW_BELOW, round1};
+use super::nps::{
+    Estimate, NpsSummary, Reason, ReasonCounts, TOO_FEW_BELOW, reason_shares, round1,
+};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One campaign's answers, and whether it broke a promise.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +14,8 @@ pub struct CampaignScores {
     pub broken: bool,
     /// Answers per score, 0 to 10.
     pub distribution: [u64; 11],
+    /// Answers per reason given.
+    pub reasons: ReasonCounts,
 }
 
 /// One side of the comparison.
@@ -28,18 +33,23 @@ pub struct Side {
     pub interval: Option<[f64; 2]>,
     /// Fewer than 30 answers on this side.
     pub too_few: bool,
+    /// Each reason's share of this side's answers that gave one (0 to 1): whether customers
+    /// who met a broken promise say "the branch was closed".
+    #[schema(value_type = BTreeMap<String, f64>)]
+    pub reasons: BTreeMap<Reason, f64>,
 }
 
 impl Default for Side {
     fn default() -> Self {
-        Side::of([0; 11], 0)
+        Side::of([0; 11], &ReasonCounts::new(), 0)
     }
 }
 
 impl Side {
-    fn of(distribution: [u64; 11], campaigns: u64) -> Self {
+    fn of(distribution: [u64; 11], reasons: &ReasonCounts, campaigns: u64) -> Self {
         let s = NpsSummary::from_distribution(distribution);
         Side {
+            reasons: reason_shares(reasons),
             campaigns,
             responses: s.responses,
             nps: s.nps,
@@ -88,15 +98,19 @@ impl PromiseInsight {
     pub fn from_campaigns(scores: &[CampaignScores]) -> Self {
         let mut broken = [0u64; 11];
         let mut kept = [0u64; 11];
+        let (mut broken_reasons, mut kept_reasons) = (ReasonCounts::new(), ReasonCounts::new());
         let (mut broken_campaigns, mut kept_campaigns) = (0, 0);
         let mut campaigns = Vec::with_capacity(scores.len());
         for c in scores {
-            let (side, count) = if c.broken {
-                (&mut broken, &mut broken_campaigns)
+            let (side, count, reasons) = if c.broken {
+                (&mut broken, &mut broken_campaigns, &mut broken_reasons)
             } else {
-                (&mut kept, &mut kept_campaigns)
+                (&mut kept, &mut kept_campaigns, &mut kept_reasons)
             };
             *count += 1;
+            for (reason, n) in &c.reasons {
+                *reasons.entry(*reason).or_default() += n;
+            }
             for (total, n) in side.iter_mut().zip(c.distribution) {
                 *total += n;
             }
@@ -114,8 +128,8 @@ impl PromiseInsight {
                 .cmp(&a.broken)
                 .then_with(|| a.campaign_id.cmp(&b.campaign_id))
         });
-        let broken = Side::of(broken, broken_campaigns);
-        let kept = Side::of(kept, kept_campaigns);
+        let broken = Side::of(broken, &broken_reasons, broken_campaigns);
+        let kept = Side::of(kept, &kept_reasons, kept_campaigns);
         let difference = match (kept.nps, broken.nps) {
             (Some(k), Some(b)) => Some(round1(k - b)),
             _ => None,
@@ -147,6 +161,7 @@ mod tests {
             name: None,
             broken,
             distribution,
+            reasons: ReasonCounts::new(),
         }
     }
 
@@ -180,6 +195,18 @@ mod tests {
         assert_eq!(insight.difference_moe, Some(79.9));
         assert_eq!(insight.difference_interval, Some([-8.5, 151.3]));
         assert!(insight.too_few);
+    }
+
+    #[test]
+    fn each_side_shares_its_reasons() {
+        let mut broken = campaign("b", true, &[(2, 3)]);
+        broken.reasons = ReasonCounts::from([(Reason::LocationClosed, 2), (Reason::Other, 1)]);
+        let mut kept = campaign("k", false, &[(10, 2)]);
+        kept.reasons = ReasonCounts::from([(Reason::Used, 2)]);
+        let insight = PromiseInsight::from_campaigns(&[broken, kept]);
+        assert_eq!(insight.broken.reasons[&Reason::LocationClosed], 0.667);
+        assert_eq!(insight.kept.reasons[&Reason::Used], 1.0);
+        assert_eq!(insight.kept.reasons.len(), 1);
     }
 
     #[test]

@@ -9,6 +9,79 @@
 //! approximation, which says "100 ± 0" for three promoters, it says 50 ± 56.6 there.
 use serde::Serialize;
 
+/// The promise question after the score: "Were you able to use the offer?"
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Yes.
+    Used,
+    /// The branch or store was closed.
+    LocationClosed,
+    /// What I wanted was not available.
+    Unavailable,
+    OfferEnded,
+    DidNotTry,
+    Other,
+}
+
+impl Reason {
+    pub const ALL: [Reason; 6] = [
+        Reason::Used,
+        Reason::LocationClosed,
+        Reason::Unavailable,
+        Reason::OfferEnded,
+        Reason::DidNotTry,
+        Reason::Other,
+    ];
+
+    /// The form value and the key in `reasons`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Used => "used",
+            Reason::LocationClosed => "location_closed",
+            Reason::Unavailable => "unavailable",
+            Reason::OfferEnded => "offer_ended",
+            Reason::DidNotTry => "did_not_try",
+            Reason::Other => "other",
+        }
+    }
+
+    /// As the survey page and the analyst pages say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Reason::Used => "Yes, I used it",
+            Reason::LocationClosed => "The branch or store was closed",
+            Reason::Unavailable => "What I wanted was not available",
+            Reason::OfferEnded => "The offer had ended",
+            Reason::DidNotTry => "I did not try",
+            Reason::Other => "Something else",
+        }
+    }
+}
+
+impl std::str::FromStr for Reason {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Reason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown reason `{s}`"))
+    }
+}
+
+/// How many answers gave each reason (answers without one are not counted).
+pub type ReasonCounts = std::collections::BTreeMap<Reason, u64>;
+
+/// Each reason's share of the answers that gave one, 0 to 1, to three decimals.
+pub fn reason_shares(counts: &ReasonCounts) -> std::collections::BTreeMap<Reason, f64> {
+    let total: u64 = counts.values().sum();
+    counts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(r, n)| (*r, (*n as f64 / total as f64 * 1000.0).round() / 1000.0))
+        .collect()
+}
+
 /// z for a two-sided 95 % interval.
 const Z95: f64 = 1.959_963_985;
 
@@ -79,6 +152,9 @@ pub struct NpsSummary {
     pub interval: Option<[f64; 2]>,
     /// Fewer than `TOO_FEW_BELOW` (30) responses: too few answers to tell.
     pub too_few: bool,
+    /// Answers per reason given ("Were you able to use the offer?"); only reasons given.
+    #[schema(value_type = std::collections::BTreeMap<String, u64>)]
+    pub reasons: ReasonCounts,
 }
 
 impl NpsSummary {
@@ -100,6 +176,7 @@ impl NpsSummary {
             moe: estimate.map(|e| round1(e.moe())),
             interval: estimate.map(|e| e.interval(100.0)),
             too_few: responses < TOO_FEW_BELOW,
+            reasons: ReasonCounts::new(),
         }
     }
 
@@ -128,6 +205,19 @@ mod tests {
         assert_eq!(s.nps, Some(14.3));
         assert_eq!(NpsSummary::from_scores([0, 1]).nps, Some(-100.0));
         assert_eq!(NpsSummary::from_scores([]).nps, None);
+    }
+
+    #[test]
+    fn reasons_parse_by_their_form_values_and_share_what_was_given() {
+        for r in Reason::ALL {
+            assert_eq!(r.as_str().parse::<Reason>(), Ok(r));
+        }
+        assert!("closed".parse::<Reason>().is_err());
+        let counts = ReasonCounts::from([(Reason::LocationClosed, 2), (Reason::Used, 1)]);
+        let shares = reason_shares(&counts);
+        assert_eq!(shares[&Reason::LocationClosed], 0.667);
+        assert_eq!(shares[&Reason::Used], 0.333);
+        assert!(reason_shares(&ReasonCounts::new()).is_empty());
     }
 
     #[test]

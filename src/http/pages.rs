@@ -3,6 +3,7 @@
 //! a person does. Answers and unsubscribes take a POST.
 use super::AppState;
 use super::document::document;
+use crate::domain::nps::Reason;
 use crate::services::surveys::{AnswerProblem, Answered, MAX_COMMENT};
 use crate::store::InvitationRow;
 use actix_web::http::StatusCode;
@@ -23,7 +24,8 @@ min-width:2.6rem;padding:.45rem 0;border:1px solid #666;border-radius:6px;backgr
 .scores input{margin:0 0 .2rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444}\
 textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit;padding:.5rem}\
 button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}\
-.error{color:#b91c1c;font-weight:600}";
+.reasons label{display:block;padding:.5rem .6rem;margin:.3rem 0;border:1px solid #ccc;border-radius:6px;\
+background:#fff;cursor:pointer}.error{color:#b91c1c;font-weight:600}";
 
 fn respond(status: StatusCode, markup: Markup) -> HttpResponse {
     HttpResponse::build(status)
@@ -48,6 +50,7 @@ fn survey_form(
     token: &str,
     selected: Option<u8>,
     comment: &str,
+    reason: Option<Reason>,
     error: Option<&str>,
 ) -> Markup {
     let about = inv
@@ -72,6 +75,15 @@ fn survey_form(
                         }
                     }
                     div.ends aria-hidden="true" { span { "Not at all likely" } span { "Extremely likely" } }
+                }
+                fieldset.reasons {
+                    legend { "Were you able to use the offer? (optional)" }
+                    @for r in Reason::ALL {
+                        label {
+                            input type="radio" name="reason" value=(r.as_str()) checked[reason == Some(r)];
+                            " " (r.label())
+                        }
+                    }
                 }
                 p {
                     label for="comment" { "Anything you would like to tell us? (optional)" }
@@ -98,9 +110,10 @@ pub async fn survey(
         .filter(|s| *s <= 10)
         .or(inv.score);
     let comment = inv.comment.clone().unwrap_or_default();
+    let reason = inv.reason.as_deref().and_then(|r| r.parse().ok());
     Ok(respond(
         StatusCode::OK,
-        survey_form(&inv, &token, score, &comment, None),
+        survey_form(&inv, &token, score, &comment, reason, None),
     ))
 }
 
@@ -116,7 +129,14 @@ pub async fn answer(
     if body.len() > MAX_FORM_BYTES {
         return Ok(respond(
             StatusCode::PAYLOAD_TOO_LARGE,
-            survey_form(&inv, &token, None, "", Some("That was too long to send.")),
+            survey_form(
+                &inv,
+                &token,
+                None,
+                "",
+                None,
+                Some("That was too long to send."),
+            ),
         ));
     }
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
@@ -125,20 +145,25 @@ pub async fn answer(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let answer = match Answered::parse(field("score"), field("comment")) {
+    let answer = match Answered::parse(field("score"), field("comment"), field("reason")) {
         Ok(answer) => answer,
         Err(problem) => {
             let comment = field("comment").unwrap_or_default().trim();
+            let reason = field("reason").and_then(|r| r.parse().ok());
             let (score, message) = match problem {
                 AnswerProblem::NoScore => (None, "Please choose a score from 0 to 10."),
                 AnswerProblem::CommentTooLong { score } => (
                     Some(score),
                     "Please keep the comment under 2,000 characters.",
                 ),
+                AnswerProblem::UnknownReason { score } => (
+                    Some(score),
+                    "Please choose one of the answers offered about using the offer.",
+                ),
             };
             return Ok(respond(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                survey_form(&inv, &token, score, comment, Some(message)),
+                survey_form(&inv, &token, score, comment, reason, Some(message)),
             ));
         }
     };

@@ -4,7 +4,7 @@ use super::db::on_pool;
 use super::rows::{from_millis, millis};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
-use crate::domain::nps::NpsSummary;
+use crate::domain::nps::{NpsSummary, Reason};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -17,6 +17,7 @@ pub trait AnswerStore: Send + Sync {
         id: &str,
         score: u8,
         comment: Option<&str>,
+        reason: Option<Reason>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
@@ -60,15 +61,17 @@ impl AnswerStore for SqlStore {
         id: &str,
         score: u8,
         comment: Option<&str>,
+        reason: Option<Reason>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let n = on_writer!(self, conn => sqlx::query(
-            "UPDATE invitations SET score = $2, comment = $3, answered_at = $4 WHERE id = $1",
+            "UPDATE invitations SET score = $2, comment = $3, answered_at = $4, reason = $5 WHERE id = $1",
         )
         .bind(id)
         .bind(i64::from(score))
         .bind(comment)
         .bind(millis(now))
+        .bind(reason.map(Reason::as_str))
         .execute(&mut *conn)
         .await
         .map(|r| r.rows_affected()))?;
@@ -123,6 +126,15 @@ impl AnswerStore for SqlStore {
                 *slot = n as u64;
             }
         }
+        let reasons: Vec<(String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT reason, COUNT(*) FROM invitations
+             WHERE campaign_id = $1 AND score IS NOT NULL AND reason IS NOT NULL GROUP BY reason",
+        )
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await)?;
+        let mut summary = NpsSummary::from_distribution(distribution);
+        summary.reasons = reason_counts(reasons.into_iter())?;
         let comments: Vec<(i64, String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT score, comment, answered_at FROM invitations
              WHERE campaign_id = $1 AND score IS NOT NULL AND comment IS NOT NULL AND comment <> ''
@@ -133,7 +145,7 @@ impl AnswerStore for SqlStore {
         .await)?;
         Ok(NpsReport {
             invited: invited as u64,
-            summary: NpsSummary::from_distribution(distribution),
+            summary,
             comments: comments
                 .into_iter()
                 .map(|(score, comment, at)| NpsComment {
@@ -176,6 +188,7 @@ impl AnswerStore for SqlStore {
                     name,
                     broken: broken != 0,
                     distribution: [0; 11],
+                    reasons: Default::default(),
                 });
             }
             if let (Some(last), Some(slot)) = (out.last_mut(), usize::try_from(score).ok())
@@ -184,6 +197,34 @@ impl AnswerStore for SqlStore {
                 *count = n as u64;
             }
         }
+        let reasons: Vec<(String, String, i64)> = on_pool!(self.db(), pool => {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT campaign_id, reason, COUNT(*) FROM invitations
+                 WHERE score IS NOT NULL AND reason IS NOT NULL",
+            );
+            if let Some(id) = campaign_id {
+                q.push(" AND campaign_id = ").push_bind(id.to_owned());
+            }
+            q.push(" GROUP BY campaign_id, reason");
+            q.build_query_as().fetch_all(pool).await
+        })?;
+        for (campaign_id, reason, n) in reasons {
+            if let Some(c) = out.iter_mut().find(|c| c.campaign_id == campaign_id) {
+                let counted = reason_counts(std::iter::once((reason, n)))?;
+                c.reasons.extend(counted);
+            }
+        }
         Ok(out)
     }
+}
+
+/// Reason counts as stored; a reason this build does not know is corrupt data.
+fn reason_counts(
+    rows: impl Iterator<Item = (String, i64)>,
+) -> Result<crate::domain::nps::ReasonCounts, StoreError> {
+    rows.map(|(reason, n)| {
+        let reason = reason.parse::<Reason>().map_err(StoreError::Corrupt)?;
+        Ok((reason, n as u64))
+    })
+    .collect()
 }

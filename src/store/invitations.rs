@@ -73,6 +73,8 @@ pub struct InvitationRow {
     pub last_error: Option<String>,
     pub score: Option<u8>,
     pub comment: Option<String>,
+    /// The promise question's answer, as the form value (`location_closed`).
+    pub reason: Option<String>,
 }
 
 /// 7 parameters a row.
@@ -107,7 +109,8 @@ WHERE (status = 'sending' AND id IN (SELECT value FROM json_each($4)))
 RETURNING id, campaign_id, recipient, attempts, status";
 
 const SELECT_INVITATION: &str = "
-SELECT i.id, i.campaign_id, c.name, i.recipient, i.status, i.attempts, i.last_error, i.score, i.comment
+SELECT i.id, i.campaign_id, c.name, i.recipient, i.status, i.attempts, i.last_error, i.score, i.comment,
+       i.reason
 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id";
 
 type InvitationRaw = (
@@ -120,11 +123,22 @@ type InvitationRaw = (
     Option<String>,
     Option<i64>,
     Option<String>,
+    Option<String>,
 );
 
 fn invitation_row(raw: InvitationRaw) -> Result<InvitationRow, StoreError> {
-    let (id, campaign_id, campaign_name, recipient, status, attempts, last_error, score, comment) =
-        raw;
+    let (
+        id,
+        campaign_id,
+        campaign_name,
+        recipient,
+        status,
+        attempts,
+        last_error,
+        score,
+        comment,
+        reason,
+    ) = raw;
     Ok(InvitationRow {
         id,
         campaign_id,
@@ -135,6 +149,7 @@ fn invitation_row(raw: InvitationRaw) -> Result<InvitationRow, StoreError> {
         last_error,
         score: score.map(|s| s as u8),
         comment,
+        reason,
     })
 }
 

@@ -220,7 +220,10 @@ async fn the_insight_compares_nps_of_broken_and_kept_promises() {
     ] {
         let rows = app.store.invitations(campaign).await.unwrap();
         let id = &rows.iter().find(|r| r.recipient == recipient).unwrap().id;
-        app.store.record_answer(id, score, None, now).await.unwrap();
+        app.store
+            .record_answer(id, score, None, None, now)
+            .await
+            .unwrap();
     }
 
     let (status, insight) = get(&app, "/v1/insights/promises", Some(VIEWER)).await;
@@ -231,7 +234,7 @@ async fn the_insight_compares_nps_of_broken_and_kept_promises() {
         // clipped at −100.
         json!({"campaigns": 1, "responses": 2, "nps": -100.0,
         "distribution": [0,1,0,0,0,0,1,0,0,0,0],
-        "moe": 64.4, "interval": [-100.0, 24.4], "too_few": true})
+        "moe": 64.4, "interval": [-100.0, 24.4], "too_few": true, "reasons": {}})
     );
     assert_eq!(insight["kept"]["responses"], 1);
     assert_eq!(insight["kept"]["nps"], 100.0);

@@ -4,6 +4,7 @@
 //! review forms; the page fits a phone's width. No JavaScript on the pages: forms and links.
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::browser::Browser;
+use promiseguard::domain::nps::Reason;
 use promiseguard::store::{AnswerStore, InvitationStore, ReviewStore};
 use serde_json::Value;
 
@@ -35,17 +36,33 @@ async fn app_with_campaigns() -> TestApp {
     answer(
         &app,
         "rentals-free-day-2026-11",
-        &[(1, Some("Every branch was closed")), (3, None), (9, None)],
+        &[
+            (
+                1,
+                Some("Every branch was closed"),
+                Some(Reason::LocationClosed),
+            ),
+            (3, None, Some(Reason::LocationClosed)),
+            (9, None, None),
+        ],
     )
     .await;
-    answer(&app, PASSED, &[(10, Some("Easy pickup")), (9, None)]).await;
+    answer(
+        &app,
+        PASSED,
+        &[
+            (10, Some("Easy pickup"), Some(Reason::Used)),
+            (9, None, None),
+        ],
+    )
+    .await;
     app
 }
 
 /// The id of fixtures/campaigns/pass.json.
 const PASSED: &str = "rentals-midtown-2026-11";
 
-async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>)]) {
+async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>, Option<Reason>)]) {
     let pairs: Vec<(String, String)> = (0..scores.len())
         .map(|i| (campaign.to_owned(), format!("r{i}@{campaign}.example.com")))
         .collect();
@@ -53,9 +70,9 @@ async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>)]) {
     app.store.queue_invitations(&pairs, now).await.unwrap();
     let mut invitations = app.store.invitations(campaign).await.unwrap();
     invitations.sort_by(|a, b| a.recipient.cmp(&b.recipient));
-    for (inv, (score, comment)) in invitations.iter().zip(scores) {
+    for (inv, (score, comment, reason)) in invitations.iter().zip(scores) {
         app.store
-            .record_answer(&inv.id, *score, *comment, now)
+            .record_answer(&inv.id, *score, *comment, *reason, now)
             .await
             .unwrap();
     }
@@ -231,6 +248,15 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
         "{text}"
     );
     assert!(text.contains("(so far +133.3 ± "), "{text}");
+    // What customers said about using the offer, per side.
+    assert!(text.contains("Were they able to use the offer?"), "{text}");
+    let closed = browser
+        .text(&browser.find("table tbody tr:nth-child(2)").await)
+        .await;
+    assert!(
+        closed.contains("The branch or store was closed") && closed.contains("100 %"),
+        "{closed}"
+    );
     assert_eq!(browser.find_all("svg.chart").await.len(), 1);
     browser.screenshot("insight-chart").await;
 

@@ -191,7 +191,11 @@ async fn nps_per_campaign_in_the_pinned_shape() {
     answer(
         &app,
         &link_in(&mails[1], 2),
-        &[("score", "2"), ("comment", "")],
+        &[
+            ("score", "2"),
+            ("comment", ""),
+            ("reason", "location_closed"),
+        ],
     )
     .await;
     let res = app.get("/v1/campaigns/c1/nps").await;
@@ -206,6 +210,7 @@ async fn nps_per_campaign_in_the_pinned_shape() {
             "nps": 0.0, "distribution": [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1],
             // Adjusted Wald by hand: n' = 5, p = d = 1.75/5, variance 0.7/5 → ± 73.3.
             "moe": 73.3, "interval": [-73.3, 73.3], "too_few": true,
+            "reasons": {"location_closed": 1},
             "comments": [{"score": 10, "comment": "Fast and easy", "answered_at": null}]
         })
     );
@@ -232,4 +237,56 @@ async fn with_analyst_tokens_configured_the_nps_needs_one() {
         .await
         .unwrap();
     assert_eq!(right.status(), 200);
+}
+
+#[tokio::test]
+async fn the_promise_question_is_stored_with_the_answer_and_shared_in_the_insight() {
+    let (app, _sink, mails) = surveyed("").await;
+    let link = link_in(&mails[0], 3);
+    // The question is on the page, every answer offered, none chosen.
+    let open = |url: String| {
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = open(local(&link, &app)).await;
+    assert!(page.contains("Were you able to use the offer?"), "{page}");
+    for value in [
+        "used",
+        "location_closed",
+        "unavailable",
+        "offer_ended",
+        "did_not_try",
+        "other",
+    ] {
+        assert!(page.contains(&format!("value=\"{value}\"")), "{value}");
+    }
+    // A reason the form never offered is refused, the score kept on the page.
+    let res = answer(&app, &link, &[("score", "3"), ("reason", "closed")]).await;
+    assert_eq!(res.status(), 422);
+    // First "did not try", then "the branch was closed": the last answer wins.
+    answer(&app, &link, &[("score", "5"), ("reason", "did_not_try")]).await;
+    answer(
+        &app,
+        &link,
+        &[("score", "3"), ("reason", "location_closed")],
+    )
+    .await;
+    let again = open(local(&link, &app)).await;
+    assert!(
+        again.contains("value=\"location_closed\" checked"),
+        "{again}"
+    );
+    let nps: Value = app.get("/v1/campaigns/c1/nps").await.json().await.unwrap();
+    assert_eq!(nps["reasons"], json!({"location_closed": 1}), "{nps}");
+    let insight: Value = app.get("/v1/insights/promises").await.json().await.unwrap();
+    let side = if insight["broken"]["responses"] == 1 {
+        "broken"
+    } else {
+        "kept"
+    };
+    assert_eq!(
+        insight[side]["reasons"],
+        json!({"location_closed": 1.0}),
+        "{insight}"
+    );
 }

@@ -1,5 +1,6 @@
 //! Survey answers split by whether the campaign broke a promise.
 use crate::fixtures::{Draft, at, finding};
+use promiseguard::domain::nps::Reason;
 use promiseguard::store::{AnswerStore, CheckStore, InvitationStore, SqlStore};
 
 pub async fn survey_answers_split_by_broken_and_kept_promises(store: SqlStore) {
@@ -28,7 +29,12 @@ pub async fn survey_answers_split_by_broken_and_kept_promises(store: SqlStore) {
         async move {
             let rows = store.invitations(campaign).await.unwrap();
             let id = &rows.iter().find(|r| r.recipient == recipient).unwrap().id;
-            assert!(store.record_answer(id, score, None, now).await.unwrap());
+            assert!(
+                store
+                    .record_answer(id, score, None, None, now)
+                    .await
+                    .unwrap()
+            );
         }
     };
     answer("broken", "a@x.com", 2).await;
@@ -52,4 +58,56 @@ pub async fn survey_answers_split_by_broken_and_kept_promises(store: SqlStore) {
     let one = store.promise_answers(Some("kept")).await.unwrap();
     assert_eq!(one.len(), 1);
     assert_eq!(one[0].campaign_id, "kept");
+}
+
+pub async fn reasons_are_kept_with_answers_and_counted_per_campaign_and_side(store: SqlStore) {
+    let now = at("2026-11-23T12:00:00Z");
+    let broken = Draft::new("broken", 0, "2026-11-20T10:00:00Z").with_findings(vec![finding(1)]);
+    store.record_check(&broken.check(), None).await.unwrap();
+    let pairs: Vec<(String, String)> = ["a@x.com", "b@x.com", "c@x.com"]
+        .iter()
+        .map(|r| ("broken".to_owned(), r.to_string()))
+        .collect();
+    store.queue_invitations(&pairs, now).await.unwrap();
+    let rows = store.invitations("broken").await.unwrap();
+    let id = |r: &str| rows.iter().find(|i| i.recipient == r).unwrap().id.clone();
+    // a first says "did not try", then changes it: the last answer wins, reason included.
+    let a = id("a@x.com");
+    store
+        .record_answer(&a, 5, None, Some(Reason::DidNotTry), now)
+        .await
+        .unwrap();
+    store
+        .record_answer(&a, 3, None, Some(Reason::LocationClosed), now)
+        .await
+        .unwrap();
+    store
+        .record_answer(&id("b@x.com"), 2, None, Some(Reason::LocationClosed), now)
+        .await
+        .unwrap();
+    // c answers the score only.
+    store
+        .record_answer(&id("c@x.com"), 9, None, None, now)
+        .await
+        .unwrap();
+
+    let nps = store.nps("broken").await.unwrap();
+    assert_eq!(nps.summary.responses, 3);
+    assert_eq!(
+        nps.summary.reasons,
+        [(Reason::LocationClosed, 2)].into_iter().collect()
+    );
+    let answers = store.promise_answers(Some("broken")).await.unwrap();
+    assert_eq!(answers[0].reasons[&Reason::LocationClosed], 2);
+    assert_eq!(answers[0].reasons.len(), 1);
+    assert_eq!(
+        store
+            .invitation(&a)
+            .await
+            .unwrap()
+            .unwrap()
+            .reason
+            .as_deref(),
+        Some("location_closed")
+    );
 }

@@ -77,20 +77,20 @@ pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
 
     assert!(
         store
-            .record_answer(&again.id, 9, Some("great"), retry_at)
+            .record_answer(&again.id, 9, Some("great"), None, retry_at)
             .await
             .unwrap()
     );
     assert!(
         store
-            .record_answer(&again.id, 4, None, retry_at)
+            .record_answer(&again.id, 4, None, None, retry_at)
             .await
             .unwrap(),
         "the last answer wins"
     );
     assert!(
         !store
-            .record_answer("nope", 4, None, retry_at)
+            .record_answer("nope", 4, None, None, retry_at)
             .await
             .unwrap()
     );

@@ -64,6 +64,7 @@ storage_suite!(
     the_campaign_list_filters_and_pages_newest_first,
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,
     survey_answers_split_by_broken_and_kept_promises,
+    reasons_are_kept_with_answers_and_counted_per_campaign_and_side,
     a_secret_is_made_once_and_then_always_read_back,
     checks_written_in_batches_are_stored_as_one_by_one,
     a_shared_quota_paces_requests_and_pauses_for_everyone,

@@ -197,6 +197,14 @@ fn nps_panel(detail: &CampaignDetail) -> Markup {
                     (n.summary.promoters) " promoters, " (n.summary.passives) " passives, " (n.summary.detractors) " detractors" }
             }
             (charts::nps_distribution(&n.summary.distribution))
+            @if !n.summary.reasons.is_empty() {
+                h3 { "Were they able to use the offer?" }
+                ul.reasons {
+                    @for (reason, count) in &n.summary.reasons {
+                        li { (reason.label()) ": " strong { (count) } }
+                    }
+                }
+            }
             @if !n.comments.is_empty() {
                 h3 { "Comments" }
                 ul {

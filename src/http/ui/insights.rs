@@ -2,7 +2,8 @@
 use super::charts;
 use super::layout::{Ctx, count, page, url_escape};
 use super::page::{Access, Page, access, signed_in};
-use crate::domain::insight::PromiseInsight;
+use crate::domain::insight::{PromiseInsight, Side};
+use crate::domain::nps::Reason;
 use crate::domain::nps::TOO_FEW_BELOW;
 use crate::http::AppState;
 use actix_web::http::StatusCode;
@@ -48,6 +49,19 @@ fn view(ctx: &Ctx<'_>, insight: &PromiseInsight) -> Markup {
                     " " span.muted { (count(insight.broken.campaigns, "campaign")) " that broke a promise, with "
                         (count(insight.broken.responses, "answer")) "; " (count(insight.kept.campaigns, "campaign"))
                         " that kept them, with " (count(insight.kept.responses, "answer")) "." }
+                }
+            }
+            @if !insight.broken.reasons.is_empty() || !insight.kept.reasons.is_empty() {
+                div.card {
+                    h2 { "Were they able to use the offer?" }
+                    div.table-wrap { table {
+                        thead { tr { th { "Answer" } th { "Broken promises" } th { "Kept promises" } } }
+                        tbody { @for reason in Reason::ALL {
+                            @let share = |side: &Side| side.reasons.get(&reason).map(|s| format!("{:.0} %", s * 100.0)).unwrap_or_else(|| "—".into());
+                            tr { td { (reason.label()) } td { (share(&insight.broken)) } td { (share(&insight.kept)) } }
+                        } }
+                    } }
+                    p.muted { "Shares of the answers on each side that said how it went." }
                 }
             }
             @if !insight.campaigns.is_empty() {

@@ -1,19 +1,22 @@
 //! What the survey and unsubscribe pages do: find the invitation a signed link names, record
 //! an answer (the last one wins), unsubscribe its address.
 use super::Surveys;
+use crate::domain::nps::Reason;
 use crate::store::{InvitationRow, StoreError};
 use chrono::Utc;
 
 /// Longest comment kept with an answer, in characters.
 pub const MAX_COMMENT: usize = 2000;
 
-/// An answer as the survey form posts it, checked: a score from 0 to 10 and an optional
-/// comment of at most `MAX_COMMENT` characters.
+/// An answer as the survey form posts it, checked: a score from 0 to 10, an optional comment
+/// of at most `MAX_COMMENT` characters, and an optional reason (the promise question).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answered {
     pub score: u8,
     /// Trimmed; `None` when empty.
     pub comment: Option<String>,
+    /// "Were you able to use the offer?"; `None` when not answered.
+    pub reason: Option<Reason>,
 }
 
 /// Why a posted answer cannot be recorded.
@@ -23,10 +26,16 @@ pub enum AnswerProblem {
     NoScore,
     /// The score is good; the comment is longer than `MAX_COMMENT`.
     CommentTooLong { score: u8 },
+    /// The score is good; the reason is none of the offered values (a tampered form).
+    UnknownReason { score: u8 },
 }
 
 impl Answered {
-    pub fn parse(score: Option<&str>, comment: Option<&str>) -> Result<Self, AnswerProblem> {
+    pub fn parse(
+        score: Option<&str>,
+        comment: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<Self, AnswerProblem> {
         let score = score
             .and_then(|s| s.trim().parse::<u8>().ok())
             .filter(|s| *s <= 10)
@@ -35,9 +44,17 @@ impl Answered {
         if comment.chars().count() > MAX_COMMENT {
             return Err(AnswerProblem::CommentTooLong { score });
         }
+        let reason = match reason.map(str::trim).filter(|r| !r.is_empty()) {
+            None => None,
+            Some(r) => Some(
+                r.parse::<Reason>()
+                    .map_err(|_| AnswerProblem::UnknownReason { score })?,
+            ),
+        };
         Ok(Self {
             score,
             comment: (!comment.is_empty()).then(|| comment.to_owned()),
+            reason,
         })
     }
 }
@@ -62,6 +79,7 @@ impl Surveys {
                 &invitation.id,
                 answer.score,
                 answer.comment.as_deref(),
+                answer.reason,
                 Utc::now(),
             )
             .await?;
@@ -83,21 +101,30 @@ mod tests {
     #[test]
     fn answers_need_a_score_from_0_to_10_and_a_short_comment() {
         assert_eq!(
-            Answered::parse(Some(" 9 "), Some("  great  ")),
+            Answered::parse(Some(" 9 "), Some("  great  "), Some("used")),
             Ok(Answered {
                 score: 9,
-                comment: Some("great".into())
+                comment: Some("great".into()),
+                reason: Some(Reason::Used),
             })
         );
-        assert_eq!(Answered::parse(Some("0"), Some("")).unwrap().comment, None);
+        let plain = Answered::parse(Some("0"), Some(""), Some("")).unwrap();
+        assert_eq!((plain.comment, plain.reason), (None, None));
         for bad in [None, Some("11"), Some("-1"), Some("nine")] {
-            assert_eq!(Answered::parse(bad, None), Err(AnswerProblem::NoScore));
+            assert_eq!(
+                Answered::parse(bad, None, None),
+                Err(AnswerProblem::NoScore)
+            );
         }
         let long = "é".repeat(MAX_COMMENT + 1);
         assert_eq!(
-            Answered::parse(Some("3"), Some(&long)),
+            Answered::parse(Some("3"), Some(&long), None),
             Err(AnswerProblem::CommentTooLong { score: 3 })
         );
-        assert!(Answered::parse(Some("3"), Some(&"é".repeat(MAX_COMMENT))).is_ok());
+        assert!(Answered::parse(Some("3"), Some(&"é".repeat(MAX_COMMENT)), None).is_ok());
+        assert_eq!(
+            Answered::parse(Some("3"), None, Some("closed")),
+            Err(AnswerProblem::UnknownReason { score: 3 })
+        );
     }
 }
