@@ -64,7 +64,10 @@ async fn plain(setup: &Setup) -> std::time::Duration {
                 &SurveyEmail {
                     invitation_id: &id,
                     recipient: &to,
-                    campaign_name: Some("Bench"),
+                    wording: &promiseguard::domain::wording::Wording {
+                        brand: "Bench Rentals".into(),
+                        offer: Some("Bench".into()),
+                    },
                 },
                 &setup.from,
                 &setup.links,

@@ -84,6 +84,9 @@ pub struct SurveysConfig {
     /// Key for survey and unsubscribe links. Absent: one is generated and kept in the database,
     /// shared by every instance.
     pub link_secret: Option<Secret>,
+    /// The name customers know the sender by, in the survey's subject, question and pages
+    /// (a campaign's own `brand` wins). Absent: the display name of `[email] from`.
+    pub brand: Option<String>,
 }
 
 impl Default for SurveysConfig {
@@ -93,6 +96,7 @@ impl Default for SurveysConfig {
             cooldown_days: 90,
             max_per_run: 10_000,
             link_secret: None,
+            brand: None,
         }
     }
 }

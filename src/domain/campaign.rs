@@ -22,6 +22,9 @@ pub struct Campaign {
     pub platform: Option<String>,
     pub send_at: Option<DateTime<Utc>>,
     pub audience_size: Option<u64>,
+    /// The name customers know the sender by, for the survey (else `[surveys] brand`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand: Option<String>,
     pub offers: Vec<Offer>,
 }
 
@@ -91,6 +94,10 @@ pub struct CampaignInput {
     pub send_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub audience_size: Option<u64>,
+    /// The brand customers know, used in the survey ("How likely are you to recommend Acme
+    /// Rentals…"); absent: `[surveys] brand`.
+    #[serde(default)]
+    pub brand: Option<String>,
     pub offers: Vec<OfferInput>,
 }
 
@@ -193,6 +200,9 @@ impl CampaignInput {
     pub fn parse(self, base: &str) -> Result<Campaign, Vec<FieldError>> {
         let mut errors = Vec::new();
         check_id(&self.id, format!("{base}/id"), &mut errors);
+        if let Some(brand) = &self.brand {
+            check_id(brand, format!("{base}/brand"), &mut errors);
+        }
         if self.offers.is_empty() {
             errors.push(FieldError::new(
                 format!("{base}/offers"),
@@ -257,6 +267,7 @@ impl CampaignInput {
             platform: self.platform,
             send_at: self.send_at,
             audience_size: self.audience_size,
+            brand: self.brand.map(|b| b.trim().to_owned()),
             offers: self
                 .offers
                 .into_iter()
@@ -346,6 +357,16 @@ impl Offer {
 }
 
 impl Campaign {
+    /// What a survey about this campaign calls the offer: the first offer title written for
+    /// customers (never the campaign's internal `name`).
+    pub fn offer_title(&self) -> Option<&str> {
+        self.offers
+            .iter()
+            .filter_map(|o| o.title.as_deref())
+            .map(str::trim)
+            .find(|t| !t.is_empty())
+    }
+
     /// The offers still running or yet to start at `now` (a live re-check ignores the ended
     /// ones rather than calling them expired).
     pub fn unfinished_at(&self, now: DateTime<Utc>) -> Campaign {

@@ -17,6 +17,7 @@ pub mod review;
 pub mod rule;
 pub mod validation;
 pub mod verdict;
+pub mod wording;
 
 pub use alert::{AlertChannel, AlertTarget};
 pub use analyst::{Analyst, Reviewer, Role};

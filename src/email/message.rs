@@ -1,5 +1,6 @@
 //! The survey email: one question, eleven score links, and a one-click unsubscribe.
 use super::SurveyLinks;
+use crate::domain::wording::Wording;
 use lettre::Message;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
@@ -8,14 +9,8 @@ use maud::{DOCTYPE, html};
 pub struct SurveyEmail<'a> {
     pub invitation_id: &'a str,
     pub recipient: &'a str,
-    pub campaign_name: Option<&'a str>,
-}
-
-fn about(campaign_name: Option<&str>) -> String {
-    match campaign_name {
-        Some(name) if !name.trim().is_empty() => format!("“{name}”"),
-        _ => "our recent offer".to_owned(),
-    }
+    /// Who asks, and about which offer.
+    pub wording: &'a Wording,
 }
 
 pub fn build(
@@ -27,15 +22,17 @@ pub fn build(
         .recipient
         .parse()
         .map_err(|e| format!("recipient {} is not an address: {e}", email.recipient))?;
-    let about = about(email.campaign_name);
+    let about = email.wording.about();
+    let question = email.wording.question();
+    let brand = &email.wording.brand;
     let unsubscribe = links.unsubscribe_url(email.invitation_id);
     let scores: Vec<(u8, String)> = (0..=10)
         .map(|s| (s, links.survey_url(email.invitation_id, s)))
         .collect();
 
     let mut text = format!(
-        "Hi,\n\nYou recently looked at {about}. One question, one click:\n\
-         how likely are you to recommend us to a friend or colleague?\n\n"
+        "Hi,\n\nYou recently looked at {about} from {brand}. One question, one click:\n\
+         {question}\n\n"
     );
     for (score, url) in &scores {
         let label = match score {
@@ -57,8 +54,8 @@ pub fn build(
             }
             body style="font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 36rem; margin: 0 auto; padding: 1rem;" {
                 p { "Hi," }
-                p { "You recently looked at " (about) ". One question, one click:" }
-                p style="font-weight: 600;" { "How likely are you to recommend us to a friend or colleague?" }
+                p { "You recently looked at " (about) " from " (brand) ". One question, one click:" }
+                p style="font-weight: 600;" { (question) }
                 table role="presentation" style="border-collapse: collapse;" {
                     tr {
                         @for (score, url) in &scores {
@@ -81,7 +78,7 @@ pub fn build(
     Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(format!("One question about {about}"))
+        .subject(format!("{brand}: one question about {about}"))
         .message_id(Some(format!(
             "<invitation-{}@{domain}>",
             email.invitation_id
@@ -121,7 +118,10 @@ mod tests {
         let email = SurveyEmail {
             invitation_id: "inv-9",
             recipient: "dana@example.com",
-            campaign_name: Some("Free day"),
+            wording: &Wording {
+                brand: "Acme Rentals".into(),
+                offer: Some("A free day".into()),
+            },
         };
         let raw = String::from_utf8(build(&email, &from, &links).unwrap().formatted()).unwrap();
         assert!(
@@ -136,7 +136,11 @@ mod tests {
         assert!(
             raw.contains("Content-Type: text/plain") && raw.contains("Content-Type: text/html")
         );
-        assert!(raw.contains("Subject:"));
+        assert!(
+            raw.contains("Subject: Acme Rentals: one question about =?utf-8?")
+                || raw.contains("Subject: Acme Rentals: one question about “A free day”"),
+            "{raw}"
+        );
         let unfolded = raw.replace("=\r\n", "").replace("=3D", "=");
         for score in 0..=10 {
             assert!(
@@ -144,5 +148,10 @@ mod tests {
                 "link for {score}"
             );
         }
+        assert!(
+            unfolded
+                .contains("How likely are you to recommend Acme Rentals to a friend or colleague?"),
+            "{unfolded}"
+        );
     }
 }

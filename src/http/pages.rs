@@ -4,8 +4,8 @@
 use super::AppState;
 use super::document::document;
 use crate::domain::nps::Reason;
+use crate::domain::wording::Wording;
 use crate::services::surveys::{AnswerProblem, Answered, MAX_COMMENT};
-use crate::store::InvitationRow;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
@@ -46,22 +46,18 @@ fn not_found() -> HttpResponse {
 }
 
 fn survey_form(
-    inv: &InvitationRow,
+    wording: &Wording,
     token: &str,
     selected: Option<u8>,
     comment: &str,
     reason: Option<Reason>,
     error: Option<&str>,
 ) -> Markup {
-    let about = inv
-        .campaign_name
-        .clone()
-        .unwrap_or_else(|| "our recent offer".into());
     page(
         "One question",
         html! {
-            h1 { "How likely are you to recommend us to a friend or colleague?" }
-            p { "About " (about) "." }
+            h1 { (wording.question()) }
+            p { "About " (wording.about()) " from " (wording.brand) "." }
             @if let Some(e) = error { p.error role="alert" { (e) } }
             form method="post" action=(format!("/s/{token}")) {
                 fieldset {
@@ -104,6 +100,7 @@ pub async fn survey(
     let Some(inv) = state.surveys.invitation(&token).await? else {
         return Ok(not_found());
     };
+    let wording = state.surveys.wording(&inv.campaign_id).await?;
     let score = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "score")
         .and_then(|(_, v)| v.parse::<u8>().ok())
@@ -113,7 +110,7 @@ pub async fn survey(
     let reason = inv.reason.as_deref().and_then(|r| r.parse().ok());
     Ok(respond(
         StatusCode::OK,
-        survey_form(&inv, &token, score, &comment, reason, None),
+        survey_form(&wording, &token, score, &comment, reason, None),
     ))
 }
 
@@ -126,11 +123,12 @@ pub async fn answer(
     let Some(inv) = state.surveys.invitation(&token).await? else {
         return Ok(not_found());
     };
+    let wording = state.surveys.wording(&inv.campaign_id).await?;
     if body.len() > MAX_FORM_BYTES {
         return Ok(respond(
             StatusCode::PAYLOAD_TOO_LARGE,
             survey_form(
-                &inv,
+                &wording,
                 &token,
                 None,
                 "",
@@ -163,7 +161,7 @@ pub async fn answer(
             };
             return Ok(respond(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                survey_form(&inv, &token, score, comment, reason, Some(message)),
+                survey_form(&wording, &token, score, comment, reason, Some(message)),
             ));
         }
     };
@@ -175,7 +173,7 @@ pub async fn answer(
             "Thank you",
             html! {
                 h1 { "Thank you" }
-                p { "We got your answer (" (score) " out of 10). You can change it from the same link at any time." }
+                p { (wording.brand) " got your answer (" (score) " out of 10). You can change it from the same link at any time." }
             },
         ),
     ))

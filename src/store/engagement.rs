@@ -82,6 +82,7 @@ impl EngagementStore for SqlStore {
                     platform: None,
                     send_at: None,
                     audience_size: None,
+                    brand: None,
                     offers: Vec::new(),
                 })
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;

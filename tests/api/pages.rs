@@ -290,3 +290,69 @@ async fn the_promise_question_is_stored_with_the_answer_and_shared_in_the_insigh
         "{insight}"
     );
 }
+
+/// A campaign's brand and its offer's title (never its internal name) in the subject, the
+/// question and the pages; without a campaign brand, `[surveys] brand`.
+#[tokio::test]
+async fn the_survey_asks_in_the_brands_name_about_the_offers_title() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(&sink, "[surveys]\nbrand = \"Acme CX\"\n").await;
+    let mut body = crate::support::app::presend_body(json!([{
+        "id": "o1", "title": "A free day at Midtown",
+        "valid_from": "2026-11-24T00:00:00Z", "valid_until": "2026-12-01T00:00:00Z",
+        "locations": ["loc-201"]
+    }]));
+    body["campaign"]["id"] = "branded".into();
+    body["campaign"]["name"] = "Q4 internal test cell B".into();
+    body["campaign"]["brand"] = "Acme Rentals".into();
+    assert_eq!(app.presend(&body).await.status(), 200);
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("branded", &["a@example.com"], 100),
+    )
+    .await;
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("events-only", &["b@example.com"], 100),
+    )
+    .await;
+    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
+    let mut mails = sink.delivered();
+    mails.sort_by(|x, y| x.recipients.cmp(&y.recipients));
+    let branded = mails[0].data.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        branded.contains("Subject: Acme Rentals: one question about"),
+        "{branded}"
+    );
+    assert!(
+        branded.contains("How likely are you to recommend Acme Rentals to a friend or colleague?"),
+        "{branded}"
+    );
+    assert!(branded.contains("A free day at Midtown"), "{branded}");
+    assert!(!branded.contains("internal test cell"), "{branded}");
+    let page = app
+        .client
+        .get(local(&link_in(&mails[0].data, 8), &app))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("How likely are you to recommend Acme Rentals to a friend or colleague?"),
+        "{page}"
+    );
+    assert!(
+        page.contains("“A free day at Midtown” from Acme Rentals"),
+        "{page}"
+    );
+    // A campaign known only from events: the configured brand, and no title to name.
+    let plain = mails[1].data.replace("=\r\n", "").replace("=\n", "");
+    assert!(
+        plain.contains("Subject: Acme CX: one question about our recent offer"),
+        "{plain}"
+    );
+}

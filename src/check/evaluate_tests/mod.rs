@@ -45,6 +45,7 @@ pub(super) fn campaign(offers: Vec<Offer>) -> Campaign {
         platform: None,
         send_at: None,
         audience_size: None,
+        brand: None,
         offers,
     }
 }

@@ -9,6 +9,7 @@
 //! to commit serves every request waiting, in one transaction. On SQLite, whose single writer
 //! makes each commit the bottleneck, one commit then serves several emails instead of one.
 use super::Surveys;
+use super::Wording;
 use crate::domain::{RetrySchedule, SendOutcome};
 use crate::email::message::{SurveyEmail, build};
 use crate::email::{Mailer, SurveyLinks};
@@ -62,7 +63,8 @@ impl Surveys {
             from: self.from.clone(),
             retry: self.email.retry_schedule(),
             counts: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
-            names: Mutex::new(HashMap::new()),
+            default_brand: self.default_brand(),
+            wordings: Mutex::new(HashMap::new()),
         });
         let concurrency = self.email.max_concurrent.max(1);
         let commits = Arc::new(GroupCommit::new(
@@ -116,22 +118,28 @@ struct Delivery {
     retry: RetrySchedule,
     /// Sent, to retry, failed.
     counts: [AtomicU64; 3],
-    /// Campaign names, looked up once per run.
-    names: Mutex<HashMap<String, Option<String>>>,
+    default_brand: String,
+    /// Each campaign's wording, looked up once per run.
+    wordings: Mutex<HashMap<String, Wording>>,
 }
 
 impl Delivery {
-    /// A campaign's name for the email, looked up once per run.
-    async fn campaign_name(&self, id: &str) -> anyhow::Result<Option<String>> {
-        if let Some(name) = self.names.lock().unwrap_or_else(|e| e.into_inner()).get(id) {
-            return Ok(name.clone());
-        }
-        let name = self.store.campaign(id).await?.and_then(|c| c.name);
-        self.names
+    /// A campaign's wording for the email, looked up once per run.
+    async fn wording(&self, id: &str) -> anyhow::Result<Wording> {
+        if let Some(w) = self
+            .wordings
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_owned(), name.clone());
-        Ok(name)
+            .get(id)
+        {
+            return Ok(w.clone());
+        }
+        let wording = super::wording_of(self.store.as_ref(), id, &self.default_brand).await?;
+        self.wordings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned(), wording.clone());
+        Ok(wording)
     }
 
     /// Sends one email at a time: hands the group commit the outcome of the previous send,
@@ -143,11 +151,11 @@ impl Delivery {
             let Some(inv) = claimed else {
                 return Ok(());
             };
-            let campaign_name = self.campaign_name(&inv.campaign_id).await?;
+            let wording = self.wording(&inv.campaign_id).await?;
             let email = SurveyEmail {
                 invitation_id: &inv.id,
                 recipient: &inv.recipient,
-                campaign_name: campaign_name.as_deref(),
+                wording: &wording,
             };
             let result = match build(&email, &self.from, &self.links) {
                 Ok(message) => self.mailer.send(message).await,

@@ -8,7 +8,9 @@ pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
 pub use delivery::DeliveryReport;
 
 use crate::config::{EmailConfig, SurveysConfig};
+use crate::domain::Campaign;
 use crate::domain::attribution::eligible_campaigns;
+pub use crate::domain::wording::Wording;
 use crate::email::{Mailer, SurveyLinks};
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
@@ -26,7 +28,45 @@ pub struct Surveys {
     pub email: EmailConfig,
 }
 
+/// The wording of a survey about `campaign_id`: its brand and offer title, from the campaign
+/// as the pre-send check stored it (an event-only campaign has neither).
+async fn wording_of(
+    store: &dyn Store,
+    campaign_id: &str,
+    default_brand: &str,
+) -> Result<Wording, crate::store::StoreError> {
+    let campaign = store
+        .campaign(campaign_id)
+        .await?
+        .and_then(|row| serde_json::from_str::<Campaign>(&row.definition).ok());
+    Ok(Wording {
+        brand: campaign
+            .as_ref()
+            .and_then(|c| c.brand.clone())
+            .unwrap_or_else(|| default_brand.to_owned()),
+        offer: campaign
+            .as_ref()
+            .and_then(|c| c.offer_title())
+            .map(str::to_owned),
+    })
+}
+
 impl Surveys {
+    /// The brand when a campaign names none.
+    pub fn default_brand(&self) -> String {
+        self.surveys
+            .brand
+            .clone()
+            .or_else(|| self.from.name.clone())
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_else(|| self.from.email.domain().to_owned())
+    }
+
+    /// The wording of a survey about `campaign_id`.
+    pub async fn wording(&self, campaign_id: &str) -> Result<Wording, crate::store::StoreError> {
+        wording_of(self.store.as_ref(), campaign_id, &self.default_brand()).await
+    }
+
     /// One survey run (the `surveys` job, `promiseguard surveys run`): queue everyone eligible
     /// now, then deliver everything due; a summary line for the log. When `stop` fires,
     /// delivery claims nothing more: the sends in flight finish and are recorded, and what is
