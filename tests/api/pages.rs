@@ -25,6 +25,12 @@ fn local(url: &str, app: &TestApp) -> String {
     url.replace("https://cx.example.com", &app.address)
 }
 
+/// The page a link in an email opens, as text.
+async fn page_text(app: &TestApp, url: &str) -> String {
+    let res = app.client.get(local(url, app)).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
 async fn answer(app: &TestApp, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
     let post = local(url.split('?').next().unwrap(), app);
     app.client.post(post).form(form).send().await.unwrap()
@@ -87,15 +93,7 @@ async fn opening_a_score_link_records_nothing_and_posting_records_the_last_answe
         "the last answer wins"
     );
     // The page escapes what people type.
-    let html = app
-        .client
-        .get(local(&link, &app))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_text(&app, &link).await;
     assert!(html.contains("&lt;b&gt;") && !html.contains("closed <b>"));
 
     let bad = answer(&app, &link, &[("score", "11")]).await;
@@ -244,11 +242,7 @@ async fn the_promise_question_is_stored_with_the_answer_and_shared_in_the_insigh
     let (app, _sink, mails) = surveyed("").await;
     let link = link_in(&mails[0], 3);
     // The question is on the page, every answer offered, none chosen.
-    let open = |url: String| {
-        let client = app.client.clone();
-        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let page = open(local(&link, &app)).await;
+    let page = page_text(&app, &link).await;
     assert!(page.contains("Were you able to use the offer?"), "{page}");
     for value in [
         "used",
@@ -271,7 +265,7 @@ async fn the_promise_question_is_stored_with_the_answer_and_shared_in_the_insigh
         &[("score", "3"), ("reason", "location_closed")],
     )
     .await;
-    let again = open(local(&link, &app)).await;
+    let again = page_text(&app, &link).await;
     assert!(
         again.contains("value=\"location_closed\" checked"),
         "{again}"
@@ -332,15 +326,7 @@ async fn the_survey_asks_in_the_brands_name_about_the_offers_title() {
     );
     assert!(branded.contains("A free day at Midtown"), "{branded}");
     assert!(!branded.contains("internal test cell"), "{branded}");
-    let page = app
-        .client
-        .get(local(&link_in(&mails[0].data, 8), &app))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&app, &link_in(&mails[0].data, 8)).await;
     assert!(
         page.contains("How likely are you to recommend Acme Rentals to a friend or colleague?"),
         "{page}"
