@@ -125,6 +125,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
             ..SurveysConfig::default()
         },
         email,
+        alert_to: Vec::new(),
     };
     let started = Instant::now();
     let queued = surveys.sweep(Utc::now()).await.unwrap();

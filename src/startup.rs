@@ -101,6 +101,7 @@ impl Services {
             from: config.email.from.clone(),
             surveys: config.surveys.clone(),
             email: config.email.clone(),
+            alert_to: config.alerts.targets(),
         });
         let alerts = Arc::new(Alerts {
             store: shared.clone(),

@@ -1,12 +1,14 @@
 //! Alert delivery (the `alerts` job): delivers the alerts a live or manual re-check queued for each new `block`
-//! finding on a running campaign — an email to each `[alerts] emails` address and a
-//! Standard-Webhooks-signed POST to `[alerts] webhook_url` — retrying on
-//! `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is sent, and the
-//! alerts table's unique key means no finding is ever alerted twice to one destination.
+//! finding on a running campaign (`finding.blocked`), and those a survey answer queued for a
+//! detractor of a campaign that broke a promise (`survey.detractor`) — an email to each
+//! `[alerts] emails` address and a Standard-Webhooks-signed POST to `[alerts] webhook_url` —
+//! retrying on `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is
+//! sent, and the alerts table's unique keys mean no finding and no answer is ever alerted twice
+//! to one destination.
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::Mailer;
 use crate::signatures::SigningKey;
-use crate::store::{ClaimedAlert, FindingRecord, Store};
+use crate::store::{AlertAbout, ClaimedAlert, FindingRecord, InvitationRow, Store};
 use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
@@ -49,11 +51,25 @@ impl Alerts {
 
 /// What the webhook receives (`type` and `data` as Standard Webhooks suggests).
 #[derive(Debug, serde::Serialize)]
-struct AlertPayload<'a> {
+struct AlertPayload<D: serde::Serialize> {
     #[serde(rename = "type")]
     kind: &'static str,
     timestamp: DateTime<Utc>,
-    data: AlertData<'a>,
+    data: D,
+}
+
+/// `survey.detractor`: who answered what, so CX can reach out, and the promises the campaign
+/// broke.
+#[derive(Debug, serde::Serialize)]
+struct DetractorData<'a> {
+    campaign_id: &'a str,
+    campaign_name: Option<&'a str>,
+    recipient: &'a str,
+    score: Option<u8>,
+    reason: Option<&'a str>,
+    comment: Option<&'a str>,
+    findings: Vec<crate::domain::Finding>,
+    url: String,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -99,12 +115,6 @@ impl Alerts {
 
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
         let store_error = |e: crate::store::StoreError| SendError::Transient(e.to_string());
-        let finding = self
-            .store
-            .finding(&alert.finding_id)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| SendError::Permanent("the finding no longer exists".into()))?;
         let campaign = self
             .store
             .campaign(&alert.campaign_id)
@@ -116,6 +126,77 @@ impl Alerts {
             self.public_base_url,
             url::form_urlencoded::byte_serialize(alert.campaign_id.as_bytes()).collect::<String>()
         );
+        let invitation_id = match &alert.about {
+            AlertAbout::Finding(finding_id) => {
+                return self.send_finding(alert, finding_id, name, url).await;
+            }
+            AlertAbout::Answer(invitation_id) => invitation_id,
+        };
+        let invitation = self
+            .store
+            .invitation(invitation_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| SendError::Permanent("the invitation no longer exists".into()))?;
+        let findings = self
+            .broken_promises(&alert.campaign_id)
+            .await
+            .map_err(store_error)?;
+        match alert.channel {
+            AlertChannel::Email => {
+                let message = self
+                    .detractor_email(&alert.target, &invitation, &findings, name, &url)
+                    .map_err(SendError::Permanent)?;
+                self.mailer.send(message).await
+            }
+            AlertChannel::Webhook => {
+                let payload = AlertPayload {
+                    kind: "survey.detractor",
+                    timestamp: Utc::now(),
+                    data: DetractorData {
+                        campaign_id: &alert.campaign_id,
+                        campaign_name: name,
+                        recipient: &invitation.recipient,
+                        score: invitation.score,
+                        reason: invitation.reason.as_deref(),
+                        comment: invitation.comment.as_deref(),
+                        findings,
+                        url,
+                    },
+                };
+                self.post(alert, &payload).await
+            }
+        }
+    }
+
+    /// The findings of the campaign's newest check that had any: the promises it broke.
+    async fn broken_promises(
+        &self,
+        campaign_id: &str,
+    ) -> Result<Vec<crate::domain::Finding>, crate::store::StoreError> {
+        for check in self.store.checks(campaign_id).await? {
+            let found = self.store.findings(&check.id).await?;
+            if !found.is_empty() {
+                return Ok(found.into_iter().map(|f| f.finding).collect());
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    async fn send_finding(
+        &self,
+        alert: &ClaimedAlert,
+        finding_id: &str,
+        name: Option<&str>,
+        url: String,
+    ) -> Result<(), SendError> {
+        let store_error = |e: crate::store::StoreError| SendError::Transient(e.to_string());
+        let finding = self
+            .store
+            .finding(finding_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| SendError::Permanent("the finding no longer exists".into()))?;
         match alert.channel {
             AlertChannel::Email => {
                 let message = self
@@ -142,10 +223,10 @@ impl Alerts {
 
     /// One signed POST. 2xx is delivered; 408, 429, 5xx and network errors are retried;
     /// any other answer means the receiver refuses it, which retrying will not change.
-    async fn post(
+    async fn post<D: serde::Serialize>(
         &self,
         alert: &ClaimedAlert,
-        payload: &AlertPayload<'_>,
+        payload: &AlertPayload<D>,
     ) -> Result<(), SendError> {
         let body = serde_json::to_vec(payload).map_err(|e| SendError::Permanent(e.to_string()))?;
         let key = self
@@ -177,6 +258,61 @@ impl Alerts {
                 "the receiver answered {status}"
             )))
         }
+    }
+
+    fn detractor_email(
+        &self,
+        to: &str,
+        invitation: &InvitationRow,
+        findings: &[crate::domain::Finding],
+        campaign_name: Option<&str>,
+        url: &str,
+    ) -> Result<Message, String> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| format!("{to} is not an address: {e}"))?;
+        let title = campaign_name.unwrap_or(&invitation.campaign_id);
+        let score = invitation
+            .score
+            .map_or_else(|| "?".to_owned(), |s| s.to_string());
+        let reason = invitation.reason.as_deref().unwrap_or("not given");
+        let comment = invitation.comment.as_deref().unwrap_or("");
+        let subject = format!(
+            "Detractor: {title} — {score}/10 from {}",
+            invitation.recipient
+        );
+        let broken: Vec<String> = findings
+            .iter()
+            .map(|f| format!("- {}", f.message))
+            .collect();
+        let text = format!(
+            "A customer who clicked a campaign that broke a promise answered the survey as a \
+             detractor.\n\nCampaign: {title} ({campaign})\nCustomer: {recipient}\nScore: \
+             {score}/10\nWere they able to use the offer? {reason}\nComment: {comment}\n\n\
+             Promises it broke:\n{broken}\n\nReview it: {url}\n",
+            campaign = invitation.campaign_id,
+            recipient = invitation.recipient,
+            broken = broken.join("\n"),
+        );
+        let html = html! {
+            p { "A customer who clicked a campaign that broke a promise answered the survey as a detractor." }
+            dl {
+                dt { "Campaign" } dd { (title) " (" code { (invitation.campaign_id) } ")" }
+                dt { "Customer" } dd { (invitation.recipient) }
+                dt { "Score" } dd { (score) "/10" }
+                dt { "Were they able to use the offer?" } dd { (reason) }
+                dt { "Comment" } dd dir="auto" { (comment) }
+            }
+            p { "Promises it broke:" }
+            ul { @for f in findings { li { (f.message) } } }
+            p { a href=(url) { "Review it" } }
+        };
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .multipart(MultiPart::alternative_plain_html(text, html.into_string()))
+            .map_err(|e| e.to_string())
     }
 
     fn email(

@@ -1,6 +1,8 @@
-//! Alerts about new block findings on running campaigns, as an outbox: queued with the check
-//! that found them (in its transaction, once per finding and destination — a unique key),
-//! claimed one at a time before delivery, settled like invitations.
+//! Alerts about new block findings on running campaigns, and about detractors of campaigns that
+//! broke a promise, as an outbox: a finding's queued with the check that found it (in its
+//! transaction, once per finding and destination — a unique key), an answer's when it is
+//! recorded (once per invitation and destination), claimed one at a time before delivery,
+//! settled like invitations.
 use super::checks::NewCheck;
 use super::db::{Db, on_pool};
 use super::outbox::{ALERTS, finish_query};
@@ -8,7 +10,7 @@ use super::rows::{millis, parse};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::review::Inherited;
-use crate::domain::{AlertChannel, DeliveryStatus, SendOutcome, Severity};
+use crate::domain::{AlertChannel, AlertTarget, DeliveryStatus, SendOutcome, Severity};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -33,13 +35,45 @@ pub trait AlertStore: Send + Sync {
     async fn abandon_unfinished_alerts(&self, run: &str) -> Result<u64, StoreError>;
 
     async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError>;
+
+    /// Queues one alert per destination about the invitation's answer when it is a detractor's
+    /// (0–6) and its campaign broke a promise (a block or flag finding in any check); at most
+    /// once per invitation and destination however often the answer is re-submitted. Returns
+    /// how many were queued now.
+    async fn queue_detractor_alerts(
+        &self,
+        invitation_id: &str,
+        to: &[AlertTarget],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// What an alert is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlertAbout {
+    /// A new block finding (`finding.blocked`).
+    Finding(String),
+    /// A detractor's answer, by invitation (`survey.detractor`).
+    Answer(String),
+}
+
+impl AlertAbout {
+    fn of(finding_id: Option<String>, invitation_id: Option<String>) -> Result<Self, StoreError> {
+        match (finding_id, invitation_id) {
+            (Some(f), None) => Ok(AlertAbout::Finding(f)),
+            (None, Some(i)) => Ok(AlertAbout::Answer(i)),
+            _ => Err(StoreError::Corrupt(
+                "an alert is about one finding or one answer".into(),
+            )),
+        }
+    }
 }
 
 /// An alert taken for delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedAlert {
     pub id: String,
-    pub finding_id: String,
+    pub about: AlertAbout,
     pub campaign_id: String,
     pub channel: AlertChannel,
     pub target: String,
@@ -53,7 +87,7 @@ pub type AlertStatus = DeliveryStatus;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertRow {
     pub id: String,
-    pub finding_id: String,
+    pub about: AlertAbout,
     pub campaign_id: String,
     pub channel: AlertChannel,
     pub target: String,
@@ -108,16 +142,26 @@ where
         .collect()
 }
 
+/// One detractor alert to one destination, if the invitation's answer is a detractor's and its
+/// campaign broke a promise; nothing if that alert exists already.
+const QUEUE_DETRACTOR_ALERT: &str = "
+INSERT INTO alerts (id, invitation_id, campaign_id, channel, target, status, attempts,
+                    next_attempt_at, created_at)
+SELECT $1, i.id, i.campaign_id, $3, $4, 'queued', 0, $5, $5 FROM invitations i
+WHERE i.id = $2 AND i.score IS NOT NULL AND i.score <= 6
+  AND EXISTS (SELECT 1 FROM findings f WHERE f.campaign_id = i.campaign_id)
+ON CONFLICT (invitation_id, channel, target) DO NOTHING";
+
 const CLAIM_ALERT_POSTGRES: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-RETURNING id, finding_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, campaign_id, channel, target, attempts";
 const CLAIM_ALERT_SQLITE: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1)
-RETURNING id, finding_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, campaign_id, channel, target, attempts";
 
 #[async_trait]
 impl AlertStore for SqlStore {
@@ -126,7 +170,15 @@ impl AlertStore for SqlStore {
         run: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedAlert>, StoreError> {
-        type Raw = (String, String, String, String, String, i64);
+        type Raw = (
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            i64,
+        );
         let sql = match self.db() {
             Db::Postgres(_) => CLAIM_ALERT_POSTGRES,
             Db::Sqlite(_) => CLAIM_ALERT_SQLITE,
@@ -138,16 +190,18 @@ impl AlertStore for SqlStore {
                 .fetch_optional(&mut *conn)
                 .await
         })?;
-        raw.map(|(id, finding_id, campaign_id, channel, target, attempts)| {
-            Ok(ClaimedAlert {
-                id,
-                finding_id,
-                campaign_id,
-                channel: parse("alerts.channel", &channel)?,
-                target,
-                attempts: attempts as u32,
-            })
-        })
+        raw.map(
+            |(id, finding_id, invitation_id, campaign_id, channel, target, attempts)| {
+                Ok(ClaimedAlert {
+                    id,
+                    about: AlertAbout::of(finding_id, invitation_id)?,
+                    campaign_id,
+                    channel: parse("alerts.channel", &channel)?,
+                    target,
+                    attempts: attempts as u32,
+                })
+            },
+        )
         .transpose()
     }
 
@@ -177,7 +231,8 @@ impl AlertStore for SqlStore {
     async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
         type Raw = (
             String,
-            String,
+            Option<String>,
+            Option<String>,
             String,
             String,
             String,
@@ -186,7 +241,7 @@ impl AlertStore for SqlStore {
             Option<String>,
         );
         let rows: Vec<Raw> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT id, finding_id, campaign_id, channel, target, status, attempts, last_error
+            "SELECT id, finding_id, invitation_id, campaign_id, channel, target, status, attempts, last_error
              FROM alerts WHERE campaign_id = $1 ORDER BY created_at, channel, target",
         )
         .bind(campaign_id)
@@ -194,10 +249,20 @@ impl AlertStore for SqlStore {
         .await)?;
         rows.into_iter()
             .map(
-                |(id, finding_id, campaign_id, channel, target, status, attempts, last_error)| {
+                |(
+                    id,
+                    finding_id,
+                    invitation_id,
+                    campaign_id,
+                    channel,
+                    target,
+                    status,
+                    attempts,
+                    last_error,
+                )| {
                     Ok(AlertRow {
                         id,
-                        finding_id,
+                        about: AlertAbout::of(finding_id, invitation_id)?,
                         campaign_id,
                         channel: parse("alerts.channel", &channel)?,
                         target,
@@ -208,5 +273,26 @@ impl AlertStore for SqlStore {
                 },
             )
             .collect()
+    }
+    async fn queue_detractor_alerts(
+        &self,
+        invitation_id: &str,
+        to: &[AlertTarget],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let mut queued = 0;
+        for target in to {
+            let n = on_writer!(self, conn => sqlx::query(QUEUE_DETRACTOR_ALERT)
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(invitation_id)
+                .bind(target.channel.as_str())
+                .bind(&target.target)
+                .bind(millis(now))
+                .execute(&mut *conn)
+                .await
+                .map(|r| r.rows_affected()))?;
+            queued += n;
+        }
+        Ok(queued)
     }
 }

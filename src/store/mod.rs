@@ -28,7 +28,7 @@ mod secrets;
 mod sqlite_claims;
 mod writer;
 
-pub use alerts::{AlertRow, AlertStatus, AlertStore, ClaimedAlert};
+pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use db::{Backend, Db};

@@ -214,3 +214,110 @@ async fn alert_settings_are_checked_at_startup() {
         assert_eq!(err.key, key, "{text}");
     }
 }
+
+/// A detractor who met a broken promise: one alert to each destination with who answered what
+/// and the promises broken — however often the answer is re-submitted; a promoter, none.
+#[tokio::test]
+async fn a_detractor_of_a_broken_promise_queues_exactly_one_alert() {
+    use crate::support::surveys::{clicks, link_in, post_events, surveys_run};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let hook = {
+        let calls = calls.clone();
+        FakeServer::start(move |_| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            FakeResponse::json(200, json!({"ok": true}))
+        })
+        .await
+    };
+    let sink = SmtpSink::start().await;
+    let app = spawn_app(&format!(
+        "public_base_url = \"https://cx.example.com\"\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nalerts = \"* * * * * *\"\nlease_ttl_s = 2\n\
+         [email]\ntransport = \"smtp\"\nsmtp_url = \"{smtp}\"\nfrom = \"Acme CX <cx@example.com>\"\n\
+         [alerts]\nemails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = \"{SECRET}\"\n",
+        smtp = sink.url,
+        hook = hook.url,
+    ))
+    .await;
+    // The fixture's branches are closed: the pre-send check blocks (a broken promise).
+    let broken: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/campaigns/block.json").unwrap())
+            .unwrap();
+    assert_eq!(app.presend(&broken).await.status(), 200);
+    let campaign = broken["campaign"]["id"].as_str().unwrap();
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks(campaign, &["a@example.com", "b@example.com"], 100),
+    )
+    .await;
+    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
+    let mut mails = sink.delivered();
+    mails.sort_by(|x, y| x.recipients.cmp(&y.recipients));
+    assert_eq!(mails.len(), 2);
+    let post_answer = |link: String, form: Vec<(&'static str, &'static str)>| {
+        let client = app.client.clone();
+        let url = link
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("https://cx.example.com", &app.address);
+        async move {
+            let res = client.post(url).form(&form).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+        }
+    };
+    // a@ answers 2 because the branch was closed — then sends it twice more, changed.
+    let a = link_in(&mails[0].data, 2);
+    post_answer(
+        a.clone(),
+        vec![
+            ("score", "2"),
+            ("reason", "location_closed"),
+            ("comment", "الفرع كان مغلقاً"),
+        ],
+    )
+    .await;
+    post_answer(
+        a.clone(),
+        vec![("score", "1"), ("reason", "location_closed")],
+    )
+    .await;
+    post_answer(a, vec![("score", "3"), ("reason", "location_closed")]).await;
+    // b@ is a promoter: nothing.
+    post_answer(link_in(&mails[1].data, 10), vec![("score", "10")]).await;
+
+    wait_for("the detractor webhook", || {
+        calls.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    wait_for("the detractor email", || {
+        sink.count_to("cx-team@example.com") == 1
+    })
+    .await;
+    let post = &hook.requests()[0];
+    verify_signed(post);
+    let payload = post.json();
+    assert_eq!(payload["type"], "survey.detractor", "{payload}");
+    assert_eq!(payload["data"]["campaign_id"], campaign);
+    assert_eq!(payload["data"]["recipient"], "a@example.com");
+    // The answer as it stands when the alert goes out (one of the three).
+    assert!(payload["data"]["score"].as_u64().unwrap() <= 3, "{payload}");
+    assert_eq!(payload["data"]["reason"], "location_closed");
+    assert!(
+        !payload["data"]["findings"].as_array().unwrap().is_empty(),
+        "{payload}"
+    );
+    let email = sink
+        .delivered()
+        .into_iter()
+        .find(|m| m.recipients.iter().any(|r| r == "cx-team@example.com"))
+        .unwrap();
+    assert!(email.data.contains("Subject: Detractor:"), "{}", email.data);
+    // Nothing more comes, however long we wait.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(sink.count_to("cx-team@example.com"), 1);
+    let alerts = app.store.alerts(campaign).await.unwrap();
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+}

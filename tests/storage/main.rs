@@ -63,6 +63,7 @@ storage_suite!(
     an_override_without_a_note_is_refused_by_the_schema,
     the_campaign_list_filters_and_pages_newest_first,
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,
+    a_detractor_of_a_broken_promise_is_alerted_once_per_destination,
     survey_answers_split_by_broken_and_kept_promises,
     reasons_are_kept_with_answers_and_counted_per_campaign_and_side,
     a_secret_is_made_once_and_then_always_read_back,

@@ -5,7 +5,7 @@ use super::nps::CampaignNps;
 use crate::check::{CheckResult, OfferResult};
 use crate::domain::{AlertChannel, Finding, Mode, Phase, ReviewState, Verdict};
 use crate::services::ServiceError;
-use crate::store::ReviewRow;
+use crate::store::{AlertAbout, ReviewRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -55,7 +55,12 @@ pub struct CheckSummary {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AlertView {
-    pub finding_id: String,
+    /// The new block finding it is about (`finding.blocked`)…
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding_id: Option<String>,
+    /// …or the detractor's invitation (`survey.detractor`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<String>,
     pub channel: AlertChannel,
     pub target: String,
     /// queued, sending, sent, failed or unknown.
@@ -155,7 +160,14 @@ impl Analysts {
             .await?
             .into_iter()
             .map(|a| AlertView {
-                finding_id: a.finding_id,
+                finding_id: match &a.about {
+                    AlertAbout::Finding(f) => Some(f.clone()),
+                    AlertAbout::Answer(_) => None,
+                },
+                invitation_id: match &a.about {
+                    AlertAbout::Answer(i) => Some(i.clone()),
+                    AlertAbout::Finding(_) => None,
+                },
                 channel: a.channel,
                 target: a.target,
                 status: a.status.as_str().to_owned(),

@@ -69,20 +69,32 @@ impl Surveys {
         }
     }
 
+    /// Records the answer; a detractor's (0–6) on a campaign that broke a promise queues one
+    /// alert per `[alerts]` destination — once per invitation, however often it is re-sent.
     pub async fn answer(
         &self,
         invitation: &InvitationRow,
         answer: &Answered,
     ) -> Result<(), StoreError> {
+        let now = Utc::now();
         self.store
             .record_answer(
                 &invitation.id,
                 answer.score,
                 answer.comment.as_deref(),
                 answer.reason,
-                Utc::now(),
+                now,
             )
             .await?;
+        if answer.score <= 6 && !self.alert_to.is_empty() {
+            let queued = self
+                .store
+                .queue_detractor_alerts(&invitation.id, &self.alert_to, now)
+                .await?;
+            if queued > 0 {
+                tracing::info!(invitation = %invitation.id, campaign = %invitation.campaign_id, queued, "a detractor of a campaign that broke a promise: alert queued");
+            }
+        }
         Ok(())
     }
 

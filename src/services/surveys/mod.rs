@@ -8,9 +8,9 @@ pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
 pub use delivery::DeliveryReport;
 
 use crate::config::{EmailConfig, SurveysConfig};
-use crate::domain::Campaign;
 use crate::domain::attribution::eligible_campaigns;
 pub use crate::domain::wording::Wording;
+use crate::domain::{AlertTarget, Campaign};
 use crate::email::{Mailer, SurveyLinks};
 use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
@@ -26,6 +26,8 @@ pub struct Surveys {
     pub from: Mailbox,
     pub surveys: SurveysConfig,
     pub email: EmailConfig,
+    /// `[alerts]` destinations, for a detractor of a campaign that broke a promise.
+    pub alert_to: Vec<AlertTarget>,
 }
 
 /// The wording of a survey about `campaign_id`: its brand and offer title, from the campaign
