@@ -168,6 +168,9 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
             .await
             .contains("Every branch was closed")
     );
+    // A comment in any script keeps its own direction on the analyst page.
+    let comment = browser.find("section.card bdi[dir=auto]").await;
+    assert_eq!(browser.text(&comment).await, "Every branch was closed");
     assert_eq!(browser.find_all("svg.chart").await.len(), 2);
     assert_eq!(browser.find_all("ol.timeline li").await.len(), 1);
 

@@ -160,7 +160,7 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
                 ul.muted {
                     @for r in &f.reviews {
                         li { (when(r.created_at)) " · " strong { (r.reviewer) } " " (past_tense(r.action))
-                             @if let Some(n) = &r.note { ": “" (n) "”" } }
+                             @if let Some(n) = &r.note { ": “" bdi dir="auto" { (n) } "”" } }
                     }
                 }
             }
@@ -209,7 +209,7 @@ fn nps_panel(detail: &CampaignDetail) -> Markup {
                 h3 { "Comments" }
                 ul {
                     @for c in &n.comments {
-                        li { strong { (c.score) } " — “" (c.comment) "” " span.muted { (when(c.answered_at)) } }
+                        li { strong { (c.score) } " — “" bdi dir="auto" { (c.comment) } "” " span.muted { (when(c.answered_at)) } }
                     }
                 }
             }
