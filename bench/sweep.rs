@@ -68,6 +68,7 @@ async fn plain(setup: &Setup) -> std::time::Duration {
                         brand: "Bench Rentals".into(),
                         offer: Some("Bench".into()),
                     },
+                    reminder: false,
                 },
                 &setup.from,
                 &setup.links,

@@ -87,6 +87,8 @@ pub struct SurveysConfig {
     /// The name customers know the sender by, in the survey's subject, question and pages
     /// (a campaign's own `brand` wins). Absent: the display name of `[email] from`.
     pub brand: Option<String>,
+    /// Days after an invitation was sent that a silent invitee gets its one reminder; 0: off.
+    pub reminder_after_days: u64,
 }
 
 impl Default for SurveysConfig {
@@ -97,6 +99,7 @@ impl Default for SurveysConfig {
             max_per_run: 10_000,
             link_secret: None,
             brand: None,
+            reminder_after_days: 0,
         }
     }
 }

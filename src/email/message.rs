@@ -11,6 +11,8 @@ pub struct SurveyEmail<'a> {
     pub recipient: &'a str,
     /// Who asks, and about which offer.
     pub wording: &'a Wording,
+    /// The invitation's one reminder: the same links, a subject that says so.
+    pub reminder: bool,
 }
 
 pub fn build(
@@ -30,8 +32,13 @@ pub fn build(
         .map(|s| (s, links.survey_url(email.invitation_id, s)))
         .collect();
 
+    let opening = if email.reminder {
+        "A short reminder, in case our first email got buried."
+    } else {
+        "Hi,"
+    };
     let mut text = format!(
-        "Hi,\n\nYou recently looked at {about} from {brand}. One question, one click:\n\
+        "{opening}\n\nYou recently looked at {about} from {brand}. One question, one click:\n\
          {question}\n\n"
     );
     for (score, url) in &scores {
@@ -53,7 +60,7 @@ pub fn build(
                 title { "One question" }
             }
             body style="font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 36rem; margin: 0 auto; padding: 1rem;" {
-                p { "Hi," }
+                p { (opening) }
                 p { "You recently looked at " (about) " from " (brand) ". One question, one click:" }
                 p style="font-weight: 600;" { (question) }
                 table role="presentation" style="border-collapse: collapse;" {
@@ -78,9 +85,18 @@ pub fn build(
     Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(format!("{brand}: one question about {about}"))
+        .subject(if email.reminder {
+            format!("Reminder — {brand}: one question about {about}")
+        } else {
+            format!("{brand}: one question about {about}")
+        })
         .message_id(Some(format!(
-            "<invitation-{}@{domain}>",
+            "<{}-{}@{domain}>",
+            if email.reminder {
+                "reminder"
+            } else {
+                "invitation"
+            },
             email.invitation_id
         )))
         .raw_header(HeaderValue::new(
@@ -122,6 +138,7 @@ mod tests {
                 brand: "Acme Rentals".into(),
                 offer: Some("A free day".into()),
             },
+            reminder: false,
         };
         let raw = String::from_utf8(build(&email, &from, &links).unwrap().formatted()).unwrap();
         assert!(

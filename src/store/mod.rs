@@ -22,6 +22,7 @@ mod invitations;
 mod leases;
 mod outbox;
 mod quotas;
+mod reminders;
 mod reviews;
 mod rows;
 mod secrets;
@@ -37,6 +38,7 @@ pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use invitations::{ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore};
 pub use leases::LeaseStore;
 pub use quotas::QuotaStore;
+pub use reminders::{ClaimedReminder, ReminderStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
 pub use writer::SqlStore;
@@ -68,6 +70,7 @@ pub trait Store:
     + AlertStore
     + SecretStore
     + QuotaStore
+    + ReminderStore
 {
     /// Answers when the database answers (for `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -21,6 +21,7 @@ mod lookup;
 mod operations;
 mod pages;
 mod presend;
+mod reminders;
 mod reviews;
 mod shutdown;
 mod signatures;

@@ -1,20 +1,9 @@
 use crate::support::smtp::SmtpSink;
-use crate::support::surveys::{app_with_smtp, clicks, conversion, post_events, surveys_run};
+use crate::support::surveys::{app_with_smtp, clicks, conversion, post_events, surveys_run_ok};
 use promiseguard::store::{InvitationStatus, InvitationStore};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-
-async fn run_ok(app: &crate::support::app::TestApp) -> String {
-    let out = surveys_run(app).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[tokio::test]
 async fn clicked_but_not_converted_get_one_survey_email_each() {
@@ -34,7 +23,7 @@ async fn clicked_but_not_converted_get_one_survey_email_each() {
     events.extend(clicks("c1", &["recent@example.com"], 1)); // window still open
     assert_eq!(post_events(&app, "/v1/events", &events).await.0, 200);
 
-    let summary = run_ok(&app).await;
+    let summary = surveys_run_ok(&app).await;
     assert!(
         summary.starts_with("2 invitations queued; 2 sent"),
         "{summary}"
@@ -64,7 +53,7 @@ async fn clicked_but_not_converted_get_one_survey_email_each() {
     assert_eq!(statuses, vec![InvitationStatus::Sent; 2]);
 
     // A second sweep sends nothing.
-    let summary = run_ok(&app).await;
+    let summary = surveys_run_ok(&app).await;
     assert!(
         summary.starts_with("0 invitations queued; 0 sent"),
         "{summary}"
@@ -89,7 +78,7 @@ async fn a_451_is_retried_on_a_later_run_and_a_550_fails_for_good() {
     )
     .await;
 
-    let summary = run_ok(&app).await;
+    let summary = surveys_run_ok(&app).await;
     assert!(
         summary.contains("0 sent, 1 to retry, 1 failed"),
         "{summary}"
@@ -105,7 +94,7 @@ async fn a_451_is_retried_on_a_later_run_and_a_550_fails_for_good() {
 
     // The retry waits for its backoff (1 s here), then goes out once.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let summary = run_ok(&app).await;
+    let summary = surveys_run_ok(&app).await;
     assert!(
         summary.contains("1 sent, 0 to retry, 0 failed"),
         "{summary}"
@@ -130,7 +119,7 @@ async fn smtp_connections_are_pooled() {
     let people: Vec<String> = (0..40).map(|i| format!("p{i}@example.com")).collect();
     let people: Vec<&str> = people.iter().map(String::as_str).collect();
     post_events(&app, "/v1/events", &clicks("c3", &people, 100)).await;
-    run_ok(&app).await;
+    surveys_run_ok(&app).await;
     assert_eq!(sink.delivered().len(), 40);
     // Without a pool every email would open its own connection. With one, the two senders
     // (max_concurrent = 2) reuse theirs; lettre hands a finished connection back to the pool
@@ -159,7 +148,7 @@ async fn one_survey_per_address_within_the_cooldown_across_campaigns() {
         &clicks("second", &["dana@example.com", "eli@example.com"], 100),
     )
     .await;
-    run_ok(&app).await;
+    surveys_run_ok(&app).await;
     assert_eq!(
         sink.count_to("dana@example.com"),
         1,
@@ -173,7 +162,7 @@ async fn one_survey_per_address_within_the_cooldown_across_campaigns() {
         &clicks("third", &["dana@example.com"], 80),
     )
     .await;
-    run_ok(&app).await;
+    surveys_run_ok(&app).await;
     assert_eq!(sink.count_to("dana@example.com"), 1);
     assert!(app.store.invitations("third").await.unwrap().is_empty());
 }
@@ -201,7 +190,7 @@ async fn suppressed_addresses_are_not_surveyed() {
         post_events(&app, "/v1/events/sendgrid", &sendgrid).await.0,
         200
     );
-    run_ok(&app).await;
+    surveys_run_ok(&app).await;
     let to: Vec<String> = sink
         .delivered()
         .iter()
@@ -218,7 +207,7 @@ async fn a_conversion_without_campaign_counts_for_the_most_recent_click() {
     events.extend(clicks("newer", &["ana@example.com"], 110));
     events.push(conversion("conv-ana", None, "ana@example.com", 109));
     post_events(&app, "/v1/events", &events).await;
-    run_ok(&app).await;
+    surveys_run_ok(&app).await;
     // "newer" converted; "older" did not — so ana is surveyed about "older".
     assert_eq!(app.store.invitations("older").await.unwrap().len(), 1);
     assert!(app.store.invitations("newer").await.unwrap().is_empty());

@@ -72,3 +72,15 @@ pub fn link_in(data: &str, score: u8) -> String {
     let start = unfolded[..end].rfind("https://").unwrap();
     unfolded[start..end].to_owned()
 }
+
+/// One survey run through the CLI that must succeed; its stdout.
+pub async fn surveys_run_ok(app: &TestApp) -> String {
+    let out = surveys_run(app).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

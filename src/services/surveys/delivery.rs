@@ -156,6 +156,7 @@ impl Delivery {
                 invitation_id: &inv.id,
                 recipient: &inv.recipient,
                 wording: &wording,
+                reminder: false,
             };
             let result = match build(&email, &self.from, &self.links) {
                 Ok(message) => self.mailer.send(message).await,

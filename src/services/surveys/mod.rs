@@ -3,9 +3,11 @@
 //! unsubscribe pages record (`answers`).
 mod answers;
 mod delivery;
+mod reminders;
 
 pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
 pub use delivery::DeliveryReport;
+pub use reminders::ReminderReport;
 
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::attribution::eligible_campaigns;
@@ -77,8 +79,17 @@ impl Surveys {
         let run = uuid::Uuid::new_v4().to_string();
         let queued = self.sweep(Utc::now()).await?;
         let d = self.deliver(&run, stop).await?;
+        let r = self.remind(&run, stop).await?;
+        let reminders = if self.surveys.reminder_after_days == 0 {
+            String::new()
+        } else {
+            format!(
+                "; reminders: {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
+                r.sent, r.retrying, r.failed, r.abandoned
+            )
+        };
         Ok(format!(
-            "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
+            "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run{reminders}",
             d.sent, d.retrying, d.failed, d.abandoned
         ))
     }
