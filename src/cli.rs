@@ -61,6 +61,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SurveysAction,
     },
+    /// Copy the database into FILE, consistently, while the service runs (SQLite, with
+    /// `VACUUM INTO`; for PostgreSQL use pg_dump — see the README). Never overwrites FILE.
+    Backup {
+        /// Where the copy goes: a new file, started with `database_url = "sqlite://FILE"`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +99,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Surveys {
             action: SurveysAction::Run,
         } => surveys_run(config).await,
+        Command::Backup { file } => {
+            let url = config.database_url.expose();
+            let store = crate::store::connect(url, false)
+                .await
+                .with_context(|| format!("opening {}", redact_url(url)))?;
+            match store.backup_into(&file).await {
+                Ok(()) => {
+                    println!("backed up {} to {}", redact_url(url), file.display());
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("backup: {e}");
+                    Ok(2)
+                }
+            }
+        }
     }
 }
 

@@ -13,6 +13,7 @@
 //! (`sqlite_claims.rs`) — imports nothing above it.
 mod alerts;
 mod answers;
+mod backup;
 mod check_writes;
 mod checks;
 mod db;
@@ -31,6 +32,7 @@ mod writer;
 
 pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
+pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use db::{Backend, Db};
 pub use engagement::{EngagementStore, EventsRecorded};

@@ -5,6 +5,7 @@ mod support;
 
 mod alerts;
 mod analysts;
+mod backup;
 mod browser;
 mod cli;
 mod crash;
