@@ -98,8 +98,12 @@ impl Checks {
         let fleet = Arc::new(fleet);
         let (ready, mut to_store) = tokio::sync::mpsc::channel::<Vec<(CheckResult, String)>>(2);
         let concluding = {
-            let (fleet, checker, policy) =
-                (fleet.clone(), self.checker.clone(), self.policy.clone());
+            let (fleet, checker, policy, stop) = (
+                fleet.clone(),
+                self.checker.clone(),
+                self.policy.clone(),
+                stop.clone(),
+            );
             tokio::task::spawn_blocking(move || {
                 let spec = CheckSpec {
                     phase: Phase::Live,
@@ -108,14 +112,23 @@ impl Checks {
                     policy: &policy,
                 };
                 for batch in fleet.chunks(STORE_BATCH) {
+                    // Stopping: the campaign in hand is the last one concluded; a batch left
+                    // half-concluded is not stored (the next tick checks it).
+                    if stop.is_cancelled() {
+                        break;
+                    }
                     let results = batch
                         .iter()
+                        .map_while(|live| (!stop.is_cancelled()).then_some(live))
                         .map(|live| {
                             let result = checker.conclude(&live.unfinished, spec, &observations);
                             let body = serde_json::to_string(&result)?;
                             Ok((result, body))
                         })
                         .collect::<anyhow::Result<Vec<_>>>()?;
+                    if results.len() < batch.len() {
+                        break;
+                    }
                     // Closed: storing has ended (stopped or failed); so does this.
                     if ready.blocking_send(results).is_err() {
                         break;
@@ -205,7 +218,13 @@ impl Checks {
                 return Ok(Err(stored));
             }
             let Some(results) = concluded.recv().await else {
-                break;
+                // Concluding ended early: stopped (the rest waits for the next tick), or failed
+                // (its error is reported by the caller).
+                return Ok(if stop.is_cancelled() {
+                    Err(stored)
+                } else {
+                    Ok(stored)
+                });
             };
             let checks: Vec<NewCheck> = batch
                 .iter()
