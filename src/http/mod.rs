@@ -16,6 +16,7 @@ pub mod observe;
 pub mod ops;
 pub mod pages;
 pub mod presend;
+pub mod recipients;
 pub mod ui;
 
 pub use observe::observe;
@@ -59,6 +60,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/v1/campaigns/{id}/nps", web::get().to(campaigns::nps))
         .route("/v1/findings/{id}/review", web::post().to(findings::review))
+        .route(
+            "/v1/recipients/{address}",
+            web::get().to(recipients::access),
+        )
         .route("/v1/insights/promises", web::get().to(insights::promises))
         .route("/s/{token}", web::get().to(pages::survey))
         .route("/s/{token}", web::post().to(pages::answer))

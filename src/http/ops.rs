@@ -20,6 +20,7 @@ use utoipa::OpenApi;
         super::campaigns::nps,
         super::findings::review,
         super::insights::promises,
+        super::recipients::access,
         healthz,
         readyz,
         metrics

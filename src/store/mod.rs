@@ -23,6 +23,7 @@ mod invitations;
 mod leases;
 mod outbox;
 mod quotas;
+mod recipients;
 mod reminders;
 mod reviews;
 mod rows;
@@ -40,6 +41,7 @@ pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use invitations::{ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore};
 pub use leases::LeaseStore;
 pub use quotas::QuotaStore;
+pub use recipients::{RecipientData, RecipientStore};
 pub use reminders::{ClaimedReminder, ReminderStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
@@ -73,6 +75,7 @@ pub trait Store:
     + SecretStore
     + QuotaStore
     + ReminderStore
+    + RecipientStore
 {
     /// Answers when the database answers (for `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -22,6 +22,7 @@ mod lookup;
 mod operations;
 mod pages;
 mod presend;
+mod recipients;
 mod reminders;
 mod reviews;
 mod shutdown;

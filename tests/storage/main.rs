@@ -9,6 +9,7 @@ mod fixtures;
 mod invitations;
 mod leases;
 mod quotas;
+mod recipients;
 mod reminders;
 mod reviews;
 mod schema;
@@ -66,6 +67,7 @@ storage_suite!(
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,
     a_detractor_of_a_broken_promise_is_alerted_once_per_destination,
     a_reminder_goes_once_and_only_to_a_silent_invitee,
+    a_persons_data_is_found_by_address_whatever_its_case,
     survey_answers_split_by_broken_and_kept_promises,
     reasons_are_kept_with_answers_and_counted_per_campaign_and_side,
     a_secret_is_made_once_and_then_always_read_back,
@@ -82,6 +84,7 @@ mod cases {
     pub use crate::invitations::*;
     pub use crate::leases::*;
     pub use crate::quotas::*;
+    pub use crate::recipients::*;
     pub use crate::reminders::*;
     pub use crate::reviews::*;
     pub use crate::schema::*;

@@ -4,6 +4,7 @@
 mod detail;
 mod list;
 mod nps;
+mod recipients;
 mod review;
 
 pub use detail::{AlertView, CampaignDetail, CheckDetail, CheckSummary, FindingView, HISTORY};

@@ -1,0 +1,39 @@
+//! `GET /v1/recipients/{address}`: everything stored about one person, as one JSON document
+//! (an access request). Reviewers only: it is personal data.
+use super::AppState;
+use super::error::ApiError;
+use crate::domain::{Analyst, FieldError};
+use crate::store::RecipientData;
+use actix_web::{HttpResponse, web};
+
+/// Everything stored about an address: events, invitations (status, answer, comment, reason,
+/// reminder), suppression, and the campaigns concerned. Matched case-insensitively (ASCII).
+#[utoipa::path(
+    get,
+    path = "/v1/recipients/{address}",
+    params(("address" = String, Path, description = "An email address (percent-encoded)")),
+    responses(
+        (status = 200, body = RecipientData),
+        (status = 400, description = "Not an address", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Analyst token missing or wrong", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A viewer may not read a person's data", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("analyst_token" = []))
+)]
+pub async fn access(
+    analyst: Analyst,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let reviewer = analyst.reviewer("read a person's data")?;
+    let address = path.into_inner();
+    let trimmed = address.trim();
+    if trimmed.is_empty() || !trimmed.contains('@') || trimmed.len() > 320 {
+        return Err(ApiError::BadParams(vec![FieldError::new(
+            "/address",
+            "must be an email address",
+        )]));
+    }
+    let data = state.analysts.recipient_data(&reviewer, trimmed).await?;
+    Ok(HttpResponse::Ok().json(data))
+}

@@ -1,0 +1,185 @@
+//! Everything stored about one person, by address (GDPR article 15: access): their events,
+//! invitations with status and answers, their suppression, and the campaigns concerned.
+use super::db::on_pool;
+use super::rows::from_millis;
+use super::{SqlStore, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[async_trait]
+pub trait RecipientStore: Send + Sync {
+    /// What is stored about `address`, compared case-insensitively (ASCII).
+    async fn recipient_data(&self, address: &str) -> Result<RecipientData, StoreError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RecipientData {
+    pub address: String,
+    pub events: Vec<RecipientEvent>,
+    pub invitations: Vec<RecipientInvitation>,
+    /// Present when the address is never surveyed (an unsubscribe, a bounce, a spam report).
+    pub suppression: Option<Suppression>,
+    /// Every campaign the events and invitations name.
+    pub campaigns: Vec<CampaignName>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RecipientEvent {
+    pub id: String,
+    pub source: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub campaign_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub url: Option<String>,
+    pub order_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct RecipientInvitation {
+    pub id: String,
+    pub campaign_id: String,
+    /// queued, sending, sent, failed or unknown.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub score: Option<u8>,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub unsubscribed_at: Option<DateTime<Utc>>,
+    pub reminder_status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Suppression {
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct CampaignName {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+type EventRaw = (
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    Option<String>,
+    Option<String>,
+);
+type InvitationRaw = (
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+);
+
+#[async_trait]
+impl RecipientStore for SqlStore {
+    async fn recipient_data(&self, address: &str) -> Result<RecipientData, StoreError> {
+        let address = address.trim().to_lowercase();
+        let events: Vec<EventRaw> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id
+             FROM events WHERE lower(recipient) = $1 ORDER BY occurred_at, id",
+        )
+        .bind(&address)
+        .fetch_all(pool)
+        .await)?;
+        let invitations: Vec<InvitationRaw> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT id, campaign_id, status, created_at, sent_at, score, reason, comment,
+                    answered_at, unsubscribed_at, reminder_status
+             FROM invitations WHERE lower(recipient) = $1 ORDER BY created_at, id",
+        )
+        .bind(&address)
+        .fetch_all(pool)
+        .await)?;
+        let suppression: Option<(String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT reason, created_at FROM suppressions WHERE lower(address) = $1",
+        )
+        .bind(&address)
+        .fetch_optional(pool)
+        .await)?;
+        let campaigns: Vec<(String, Option<String>)> = on_pool!(self.db(), pool => sqlx::query_as(
+            "SELECT id, name FROM campaigns WHERE id IN (
+                 SELECT campaign_id FROM events WHERE lower(recipient) = $1 AND campaign_id IS NOT NULL
+                 UNION SELECT campaign_id FROM invitations WHERE lower(recipient) = $1)
+             ORDER BY id",
+        )
+        .bind(&address)
+        .fetch_all(pool)
+        .await)?;
+        Ok(RecipientData {
+            events: events
+                .into_iter()
+                .map(
+                    |(id, source, kind, campaign_id, occurred, received, url, order_id)| {
+                        RecipientEvent {
+                            id,
+                            source,
+                            kind,
+                            campaign_id,
+                            occurred_at: from_millis(occurred),
+                            received_at: from_millis(received),
+                            url,
+                            order_id,
+                        }
+                    },
+                )
+                .collect(),
+            invitations: invitations
+                .into_iter()
+                .map(
+                    |(
+                        id,
+                        campaign_id,
+                        status,
+                        created,
+                        sent,
+                        score,
+                        reason,
+                        comment,
+                        answered,
+                        unsubscribed,
+                        reminder_status,
+                    )| RecipientInvitation {
+                        id,
+                        campaign_id,
+                        status,
+                        created_at: from_millis(created),
+                        sent_at: sent.map(from_millis),
+                        score: score.map(|s| s as u8),
+                        reason,
+                        comment,
+                        answered_at: answered.map(from_millis),
+                        unsubscribed_at: unsubscribed.map(from_millis),
+                        reminder_status,
+                    },
+                )
+                .collect(),
+            suppression: suppression.map(|(reason, at)| Suppression {
+                reason,
+                created_at: from_millis(at),
+            }),
+            campaigns: campaigns
+                .into_iter()
+                .map(|(id, name)| CampaignName { id, name })
+                .collect(),
+            address,
+        })
+    }
+}
