@@ -101,6 +101,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         } => surveys_run(config).await,
         Command::Backup { file } => {
             let url = config.database_url.expose();
+            // Connecting would create a missing SQLite file: a backup of nothing is a mistake.
+            if let Some(path) = url.strip_prefix("sqlite://") {
+                let path = path.split('?').next().unwrap_or(path);
+                if !std::path::Path::new(path).exists() {
+                    eprintln!("backup: there is no database at {path}");
+                    return Ok(2);
+                }
+            }
             let store = crate::store::connect(url, false)
                 .await
                 .with_context(|| format!("opening {}", redact_url(url)))?;

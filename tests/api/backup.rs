@@ -69,6 +69,22 @@ async fn a_backup_under_write_load_restores_and_old_survey_links_still_open() {
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
 
+    // No database where the configuration points: said, and nothing created.
+    let empty = tempfile::tempdir().unwrap();
+    let missing = empty.path().join("promiseguard.toml");
+    std::fs::write(
+        &missing,
+        format!(
+            "database_url = \"sqlite://{}/none.db\"\n",
+            empty.path().display()
+        ),
+    )
+    .unwrap();
+    let none = backup(&missing, &empty.path().join("copy.db"));
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no database at"));
+    assert!(!empty.path().join("none.db").exists());
+
     // A service started on the copy has the same link key: the emailed link opens its page.
     app.handle.stop(true).await;
     let copy_url = format!("sqlite://{}", copy.display());
