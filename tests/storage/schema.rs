@@ -171,3 +171,55 @@ fn an_undeclared_difference_or_a_stale_declaration_is_caught() {
     let problems = undeclared_differences(only_one, files(&["x"]), &[]);
     assert_eq!(problems, ["0010_y.sql is in migrations/sqlite only"]);
 }
+
+/// Upgrading a database that holds alerts: migration 0008 rebuilds the `alerts` table, and
+/// every alert queued before it is still there afterwards, about the same finding (SQLite,
+/// where the rebuild is the risky part; PostgreSQL runs the same statements).
+#[tokio::test]
+async fn alerts_queued_before_the_answer_alerts_migration_survive_it() {
+    use crate::fixtures::Draft;
+    use promiseguard::domain::{AlertChannel, AlertTarget, Phase};
+    use promiseguard::store::{AlertAbout, AlertStore};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    // The schema as it stood before 0008: the migrations up to 0007 only.
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() < "0008" {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let options = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = promiseguard::store::connect(&url, false).await.unwrap();
+    let targets = [AlertTarget {
+        channel: AlertChannel::Email,
+        target: "cx@example.com".into(),
+    }];
+    let mut draft = Draft::new("a1", 2, "2026-11-25T09:00:00Z");
+    draft.phase = Phase::Live;
+    let mut check = draft.check();
+    check.alert_to = &targets;
+    store.record_check(&check, None).await.unwrap();
+    store.migrate().await.unwrap();
+    let alerts = store.alerts("a1").await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        alerts[0].about,
+        AlertAbout::Finding(draft.findings[0].id.clone())
+    );
+}
