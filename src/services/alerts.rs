@@ -49,6 +49,11 @@ impl Alerts {
     }
 }
 
+/// The store failing is worth trying again.
+fn store_error(e: crate::store::StoreError) -> SendError {
+    SendError::Transient(e.to_string())
+}
+
 /// What the webhook receives (`type` and `data` as Standard Webhooks suggests).
 #[derive(Debug, serde::Serialize)]
 struct AlertPayload<D: serde::Serialize> {
@@ -68,8 +73,8 @@ struct DetractorData<'a> {
     score: Option<u8>,
     reason: Option<&'a str>,
     comment: Option<&'a str>,
-    findings: Vec<crate::domain::Finding>,
-    url: String,
+    findings: &'a [crate::domain::Finding],
+    url: &'a str,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -78,7 +83,7 @@ struct AlertData<'a> {
     campaign_name: Option<&'a str>,
     check_id: &'a str,
     finding: &'a crate::domain::Finding,
-    url: String,
+    url: &'a str,
 }
 
 impl Alerts {
@@ -114,7 +119,6 @@ impl Alerts {
     }
 
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
-        let store_error = |e: crate::store::StoreError| SendError::Transient(e.to_string());
         let campaign = self
             .store
             .campaign(&alert.campaign_id)
@@ -126,12 +130,24 @@ impl Alerts {
             self.public_base_url,
             url::form_urlencoded::byte_serialize(alert.campaign_id.as_bytes()).collect::<String>()
         );
-        let invitation_id = match &alert.about {
+        match &alert.about {
             AlertAbout::Finding(finding_id) => {
-                return self.send_finding(alert, finding_id, name, url).await;
+                self.send_finding(alert, finding_id, name, &url).await
             }
-            AlertAbout::Answer(invitation_id) => invitation_id,
-        };
+            AlertAbout::Answer(invitation_id) => {
+                self.send_answer(alert, invitation_id, name, &url).await
+            }
+        }
+    }
+
+    /// `survey.detractor`: the answer as it stands now, and the promises the campaign broke.
+    async fn send_answer(
+        &self,
+        alert: &ClaimedAlert,
+        invitation_id: &str,
+        name: Option<&str>,
+        url: &str,
+    ) -> Result<(), SendError> {
         let invitation = self
             .store
             .invitation(invitation_id)
@@ -142,27 +158,43 @@ impl Alerts {
             .broken_promises(&alert.campaign_id)
             .await
             .map_err(store_error)?;
+        self.dispatch(
+            alert,
+            "survey.detractor",
+            || self.detractor_email(&alert.target, &invitation, &findings, name, url),
+            || DetractorData {
+                campaign_id: &alert.campaign_id,
+                campaign_name: name,
+                recipient: &invitation.recipient,
+                score: invitation.score,
+                reason: invitation.reason.as_deref(),
+                comment: invitation.comment.as_deref(),
+                findings: &findings,
+                url,
+            },
+        )
+        .await
+    }
+
+    /// Sends one alert on its channel: the email `email` renders, or a signed POST of `kind`
+    /// with `data`.
+    async fn dispatch<D: serde::Serialize>(
+        &self,
+        alert: &ClaimedAlert,
+        kind: &'static str,
+        email: impl FnOnce() -> Result<Message, String>,
+        data: impl FnOnce() -> D,
+    ) -> Result<(), SendError> {
         match alert.channel {
             AlertChannel::Email => {
-                let message = self
-                    .detractor_email(&alert.target, &invitation, &findings, name, &url)
-                    .map_err(SendError::Permanent)?;
+                let message = email().map_err(SendError::Permanent)?;
                 self.mailer.send(message).await
             }
             AlertChannel::Webhook => {
                 let payload = AlertPayload {
-                    kind: "survey.detractor",
+                    kind,
                     timestamp: Utc::now(),
-                    data: DetractorData {
-                        campaign_id: &alert.campaign_id,
-                        campaign_name: name,
-                        recipient: &invitation.recipient,
-                        score: invitation.score,
-                        reason: invitation.reason.as_deref(),
-                        comment: invitation.comment.as_deref(),
-                        findings,
-                        url,
-                    },
+                    data: data(),
                 };
                 self.post(alert, &payload).await
             }
@@ -188,37 +220,27 @@ impl Alerts {
         alert: &ClaimedAlert,
         finding_id: &str,
         name: Option<&str>,
-        url: String,
+        url: &str,
     ) -> Result<(), SendError> {
-        let store_error = |e: crate::store::StoreError| SendError::Transient(e.to_string());
         let finding = self
             .store
             .finding(finding_id)
             .await
             .map_err(store_error)?
             .ok_or_else(|| SendError::Permanent("the finding no longer exists".into()))?;
-        match alert.channel {
-            AlertChannel::Email => {
-                let message = self
-                    .email(&alert.target, &finding, name, &url)
-                    .map_err(SendError::Permanent)?;
-                self.mailer.send(message).await
-            }
-            AlertChannel::Webhook => {
-                let payload = AlertPayload {
-                    kind: "finding.blocked",
-                    timestamp: Utc::now(),
-                    data: AlertData {
-                        campaign_id: &alert.campaign_id,
-                        campaign_name: name,
-                        check_id: &finding.check_id,
-                        finding: &finding.stored.finding,
-                        url,
-                    },
-                };
-                self.post(alert, &payload).await
-            }
-        }
+        self.dispatch(
+            alert,
+            "finding.blocked",
+            || self.email(&alert.target, &finding, name, url),
+            || AlertData {
+                campaign_id: &alert.campaign_id,
+                campaign_name: name,
+                check_id: &finding.check_id,
+                finding: &finding.stored.finding,
+                url,
+            },
+        )
+        .await
     }
 
     /// One signed POST. 2xx is delivered; 408, 429, 5xx and network errors are retried;
