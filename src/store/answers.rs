@@ -208,10 +208,16 @@ impl AnswerStore for SqlStore {
             q.push(" GROUP BY campaign_id, reason");
             q.build_query_as().fetch_all(pool).await
         })?;
+        // By id, not by position: PostgreSQL orders text by its collation, not by bytes.
+        let at: std::collections::HashMap<String, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.campaign_id.clone(), i))
+            .collect();
         for (campaign_id, reason, n) in reasons {
-            if let Some(c) = out.iter_mut().find(|c| c.campaign_id == campaign_id) {
-                let counted = reason_counts(std::iter::once((reason, n)))?;
-                c.reasons.extend(counted);
+            if let Some(&i) = at.get(&campaign_id) {
+                let reason = reason.parse::<Reason>().map_err(StoreError::Corrupt)?;
+                out[i].reasons.insert(reason, n as u64);
             }
         }
         Ok(out)
