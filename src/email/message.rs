@@ -66,8 +66,8 @@ pub fn build(
                 table role="presentation" style="border-collapse: collapse;" {
                     tr {
                         @for (score, url) in &scores {
-                            td style="padding: 2px;" {
-                                a href=(url) style="display: inline-block; min-width: 2rem; padding: 0.5rem 0; text-align: center; border: 1px solid #666; border-radius: 4px; color: #1a1a1a; text-decoration: none;"
+                            td style="padding: 1px;" {
+                                a href=(url) style="display: inline-block; min-width: 1.5rem; padding: 0.6rem 0; text-align: center; border: 1px solid #666; border-radius: 4px; color: #1a1a1a; text-decoration: none;"
                                     aria-label=(format!("{score} out of 10")) { (score) }
                             }
                         }
