@@ -3,9 +3,10 @@
 # directory holding fixtures/ (the embedded default sources).
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
+COPY Cargo.toml Cargo.lock build.rs ./
 COPY src src
 COPY migrations migrations
+COPY locales locales
 COPY tests tests
 COPY bench bench
 RUN cargo build --release --locked --bin promiseguard

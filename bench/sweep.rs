@@ -68,7 +68,8 @@ async fn plain(setup: &Setup) -> std::time::Duration {
                         brand: "Bench Rentals".into(),
                         offer: Some("Bench".into()),
                     },
-                    reminder: false,
+                    locale: &promiseguard::i18n::Locale::english(),
+                    reminder: None,
                 },
                 &setup.from,
                 &setup.links,
@@ -101,6 +102,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
             url: None,
             order_id: None,
             suppresses: None,
+            locale: None,
         })
         .collect();
     for chunk in events.chunks(50_000) {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod email;
 pub mod http;
+pub mod i18n;
 pub mod jobs;
 pub mod lookup;
 pub mod metrics;

@@ -2,6 +2,7 @@
 use super::schedule::JobSchedule;
 use super::{Secret, text};
 use crate::domain::{AlertChannel, AlertTarget, RetrySchedule, Role};
+use crate::i18n::Locale;
 use crate::signatures::{SigningKey, VerificationKey};
 use lettre::message::Mailbox;
 use serde::Deserialize;
@@ -89,6 +90,9 @@ pub struct SurveysConfig {
     pub brand: Option<String>,
     /// Days after an invitation was sent that a silent invitee gets its one reminder; 0: off.
     pub reminder_after_days: u64,
+    /// The survey's language when neither the recipient's events nor the campaign name one
+    /// that a catalog ships (`en`, `ar`, `fa`; `ar-EG` gets `ar`).
+    pub default_locale: Locale,
 }
 
 impl Default for SurveysConfig {
@@ -100,6 +104,7 @@ impl Default for SurveysConfig {
             link_secret: None,
             brand: None,
             reminder_after_days: 0,
+            default_locale: Locale::english(),
         }
     }
 }

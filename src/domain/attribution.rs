@@ -11,6 +11,8 @@ pub enum Touch {
     Click {
         campaign: String,
         at: DateTime<Utc>,
+        /// The language the click's event named, if any.
+        locale: Option<String>,
     },
     Conversion {
         campaign: Option<String>,
@@ -26,6 +28,22 @@ impl Touch {
     }
 }
 
+/// The language of a recipient's latest click on `campaign` that named one.
+pub fn click_locale<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
+    touches
+        .iter()
+        .filter_map(|t| match t {
+            Touch::Click {
+                campaign: c,
+                at,
+                locale: Some(l),
+            } if c == campaign => Some((*at, l.as_str())),
+            _ => None,
+        })
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, l)| l)
+}
+
 /// Campaigns (sorted) whose survey one recipient is eligible for, from all their clicks and
 /// conversions.
 pub fn eligible_campaigns(touches: &[Touch], window: Duration, now: DateTime<Utc>) -> Vec<String> {
@@ -36,7 +54,7 @@ pub fn eligible_campaigns(touches: &[Touch], window: Duration, now: DateTime<Utc
     let mut conversions: Vec<(&str, DateTime<Utc>)> = Vec::new();
     for t in &touches {
         match t {
-            Touch::Click { campaign, at } => {
+            Touch::Click { campaign, at, .. } => {
                 clicks.entry(campaign.as_str()).or_default().push(*at);
                 last_click = Some((campaign.as_str(), *at));
             }
@@ -80,6 +98,7 @@ mod tests {
         Touch::Click {
             campaign: c.into(),
             at: t(h),
+            locale: None,
         }
     }
     fn conv(c: Option<&str>, h: i64) -> Touch {

@@ -25,6 +25,9 @@ pub struct Campaign {
     /// The name customers know the sender by, for the survey (else `[surveys] brand`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
+    /// The audience's language (BCP 47), for the survey when an event names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
     pub offers: Vec<Offer>,
 }
 
@@ -98,6 +101,10 @@ pub struct CampaignInput {
     /// Rentals…"); absent: `[surveys] brand`.
     #[serde(default)]
     pub brand: Option<String>,
+    /// The audience's language as a BCP 47 tag (`ar`, `fa-IR`): the survey's language for a
+    /// recipient whose events name none; absent: `[surveys] default_locale`.
+    #[serde(default)]
+    pub locale: Option<String>,
     pub offers: Vec<OfferInput>,
 }
 
@@ -203,6 +210,11 @@ impl CampaignInput {
         if let Some(brand) = &self.brand {
             check_id(brand, format!("{base}/brand"), &mut errors);
         }
+        let locale = super::validation::optional_language_tag(
+            self.locale.as_deref(),
+            format!("{base}/locale"),
+            &mut errors,
+        );
         if self.offers.is_empty() {
             errors.push(FieldError::new(
                 format!("{base}/offers"),
@@ -268,6 +280,7 @@ impl CampaignInput {
             send_at: self.send_at,
             audience_size: self.audience_size,
             brand: self.brand.map(|b| b.trim().to_owned()),
+            locale,
             offers: self
                 .offers
                 .into_iter()

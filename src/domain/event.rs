@@ -1,5 +1,6 @@
 //! Engagement events: what the platform (or SendGrid) says recipients did with a campaign.
 use super::FieldError;
+use super::validation::{language_tag, optional_language_tag};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -36,6 +37,8 @@ pub struct EngagementEvent {
     pub order_id: Option<String>,
     /// SendGrid events that mean "never survey this address" (the reason).
     pub suppresses: Option<String>,
+    /// The recipient's language, as a BCP 47 tag (`ar-EG`): the survey's, if a catalog ships it.
+    pub locale: Option<String>,
 }
 
 /// `POST /v1/events`: one element of the array (or one NDJSON line).
@@ -52,6 +55,9 @@ pub struct EventInput {
     pub url: Option<String>,
     #[serde(default)]
     pub order_id: Option<String>,
+    /// The recipient's language (BCP 47), for the survey.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// One event of SendGrid's Event Webhook. Custom args arrive as top-level keys.
@@ -65,6 +71,9 @@ pub struct SendgridEventInput {
     pub url: Option<String>,
     #[serde(default)]
     pub campaign_id: Option<serde_json::Value>,
+    /// The custom arg `locale`: the recipient's language (BCP 47), for the survey.
+    #[serde(default)]
+    pub locale: Option<serde_json::Value>,
 }
 
 const SUPPRESSING: &[&str] = &["unsubscribe", "group_unsubscribe", "spamreport", "bounce"];
@@ -131,6 +140,8 @@ impl EventInput {
         }
         text(&self.url, format!("{at}/url"), &mut errors);
         text(&self.order_id, format!("{at}/order_id"), &mut errors);
+        let locale =
+            optional_language_tag(self.locale.as_deref(), format!("{at}/locale"), &mut errors);
         match (kind, recipient) {
             (Some(kind), Some(recipient)) if errors.is_empty() => Ok(EngagementEvent {
                 id: self.id,
@@ -142,6 +153,7 @@ impl EventInput {
                 url: self.url,
                 order_id: self.order_id,
                 suppresses: None,
+                locale,
             }),
             _ => Err(errors),
         }
@@ -203,6 +215,13 @@ impl SendgridEventInput {
             occurred_at: occurred_at.unwrap_or_default(),
             url: self.url,
             order_id: None,
+            // Only picks the survey's language: a value that is not a tag is dropped (the
+            // survey falls back to the campaign's or the default language) rather than making
+            // SendGrid redeliver the whole batch.
+            locale: match self.locale {
+                Some(serde_json::Value::String(s)) => language_tag(&s),
+                _ => None,
+            },
         })
     }
 }

@@ -20,3 +20,68 @@ impl FieldError {
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
+
+/// A BCP 47 language tag as written (`ar`, `ar-EG`, `fa-Arab-IR`), checked for shape only:
+/// subtags of 1 to 8 ASCII letters and digits joined by `-`, the first of 2 to 8 letters, at
+/// most 35 characters. Which catalog it gets is decided where the catalogs are (`i18n`);
+/// `None` if it is not a tag.
+pub fn language_tag(raw: &str) -> Option<String> {
+    let tag = raw.trim();
+    let mut subtags = tag.split('-');
+    let first = subtags.next()?;
+    let first_ok = (2..=8).contains(&first.len()) && first.bytes().all(|b| b.is_ascii_alphabetic());
+    let rest_ok =
+        subtags.all(|s| (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric()));
+    (first_ok && rest_ok && tag.len() <= 35).then(|| tag.to_owned())
+}
+
+/// An optional `locale` field: absent or blank is `None`; a value that is not a tag is named
+/// at `pointer`.
+pub fn optional_language_tag(
+    raw: Option<&str>,
+    pointer: String,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    let tag = language_tag(raw);
+    if tag.is_none() {
+        errors.push(FieldError::new(
+            pointer,
+            "is not a BCP 47 language tag (e.g. `ar` or `fa-IR`)",
+        ));
+    }
+    tag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags_are_checked_for_shape() {
+        for good in [
+            "ar",
+            "ar-EG",
+            " fa-IR ",
+            "fa-Arab-IR",
+            "en-US-x-twain",
+            "zh-Hant",
+        ] {
+            assert_eq!(language_tag(good).as_deref(), Some(good.trim()), "{good}");
+        }
+        for bad in [
+            "",
+            "a",
+            "ar_EG",
+            "ar-",
+            "-ar",
+            "ar--EG",
+            "ar-EGYPTIANS",
+            "12",
+            "fa IR",
+            "ع",
+        ] {
+            assert_eq!(language_tag(bad), None, "{bad}");
+        }
+    }
+}

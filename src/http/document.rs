@@ -3,10 +3,11 @@
 //! inline style sheet (no scripts, no outside resources).
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-pub fn document(lang: &str, title: &str, css: &str, body: Markup) -> Markup {
+/// `dir`: `ltr` or `rtl`, the direction of `lang`'s script.
+pub fn document(lang: &str, dir: &str, title: &str, css: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang=(lang) {
+        html lang=(lang) dir=(dir) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";

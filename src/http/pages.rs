@@ -5,26 +5,29 @@ use super::AppState;
 use super::document::document;
 use crate::domain::nps::Reason;
 use crate::domain::wording::Wording;
+use crate::i18n::Locale;
 use crate::services::surveys::{AnswerProblem, Answered, MAX_COMMENT};
+use crate::store::InvitationRow;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
-fn page(title: &str, body: Markup) -> Markup {
-    document("en", title, CSS, html! { main { (body) } })
+/// A page in the reader's language, laid out in its direction.
+fn page(l: &Locale, title: &str, body: Markup) -> Markup {
+    document(&l.tag(), l.dir(), title, CSS, html! { main { (body) } })
 }
 
 const CSS: &str = "body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fafafa;margin:0}\
-main{max-width:34rem;margin:0 auto;padding:1.5rem 1rem}h1{font-size:1.35rem;line-height:1.3}\
-fieldset{border:0;padding:0;margin:0 0 1rem}legend{font-weight:600;margin-bottom:.5rem}\
+main{max-inline-size:34rem;margin-inline:auto;padding-block:1.5rem;padding-inline:1rem}h1{font-size:1.35rem;line-height:1.3}\
+fieldset{border:0;padding:0;margin:0;margin-block-end:1rem}legend{font-weight:600;margin-block-end:.5rem}\
 .scores{display:flex;flex-wrap:wrap;gap:.35rem}.scores label{display:flex;flex-direction:column;align-items:center;\
-min-width:2.6rem;padding:.45rem 0;border:1px solid #666;border-radius:6px;background:#fff;cursor:pointer}\
-.scores input{margin:0 0 .2rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444}\
-textarea{width:100%;box-sizing:border-box;min-height:6rem;font:inherit;padding:.5rem}\
-button{font:inherit;padding:.6rem 1.2rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}\
-.reasons label{display:block;padding:.5rem .6rem;margin:.3rem 0;border:1px solid #ccc;border-radius:6px;\
+min-inline-size:2.6rem;padding-block:.45rem;border:1px solid #666;border-radius:6px;background:#fff;cursor:pointer}\
+.scores input{margin:0;margin-block-end:.2rem}.ends{display:flex;justify-content:space-between;font-size:.85rem;color:#444}\
+textarea{inline-size:100%;box-sizing:border-box;min-block-size:6rem;font:inherit;padding:.5rem}\
+button{font:inherit;padding-block:.6rem;padding-inline:1.2rem;border:0;border-radius:6px;background:#1d4ed8;color:#fff;cursor:pointer}\
+.reasons label{display:block;padding-block:.5rem;padding-inline:.6rem;margin-block:.3rem;border:1px solid #ccc;border-radius:6px;\
 background:#fff;cursor:pointer}.error{color:#b91c1c;font-weight:600}";
 
 fn respond(status: StatusCode, markup: Markup) -> HttpResponse {
@@ -35,57 +38,86 @@ fn respond(status: StatusCode, markup: Markup) -> HttpResponse {
         .body(markup.into_string())
 }
 
-fn not_found() -> HttpResponse {
+/// A link whose token does not verify: no invitation, so no reader's language — the default's.
+fn not_found(l: &Locale) -> HttpResponse {
     respond(
         StatusCode::NOT_FOUND,
         page(
-            "Link not found",
-            html! { h1 { "This link is not valid" } p { "It may have been copied incompletely." } },
+            l,
+            &l.text("not-found-title", &[]),
+            html! { h1 { (l.text("not-found-heading", &[])) } p { (l.text("not-found-body", &[])) } },
         ),
     )
 }
 
-fn survey_form(
-    wording: &Wording,
+/// The invitation a link's token names, its wording and its language.
+async fn opened(
+    state: &AppState,
     token: &str,
-    selected: Option<u8>,
-    comment: &str,
+) -> Result<Result<(InvitationRow, Locale), HttpResponse>, super::error::ApiError> {
+    match state.surveys.invitation(token).await? {
+        Some(inv) => {
+            let l = state.surveys.locale_of(inv.locale.as_deref());
+            Ok(Ok((inv, l)))
+        }
+        None => Ok(Err(not_found(&state.surveys.surveys.default_locale))),
+    }
+}
+
+/// What the survey form shows again: the score and answers a reader chose, and what was wrong.
+#[derive(Default)]
+struct Filled<'a> {
+    score: Option<u8>,
+    comment: &'a str,
     reason: Option<Reason>,
-    error: Option<&str>,
-) -> Markup {
+    error: Option<String>,
+}
+
+fn survey_form(l: &Locale, wording: &Wording, token: &str, filled: Filled<'_>) -> Markup {
+    let offer = l.offer(wording.offer.as_deref());
+    let words = [
+        ("brand", wording.brand.as_str().into()),
+        ("offer", offer.as_str().into()),
+    ];
     page(
-        "One question",
+        l,
+        &l.text("survey-title", &[]),
         html! {
-            h1 { (wording.question()) }
-            p { "About " (wording.about()) " from " (wording.brand) "." }
-            @if let Some(e) = error { p.error role="alert" { (e) } }
+            h1 { (l.text("survey-question", &words)) }
+            p { (l.text("survey-about", &words)) }
+            @if let Some(e) = &filled.error { p.error role="alert" { (e) } }
             form method="post" action=(format!("/s/{token}")) {
                 fieldset {
-                    legend { "Your score, from 0 (not at all likely) to 10 (extremely likely)" }
+                    legend { (l.text("survey-score-legend", &[])) }
+                    // A flex row follows the page's direction: 0 sits at the reader's start
+                    // (the right, in Arabic and Persian), and so does the label under it.
                     div.scores {
                         @for s in 0u8..=10 {
                             label {
-                                input type="radio" name="score" value=(s) required checked[selected == Some(s)];
+                                input type="radio" name="score" value=(s) required checked[filled.score == Some(s)];
                                 (s)
                             }
                         }
                     }
-                    div.ends aria-hidden="true" { span { "Not at all likely" } span { "Extremely likely" } }
+                    div.ends aria-hidden="true" {
+                        span { (l.text("survey-end-low", &[])) }
+                        span { (l.text("survey-end-high", &[])) }
+                    }
                 }
                 fieldset.reasons {
-                    legend { "Were you able to use the offer? (optional)" }
+                    legend { (l.text("survey-reason-legend", &[])) }
                     @for r in Reason::ALL {
                         label {
-                            input type="radio" name="reason" value=(r.as_str()) checked[reason == Some(r)];
-                            " " (r.label())
+                            input type="radio" name="reason" value=(r.as_str()) checked[filled.reason == Some(r)];
+                            " " (l.text(&format!("reason-{}", r.as_str()), &[]))
                         }
                     }
                 }
                 p {
-                    label for="comment" { "Anything you would like to tell us? (optional)" }
-                    textarea id="comment" name="comment" maxlength=(MAX_COMMENT) { (comment) }
+                    label for="comment" { (l.text("survey-comment-label", &[])) }
+                    textarea id="comment" name="comment" maxlength=(MAX_COMMENT) dir="auto" { (filled.comment) }
                 }
-                button type="submit" { "Send" }
+                button type="submit" { (l.text("survey-send", &[])) }
             }
         },
     )
@@ -97,8 +129,9 @@ pub async fn survey(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = state.surveys.invitation(&token).await? else {
-        return Ok(not_found());
+    let (inv, l) = match opened(&state, &token).await? {
+        Ok(opened) => opened,
+        Err(not_found) => return Ok(not_found),
     };
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     let score = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -106,11 +139,15 @@ pub async fn survey(
         .and_then(|(_, v)| v.parse::<u8>().ok())
         .filter(|s| *s <= 10)
         .or(inv.score);
-    let comment = inv.comment.clone().unwrap_or_default();
-    let reason = inv.reason.as_deref().and_then(|r| r.parse().ok());
+    let filled = Filled {
+        score,
+        comment: inv.comment.as_deref().unwrap_or_default(),
+        reason: inv.reason.as_deref().and_then(|r| r.parse().ok()),
+        error: None,
+    };
     Ok(respond(
         StatusCode::OK,
-        survey_form(&wording, &token, score, &comment, reason, None),
+        survey_form(&l, &wording, &token, filled),
     ))
 }
 
@@ -120,21 +157,19 @@ pub async fn answer(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = state.surveys.invitation(&token).await? else {
-        return Ok(not_found());
+    let (inv, l) = match opened(&state, &token).await? {
+        Ok(opened) => opened,
+        Err(not_found) => return Ok(not_found),
     };
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     if body.len() > MAX_FORM_BYTES {
+        let filled = Filled {
+            error: Some(l.text("survey-error-too-long", &[])),
+            ..Filled::default()
+        };
         return Ok(respond(
             StatusCode::PAYLOAD_TOO_LARGE,
-            survey_form(
-                &wording,
-                &token,
-                None,
-                "",
-                None,
-                Some("That was too long to send."),
-            ),
+            survey_form(&l, &wording, &token, filled),
         ));
     }
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
@@ -149,31 +184,44 @@ pub async fn answer(
             let comment = field("comment").unwrap_or_default().trim();
             let reason = field("reason").and_then(|r| r.parse().ok());
             let (score, message) = match problem {
-                AnswerProblem::NoScore => (None, "Please choose a score from 0 to 10."),
+                AnswerProblem::NoScore => (None, l.text("survey-error-no-score", &[])),
                 AnswerProblem::CommentTooLong { score } => (
                     Some(score),
-                    "Please keep the comment under 2,000 characters.",
+                    l.text(
+                        "survey-error-comment-too-long",
+                        &[("limit", MAX_COMMENT.into())],
+                    ),
                 ),
-                AnswerProblem::UnknownReason { score } => (
-                    Some(score),
-                    "Please choose one of the answers offered about using the offer.",
-                ),
+                AnswerProblem::UnknownReason { score } => {
+                    (Some(score), l.text("survey-error-unknown-reason", &[]))
+                }
+            };
+            let filled = Filled {
+                score,
+                comment,
+                reason,
+                error: Some(message),
             };
             return Ok(respond(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                survey_form(&wording, &token, score, comment, reason, Some(message)),
+                survey_form(&l, &wording, &token, filled),
             ));
         }
     };
     state.surveys.answer(&inv, &answer).await?;
     let score = answer.score;
+    let words = [
+        ("brand", wording.brand.as_str().into()),
+        ("score", score.into()),
+    ];
     Ok(respond(
         StatusCode::OK,
         page(
-            "Thank you",
+            &l,
+            &l.text("thanks-title", &[]),
             html! {
-                h1 { "Thank you" }
-                p { (wording.brand) " got your answer (" (score) " out of 10). You can change it from the same link at any time." }
+                h1 { (l.text("thanks-heading", &[])) }
+                p { (l.text("thanks-body", &words)) }
             },
         ),
     ))
@@ -184,18 +232,21 @@ pub async fn unsubscribe_page(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = state.surveys.invitation(&token).await? else {
-        return Ok(not_found());
+    let (inv, l) = match opened(&state, &token).await? {
+        Ok(opened) => opened,
+        Err(not_found) => return Ok(not_found),
     };
+    let address = [("address", inv.recipient.as_str().into())];
     Ok(respond(
         StatusCode::OK,
         page(
-            "Unsubscribe",
+            &l,
+            &l.text("unsubscribe-title", &[]),
             html! {
-                h1 { "No more surveys?" }
-                p { "We will not ask " (inv.recipient) " for feedback again." }
+                h1 { (l.text("unsubscribe-heading", &[])) }
+                p { (l.text("unsubscribe-body", &address)) }
                 form method="post" action=(format!("/u/{}", token.as_str())) {
-                    button type="submit" { "Unsubscribe" }
+                    button type="submit" { (l.text("unsubscribe-button", &[])) }
                 }
             },
         ),
@@ -207,15 +258,20 @@ pub async fn unsubscribe(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let Some(inv) = state.surveys.invitation(&token).await? else {
-        return Ok(not_found());
+    let (inv, l) = match opened(&state, &token).await? {
+        Ok(opened) => opened,
+        Err(not_found) => return Ok(not_found),
     };
     state.surveys.unsubscribe(&inv).await?;
     Ok(respond(
         StatusCode::OK,
         page(
-            "Unsubscribed",
-            html! { h1 { "You are unsubscribed" } p { "You will not get these surveys again." } },
+            &l,
+            &l.text("unsubscribed-title", &[]),
+            html! {
+                h1 { (l.text("unsubscribed-heading", &[])) }
+                p { (l.text("unsubscribed-body", &[])) }
+            },
         ),
     ))
 }

@@ -51,7 +51,7 @@ pub struct EventsRecorded {
     pub suppressed: u64,
 }
 
-/// 10 parameters a row.
+/// 11 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
 #[async_trait]
@@ -83,6 +83,7 @@ impl EngagementStore for SqlStore {
                     send_at: None,
                     audience_size: None,
                     brand: None,
+                    locale: None,
                     offers: Vec::new(),
                 })
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -99,7 +100,7 @@ impl EngagementStore for SqlStore {
             let mut stored = 0;
             for chunk in events.chunks(EVENTS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential) ",
+                    "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale) ",
                 );
                 insert.push_values(chunk, |mut row, e| {
                     row.push_bind(e.id.clone())
@@ -111,7 +112,8 @@ impl EngagementStore for SqlStore {
                         .push_bind(e.url.clone())
                         .push_bind(e.order_id.clone())
                         .push_bind(now_ms)
-                        .push_bind(delivered_by.to_owned());
+                        .push_bind(delivered_by.to_owned())
+                        .push_bind(e.locale.clone());
                 });
                 insert.push(" ON CONFLICT (id) DO NOTHING");
                 stored += insert.build().execute(&mut *tx).await?.rows_affected();
@@ -173,17 +175,21 @@ impl EngagementStore for SqlStore {
             Db::Postgres(_) => "SELECT jsonb_array_elements_text($1::jsonb)",
         };
         let sql = format!(
-            "SELECT recipient, type, campaign_id, occurred_at FROM events
+            "SELECT recipient, type, campaign_id, occurred_at, locale FROM events
              WHERE type IN ('click', 'conversion') AND recipient IN ({unpack})"
         );
-        let rows: Vec<(String, String, Option<String>, i64)> = on_pool!(self.db(), pool =>
+        let rows: Vec<(String, String, Option<String>, i64, Option<String>)> = on_pool!(self.db(), pool =>
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(list).fetch_all(pool).await)?;
         let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
-        for (recipient, kind, campaign, at) in rows {
+        for (recipient, kind, campaign, at, locale) in rows {
             let at = from_millis(at);
             let touch = if kind == EventKind::Click.as_str() {
                 match campaign {
-                    Some(campaign) => Touch::Click { campaign, at },
+                    Some(campaign) => Touch::Click {
+                        campaign,
+                        at,
+                        locale,
+                    },
                     None => continue,
                 }
             } else {

@@ -23,7 +23,7 @@ pub trait InvitationStore: Send + Sync {
     /// many were queued now.
     async fn queue_invitations(
         &self,
-        pairs: &[(String, String)],
+        invitations: &[NewInvitation],
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
 
@@ -49,6 +49,29 @@ pub trait InvitationStore: Send + Sync {
     async fn invitations(&self, campaign_id: &str) -> Result<Vec<InvitationRow>, StoreError>;
 }
 
+/// An invitation to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub campaign_id: String,
+    pub recipient: String,
+    /// The shipped catalog the survey is written in (`ar`); `None`: the default.
+    pub locale: Option<String>,
+}
+
+impl NewInvitation {
+    /// (campaign, recipient) pairs, in the default language.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Vec<NewInvitation> {
+        pairs
+            .iter()
+            .map(|(campaign_id, recipient)| NewInvitation {
+                campaign_id: campaign_id.clone(),
+                recipient: recipient.clone(),
+                locale: None,
+            })
+            .collect()
+    }
+}
+
 /// An invitation taken for sending.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedInvitation {
@@ -57,6 +80,8 @@ pub struct ClaimedInvitation {
     pub recipient: String,
     /// SMTP attempts including this one.
     pub attempts: u32,
+    /// The catalog chosen when it was queued; `None`: the default.
+    pub locale: Option<String>,
 }
 
 /// An invitation's life cycle is the outbox's (`domain::outbox`).
@@ -75,9 +100,11 @@ pub struct InvitationRow {
     pub comment: Option<String>,
     /// The promise question's answer, as the form value (`location_closed`).
     pub reason: Option<String>,
+    /// The catalog chosen when it was queued; `None`: the default.
+    pub locale: Option<String>,
 }
 
-/// 7 parameters a row.
+/// 8 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
 
 /// The group commit of the sending workers, in one statement: the invitations in `$4` (a JSON
@@ -101,16 +128,16 @@ const FINISH_AND_CLAIM_POSTGRES: &str = "
 WHERE (status = 'sending' AND id IN (SELECT jsonb_array_elements_text($4::jsonb)))
    OR id = ANY(ARRAY(SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
                      ORDER BY next_attempt_at, created_at, recipient LIMIT $3 FOR UPDATE SKIP LOCKED))
-RETURNING id, campaign_id, recipient, attempts, status";
+RETURNING id, campaign_id, recipient, attempts, locale, status";
 const FINISH_AND_CLAIM_SQLITE: &str = "
 WHERE (status = 'sending' AND id IN (SELECT value FROM json_each($4)))
    OR id IN (SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
              ORDER BY next_attempt_at, created_at, recipient LIMIT $3)
-RETURNING id, campaign_id, recipient, attempts, status";
+RETURNING id, campaign_id, recipient, attempts, locale, status";
 
 const SELECT_INVITATION: &str = "
 SELECT i.id, i.campaign_id, c.name, i.recipient, i.status, i.attempts, i.last_error, i.score, i.comment,
-       i.reason
+       i.reason, i.locale
 FROM invitations i JOIN campaigns c ON c.id = i.campaign_id";
 
 type InvitationRaw = (
@@ -122,6 +149,7 @@ type InvitationRaw = (
     i64,
     Option<String>,
     Option<i64>,
+    Option<String>,
     Option<String>,
     Option<String>,
 );
@@ -138,6 +166,7 @@ fn invitation_row(raw: InvitationRaw) -> Result<InvitationRow, StoreError> {
         score,
         comment,
         reason,
+        locale,
     ) = raw;
     Ok(InvitationRow {
         id,
@@ -150,6 +179,7 @@ fn invitation_row(raw: InvitationRaw) -> Result<InvitationRow, StoreError> {
         score: score.map(|s| s as u8),
         comment,
         reason,
+        locale,
     })
 }
 
@@ -173,7 +203,7 @@ impl InvitationStore for SqlStore {
 
     async fn queue_invitations(
         &self,
-        pairs: &[(String, String)],
+        invitations: &[NewInvitation],
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let now_ms = millis(now);
@@ -181,18 +211,19 @@ impl InvitationStore for SqlStore {
         on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
             let mut queued = 0;
-            for chunk in pairs.chunks(INVITATIONS_PER_INSERT) {
+            for chunk in invitations.chunks(INVITATIONS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at) ",
+                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at, locale) ",
                 );
-                insert.push_values(chunk, |mut row, (campaign, recipient)| {
+                insert.push_values(chunk, |mut row, new| {
                     row.push_bind(uuid::Uuid::now_v7().to_string())
-                        .push_bind(campaign.clone())
-                        .push_bind(recipient.clone())
+                        .push_bind(new.campaign_id.clone())
+                        .push_bind(new.recipient.clone())
                         .push_bind("queued")
                         .push_bind(0i64)
                         .push_bind(now_ms)
-                        .push_bind(now_ms);
+                        .push_bind(now_ms)
+                        .push_bind(new.locale.clone());
                 });
                 insert.push(" ON CONFLICT (campaign_id, recipient) DO NOTHING");
                 queued += insert.build().execute(&mut *tx).await?.rows_affected();
@@ -291,11 +322,12 @@ impl InvitationStore for SqlStore {
             .into_iter()
             .filter(|(.., status)| status == "sending")
             .map(
-                |(id, campaign_id, recipient, attempts, _)| ClaimedInvitation {
+                |(id, campaign_id, recipient, attempts, locale, _)| ClaimedInvitation {
                     id,
                     campaign_id,
                     recipient,
                     attempts: attempts as u32,
+                    locale,
                 },
             )
             .collect())

@@ -38,7 +38,9 @@ pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorde
 pub use db::{Backend, Db};
 pub use engagement::{EngagementStore, EventsRecorded};
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
-pub use invitations::{ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore};
+pub use invitations::{
+    ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore, NewInvitation,
+};
 pub use leases::LeaseStore;
 pub use quotas::QuotaStore;
 pub use recipients::{RecipientData, RecipientStore};

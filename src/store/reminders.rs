@@ -3,7 +3,7 @@
 //! nor been surveyed for another campaign since) is claimed — committed — before the reminder
 //! is sent; a run that dies mid-send leaves it `unknown`, never resent.
 use super::db::Db;
-use super::rows::millis;
+use super::rows::{from_millis, millis};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use async_trait::async_trait;
@@ -44,6 +44,10 @@ pub struct ClaimedReminder {
     pub id: String,
     pub campaign_id: String,
     pub recipient: String,
+    /// The invitation's catalog; `None`: the default.
+    pub locale: Option<String>,
+    /// When the first email went out (the reminder says how long ago).
+    pub sent_at: DateTime<Utc>,
 }
 
 const CLAIM: &str = "
@@ -57,10 +61,10 @@ WHERE id IN (
                       WHERE j.recipient = i.recipient AND j.created_at > i.created_at)
     ORDER BY i.sent_at, i.id LIMIT $3";
 static CLAIM_POSTGRES: LazyLock<String> = LazyLock::new(|| {
-    format!("{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id, campaign_id, recipient")
+    format!("{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id, campaign_id, recipient, locale, sent_at")
 });
 static CLAIM_SQLITE: LazyLock<String> =
-    LazyLock::new(|| format!("{CLAIM}) RETURNING id, campaign_id, recipient"));
+    LazyLock::new(|| format!("{CLAIM}) RETURNING id, campaign_id, recipient, locale, sent_at"));
 
 #[async_trait]
 impl ReminderStore for SqlStore {
@@ -75,7 +79,7 @@ impl ReminderStore for SqlStore {
             Db::Postgres(_) => CLAIM_POSTGRES.as_str(),
             Db::Sqlite(_) => CLAIM_SQLITE.as_str(),
         };
-        let rows: Vec<(String, String, String)> = on_writer!(self, conn => sqlx::query_as(sql)
+        let rows: Vec<(String, String, String, Option<String>, Option<i64>)> = on_writer!(self, conn => sqlx::query_as(sql)
             .bind(run)
             .bind(millis(sent_before))
             .bind(i64::from(limit))
@@ -83,11 +87,16 @@ impl ReminderStore for SqlStore {
             .await)?;
         Ok(rows
             .into_iter()
-            .map(|(id, campaign_id, recipient)| ClaimedReminder {
-                id,
-                campaign_id,
-                recipient,
-            })
+            .map(
+                |(id, campaign_id, recipient, locale, sent_at)| ClaimedReminder {
+                    id,
+                    campaign_id,
+                    recipient,
+                    locale,
+                    // Only `sent` invitations are claimed, and `sent` sets `sent_at`.
+                    sent_at: sent_at.map(from_millis).unwrap_or(sent_before),
+                },
+            )
             .collect())
     }
 

@@ -20,7 +20,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// What the claim statement returns: id, campaign, recipient, attempts, status.
-pub(super) type ClaimRow = (String, String, String, i64, String);
+/// id, campaign, recipient, attempts, locale, status.
+pub(super) type ClaimRow = (String, String, String, i64, Option<String>, String);
 
 /// How long a claim waits for another process's write lock.
 const BUSY_WAIT: Duration = Duration::from_secs(10);
@@ -128,6 +129,7 @@ impl SqliteClaims {
                             row.get(2)?,
                             row.get(3)?,
                             row.get(4)?,
+                            row.get(5)?,
                         ))
                     },
                 )?;

@@ -212,7 +212,10 @@ async fn the_insight_compares_nps_of_broken_and_kept_promises() {
     .map(|(c, r)| (c.to_string(), r.to_string()))
     .collect();
     let now = chrono::Utc::now();
-    app.store.queue_invitations(&pairs, now).await.unwrap();
+    app.store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
     for (campaign, recipient, score) in [
         ("broken", "a@x.com", 1),
         ("broken", "b@x.com", 6),

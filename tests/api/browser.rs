@@ -67,7 +67,10 @@ async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>, Opti
         .map(|i| (campaign.to_owned(), format!("r{i}@{campaign}.example.com")))
         .collect();
     let now = chrono::Utc::now();
-    app.store.queue_invitations(&pairs, now).await.unwrap();
+    app.store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
     let mut invitations = app.store.invitations(campaign).await.unwrap();
     invitations.sort_by(|a, b| a.recipient.cmp(&b.recipient));
     for (inv, (score, comment, reason)) in invitations.iter().zip(scores) {

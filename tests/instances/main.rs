@@ -188,12 +188,19 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
         url: None,
         order_id: None,
         suppresses: None,
+        locale: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..300)
         .map(|i| ("queue".to_owned(), format!("r{i}@example.com")))
         .collect();
-    assert_eq!(db.store.queue_invitations(&pairs, now).await.unwrap(), 300);
+    assert_eq!(
+        db.store
+            .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+            .await
+            .unwrap(),
+        300
+    );
 
     // Two instances: two separate pools on one database, four claimers each.
     let a = promiseguard::store::connect(&db.url, false).await.unwrap();

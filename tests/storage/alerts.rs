@@ -104,7 +104,10 @@ pub async fn a_detractor_of_a_broken_promise_is_alerted_once_per_destination(sto
     .iter()
     .map(|(c, r)| (c.to_string(), r.to_string()))
     .collect();
-    store.queue_invitations(&pairs, now).await.unwrap();
+    store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
     let id = |campaign: &'static str, recipient: &'static str| {
         let store = store.clone();
         async move {

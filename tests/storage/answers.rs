@@ -23,7 +23,10 @@ pub async fn survey_answers_split_by_broken_and_kept_promises(store: SqlStore) {
     .iter()
     .map(|(c, r)| (c.to_string(), r.to_string()))
     .collect();
-    store.queue_invitations(&pairs, now).await.unwrap();
+    store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
     let answer = |campaign: &'static str, recipient: &'static str, score: u8| {
         let store = store.clone();
         async move {
@@ -68,7 +71,10 @@ pub async fn reasons_are_kept_with_answers_and_counted_per_campaign_and_side(sto
         .iter()
         .map(|r| ("broken".to_owned(), r.to_string()))
         .collect();
-    store.queue_invitations(&pairs, now).await.unwrap();
+    store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
     let rows = store.invitations("broken").await.unwrap();
     let id = |r: &str| rows.iter().find(|i| i.recipient == r).unwrap().id.clone();
     // a first says "did not try", then changes it: the last answer wins, reason included.

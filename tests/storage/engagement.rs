@@ -99,7 +99,8 @@ pub async fn events_are_idempotent_and_feed_the_sweep(store: SqlStore) {
         vec![
             Touch::Click {
                 campaign: "c8".into(),
-                at: at("2026-11-19T09:00:00Z")
+                at: at("2026-11-19T09:00:00Z"),
+                locale: None,
             },
             Touch::Conversion {
                 campaign: None,

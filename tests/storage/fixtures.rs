@@ -110,5 +110,6 @@ pub fn event(
         url: None,
         order_id: None,
         suppresses: (kind == "unsubscribe").then(|| "unsubscribe".to_owned()),
+        locale: None,
     }
 }

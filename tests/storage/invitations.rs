@@ -29,9 +29,18 @@ pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
         ("c9".to_owned(), "a@example.com".to_owned()),
         ("c9".to_owned(), "b@example.com".to_owned()),
     ];
-    assert_eq!(store.queue_invitations(&pairs, now).await.unwrap(), 2);
     assert_eq!(
-        store.queue_invitations(&pairs, now).await.unwrap(),
+        store
+            .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+            .await
+            .unwrap(),
         0,
         "(campaign, recipient) is unique"
     );
@@ -144,7 +153,13 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
     let pairs: Vec<(String, String)> = (0..7)
         .map(|i| ("c7".to_owned(), format!("r{i}@example.com")))
         .collect();
-    assert_eq!(store.queue_invitations(&pairs, now).await.unwrap(), 7);
+    assert_eq!(
+        store
+            .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+            .await
+            .unwrap(),
+        7
+    );
 
     // Two committers at once (two workers' batches, or two instances) take disjoint rows.
     let (a, b) = futures::join!(
@@ -254,12 +269,16 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
         url: None,
         order_id: None,
         suppresses: None,
+        locale: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..3)
         .map(|i| ("c1".to_owned(), format!("r{i}@example.com")))
         .collect();
-    db.store.queue_invitations(&pairs, now).await.unwrap();
+    db.store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
 
     // Another process takes the write lock and holds it for 300 ms.
     let mut other = SqliteConnectOptions::from_str(&db.url)

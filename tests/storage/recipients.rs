@@ -33,7 +33,13 @@ pub async fn a_persons_data_is_found_by_address_whatever_its_case(store: SqlStor
         .await
         .unwrap();
     store
-        .queue_invitations(&[("c1".to_owned(), "Dana@Example.com".to_owned())], now)
+        .queue_invitations(
+            &promiseguard::store::NewInvitation::from_pairs(&[(
+                "c1".to_owned(),
+                "Dana@Example.com".to_owned(),
+            )]),
+            now,
+        )
         .await
         .unwrap();
     let inv = store.invitations("c1").await.unwrap().remove(0);

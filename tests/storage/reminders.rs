@@ -15,7 +15,10 @@ pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) 
         .iter()
         .map(|r| ("c1".to_owned(), format!("{r}@x.com")))
         .collect();
-    store.queue_invitations(&pairs, t0).await.unwrap();
+    store
+        .queue_invitations(&promiseguard::store::NewInvitation::from_pairs(&pairs), t0)
+        .await
+        .unwrap();
     // Everyone's invitation is sent at t0, except d's, which fails for good.
     while let Some(inv) = claim_one(&store, "run-0", t0).await {
         let outcome = if inv.recipient == "d@x.com" {
@@ -37,7 +40,13 @@ pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) 
     store.unsubscribe(&id("c@x.com"), t0).await.unwrap();
     let later = at("2026-11-22T12:00:00Z");
     store
-        .queue_invitations(&[("c2".to_owned(), "e@x.com".to_owned())], later)
+        .queue_invitations(
+            &promiseguard::store::NewInvitation::from_pairs(&[(
+                "c2".to_owned(),
+                "e@x.com".to_owned(),
+            )]),
+            later,
+        )
         .await
         .unwrap();
 

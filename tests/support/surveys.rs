@@ -61,16 +61,40 @@ pub async fn surveys_run(app: &TestApp) -> std::process::Output {
     surveys_command(app).output().await.unwrap()
 }
 
-/// The survey link for `score` in a received message (quoted-printable undone).
+/// A received survey email as a mail client shows it: the subject and both parts decoded
+/// (RFC 2047, quoted-printable, base64).
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    pub fn read(data: &str) -> Mail {
+        let m = mail_parser::MessageParser::default()
+            .parse(data.as_bytes())
+            .expect("a MIME message");
+        Mail {
+            subject: m.subject().unwrap_or_default().to_owned(),
+            text: m.body_text(0).unwrap_or_default().into_owned(),
+            html: m.body_html(0).unwrap_or_default().into_owned(),
+        }
+    }
+}
+
+/// `text` without Unicode isolation marks (FSI, PDI), which body text puts around every
+/// placeable: what a reader sees.
+pub fn unmarked(text: &str) -> String {
+    text.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// The survey link for `score` in a received message.
 pub fn link_in(data: &str, score: u8) -> String {
-    let unfolded = data
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
+    let text = Mail::read(data).text;
     let marker = format!("?score={score}");
-    let end = unfolded.find(&marker).expect("a score link") + marker.len();
-    let start = unfolded[..end].rfind("https://").unwrap();
-    unfolded[start..end].to_owned()
+    let end = text.find(&marker).expect("a score link") + marker.len();
+    let start = text[..end].rfind("https://").unwrap();
+    text[start..end].to_owned()
 }
 
 /// One survey run through the CLI that must succeed; its stdout.

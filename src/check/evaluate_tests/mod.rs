@@ -46,6 +46,7 @@ pub(super) fn campaign(offers: Vec<Offer>) -> Campaign {
         send_at: None,
         audience_size: None,
         brand: None,
+        locale: None,
         offers,
     }
 }

@@ -75,7 +75,7 @@ pub fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
         }
         main { (body) }
     };
-    document("en", &title, CSS, body)
+    document("en", "ltr", &title, CSS, body)
 }
 
 pub fn count(n: u64, noun: &str) -> String {

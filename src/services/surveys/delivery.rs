@@ -13,6 +13,7 @@ use super::Wording;
 use crate::domain::{RetrySchedule, SendOutcome};
 use crate::email::message::{SurveyEmail, build};
 use crate::email::{Mailer, SurveyLinks};
+use crate::i18n::Locale;
 use crate::store::{ClaimedInvitation, Store};
 use chrono::Utc;
 use lettre::message::Mailbox;
@@ -64,6 +65,7 @@ impl Surveys {
             retry: self.email.retry_schedule(),
             counts: [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)],
             default_brand: self.default_brand(),
+            default_locale: self.surveys.default_locale.clone(),
             wordings: Mutex::new(HashMap::new()),
         });
         let concurrency = self.email.max_concurrent.max(1);
@@ -119,6 +121,8 @@ struct Delivery {
     /// Sent, to retry, failed.
     counts: [AtomicU64; 3],
     default_brand: String,
+    /// For invitations queued before languages (no `locale`).
+    default_locale: Locale,
     /// Each campaign's wording, looked up once per run.
     wordings: Mutex<HashMap<String, Wording>>,
 }
@@ -152,11 +156,13 @@ impl Delivery {
                 return Ok(());
             };
             let wording = self.wording(&inv.campaign_id).await?;
+            let locale = Locale::choose([inv.locale.as_deref()], &self.default_locale);
             let email = SurveyEmail {
                 invitation_id: &inv.id,
                 recipient: &inv.recipient,
                 wording: &wording,
-                reminder: false,
+                locale: &locale,
+                reminder: None,
             };
             let result = match build(&email, &self.from, &self.links) {
                 Ok(message) => self.mailer.send(message).await,

@@ -10,11 +10,12 @@ pub use delivery::DeliveryReport;
 pub use reminders::ReminderReport;
 
 use crate::config::{EmailConfig, SurveysConfig};
-use crate::domain::attribution::eligible_campaigns;
+use crate::domain::attribution::{click_locale, eligible_campaigns};
 pub use crate::domain::wording::Wording;
 use crate::domain::{AlertTarget, Campaign};
 use crate::email::{Mailer, SurveyLinks};
-use crate::store::Store;
+use crate::i18n::Locale;
+use crate::store::{NewInvitation, Store};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
@@ -117,19 +118,57 @@ impl Surveys {
         let cooldown = Duration::days(self.surveys.cooldown_days as i64);
         // Anyone surveyed within the cooldown — and anyone picked in this sweep — is skipped.
         let mut surveyed = self.store.surveyed_since(now - cooldown).await?;
-        let mut pairs = Vec::new();
+        let mut campaign_locales: HashMap<String, Option<String>> = HashMap::new();
+        let mut queue = Vec::new();
         for (campaign, recipient) in candidates {
-            if pairs.len() as u64 >= self.surveys.max_per_run {
+            if queue.len() as u64 >= self.surveys.max_per_run {
                 break;
             }
             let ok = eligible
                 .get(recipient.as_str())
                 .is_some_and(|c| c.contains(&campaign));
-            if ok && !surveyed.contains(&recipient) {
-                surveyed.insert(recipient.clone());
-                pairs.push((campaign, recipient));
+            if !ok || surveyed.contains(&recipient) {
+                continue;
             }
+            if !campaign_locales.contains_key(&campaign) {
+                let locale = self.campaign_locale(&campaign).await?;
+                campaign_locales.insert(campaign.clone(), locale);
+            }
+            let t = touches
+                .get(&recipient)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            // The recipient's own language first, then the campaign's audience's, then ours.
+            let locale = Locale::choose(
+                [
+                    click_locale(t, &campaign),
+                    campaign_locales[&campaign].as_deref(),
+                ],
+                &self.surveys.default_locale,
+            );
+            surveyed.insert(recipient.clone());
+            queue.push(NewInvitation {
+                campaign_id: campaign,
+                recipient,
+                locale: Some(locale.tag()),
+            });
         }
-        Ok(self.store.queue_invitations(&pairs, now).await?)
+        Ok(self.store.queue_invitations(&queue, now).await?)
+    }
+
+    /// The `locale` the pre-send campaign named, if any.
+    async fn campaign_locale(&self, campaign_id: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .store
+            .campaign(campaign_id)
+            .await?
+            .and_then(|row| serde_json::from_str::<Campaign>(&row.definition).ok())
+            .and_then(|c| c.locale))
+    }
+
+    /// The language an invitation is written in: the one chosen when it was queued, else (a
+    /// row from before languages, or a catalog since removed) the default.
+    pub fn locale_of(&self, stored: Option<&str>) -> Locale {
+        Locale::choose([stored], &self.surveys.default_locale)
     }
 }

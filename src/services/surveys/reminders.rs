@@ -92,11 +92,14 @@ impl Surveys {
     }
 
     async fn send_reminder(&self, c: &ClaimedReminder, wording: &Wording) -> Result<(), SendError> {
+        let locale = self.locale_of(c.locale.as_deref());
+        let days = (Utc::now() - c.sent_at).num_days().max(1);
         let email = SurveyEmail {
             invitation_id: &c.id,
             recipient: &c.recipient,
             wording,
-            reminder: true,
+            locale: &locale,
+            reminder: Some(days),
         };
         let message = build(&email, &self.from, &self.links).map_err(SendError::Permanent)?;
         self.mailer.send(message).await
