@@ -26,6 +26,23 @@ fn no_file_gives_the_embedded_defaults() {
 }
 
 #[test]
+fn the_default_survey_language_is_english_and_a_regional_tag_gets_its_language() {
+    assert_eq!(
+        load(None, env(&[])).unwrap().surveys.default_locale.tag(),
+        "en"
+    );
+    let f = write("[surveys]\ndefault_locale = \"ar-EG\"\n");
+    let c = load(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(c.surveys.default_locale.tag(), "ar");
+    let f = write("[surveys]\ndefault_locale = \"de\"\n");
+    let err = load(Some(f.path()), env(&[])).unwrap_err().to_string();
+    assert!(
+        err.contains("no catalog for `de` (shipped: ar, en, fa)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn env_overrides_nested_keys_and_file() {
     let f = write("[check]\ndeadline_ms = 100\nconcurrency = 4\n");
     let c = load(
@@ -118,6 +135,10 @@ fn errors_name_the_key() {
         (
             "[sources.inventory]\nkind = \"square-locations\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\n",
             "sources.inventory.kind",
+        ),
+        (
+            "[surveys]\ndefault_locale = \"de\"\n",
+            "surveys.default_locale",
         ),
     ];
     for (text, key) in cases {

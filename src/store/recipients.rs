@@ -35,6 +35,8 @@ pub struct RecipientEvent {
     pub received_at: DateTime<Utc>,
     pub url: Option<String>,
     pub order_id: Option<String>,
+    /// The language the event named (BCP 47).
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -51,6 +53,8 @@ pub struct RecipientInvitation {
     pub answered_at: Option<DateTime<Utc>>,
     pub unsubscribed_at: Option<DateTime<Utc>>,
     pub reminder_status: Option<String>,
+    /// The language the survey was written in.
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -74,6 +78,7 @@ type EventRaw = (
     i64,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 type InvitationRaw = (
     String,
@@ -87,6 +92,7 @@ type InvitationRaw = (
     Option<i64>,
     Option<i64>,
     Option<String>,
+    Option<String>,
 );
 
 #[async_trait]
@@ -94,7 +100,7 @@ impl RecipientStore for SqlStore {
     async fn recipient_data(&self, address: &str) -> Result<RecipientData, StoreError> {
         let address = address.trim().to_lowercase();
         let events: Vec<EventRaw> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id
+            "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id, locale
              FROM events WHERE lower(recipient) = $1 ORDER BY occurred_at, id",
         )
         .bind(&address)
@@ -102,7 +108,7 @@ impl RecipientStore for SqlStore {
         .await)?;
         let invitations: Vec<InvitationRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, campaign_id, status, created_at, sent_at, score, reason, comment,
-                    answered_at, unsubscribed_at, reminder_status
+                    answered_at, unsubscribed_at, reminder_status, locale
              FROM invitations WHERE lower(recipient) = $1 ORDER BY created_at, id",
         )
         .bind(&address)
@@ -127,7 +133,7 @@ impl RecipientStore for SqlStore {
             events: events
                 .into_iter()
                 .map(
-                    |(id, source, kind, campaign_id, occurred, received, url, order_id)| {
+                    |(id, source, kind, campaign_id, occurred, received, url, order_id, locale)| {
                         RecipientEvent {
                             id,
                             source,
@@ -137,6 +143,7 @@ impl RecipientStore for SqlStore {
                             received_at: from_millis(received),
                             url,
                             order_id,
+                            locale,
                         }
                     },
                 )
@@ -156,6 +163,7 @@ impl RecipientStore for SqlStore {
                         answered,
                         unsubscribed,
                         reminder_status,
+                        locale,
                     )| RecipientInvitation {
                         id,
                         campaign_id,
@@ -168,6 +176,7 @@ impl RecipientStore for SqlStore {
                         answered_at: answered.map(from_millis),
                         unsubscribed_at: unsubscribed.map(from_millis),
                         reminder_status,
+                        locale,
                     },
                 )
                 .collect(),

@@ -16,6 +16,7 @@ mod google_business_profile;
 mod http_json;
 mod inbound;
 mod inventory;
+mod languages;
 mod live;
 mod local_hours;
 mod lookup;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use promiseguard::domain::SendOutcome;
 use promiseguard::domain::event::{EngagementEvent, EventKind};
 use promiseguard::store::{
-    AnswerStore, EngagementStore, InvitationStatus, InvitationStore, SqlStore,
+    AnswerStore, EngagementStore, InvitationStatus, InvitationStore, ReminderStore, SqlStore,
 };
 
 pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
@@ -303,4 +303,60 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
     assert_eq!(claimed.len(), 2);
     assert!(claimed.iter().all(|c| c.attempts == 1));
     other.close().await.unwrap();
+}
+
+/// The survey's language on both backends: an event's `locale` reaches the sweep with its
+/// click; an invitation's comes back with its claim, its reminder's claim and its row.
+pub async fn an_invitations_language_is_kept_from_queue_to_claim_and_reminder(store: SqlStore) {
+    let now = at("2026-11-23T12:00:00Z");
+    let mut click = event(
+        "e-ar",
+        "click",
+        Some("c5"),
+        "a@example.com",
+        "2026-11-18T10:00:00Z",
+    );
+    click.locale = Some("ar-EG".into());
+    store.record_events(&[click], "test", now).await.unwrap();
+    let touches = store.touches(&["a@example.com".to_owned()]).await.unwrap();
+    assert_eq!(
+        promiseguard::domain::attribution::click_locale(&touches["a@example.com"], "c5"),
+        Some("ar-EG")
+    );
+    let new = |recipient: &str, locale: Option<&str>| promiseguard::store::NewInvitation {
+        campaign_id: "c5".into(),
+        recipient: recipient.into(),
+        locale: locale.map(Into::into),
+    };
+    store
+        .queue_invitations(
+            &[new("a@example.com", Some("ar")), new("b@example.com", None)],
+            now,
+        )
+        .await
+        .unwrap();
+    let mut claimed = Vec::new();
+    while let Some(inv) = claim_one(&store, "run-1", now).await {
+        finish_one(&store, &inv.id, SendOutcome::Sent, now).await;
+        claimed.push((inv.recipient, inv.locale));
+    }
+    claimed.sort();
+    assert_eq!(
+        claimed,
+        [
+            ("a@example.com".to_owned(), Some("ar".to_owned())),
+            ("b@example.com".to_owned(), None)
+        ]
+    );
+    let rows = store.invitations("c5").await.unwrap();
+    assert_eq!(rows[0].locale.as_deref(), Some("ar"));
+    let reminders = store
+        .claim_reminders("r1", now + chrono::Duration::days(1), 10)
+        .await
+        .unwrap();
+    let a = reminders
+        .iter()
+        .find(|r| r.recipient == "a@example.com")
+        .unwrap();
+    assert_eq!((a.locale.as_deref(), a.sent_at), (Some("ar"), now));
 }

@@ -60,6 +60,7 @@ storage_suite!(
     events_are_idempotent_and_feed_the_sweep,
     invitations_are_unique_claimed_once_and_answered,
     claims_are_group_committed_with_the_outcomes_of_finished_sends,
+    an_invitations_language_is_kept_from_queue_to_claim_and_reminder,
     failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on,
     reviews_are_kept_and_carry_over_until_resolved,
     an_override_without_a_note_is_refused_by_the_schema,
