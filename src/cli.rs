@@ -67,6 +67,12 @@ pub enum Command {
         /// Where the copy goes: a new file, started with `database_url = "sqlite://FILE"`.
         file: PathBuf,
     },
+    /// Erase one person's data (an erasure request) and keep their address off every future
+    /// survey; prints the receipt as JSON. Exit status: 0 erased (or already), 2 not an address.
+    Erase {
+        /// The person's email address.
+        address: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +105,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Surveys {
             action: SurveysAction::Run,
         } => surveys_run(config).await,
+        Command::Erase { address } => erase(config, &address).await,
         Command::Backup { file } => {
             let url = config.database_url.expose();
             // Connecting would create a missing SQLite file: a backup of nothing is a mistake.
@@ -124,6 +131,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
         }
     }
+}
+
+async fn erase(config: Config, address: &str) -> anyhow::Result<i32> {
+    let Some(address) = crate::domain::event::normalize_address(address) else {
+        eprintln!("erase: `{address}` is not an email address");
+        return Ok(2);
+    };
+    let services = Services::build(config).await?;
+    let receipt = services
+        .analysts
+        .erase("the command line", &address)
+        .await?;
+    println!("{}", serde_json::to_string_pretty(&receipt)?);
+    Ok(0)
 }
 
 async fn surveys_run(config: Config) -> anyhow::Result<i32> {

@@ -64,6 +64,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/v1/recipients/{address}",
             web::get().to(recipients::access),
         )
+        .route(
+            "/v1/recipients/{address}",
+            web::delete().to(recipients::erase),
+        )
         .route("/v1/insights/promises", web::get().to(insights::promises))
         .route("/s/{token}", web::get().to(pages::survey))
         .route("/s/{token}", web::post().to(pages::answer))

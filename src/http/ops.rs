@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         super::findings::review,
         super::insights::promises,
         super::recipients::access,
+        super::recipients::erase,
         healthz,
         readyz,
         metrics

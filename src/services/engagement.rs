@@ -29,6 +29,7 @@ impl Engagement {
             received = recorded.received,
             stored = recorded.stored,
             suppressed = recorded.suppressed,
+            forgotten = recorded.forgotten,
             "events recorded"
         );
         Ok(recorded)

@@ -83,7 +83,7 @@ impl Db {
 }
 
 /// WAL so readers never wait for the writer, a busy timeout so writers queue instead of
-/// failing, foreign keys on (SQLite leaves them off by default), and a page cache that holds
+/// failing, foreign keys on (SQLite leaves them off by default), `secure_delete`, and a page cache that holds
 /// the indexes. `connections` is the pool's size: the store opens one pool of readers and a
 /// pool of one connection for its writes.
 async fn connect_sqlite(url: &str, connections: u32) -> Result<SqlitePool, StoreError> {
@@ -93,6 +93,9 @@ async fn connect_sqlite(url: &str, connections: u32) -> Result<SqlitePool, Store
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
+        // Deleted content is overwritten with zeros, so an erased address leaves the file
+        // (store/erasure.rs), not only the table.
+        .pragma("secure_delete", "ON")
         // 64 MiB of page cache per connection (SQLite's default is 2 MiB): findings are keyed
         // by random ids, and index pages that fall out of the cache make inserts slow down as
         // the tables grow.

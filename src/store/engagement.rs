@@ -1,16 +1,18 @@
 //! Engagement: events as they arrive (idempotent by id), the suppressions some of them imply,
 //! and what the survey sweep reads of them.
 use super::db::{Db, on_pool};
+use super::erasure::{ERASURE_LOCK, erased_hashes_sql};
 use super::rows::{from_millis, millis};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::Campaign;
 use crate::domain::attribution::Touch;
+use crate::domain::erasure::address_hash;
 use crate::domain::event::{EngagementEvent, EventKind};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 #[async_trait]
 pub trait EngagementStore: Send + Sync {
@@ -49,6 +51,8 @@ pub struct EventsRecorded {
     pub duplicates: u64,
     /// Addresses newly suppressed from surveys.
     pub suppressed: u64,
+    /// Events for erased addresses, refused quietly (stored nowhere).
+    pub forgotten: u64,
 }
 
 /// 11 parameters a row.
@@ -66,14 +70,60 @@ impl EngagementStore for SqlStore {
             .iter()
             .filter_map(|e| e.campaign_id.as_deref())
             .collect();
-        let suppress: Vec<(&str, &str)> = events
-            .iter()
-            .filter_map(|e| e.suppresses.as_deref().map(|r| (e.recipient.as_str(), r)))
-            .collect();
         let now_ms = millis(now);
+        // Erased addresses: hashed before the turn to write when the do-not-contact list has
+        // any (checked again inside the transaction, which an erasure cannot interleave).
+        let key = self.erasure_key().await?;
+        let hash_all = |events: &[EngagementEvent]| -> Vec<(String, String)> {
+            let recipients: BTreeSet<&str> = events.iter().map(|e| e.recipient.as_str()).collect();
+            recipients
+                .into_iter()
+                .map(|r| (address_hash(&key, r), r.to_owned()))
+                .collect()
+        };
+        let any_erased = "SELECT EXISTS (SELECT 1 FROM erased_addresses)";
+        let listed: bool = on_pool!(self.db(), pool =>
+            sqlx::query_scalar(any_erased).fetch_one(pool).await)?;
+        let mut hashed = listed.then(|| hash_all(events));
+        let erased_sql = erased_hashes_sql(self.db());
+        let postgres = matches!(self.db(), Db::Postgres(_));
         let begin = self.db().begin_write();
-        let (stored, suppressed) = on_writer!(self, conn => {
+        let (stored, suppressed, forgotten) = on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
+            if postgres {
+                sqlx::query("SELECT pg_advisory_xact_lock_shared($1)")
+                    .bind(ERASURE_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut erased: HashSet<String> = HashSet::new();
+            let listed: bool = sqlx::query_scalar(any_erased).fetch_one(&mut *tx).await?;
+            if listed {
+                let hashed = hashed.get_or_insert_with(|| hash_all(events));
+                let list = serde_json::to_string(&hashed.iter().map(|(h, _)| h).collect::<Vec<_>>())
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let found: HashSet<String> = sqlx::query_scalar(erased_sql)
+                    .bind(list)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                erased = hashed
+                    .iter()
+                    .filter(|(h, _)| found.contains(h))
+                    .map(|(_, r)| r.clone())
+                    .collect();
+            }
+            // An erased person's events are refused quietly: stored nowhere, counted apart.
+            let kept: Vec<&EngagementEvent> = events
+                .iter()
+                .filter(|e| !erased.contains(&e.recipient))
+                .collect();
+            let forgotten = (events.len() - kept.len()) as u64;
+            let suppress: Vec<(&str, &str)> = kept
+                .iter()
+                .filter_map(|e| e.suppresses.as_deref().map(|r| (e.recipient.as_str(), r)))
+                .collect();
             // A campaign exists once an event names it; one known from a check is untouched.
             for id in &campaigns {
                 let definition = serde_json::to_string(&Campaign {
@@ -98,7 +148,7 @@ impl EngagementStore for SqlStore {
                 .await?;
             }
             let mut stored = 0;
-            for chunk in events.chunks(EVENTS_PER_INSERT) {
+            for chunk in kept.chunks(EVENTS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
                     "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale) ",
                 );
@@ -132,14 +182,15 @@ impl EngagementStore for SqlStore {
                 .rows_affected();
             }
             tx.commit().await?;
-            Ok::<_, StoreError>((stored, suppressed))
+            Ok::<_, StoreError>((stored, suppressed, forgotten))
         })?;
         let received = events.len() as u64;
         Ok(EventsRecorded {
             received,
             stored,
-            duplicates: received - stored,
+            duplicates: received - stored - forgotten,
             suppressed,
+            forgotten,
         })
     }
 

@@ -44,6 +44,7 @@ pub trait InvitationStore: Send + Sync {
         claims: u32,
     ) -> Result<Vec<ClaimedInvitation>, StoreError>;
 
+    /// The invitation a survey link names; `None` if unknown or erased.
     async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StoreError>;
 
     async fn invitations(&self, campaign_id: &str) -> Result<Vec<InvitationRow>, StoreError>;
@@ -334,7 +335,8 @@ impl InvitationStore for SqlStore {
     }
 
     async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StoreError> {
-        let sql = format!("{SELECT_INVITATION} WHERE i.id = $1");
+        // An erased invitation's links open nothing.
+        let sql = format!("{SELECT_INVITATION} WHERE i.id = $1 AND i.erased_at IS NULL");
         let raw: Option<InvitationRaw> = on_pool!(self.db(), pool =>
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await)?;
         raw.map(invitation_row).transpose()

@@ -18,6 +18,7 @@ mod check_writes;
 mod checks;
 mod db;
 mod engagement;
+mod erasure;
 mod findings;
 mod invitations;
 mod leases;
@@ -37,6 +38,7 @@ pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use db::{Backend, Db};
 pub use engagement::{EngagementStore, EventsRecorded};
+pub use erasure::{Erased, ErasureReceipt, ErasureStore};
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use invitations::{
     ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore, NewInvitation,
@@ -78,6 +80,7 @@ pub trait Store:
     + QuotaStore
     + ReminderStore
     + RecipientStore
+    + ErasureStore
 {
     /// Answers when the database answers (for `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -2,7 +2,7 @@
 //! invitations with status and answers, their suppression, and the campaigns concerned.
 use super::db::on_pool;
 use super::rows::from_millis;
-use super::{SqlStore, StoreError};
+use super::{ErasureStore, SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -22,6 +22,8 @@ pub struct RecipientData {
     pub suppression: Option<Suppression>,
     /// Every campaign the events and invitations name.
     pub campaigns: Vec<CampaignName>,
+    /// The address was erased: only its keyed hash is kept, on the do-not-contact list.
+    pub do_not_contact: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -188,6 +190,7 @@ impl RecipientStore for SqlStore {
                 .into_iter()
                 .map(|(id, name)| CampaignName { id, name })
                 .collect(),
+            do_not_contact: self.is_erased(&address).await?,
             address,
         })
     }

@@ -54,7 +54,7 @@ const CLAIM: &str = "
 UPDATE invitations SET reminder_status = 'sending', reminder_claimed_by = $1
 WHERE id IN (
     SELECT i.id FROM invitations i
-    WHERE i.status = 'sent' AND i.reminder_status IS NULL AND i.score IS NULL
+    WHERE i.status = 'sent' AND i.reminder_status IS NULL AND i.score IS NULL AND i.erased_at IS NULL
       AND i.unsubscribed_at IS NULL AND i.sent_at <= $2
       AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = i.recipient)
       AND NOT EXISTS (SELECT 1 FROM invitations j

@@ -82,7 +82,8 @@ impl SqliteClaims {
         conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
         // The file is in WAL mode already (the store's writer set it when it created it).
         conn.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536;",
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
+             PRAGMA secure_delete = ON;",
         )?;
         Ok(conn)
     }

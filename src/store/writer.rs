@@ -24,6 +24,8 @@ pub struct SqlStore {
     sqlite_writer: Arc<tokio::sync::Mutex<Option<PoolConnection<Sqlite>>>>,
     /// On SQLite, the connection the survey senders' group commit runs on (see its module).
     sqlite_claims: Option<Arc<SqliteClaims>>,
+    /// The do-not-contact list's HMAC key, read from `app_secrets` once (`erasure`).
+    pub(super) erasure_key: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 /// This process's turn to write to SQLite, with the writer connection. A turn that does not end
@@ -94,6 +96,7 @@ impl SqlStore {
             writer,
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(None)),
             sqlite_claims,
+            erasure_key: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 

@@ -5,6 +5,7 @@ mod alerts;
 mod answers;
 mod checks;
 mod engagement;
+mod erasure;
 mod fixtures;
 mod invitations;
 mod leases;
@@ -69,6 +70,7 @@ storage_suite!(
     a_detractor_of_a_broken_promise_is_alerted_once_per_destination,
     a_reminder_goes_once_and_only_to_a_silent_invitee,
     a_persons_data_is_found_by_address_whatever_its_case,
+    an_erased_address_is_nowhere_in_the_schema_or_the_files,
     survey_answers_split_by_broken_and_kept_promises,
     reasons_are_kept_with_answers_and_counted_per_campaign_and_side,
     a_secret_is_made_once_and_then_always_read_back,
@@ -82,6 +84,7 @@ mod cases {
     pub use crate::answers::*;
     pub use crate::checks::*;
     pub use crate::engagement::*;
+    pub use crate::erasure::*;
     pub use crate::invitations::*;
     pub use crate::leases::*;
     pub use crate::quotas::*;

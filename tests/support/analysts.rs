@@ -40,6 +40,18 @@ pub async fn post(app: &TestApp, path: &str, token: Option<&str>, body: &str) ->
     )
 }
 
+pub async fn delete(app: &TestApp, path: &str, token: Option<&str>) -> (u16, Value) {
+    let mut req = app.client.delete(format!("{}{path}", app.address));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
 pub fn fixture(name: &str) -> Value {
     serde_json::from_str(
         &std::fs::read_to_string(format!("fixtures/campaigns/{name}.json")).unwrap(),

@@ -1,9 +1,11 @@
-//! A person's data on request (GDPR article 15): everything stored about an address, for a
-//! reviewer to hand over. Each request is logged with who asked (not the address).
+//! A person's data on request: everything stored about an address, for a reviewer to hand over
+//! (GDPR article 15), and its erasure (article 17). Each request is logged with who asked and
+//! what was found or erased — never the address.
 use super::Analysts;
 use crate::domain::Reviewer;
 use crate::services::ServiceError;
-use crate::store::RecipientData;
+use crate::store::{ErasureReceipt, RecipientData};
+use chrono::Utc;
 
 impl Analysts {
     pub async fn recipient_data(
@@ -19,5 +21,24 @@ impl Analysts {
             "served a person's data (access request)"
         );
         Ok(data)
+    }
+
+    /// Erases the address everywhere and lists it as do-not-contact; the receipt says what
+    /// went. `who` names the requester in the log (a reviewer, the CLI, a Shopify webhook).
+    pub async fn erase(&self, who: &str, address: &str) -> Result<ErasureReceipt, ServiceError> {
+        let receipt = self.store.erase(address, Utc::now()).await?;
+        let e = &receipt.erased;
+        tracing::info!(
+            requested_by = who,
+            events = e.events,
+            invitations = e.invitations,
+            comments = e.comments,
+            suppressions = e.suppressions,
+            alerts = e.alerts,
+            anonymised_answers = receipt.anonymised_answers,
+            already_erased = receipt.already_erased,
+            "erased a person's data (erasure request)"
+        );
+        Ok(receipt)
     }
 }
