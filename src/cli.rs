@@ -5,7 +5,7 @@ use crate::config::{Config, redact_url};
 use crate::domain::campaign::CampaignInput;
 use crate::domain::json::{JsonError, parse_json};
 use crate::domain::{FieldError, Finding, Phase, Verdict};
-use crate::jobs::SurveysJob;
+use crate::jobs::{Job, RetentionJob, SurveysJob};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::services::checks::PresendRequest;
@@ -67,12 +67,23 @@ pub enum Command {
         /// Where the copy goes: a new file, started with `database_url = "sqlite://FILE"`.
         file: PathBuf,
     },
+    /// What `[retention]` no longer keeps.
+    Retention {
+        #[command(subcommand)]
+        action: RetentionAction,
+    },
     /// Erase one person's data (an erasure request) and keep their address off every future
     /// survey; prints the receipt as JSON. Exit status: 0 erased (or already), 2 not an address.
     Erase {
         /// The person's email address.
         address: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionAction {
+    /// One retention run now, as the daily `retention` job does (under the same lease).
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +117,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             action: SurveysAction::Run,
         } => surveys_run(config).await,
         Command::Erase { address } => erase(config, &address).await,
+        Command::Retention {
+            action: RetentionAction::Run,
+        } => {
+            run_once(config, "retention run", |s| {
+                Box::new(RetentionJob(s.retention.clone()))
+            })
+            .await
+        }
         Command::Backup { file } => {
             let url = config.database_url.expose();
             // Connecting would create a missing SQLite file: a backup of nothing is a mistake.
@@ -148,13 +167,26 @@ async fn erase(config: Config, address: &str) -> anyhow::Result<i32> {
 }
 
 async fn surveys_run(config: Config) -> anyhow::Result<i32> {
+    run_once(config, "survey run", |s| {
+        Box::new(SurveysJob(s.surveys.clone()))
+    })
+    .await
+}
+
+/// One run of a scheduled job now, under the job's lease (waiting while another run holds
+/// it); its summary on stdout.
+async fn run_once(
+    config: Config,
+    what: &str,
+    job: impl FnOnce(&Services) -> Box<dyn Job>,
+) -> anyhow::Result<i32> {
     use crate::jobs::scheduler::{Scheduler, TickOutcome, instance_name};
     let ttl = Duration::from_secs(config.schedule.lease_ttl_s);
     let services = Services::build(config).await?;
     let scheduler =
         Scheduler::new(Arc::new(services.store.clone()), instance_name()).with_lease_ttl(ttl);
-    let job = SurveysJob(services.surveys.clone());
-    // SIGTERM or Ctrl-C: claim nothing more, let the sends in flight finish and be recorded.
+    let job = job(&services);
+    // SIGTERM or Ctrl-C: start nothing more, let what is in hand finish and be recorded.
     let stop = CancellationToken::new();
     let on_signal = stop.clone();
     tokio::spawn(async move {
@@ -173,17 +205,20 @@ async fn surveys_run(config: Config) -> anyhow::Result<i32> {
     let give_up = tokio::time::Instant::now() + ttl + Duration::from_secs(10);
     let mut told = false;
     loop {
-        match scheduler.run_tick(&job, chrono::Utc::now(), &stop).await {
+        match scheduler
+            .run_tick(job.as_ref(), chrono::Utc::now(), &stop)
+            .await
+        {
             TickOutcome::Ran(summary) => {
                 println!("{summary}");
                 return Ok(0);
             }
-            TickOutcome::Failed(why) => anyhow::bail!("survey run failed: {why}"),
-            TickOutcome::Stopped => anyhow::bail!("stopped before the survey run began"),
+            TickOutcome::Failed(why) => anyhow::bail!("{what} failed: {why}"),
+            TickOutcome::Stopped => anyhow::bail!("stopped before the {what} began"),
             TickOutcome::NotOurs if tokio::time::Instant::now() < give_up => {
                 if !told {
                     eprintln!(
-                        "another survey run holds the lease; waiting (up to {} s)",
+                        "another {what} holds the lease; waiting (up to {} s)",
                         ttl.as_secs() + 10
                     );
                     told = true;
@@ -191,7 +226,7 @@ async fn surveys_run(config: Config) -> anyhow::Result<i32> {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
             TickOutcome::NotOurs => {
-                anyhow::bail!("another survey run kept the lease; try again later")
+                anyhow::bail!("another {what} kept the lease; try again later")
             }
         }
     }

@@ -6,15 +6,17 @@ use crate::config::{Config, redact_url};
 use crate::email::{Mailer, SurveyLinks, build_mailer};
 use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
-use crate::jobs::{AlertsJob, RecheckJob, Scheduler, SurveysJob};
+use crate::jobs::{AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveysJob};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::services::alerts::Alerts;
 use crate::services::analyst::Analysts;
 use crate::services::checks::Checks;
+use crate::services::compliance::Compliance;
 use crate::services::engagement::Engagement;
 use crate::services::health::Health;
 use crate::services::quota::QuotaInDatabase;
+use crate::services::retention::Retention;
 use crate::services::surveys::Surveys;
 use crate::sources::quota::SharedQuota;
 use crate::store::{self, Backend, SecretStore, SqlStore, Store};
@@ -53,6 +55,8 @@ pub struct Services {
     pub surveys: Arc<Surveys>,
     pub alerts: Arc<Alerts>,
     pub engagement: Arc<Engagement>,
+    pub retention: Arc<Retention>,
+    pub compliance: Arc<Compliance>,
     pub lookup: Arc<crate::lookup::Lookup>,
     pub health: Arc<Health>,
     /// Signs the analyst pages' session cookies.
@@ -119,6 +123,8 @@ impl Services {
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
             analysts: Arc::new(Analysts::new(shared.clone(), checks.clone())),
             engagement: Arc::new(Engagement::new(shared.clone())),
+            retention: Arc::new(Retention::new(shared.clone(), config.retention.clone())),
+            compliance: Arc::new(Compliance::new(shared.clone())),
             health: Arc::new(Health::new(shared)),
             config: Arc::new(config),
             store,
@@ -135,12 +141,14 @@ impl Services {
         AppState {
             event_doors: crate::http::inbound::EventDoors::new(&self.config),
             lookup_door: crate::http::inbound::LookupDoor::new(&self.config),
+            shopify_door: crate::http::inbound::ShopifyDoor::new(&self.config),
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             checks: self.checks.clone(),
             analysts: self.analysts.clone(),
             surveys: self.surveys.clone(),
             engagement: self.engagement.clone(),
+            compliance: self.compliance.clone(),
             lookup: self.lookup.clone(),
             health: self.health.clone(),
             session_key: self.session_key.clone(),
@@ -158,6 +166,10 @@ impl Services {
             Arc::new(SurveysJob(self.surveys.clone())),
         );
         scheduler.add(&schedule.alerts, Arc::new(AlertsJob(self.alerts.clone())));
+        scheduler.add(
+            &schedule.retention,
+            Arc::new(RetentionJob(self.retention.clone())),
+        );
         scheduler
     }
 }
@@ -317,7 +329,12 @@ fn log_doors(config: &Config) {
             "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
         );
     }
-    for (line, guarded) in crate::http::inbound::EventDoors::new(config).describe() {
+    let shopify = crate::http::inbound::ShopifyDoor::new(config).describe();
+    for (line, guarded) in crate::http::inbound::EventDoors::new(config)
+        .describe()
+        .into_iter()
+        .chain([shopify])
+    {
         if guarded {
             tracing::info!("{line}");
         } else {

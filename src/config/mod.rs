@@ -15,9 +15,9 @@ pub use load::load;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
-    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, EventsConfig,
-    InboundToken, LookupConfig, ScheduleConfig, SendgridConfig, SurveysConfig, Transport,
-    WebhooksConfig,
+    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, ConversionsConfig, EmailConfig,
+    EventsConfig, InboundToken, LookupConfig, RetentionConfig, ScheduleConfig, SendgridConfig,
+    ShopifyConfig, SurveysConfig, Transport, WebhooksConfig,
 };
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 
@@ -68,6 +68,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// Who may post engagement events.
     pub events: EventsConfig,
+    pub retention: RetentionConfig,
+    pub conversions: ConversionsConfig,
     /// After SIGTERM or SIGINT, how long `/readyz` answers 503 while requests are still served,
     /// before the server drains and stops.
     pub shutdown_grace_s: u64,
@@ -96,6 +98,8 @@ impl Default for Config {
             analysts: None,
             alerts: AlertsConfig::default(),
             events: EventsConfig::default(),
+            retention: RetentionConfig::default(),
+            conversions: ConversionsConfig::default(),
             shutdown_grace_s: 5,
             workers: 0,
             parsed_policy: Policy::default(),
@@ -148,6 +152,12 @@ impl Config {
         }
         if self.check.deadline_ms == 0 {
             return Err(ConfigError::new("check.deadline_ms", "must be more than 0"));
+        }
+        if self.retention.batch == 0 || self.retention.batch > 10_000 {
+            return Err(ConfigError::new(
+                "retention.batch",
+                "must be 1 to 10000 rows a transaction",
+            ));
         }
         if self.lookup.ttl_s == 0 {
             return Err(ConfigError::new("lookup.ttl_s", "must be at least 1"));

@@ -109,6 +109,55 @@ impl Default for SurveysConfig {
     }
 }
 
+/// Where conversions come from (`[conversions]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConversionsConfig {
+    pub shopify: ShopifyConfig,
+}
+
+/// The Shopify app (`[conversions.shopify]`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShopifyConfig {
+    /// The app's client secret: Shopify signs every webhook of the app with it
+    /// (`X-Shopify-Hmac-Sha256`), the compliance webhooks included.
+    pub secret: Option<Secret>,
+}
+
+/// How long personal data and evidence are kept (`[retention]`), in days; `0` keeps forever.
+/// The daily `retention` job removes what is older, in short batches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Engagement events (clicks, conversions, provider events), by when they occurred:
+    /// deleted.
+    pub events_days: u64,
+    /// Survey invitations, by when they were queued: their address removed (as an erasure
+    /// does), their score and reason kept in the campaign's counts.
+    pub invitations_days: u64,
+    /// Survey comments, by when they were answered: deleted.
+    pub comments_days: u64,
+    /// Checks' evidence (what the sources said, in findings and stored results) and the
+    /// replay records of pre-send webhooks, by when the check ran.
+    pub evidence_days: u64,
+    /// Rows per write transaction (evidence: a tenth as many checks), so no batch holds the
+    /// SQLite writer for long.
+    pub batch: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        Self {
+            events_days: 400,
+            invitations_days: 400,
+            comments_days: 400,
+            evidence_days: 800,
+            batch: 500,
+        }
+    }
+}
+
 /// Cron expressions with seconds (6 or 7 fields); `"off"` disables a job on this instance.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -117,6 +166,8 @@ pub struct ScheduleConfig {
     pub surveys: JobSchedule,
     /// Delivers queued alerts (and their retries).
     pub alerts: JobSchedule,
+    /// Removes what `[retention]` no longer keeps.
+    pub retention: JobSchedule,
     /// A job's lease, renewed every third of it while the job runs; how long a crashed
     /// instance's lease blocks the job.
     pub lease_ttl_s: u64,
@@ -129,6 +180,7 @@ impl Default for ScheduleConfig {
             recheck: cron("0 */15 * * * *"),
             surveys: cron("0 5 * * * *"),
             alerts: cron("*/30 * * * * *"),
+            retention: cron("0 30 3 * * *"),
             lease_ttl_s: 60,
         }
     }

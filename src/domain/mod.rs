@@ -4,6 +4,7 @@ pub mod analyst;
 pub mod attribution;
 pub mod campaign;
 pub mod check;
+pub mod compliance;
 pub mod erasure;
 pub mod event;
 pub mod finding;

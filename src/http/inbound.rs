@@ -12,7 +12,7 @@
 use super::error::ApiError;
 use crate::config::{Config, InboundToken};
 use crate::signatures::sendgrid::{SIGNATURE_HEADER, SendgridVerifier, TIMESTAMP_HEADER};
-use crate::signatures::{BodyVerifier, SigningKey, VerificationKey, tokens};
+use crate::signatures::{BodyVerifier, SigningKey, VerificationKey, shopify, tokens};
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
 use chrono::Utc;
@@ -212,6 +212,72 @@ impl EventDoors {
         let signature = format!("{signature} over the body");
         ways.push(&signature);
         ApiError::Unauthorized(format!("events need {}", ways.join(", or ")))
+    }
+}
+
+/// `POST /v1/compliance/shopify`: Shopify's signature (`X-Shopify-Hmac-Sha256`, keyed with
+/// `[conversions.shopify] secret`) over the raw body; a bad or missing one is 401, as Shopify
+/// requires. Without a secret configured the door follows the event doors' rule: loopback
+/// only on a loopback listen, closed on a public one unless `[events] allow_unauthenticated`.
+pub struct ShopifyDoor {
+    secret: Option<crate::config::Secret>,
+    without: WithoutCredentials,
+}
+
+impl ShopifyDoor {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            secret: config.conversions.shopify.secret.clone(),
+            without: EventDoors::new(config).without,
+        }
+    }
+
+    /// How the door is guarded, for the log at start (and whether it is).
+    pub fn describe(&self) -> (String, bool) {
+        let door = "POST /v1/compliance/shopify";
+        match (&self.secret, self.without) {
+            (Some(_), _) => (format!("{door}: admits Shopify signatures"), true),
+            (None, WithoutCredentials::LoopbackOnly) => (
+                format!(
+                    "{door}: no [conversions.shopify] secret; answers callers on loopback only"
+                ),
+                false,
+            ),
+            (None, WithoutCredentials::Open) => (
+                format!(
+                    "{door}: no [conversions.shopify] secret and allow_unauthenticated = true: anyone may post"
+                ),
+                false,
+            ),
+            (None, WithoutCredentials::Closed) => (
+                format!(
+                    "{door}: no [conversions.shopify] secret on a public address: closed (403)"
+                ),
+                false,
+            ),
+        }
+    }
+
+    /// Admits a request whose `body` Shopify signed.
+    pub fn admit(&self, req: &HttpRequest, body: &[u8]) -> Result<Credential, ApiError> {
+        let Some(secret) = &self.secret else {
+            let on_loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+            return match self.without {
+                WithoutCredentials::Open => Ok(Credential::Unauthenticated),
+                WithoutCredentials::LoopbackOnly if on_loopback => Ok(Credential::Unauthenticated),
+                _ => Err(ApiError::Forbidden(
+                    "no [conversions.shopify] secret is configured, so Shopify's webhooks cannot be verified".into(),
+                )),
+            };
+        };
+        let header = req
+            .headers()
+            .get(shopify::HMAC_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| ApiError::Unauthorized("X-Shopify-Hmac-Sha256 is missing".into()))?;
+        shopify::verify(secret.expose().as_bytes(), body, header)
+            .map(|()| Credential::Signed)
+            .map_err(ApiError::Unauthorized)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod campaigns;
+pub mod compliance;
 pub mod document;
 pub mod error;
 pub mod events;
@@ -25,6 +26,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::services::analyst::Analysts;
 use crate::services::checks::Checks;
+use crate::services::compliance::Compliance;
 use crate::services::engagement::Engagement;
 use crate::services::health::Health;
 use crate::services::surveys::Surveys;
@@ -38,11 +40,13 @@ pub struct AppState {
     pub analysts: Arc<Analysts>,
     pub surveys: Arc<Surveys>,
     pub engagement: Arc<Engagement>,
+    pub compliance: Arc<Compliance>,
     pub lookup: Arc<crate::lookup::Lookup>,
     pub health: Arc<Health>,
     /// Who may post events, and who may call the lookup.
     pub event_doors: inbound::EventDoors,
     pub lookup_door: inbound::LookupDoor,
+    pub shopify_door: inbound::ShopifyDoor,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,
 }
@@ -69,6 +73,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::delete().to(recipients::erase),
         )
         .route("/v1/insights/promises", web::get().to(insights::promises))
+        .route(
+            "/v1/compliance/shopify",
+            web::post().to(compliance::shopify),
+        )
+        .route(
+            "/v1/compliance/requests",
+            web::get().to(compliance::requests),
+        )
         .route("/s/{token}", web::get().to(pages::survey))
         .route("/s/{token}", web::post().to(pages::answer))
         .route("/u/{token}", web::get().to(pages::unsubscribe_page))

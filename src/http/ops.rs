@@ -22,6 +22,8 @@ use utoipa::OpenApi;
         super::insights::promises,
         super::recipients::access,
         super::recipients::erase,
+        super::compliance::shopify,
+        super::compliance::requests,
         healthz,
         readyz,
         metrics

@@ -6,6 +6,7 @@ pub use scheduler::Scheduler;
 
 use crate::services::alerts::Alerts;
 use crate::services::checks::Checks;
+use crate::services::retention::Retention;
 use crate::services::surveys::Surveys;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -29,6 +30,20 @@ pub struct SurveysJob(pub Arc<Surveys>);
 
 /// `alerts`: deliver the alerts re-checks queued, and their retries.
 pub struct AlertsJob(pub Arc<Alerts>);
+
+/// `retention`: remove what `[retention]` no longer keeps (daily by default).
+pub struct RetentionJob(pub Arc<Retention>);
+
+#[async_trait]
+impl Job for RetentionJob {
+    fn name(&self) -> &'static str {
+        "retention"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        Ok(self.0.run(Utc::now(), stop).await?.to_string())
+    }
+}
 
 #[async_trait]
 impl Job for RecheckJob {

@@ -5,10 +5,12 @@
 pub mod alerts;
 pub mod analyst;
 pub mod checks;
+pub mod compliance;
 pub mod engagement;
 pub mod fleet;
 pub mod health;
 pub mod quota;
+pub mod retention;
 pub mod surveys;
 
 use crate::domain::FieldError;

@@ -3,6 +3,7 @@
 //! tokens (Bearer or Basic), and a constant-time comparison for every secret presented. Pure
 //! functions on bytes: no I/O, nothing of the rest of the crate.
 pub mod sendgrid;
+pub mod shopify;
 pub mod standard_webhooks;
 pub mod tokens;
 

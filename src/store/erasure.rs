@@ -59,6 +59,8 @@ pub struct Erased {
     pub suppressions: u64,
     /// Detractor alerts about the person's answers deleted (they named the address).
     pub alerts: u64,
+    /// Recorded data requests (Shopify's `customers/data_request`) naming the address.
+    pub requests: u64,
 }
 
 /// Event writes take this PostgreSQL advisory lock shared, an erasure exclusive: an event for
@@ -189,6 +191,11 @@ impl ErasureStore for SqlStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            let requests = sqlx::query("DELETE FROM compliance_requests WHERE lower(customer_email) = $1")
+                .bind(&address)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             tx.commit().await?;
             Ok::<_, StoreError>(ErasureReceipt {
                 erased: Erased {
@@ -197,6 +204,7 @@ impl ErasureStore for SqlStore {
                     comments: comments as u64,
                     suppressions,
                     alerts,
+                    requests,
                 },
                 anonymised_answers: answers as u64,
                 do_not_contact: true,

@@ -16,6 +16,7 @@ mod answers;
 mod backup;
 mod check_writes;
 mod checks;
+mod compliance;
 mod db;
 mod engagement;
 mod erasure;
@@ -26,6 +27,7 @@ mod outbox;
 mod quotas;
 mod recipients;
 mod reminders;
+mod retention;
 mod reviews;
 mod rows;
 mod secrets;
@@ -36,6 +38,7 @@ pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
 pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
+pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use db::{Backend, Db};
 pub use engagement::{EngagementStore, EventsRecorded};
 pub use erasure::{Erased, ErasureReceipt, ErasureStore};
@@ -47,6 +50,7 @@ pub use leases::LeaseStore;
 pub use quotas::QuotaStore;
 pub use recipients::{RecipientData, RecipientStore};
 pub use reminders::{ClaimedReminder, ReminderStore};
+pub use retention::{Expiring, RetentionStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
 pub use writer::SqlStore;
@@ -81,6 +85,8 @@ pub trait Store:
     + ReminderStore
     + RecipientStore
     + ErasureStore
+    + RetentionStore
+    + ComplianceStore
 {
     /// Answers when the database answers (for `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -46,7 +46,7 @@ async fn columns(store: &SqlStore) -> Vec<(String, String)> {
 }
 
 /// Every (table, column) holding `needle` anywhere in its text, in any letter case.
-async fn holding(store: &SqlStore, needle: &str) -> Vec<String> {
+pub async fn holding(store: &SqlStore, needle: &str) -> Vec<String> {
     let mut found = Vec::new();
     for (table, column) in columns(store).await {
         let sql = match store.db() {
@@ -189,7 +189,7 @@ pub async fn an_erased_address_is_nowhere_in_the_schema_or_the_files(store: SqlS
     assert_eq!(
         serde_json::to_value(&receipt).unwrap(),
         serde_json::json!({
-            "erased": {"events": 3, "invitations": 2, "comments": 1, "suppressions": 1, "alerts": 1},
+            "erased": {"events": 3, "invitations": 2, "comments": 1, "suppressions": 1, "alerts": 1, "requests": 0},
             "anonymised_answers": 1, "do_not_contact": true, "already_erased": false,
             "erased_at": "2026-11-25T10:00:00Z"
         })

@@ -12,6 +12,7 @@ mod leases;
 mod quotas;
 mod recipients;
 mod reminders;
+mod retention;
 mod reviews;
 mod schema;
 mod secrets;
@@ -71,6 +72,7 @@ storage_suite!(
     a_reminder_goes_once_and_only_to_a_silent_invitee,
     a_persons_data_is_found_by_address_whatever_its_case,
     an_erased_address_is_nowhere_in_the_schema_or_the_files,
+    retention_removes_what_is_old_and_keeps_every_aggregate,
     survey_answers_split_by_broken_and_kept_promises,
     reasons_are_kept_with_answers_and_counted_per_campaign_and_side,
     a_secret_is_made_once_and_then_always_read_back,
@@ -90,6 +92,7 @@ mod cases {
     pub use crate::quotas::*;
     pub use crate::recipients::*;
     pub use crate::reminders::*;
+    pub use crate::retention::*;
     pub use crate::reviews::*;
     pub use crate::schema::*;
     pub use crate::secrets::*;

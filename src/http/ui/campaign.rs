@@ -155,7 +155,11 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
             }
             p { (f.finding.message) }
             @if let Some(local) = local_window(&f.finding.evidence) { p.muted { (local) } }
-            details { summary { "Evidence" } pre { (evidence) } }
+            @if f.finding.evidence.is_null() {
+                p.muted { "Evidence removed after " code { "[retention] evidence_days" } "." }
+            } @else {
+                details { summary { "Evidence" } pre { (evidence) } }
+            }
             @if !f.reviews.is_empty() {
                 ul.muted {
                     @for r in &f.reviews {
