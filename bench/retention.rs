@@ -141,6 +141,7 @@ async fn main() {
             batch,
             ..RetentionConfig::default()
         },
+        30,
     );
     let started = Instant::now();
     let report = retention

@@ -26,6 +26,8 @@ pub struct Metrics {
     /// instance ran the last re-check tick, so aggregate it over instances with `max`, never
     /// `sum`.
     pub open_findings: IntGaugeVec,
+    /// Events an endpoint quarantined instead of storing, by endpoint.
+    pub quarantined: IntCounterVec,
 }
 
 #[derive(Clone)]
@@ -134,8 +136,17 @@ impl Metrics {
             &["severity"],
         )
         .expect("static metric definition");
+        let quarantined = IntCounterVec::new(
+            Opts::new(
+                "events_quarantined_total",
+                "Events (or whole bodies) an endpoint could not take and quarantined, by endpoint",
+            ),
+            &["endpoint"],
+        )
+        .expect("static metric definition");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(quarantined.clone()),
             Box::new(quota_wait.clone()),
             Box::new(recheck.campaigns.clone()),
             Box::new(recheck.questions.clone()),
@@ -169,6 +180,7 @@ impl Metrics {
             quota_wait,
             recheck,
             open_findings,
+            quarantined,
         }
     }
 

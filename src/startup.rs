@@ -122,8 +122,12 @@ impl Services {
         Ok(Self {
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
             analysts: Arc::new(Analysts::new(shared.clone(), checks.clone())),
-            engagement: Arc::new(Engagement::new(shared.clone())),
-            retention: Arc::new(Retention::new(shared.clone(), config.retention.clone())),
+            engagement: Arc::new(Engagement::new(shared.clone(), metrics.clone())),
+            retention: Arc::new(Retention::new(
+                shared.clone(),
+                config.retention.clone(),
+                config.events.quarantine_days,
+            )),
             compliance: Arc::new(Compliance::new(shared.clone())),
             health: Arc::new(Health::new(shared)),
             config: Arc::new(config),

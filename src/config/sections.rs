@@ -229,7 +229,7 @@ impl InboundToken {
 }
 
 /// `[events]`: the credentials that admit a request to the event doors (either one does).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventsConfig {
     /// Bearer or Basic tokens, accepted by every event door.
@@ -239,6 +239,20 @@ pub struct EventsConfig {
     /// With no credential configured, admit anyone, even when listening on a public address.
     pub allow_unauthenticated: bool,
     pub sendgrid: SendgridConfig,
+    /// Days a quarantined event is kept (the `retention` job removes it after); 0: forever.
+    pub quarantine_days: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            signing_secret: None,
+            allow_unauthenticated: false,
+            sendgrid: SendgridConfig::default(),
+            quarantine_days: 30,
+        }
+    }
 }
 
 impl EventsConfig {

@@ -4,9 +4,9 @@
 use super::AppState;
 use super::body::{read_limited, require_json};
 use super::error::ApiError;
+use crate::domain::Analyst;
 use crate::domain::compliance::{ComplianceInput, Topic};
 use crate::domain::json::parse_json;
-use crate::domain::{Analyst, FieldError};
 use crate::services::compliance::ComplianceAnswer;
 use crate::store::DataRequestRow;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -72,26 +72,6 @@ pub async fn requests(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     analyst.reviewer("read data requests")?;
-    let (mut limit, mut offset) = (50u32, 0u32);
-    let mut errors = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
-        match key.as_ref() {
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=500).contains(&n) => limit = n,
-                _ => errors.push(FieldError::new("/limit", "must be 1 to 500")),
-            },
-            "offset" => match value.parse::<u32>() {
-                Ok(n) => offset = n,
-                _ => errors.push(FieldError::new("/offset", "must be a whole number")),
-            },
-            other => errors.push(FieldError::new(
-                format!("/{other}"),
-                "unknown parameter: expected limit or offset",
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::BadParams(errors));
-    }
+    let (limit, offset) = super::quarantine::page(&req)?;
     Ok(HttpResponse::Ok().json(state.compliance.data_requests(limit, offset).await?))
 }

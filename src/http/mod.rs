@@ -17,6 +17,7 @@ pub mod observe;
 pub mod ops;
 pub mod pages;
 pub mod presend;
+pub mod quarantine;
 pub mod recipients;
 pub mod ui;
 
@@ -80,6 +81,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/v1/compliance/requests",
             web::get().to(compliance::requests),
+        )
+        .route("/v1/quarantine", web::get().to(quarantine::list))
+        .route(
+            "/v1/quarantine/{id}/replay",
+            web::post().to(quarantine::replay),
+        )
+        .route(
+            "/v1/quarantine/{id}",
+            web::delete().to(quarantine::drop_one),
         )
         .route("/s/{token}", web::get().to(pages::survey))
         .route("/s/{token}", web::post().to(pages::answer))

@@ -24,6 +24,9 @@ use utoipa::OpenApi;
         super::recipients::erase,
         super::compliance::shopify,
         super::compliance::requests,
+        super::quarantine::list,
+        super::quarantine::replay,
+        super::quarantine::drop_one,
         healthz,
         readyz,
         metrics

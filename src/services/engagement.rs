@@ -1,16 +1,40 @@
 //! Engagement coming in: the events a platform or an email provider reports, stored once each.
 use crate::domain::event::EngagementEvent;
-use crate::store::{EventsRecorded, Store, StoreError};
+use crate::metrics::Metrics;
+use crate::store::{EventsRecorded, NewQuarantined, Quarantined, Store, StoreError};
 use chrono::Utc;
 use std::sync::Arc;
 
 pub struct Engagement {
     store: Arc<dyn Store>,
+    metrics: Metrics,
 }
 
 impl Engagement {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+    pub fn new(store: Arc<dyn Store>, metrics: Metrics) -> Self {
+        Self { store, metrics }
+    }
+
+    /// Stores what a request could deliver and quarantines what it could not (the provider
+    /// endpoints, `?partial=true`): the events first, then the quarantine, so a crash between
+    /// loses no event (the provider's redelivery brings the rest again).
+    pub async fn record_batch(
+        &self,
+        events: &[EngagementEvent],
+        quarantined: &[NewQuarantined],
+        delivered_by: &str,
+    ) -> Result<EventsRecorded, StoreError> {
+        let mut recorded = self.record(events, delivered_by).await?;
+        recorded.quarantined = self.store.quarantine(quarantined, Utc::now()).await?;
+        for q in quarantined {
+            self.metrics
+                .quarantined
+                .with_label_values(&[q.endpoint.as_str()])
+                .inc();
+            tracing::warn!(endpoint = %q.endpoint, pointer = %q.pointer, reason = %q.reason, "event quarantined");
+        }
+        recorded.received += quarantined.len() as u64;
+        Ok(recorded)
     }
 
     /// Stores one request's events, all or nothing (idempotent by event id), with the name of
@@ -33,5 +57,40 @@ impl Engagement {
             "events recorded"
         );
         Ok(recorded)
+    }
+
+    pub async fn quarantined(
+        &self,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Quarantined>, StoreError> {
+        self.store.quarantined(limit, offset).await
+    }
+
+    pub async fn quarantined_one(&self, id: &str) -> Result<Option<Quarantined>, StoreError> {
+        self.store.quarantined_one(id).await
+    }
+
+    /// Stores a quarantined entry's events (parsed again, perhaps corrected) under the
+    /// credential that first delivered them, then drops the entry; a crash between leaves the
+    /// entry, and replaying it again stores nothing twice (events are idempotent by id).
+    pub async fn replay(
+        &self,
+        entry: &Quarantined,
+        events: &[EngagementEvent],
+        reviewer: &str,
+    ) -> Result<EventsRecorded, StoreError> {
+        let recorded = self.record(events, &entry.credential).await?;
+        self.store.drop_quarantined(&entry.id).await?;
+        tracing::info!(reviewer, entry = %entry.id, endpoint = %entry.endpoint, stored = recorded.stored, "quarantined events replayed");
+        Ok(recorded)
+    }
+
+    pub async fn drop_quarantined(&self, id: &str, reviewer: &str) -> Result<bool, StoreError> {
+        let dropped = self.store.drop_quarantined(id).await?;
+        if dropped {
+            tracing::info!(reviewer, entry = id, "quarantined entry dropped");
+        }
+        Ok(dropped)
     }
 }

@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 pub struct Retention {
     store: Arc<dyn Store>,
     config: RetentionConfig,
+    /// `[events] quarantine_days`: quarantined payloads are personal data too.
+    quarantine_days: u64,
 }
 
 /// What one run removed.
@@ -21,11 +23,17 @@ pub struct RetentionReport {
     pub comments: u64,
     /// Checks whose evidence was cleared.
     pub evidence: u64,
+    /// Quarantined events dropped.
+    pub quarantined: u64,
 }
 
 impl Retention {
-    pub fn new(store: Arc<dyn Store>, config: RetentionConfig) -> Self {
-        Self { store, config }
+    pub fn new(store: Arc<dyn Store>, config: RetentionConfig, quarantine_days: u64) -> Self {
+        Self {
+            store,
+            config,
+            quarantine_days,
+        }
     }
 
     /// One run at `now`: each kind in pages of `[retention] batch` rows, each page found on the
@@ -83,6 +91,10 @@ impl Retention {
                 tokio::task::yield_now().await;
             }
         }
+        if self.quarantine_days > 0 && !stop.is_cancelled() {
+            let before = now - Duration::days(self.quarantine_days as i64);
+            report.quarantined = self.store.expire_quarantine(before).await?;
+        }
         Ok(report)
     }
 }
@@ -115,8 +127,8 @@ impl std::fmt::Display for RetentionReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} events deleted, {} invitations anonymised, {} comments deleted, {} checks' evidence cleared",
-            self.events, self.invitations, self.comments, self.evidence
+            "{} events deleted, {} invitations anonymised, {} comments deleted, {} checks' evidence cleared, {} quarantined events dropped",
+            self.events, self.invitations, self.comments, self.evidence, self.quarantined
         )
     }
 }

@@ -53,6 +53,8 @@ pub struct EventsRecorded {
     pub suppressed: u64,
     /// Events for erased addresses, refused quietly (stored nowhere).
     pub forgotten: u64,
+    /// Events (or a whole body) that could not be taken, kept in the quarantine instead.
+    pub quarantined: u64,
 }
 
 /// 11 parameters a row.
@@ -191,6 +193,7 @@ impl EngagementStore for SqlStore {
             duplicates: received - stored - forgotten,
             suppressed,
             forgotten,
+            quarantined: 0,
         })
     }
 

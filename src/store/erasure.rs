@@ -61,6 +61,8 @@ pub struct Erased {
     pub alerts: u64,
     /// Recorded data requests (Shopify's `customers/data_request`) naming the address.
     pub requests: u64,
+    /// Quarantined events whose payload holds the address.
+    pub quarantined: u64,
 }
 
 /// Event writes take this PostgreSQL advisory lock shared, an erasure exclusive: an event for
@@ -131,6 +133,10 @@ impl ErasureStore for SqlStore {
             Db::Postgres(_) => "SELECT jsonb_array_elements_text($2::jsonb)",
         };
         let mine = format!("(id IN ({unpack}) OR recipient = $1) AND erased_at IS NULL");
+        let contains = match self.db() {
+            Db::Sqlite(_) => "instr(lower(payload), $1) > 0",
+            Db::Postgres(_) => "strpos(lower(payload), $1) > 0",
+        };
         let begin = self.db().begin_write();
         let postgres = matches!(self.db(), Db::Postgres(_));
         let receipt = on_writer!(self, conn => {
@@ -196,6 +202,14 @@ impl ErasureStore for SqlStore {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            // A raw payload holds the address wherever the provider put it: found by its text.
+            let quarantined = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM quarantine WHERE {contains}"
+            )))
+            .bind(&address)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             tx.commit().await?;
             Ok::<_, StoreError>(ErasureReceipt {
                 erased: Erased {
@@ -205,6 +219,7 @@ impl ErasureStore for SqlStore {
                     suppressions,
                     alerts,
                     requests,
+                    quarantined,
                 },
                 anonymised_answers: answers as u64,
                 do_not_contact: true,

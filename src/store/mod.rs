@@ -24,6 +24,7 @@ mod findings;
 mod invitations;
 mod leases;
 mod outbox;
+mod quarantine;
 mod quotas;
 mod recipients;
 mod reminders;
@@ -47,6 +48,7 @@ pub use invitations::{
     ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore, NewInvitation,
 };
 pub use leases::LeaseStore;
+pub use quarantine::{NewQuarantined, QuarantineStore, Quarantined};
 pub use quotas::QuotaStore;
 pub use recipients::{RecipientData, RecipientStore};
 pub use reminders::{ClaimedReminder, ReminderStore};
@@ -87,6 +89,7 @@ pub trait Store:
     + ErasureStore
     + RetentionStore
     + ComplianceStore
+    + QuarantineStore
 {
     /// Answers when the database answers (for `/healthz`).
     async fn ping(&self) -> Result<(), StoreError>;

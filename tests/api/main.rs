@@ -24,6 +24,7 @@ mod lookup;
 mod operations;
 mod pages;
 mod presend;
+mod quarantine;
 mod recipients;
 mod reminders;
 mod retention;

@@ -168,7 +168,7 @@ async fn an_erased_person_is_gone_never_surveyed_again_and_the_numbers_stay() {
     assert_eq!(status, 200, "{receipt}");
     assert_eq!(
         receipt["erased"],
-        json!({"events": 1, "invitations": 1, "comments": 1, "suppressions": 0, "alerts": 0, "requests": 0})
+        json!({"events": 1, "invitations": 1, "comments": 1, "suppressions": 0, "alerts": 0, "requests": 0, "quarantined": 0})
     );
     assert_eq!(
         (

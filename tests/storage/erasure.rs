@@ -8,7 +8,7 @@ use promiseguard::domain::nps::Reason;
 use promiseguard::domain::{AlertChannel, AlertTarget, SendOutcome};
 use promiseguard::store::{
     AlertStore, AnswerStore, CheckStore, Db, EngagementStore, ErasureStore, InvitationStore,
-    NewInvitation, RecipientStore, SqlStore,
+    NewInvitation, QuarantineStore, RecipientStore, SqlStore,
 };
 
 const DANA: &str = "dana.erased@example.com";
@@ -179,6 +179,20 @@ pub async fn an_erased_address_is_nowhere_in_the_schema_or_the_files(store: SqlS
             .unwrap(),
         1
     );
+    // A provider event of hers that could not be taken, kept in the quarantine as it came.
+    store
+        .quarantine(
+            &[promiseguard::store::NewQuarantined {
+                endpoint: "/v1/events/sendgrid".into(),
+                payload: format!(r#"{{"email":"{}","event":"click"}}"#, DANA.to_uppercase()),
+                reason: "/0/sg_event_id: missing field".into(),
+                pointer: "/0/sg_event_id".into(),
+                credential: "test".into(),
+            }],
+            now,
+        )
+        .await
+        .unwrap();
     let nps_before = store.nps("broken").await.unwrap();
     assert!(
         !holding(&store, DANA).await.is_empty(),
@@ -189,7 +203,7 @@ pub async fn an_erased_address_is_nowhere_in_the_schema_or_the_files(store: SqlS
     assert_eq!(
         serde_json::to_value(&receipt).unwrap(),
         serde_json::json!({
-            "erased": {"events": 3, "invitations": 2, "comments": 1, "suppressions": 1, "alerts": 1, "requests": 0},
+            "erased": {"events": 3, "invitations": 2, "comments": 1, "suppressions": 1, "alerts": 1, "requests": 0, "quarantined": 1},
             "anonymised_answers": 1, "do_not_contact": true, "already_erased": false,
             "erased_at": "2026-11-25T10:00:00Z"
         })

@@ -9,7 +9,7 @@ use promiseguard::domain::nps::Reason;
 use promiseguard::services::retention::{Retention, RetentionReport};
 use promiseguard::store::{
     AnswerStore, CheckStore, EngagementStore, FindingStore, InvitationStore, NewInvitation,
-    RecipientStore, SqlStore,
+    NewQuarantined, QuarantineStore, RecipientStore, SqlStore,
 };
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -78,12 +78,24 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
         store.promise_answers(None).await.unwrap(),
     );
 
+    // A quarantined event from long ago, and one from lately.
+    for (when, who) in [(long_ago, "old0@example.com"), (lately, "new0@example.com")] {
+        let entry = NewQuarantined {
+            endpoint: "/v1/events/sendgrid".into(),
+            payload: format!(r#"{{"email":"{who}","event":"click"}}"#),
+            reason: "/0/sg_event_id: missing field".into(),
+            pointer: "/0/sg_event_id".into(),
+            credential: "test".into(),
+        };
+        store.quarantine(&[entry], at(when)).await.unwrap();
+    }
     let retention = Retention::new(
         Arc::new(store.clone()),
         RetentionConfig {
             batch: 2,
             ..RetentionConfig::default()
         },
+        30,
     );
     let report = retention.run(now, &CancellationToken::new()).await.unwrap();
     assert_eq!(
@@ -94,7 +106,13 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
             // Anonymising an invitation takes its comment with it.
             comments: 0,
             evidence: 1,
+            quarantined: 1,
         }
+    );
+    assert_eq!(
+        store.quarantined(10, 0).await.unwrap().len(),
+        1,
+        "the recent one stays"
     );
 
     // Old personal data is nowhere; recent data is all there.
@@ -145,6 +163,7 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
             evidence_days: 0,
             batch: 2,
         },
+        0,
     );
     let far = at("2030-01-01T00:00:00Z");
     assert_eq!(
