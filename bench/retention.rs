@@ -35,7 +35,7 @@ fn campaign_of(recipient: &str) -> String {
 fn click(id: String, recipient: String, at: DateTime<Utc>) -> EngagementEvent {
     EngagementEvent {
         id,
-        source: "api",
+        source: "api".into(),
         kind: EventKind::Click,
         campaign_id: Some(campaign_of(&recipient)),
         recipient,
@@ -43,6 +43,7 @@ fn click(id: String, recipient: String, at: DateTime<Utc>) -> EngagementEvent {
         url: Some("https://rentals.example.com/branches".into()),
         order_id: None,
         suppresses: None,
+        reactivates: false,
         locale: None,
     }
 }

@@ -94,7 +94,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
     let events: Vec<EngagementEvent> = (0..n)
         .map(|i| EngagementEvent {
             id: format!("click-{i}"),
-            source: "api",
+            source: "api".into(),
             kind: EventKind::Click,
             campaign_id: Some("bench".into()),
             recipient: format!("person{i}@example.com"),
@@ -102,6 +102,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration) {
             url: None,
             order_id: None,
             suppresses: None,
+            reactivates: false,
             locale: None,
         })
         .collect();

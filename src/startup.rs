@@ -145,7 +145,8 @@ impl Services {
         AppState {
             event_doors: crate::http::inbound::EventDoors::new(&self.config),
             lookup_door: crate::http::inbound::LookupDoor::new(&self.config),
-            shopify_door: crate::http::inbound::ShopifyDoor::new(&self.config),
+            shopify_door: crate::http::inbound::SecretDoor::shopify(&self.config),
+            segment_door: crate::http::inbound::SecretDoor::segment(&self.config),
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             checks: self.checks.clone(),
@@ -333,12 +334,10 @@ fn log_doors(config: &Config) {
             "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
         );
     }
-    let shopify = crate::http::inbound::ShopifyDoor::new(config).describe();
-    for (line, guarded) in crate::http::inbound::EventDoors::new(config)
-        .describe()
-        .into_iter()
-        .chain([shopify])
-    {
+    use crate::http::inbound::{EventDoors, SecretDoor};
+    let doors = EventDoors::new(config).describe().into_iter();
+    let signed = [SecretDoor::shopify(config), SecretDoor::segment(config)];
+    for (line, guarded) in doors.chain(signed.iter().flat_map(SecretDoor::describe)) {
         if guarded {
             tracing::info!("{line}");
         } else {

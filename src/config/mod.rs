@@ -15,9 +15,10 @@ pub use load::load;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
-    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, ConversionsConfig, EmailConfig,
-    EventsConfig, InboundToken, LookupConfig, RetentionConfig, ScheduleConfig, SendgridConfig,
-    ShopifyConfig, SurveysConfig, Transport, WebhooksConfig,
+    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, ConversionsConfig, CustomerioConfig,
+    EmailConfig, EventsConfig, InboundToken, LookupConfig, MailgunCampaignFrom, MailgunConfig,
+    RetentionConfig, ScheduleConfig, SegmentConfig, SendgridConfig, ShopifyConfig, SurveysConfig,
+    Transport, WebhooksConfig,
 };
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 
@@ -207,6 +208,37 @@ impl Config {
         check_tokens("events.tokens", events.map(|t| (t.name.as_str(), &t.token)))?;
         let lookup = self.lookup.tokens.iter();
         check_tokens("lookup.tokens", lookup.map(|t| (t.name.as_str(), &t.token)))?;
+        if self.events.mailgun.max_age_s < 60 || self.events.mailgun.max_age_s > 7 * 86_400 {
+            return Err(ConfigError::new(
+                "events.mailgun.max_age_s",
+                "must be 60 to 604800 seconds (Mailgun retries for 8 hours with the first signature)",
+            ));
+        }
+        if self.events.mailgun.campaign_variable.trim().is_empty() {
+            return Err(ConfigError::new(
+                "events.mailgun.campaign_variable",
+                "must not be empty",
+            ));
+        }
+        const SEGMENT_RECIPIENTS: [&str; 3] =
+            ["context.traits.email", "properties.email", "userId"];
+        let from = &self.conversions.segment.recipient_from;
+        if from.is_empty() {
+            return Err(ConfigError::new(
+                "conversions.segment.recipient_from",
+                "must name at least one of context.traits.email, properties.email, userId",
+            ));
+        }
+        if let Some((i, bad)) = from
+            .iter()
+            .enumerate()
+            .find(|(_, f)| !SEGMENT_RECIPIENTS.contains(&f.as_str()))
+        {
+            return Err(ConfigError::new(
+                &format!("conversions.segment.recipient_from[{i}]"),
+                format!("`{bad}`: expected context.traits.email, properties.email or userId"),
+            ));
+        }
         if self.shutdown_grace_s > 60 {
             return Err(ConfigError::new(
                 "shutdown_grace_s",

@@ -114,6 +114,7 @@ impl Default for SurveysConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct ConversionsConfig {
     pub shopify: ShopifyConfig,
+    pub segment: SegmentConfig,
 }
 
 /// The Shopify app (`[conversions.shopify]`).
@@ -123,6 +124,34 @@ pub struct ShopifyConfig {
     /// The app's client secret: Shopify signs every webhook of the app with it
     /// (`X-Shopify-Hmac-Sha256`), the compliance webhooks included.
     pub secret: Option<Secret>,
+    /// An order's campaign, when its landing URL carries no `utm_campaign`: the value of this
+    /// note attribute (cart attribute) of the order.
+    pub campaign_note_attribute: Option<String>,
+    /// An order's campaign by the discount code it used (code, case-insensitive → campaign id),
+    /// when neither the landing URL nor the note attribute names one.
+    pub discount_campaigns: std::collections::BTreeMap<String, String>,
+}
+
+/// A Segment webhook destination (`[conversions.segment]`): Track `Order Completed`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SegmentConfig {
+    /// The destination's shared secret: `X-Signature` is the HMAC-SHA1 of the body with it.
+    pub secret: Option<Secret>,
+    /// Where the buyer's address is looked for, first found wins: any of
+    /// `context.traits.email`, `properties.email`, `userId`.
+    pub recipient_from: Vec<String>,
+}
+
+impl Default for SegmentConfig {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            recipient_from: ["context.traits.email", "properties.email", "userId"]
+                .map(str::to_owned)
+                .to_vec(),
+        }
+    }
 }
 
 /// How long personal data and evidence are kept (`[retention]`), in days; `0` keeps forever.
@@ -239,6 +268,8 @@ pub struct EventsConfig {
     /// With no credential configured, admit anyone, even when listening on a public address.
     pub allow_unauthenticated: bool,
     pub sendgrid: SendgridConfig,
+    pub mailgun: MailgunConfig,
+    pub customerio: CustomerioConfig,
     /// Days a quarantined event is kept (the `retention` job removes it after); 0: forever.
     pub quarantine_days: u64,
 }
@@ -250,6 +281,8 @@ impl Default for EventsConfig {
             signing_secret: None,
             allow_unauthenticated: false,
             sendgrid: SendgridConfig::default(),
+            mailgun: MailgunConfig::default(),
+            customerio: CustomerioConfig::default(),
             quarantine_days: 30,
         }
     }
@@ -258,8 +291,70 @@ impl Default for EventsConfig {
 impl EventsConfig {
     /// Whether any credential at all guards the event doors.
     pub fn has_credentials(&self) -> bool {
-        !self.tokens.is_empty() || self.signing_secret.is_some() || !self.sendgrid.keys().is_empty()
+        !self.tokens.is_empty()
+            || self.signing_secret.is_some()
+            || !self.sendgrid.keys().is_empty()
+            || self.mailgun.signing_key.is_some()
+            || self.customerio.signing_secret.is_some()
     }
+}
+
+/// `[events.mailgun]`: Mailgun's webhooks, signed in the body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailgunConfig {
+    /// The HTTP webhook signing key (Mailgun: Settings → API Security → Webhook signing key).
+    pub signing_key: Option<Secret>,
+    /// Oldest (or furthest ahead) signature timestamp accepted. Mailgun retries a failed
+    /// delivery for 8 hours, with the signature it was first sent with: the default (a day)
+    /// keeps every retry; at most 7 days.
+    pub max_age_s: u64,
+    /// Where an event's campaign comes from.
+    pub campaign_from: MailgunCampaignFrom,
+    /// With `campaign_from = "variable"`: the custom variable (sent as `v:campaign_id`).
+    pub campaign_variable: String,
+    /// With `campaign_from = "tag"`: the first tag starting with this prefix, prefix removed
+    /// (empty: the first tag).
+    pub campaign_tag_prefix: String,
+}
+
+/// `campaign_from` of `[events.mailgun]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailgunCampaignFrom {
+    Variable,
+    Tag,
+}
+
+impl MailgunConfig {
+    /// Where the adapter looks for an event's campaign.
+    pub fn campaign_source(&self) -> crate::domain::providers::mailgun::CampaignFrom {
+        use crate::domain::providers::mailgun::CampaignFrom;
+        match self.campaign_from {
+            MailgunCampaignFrom::Variable => CampaignFrom::Variable(self.campaign_variable.clone()),
+            MailgunCampaignFrom::Tag => CampaignFrom::Tag(self.campaign_tag_prefix.clone()),
+        }
+    }
+}
+
+impl Default for MailgunConfig {
+    fn default() -> Self {
+        Self {
+            signing_key: None,
+            max_age_s: 86_400,
+            campaign_from: MailgunCampaignFrom::Variable,
+            campaign_variable: "campaign_id".into(),
+            campaign_tag_prefix: String::new(),
+        }
+    }
+}
+
+/// `[events.customerio]`: Customer.io's reporting webhooks.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CustomerioConfig {
+    /// The webhook's signing secret (Customer.io: the reporting webhook's settings).
+    pub signing_secret: Option<Secret>,
 }
 
 /// `[events.sendgrid]`: SendGrid's Signed Event Webhook.

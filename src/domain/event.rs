@@ -27,7 +27,8 @@ impl EventKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngagementEvent {
     pub id: String,
-    pub source: &'static str,
+    /// Who reported it: `api`, `sendgrid`, `mailgun`, …, `shopify:{shop domain}`.
+    pub source: String,
     pub kind: EventKind,
     pub campaign_id: Option<String>,
     /// Lower-cased, so one person is one address.
@@ -35,8 +36,11 @@ pub struct EngagementEvent {
     pub occurred_at: DateTime<Utc>,
     pub url: Option<String>,
     pub order_id: Option<String>,
-    /// SendGrid events that mean "never survey this address" (the reason).
+    /// Provider events that mean "never survey this address" (the reason).
     pub suppresses: Option<String>,
+    /// The provider reactivated the address (Postmark's `SuppressSending: false`): the
+    /// suppression a provider event set is lifted (a survey unsubscribe stays).
+    pub reactivates: bool,
     /// The recipient's language, as a BCP 47 tag (`ar-EG`): the survey's, if a catalog ships it.
     pub locale: Option<String>,
 }
@@ -77,9 +81,12 @@ pub struct SendgridEventInput {
 }
 
 const SUPPRESSING: &[&str] = &["unsubscribe", "group_unsubscribe", "spamreport", "bounce"];
-const MAX_TEXT: usize = 2048;
+pub(crate) const MAX_TEXT: usize = 2048;
 
-/// Validates an address and lower-cases it; `None` if it is not one.
+/// Validates an address and normalises it — trimmed, Unicode case-folded (`Straße@X.de` and
+/// `STRASSE@x.de` are one person) — so the same person is one address whichever provider,
+/// store or page reports them; `None` if it is not one. Done here, in Rust, because SQLite's
+/// `lower()` folds ASCII only.
 pub fn normalize_address(raw: &str) -> Option<String> {
     let a = raw.trim();
     let (local, domain) = a.split_once('@')?;
@@ -90,10 +97,16 @@ pub fn normalize_address(raw: &str) -> Option<String> {
         && !domain.contains('@')
         && a.len() <= 320
         && !a.chars().any(|c| c.is_whitespace() || c.is_control());
-    ok.then(|| a.to_lowercase())
+    ok.then(|| fold_address(a))
 }
 
-fn text(value: &Option<String>, pointer: String, errors: &mut Vec<FieldError>) {
+/// An address folded as `normalize_address` folds it, without checking that it is one (to
+/// look up what is stored under it).
+pub fn fold_address(raw: &str) -> String {
+    caseless::default_case_fold_str(raw.trim())
+}
+
+pub(crate) fn text(value: &Option<String>, pointer: String, errors: &mut Vec<FieldError>) {
     if value.as_ref().is_some_and(|v| v.len() > MAX_TEXT) {
         errors.push(FieldError::new(
             pointer,
@@ -145,7 +158,7 @@ impl EventInput {
         match (kind, recipient) {
             (Some(kind), Some(recipient)) if errors.is_empty() => Ok(EngagementEvent {
                 id: self.id,
-                source: "api",
+                source: "api".into(),
                 kind,
                 campaign_id,
                 recipient,
@@ -153,6 +166,7 @@ impl EventInput {
                 url: self.url,
                 order_id: self.order_id,
                 suppresses: None,
+                reactivates: false,
                 locale,
             }),
             _ => Err(errors),
@@ -205,10 +219,11 @@ impl SendgridEventInput {
         };
         Ok(EngagementEvent {
             id: format!("sendgrid:{}", self.sg_event_id),
-            source: "sendgrid",
+            source: "sendgrid".into(),
             suppresses: SUPPRESSING
                 .contains(&self.event.as_str())
                 .then(|| self.event.clone()),
+            reactivates: false,
             kind,
             campaign_id,
             recipient: recipient.unwrap_or_default(),
@@ -232,10 +247,23 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn addresses_are_checked_and_lowercased() {
+    fn addresses_are_checked_trimmed_and_case_folded() {
         assert_eq!(
             normalize_address(" Dana@Example.COM "),
             Some("dana@example.com".into())
+        );
+        // Full Unicode case folding, not ASCII (SQLite's lower()) nor lower-casing alone.
+        assert_eq!(
+            normalize_address("Straße@Example.de"),
+            normalize_address("STRASSE@example.DE")
+        );
+        assert_eq!(
+            normalize_address("ΣΟΦΊΑΣ@example.gr"),
+            normalize_address("σοφίας@example.gr")
+        );
+        assert_eq!(
+            normalize_address("ЖЕНЯ@Пример.рф"),
+            Some("женя@пример.рф".into())
         );
         for bad in [
             "",

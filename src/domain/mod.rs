@@ -15,6 +15,7 @@ pub mod nps;
 pub mod observation;
 pub mod outbox;
 pub mod policy;
+pub mod providers;
 pub mod review;
 pub mod rule;
 pub mod validation;

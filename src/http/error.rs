@@ -128,7 +128,11 @@ impl ResponseError for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Internal(e.into())
+        match e {
+            // A replayed one-time token is the caller's, not ours.
+            crate::store::StoreError::TokenReplayed(why) => ApiError::Unauthorized(why),
+            e => ApiError::Internal(e.into()),
+        }
     }
 }
 

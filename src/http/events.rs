@@ -10,6 +10,7 @@ use super::json_stream::ElementSplitter;
 use crate::domain::FieldError;
 use crate::domain::event::{EngagementEvent, EventInput, SendgridEventInput};
 use crate::domain::json::parse_json_at;
+use crate::services::engagement::Batch;
 use crate::store::{EventsRecorded, NewQuarantined};
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures::StreamExt;
@@ -75,9 +76,14 @@ fn partial_asked(req: &HttpRequest) -> Result<bool, ApiError> {
 }
 
 async fn record(state: &AppState, read: ReadEvents) -> Result<HttpResponse, ApiError> {
+    let batch = Batch {
+        events: read.events,
+        quarantined: read.quarantined,
+        ..Batch::default()
+    };
     let recorded = state
         .engagement
-        .record_batch(&read.events, &read.quarantined, read.credential.as_str())
+        .record_batch(&batch, read.credential.as_str())
         .await?;
     Ok(HttpResponse::Ok().json(recorded))
 }

@@ -17,6 +17,7 @@ pub mod observe;
 pub mod ops;
 pub mod pages;
 pub mod presend;
+pub mod providers;
 pub mod quarantine;
 pub mod recipients;
 pub mod ui;
@@ -47,7 +48,9 @@ pub struct AppState {
     /// Who may post events, and who may call the lookup.
     pub event_doors: inbound::EventDoors,
     pub lookup_door: inbound::LookupDoor,
-    pub shopify_door: inbound::ShopifyDoor,
+    /// Shopify's webhooks (compliance, orders) and Segment's.
+    pub shopify_door: inbound::SecretDoor,
+    pub segment_door: inbound::SecretDoor,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,
 }
@@ -57,6 +60,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/v1/lookup", web::get().to(lookup::lookup))
         .route("/v1/events", web::post().to(events::events))
         .route("/v1/events/sendgrid", web::post().to(events::sendgrid))
+        .route(providers::MAILGUN, web::post().to(providers::mailgun))
+        .route(providers::POSTMARK, web::post().to(providers::postmark))
+        .route(providers::CUSTOMERIO, web::post().to(providers::customerio))
+        .route(providers::BRAZE, web::post().to(providers::braze))
+        .route(
+            providers::SHOPIFY_ORDERS,
+            web::post().to(providers::shopify_orders),
+        )
+        .route(providers::SEGMENT, web::post().to(providers::segment))
         .route("/v1/campaigns", web::get().to(campaigns::list))
         .route("/v1/campaigns/{id}", web::get().to(campaigns::detail))
         .route(

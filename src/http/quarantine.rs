@@ -99,7 +99,8 @@ pub async fn replay(
     } else {
         &corrected
     };
-    let events = parse_quarantined(&entry.endpoint, body)?;
+    let events = super::providers::replay(&state, &entry.endpoint, body)
+        .unwrap_or_else(|| parse_quarantined(&entry.endpoint, body))?;
     let recorded = state
         .engagement
         .replay(&entry, &events, reviewer.name())

@@ -1,9 +1,18 @@
 //! Engagement coming in: the events a platform or an email provider reports, stored once each.
 use crate::domain::event::EngagementEvent;
 use crate::metrics::Metrics;
-use crate::store::{EventsRecorded, NewQuarantined, Quarantined, Store, StoreError};
+use crate::store::{DeliveryToken, EventsRecorded, NewQuarantined, Quarantined, Store, StoreError};
 use chrono::Utc;
 use std::sync::Arc;
+
+/// What one request delivered, read and sorted.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<EngagementEvent>,
+    pub quarantined: Vec<NewQuarantined>,
+    pub ignored: u64,
+    pub token: Option<DeliveryToken>,
+}
 
 pub struct Engagement {
     store: Arc<dyn Store>,
@@ -17,14 +26,30 @@ impl Engagement {
 
     /// Stores what a request could deliver and quarantines what it could not (the provider
     /// endpoints, `?partial=true`): the events first, then the quarantine, so a crash between
-    /// loses no event (the provider's redelivery brings the rest again).
+    /// loses no event (the provider's redelivery brings the rest again). A one-time `token`
+    /// (Mailgun's) is marked used with the events; `ignored` counts what was understood and
+    /// left on purpose.
     pub async fn record_batch(
         &self,
-        events: &[EngagementEvent],
-        quarantined: &[NewQuarantined],
+        batch: &Batch,
         delivered_by: &str,
     ) -> Result<EventsRecorded, StoreError> {
-        let mut recorded = self.record(events, delivered_by).await?;
+        let Batch {
+            events,
+            quarantined,
+            ignored,
+            token,
+        } = batch;
+        let mut recorded = match token {
+            Some(token) if !events.is_empty() => {
+                self.store
+                    .record_events_once(events, delivered_by, token, Utc::now())
+                    .await?
+            }
+            _ => self.record(events, delivered_by).await?,
+        };
+        recorded.ignored = *ignored;
+        recorded.received += ignored;
         recorded.quarantined = self.store.quarantine(quarantined, Utc::now()).await?;
         for q in quarantined {
             self.metrics

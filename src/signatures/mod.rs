@@ -2,6 +2,9 @@
 //! pre-send webhook and events in, alerts out), SendGrid's signed event webhook, shared-secret
 //! tokens (Bearer or Basic), and a constant-time comparison for every secret presented. Pure
 //! functions on bytes: no I/O, nothing of the rest of the crate.
+pub mod customerio;
+pub mod mailgun;
+pub mod segment;
 pub mod sendgrid;
 pub mod shopify;
 pub mod standard_webhooks;
@@ -15,6 +18,28 @@ pub trait BodyVerifier: Send {
     fn update(&mut self, chunk: &[u8]);
     /// Whether the body fed so far is what was signed; why not, if it is not.
     fn finish(self: Box<Self>) -> Result<(), String>;
+}
+
+/// HMAC-SHA256 of the concatenated `parts`, keyed with `key`.
+pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac =
+        <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Compares two secrets in time that depends only on their lengths, never on where they differ.

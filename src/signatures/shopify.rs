@@ -1,18 +1,13 @@
 //! Shopify's webhook signature: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw
 //! body, keyed with the app's client secret.
-use super::constant_time_eq;
+use super::{constant_time_eq, hmac_sha256};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 pub const HMAC_HEADER: &str = "x-shopify-hmac-sha256";
 
 fn mac(secret: &[u8], body: &[u8]) -> [u8; 32] {
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(body);
-    mac.finalize().into_bytes().into()
+    hmac_sha256(secret, &[body])
 }
 
 /// The header value Shopify sends for `body` (for fakes and tests).

@@ -95,11 +95,12 @@ impl AnswerStore for SqlStore {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, 'unsubscribe link', $2)
+                "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, $3, $2)
                  ON CONFLICT (address) DO NOTHING",
             )
             .bind(&recipient)
             .bind(millis(now))
+            .bind(super::engagement::SURVEY_UNSUBSCRIBE)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;

@@ -27,6 +27,18 @@ pub trait EngagementStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError>;
 
+    /// As `record_events`, and in the same transaction marks `token` used (Mailgun's one-time
+    /// webhook tokens): a token already used for another event refuses the request
+    /// (`TokenReplayed`, nothing stored); used for these same events it is the provider
+    /// redelivering, stored as duplicates. Tokens past their `keep_until` are dropped.
+    async fn record_events_once(
+        &self,
+        events: &[EngagementEvent],
+        delivered_by: &str,
+        token: &DeliveryToken,
+        now: DateTime<Utc>,
+    ) -> Result<EventsRecorded, StoreError>;
+
     /// (campaign, recipient) pairs with a click, whose last click was before `clicked_before`,
     /// not invited yet and not suppressed — oldest last click first.
     async fn sweep_candidates(
@@ -39,6 +51,13 @@ pub trait EngagementStore: Send + Sync {
         &self,
         recipients: &[String],
     ) -> Result<HashMap<String, Vec<Touch>>, StoreError>;
+}
+
+/// A provider's one-time delivery token, kept until its signature would be stale anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryToken {
+    pub token: String,
+    pub keep_until: DateTime<Utc>,
 }
 
 /// What one events request changed.
@@ -55,17 +74,24 @@ pub struct EventsRecorded {
     pub forgotten: u64,
     /// Events (or a whole body) that could not be taken, kept in the quarantine instead.
     pub quarantined: u64,
+    /// Events understood and deliberately not kept: types promiseguard does not use that name
+    /// no address (Braze), orders without a customer address, other Segment events.
+    pub ignored: u64,
 }
+
+/// The reason a survey's own unsubscribe link records: the person's word to us, which no
+/// provider's reactivation lifts.
+pub(super) const SURVEY_UNSUBSCRIBE: &str = "unsubscribe link";
 
 /// 11 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
-#[async_trait]
-impl EngagementStore for SqlStore {
-    async fn record_events(
+impl SqlStore {
+    async fn record(
         &self,
         events: &[EngagementEvent],
         delivered_by: &str,
+        token: Option<&DeliveryToken>,
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError> {
         let campaigns: BTreeSet<&str> = events
@@ -122,10 +148,35 @@ impl EngagementStore for SqlStore {
                 .filter(|e| !erased.contains(&e.recipient))
                 .collect();
             let forgotten = (events.len() - kept.len()) as u64;
-            let suppress: Vec<(&str, &str)> = kept
-                .iter()
-                .filter_map(|e| e.suppresses.as_deref().map(|r| (e.recipient.as_str(), r)))
-                .collect();
+            if let Some(token) = token {
+                sqlx::query("DELETE FROM webhook_tokens WHERE keep_until < $1")
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?;
+                let first = events.first().map(|e| e.id.as_str()).unwrap_or_default();
+                let marked = sqlx::query(
+                    "INSERT INTO webhook_tokens (token, event_id, keep_until) VALUES ($1, $2, $3)
+                     ON CONFLICT (token) DO NOTHING",
+                )
+                .bind(&token.token)
+                .bind(first)
+                .bind(millis(token.keep_until))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if marked == 0 {
+                    let used_by: String =
+                        sqlx::query_scalar("SELECT event_id FROM webhook_tokens WHERE token = $1")
+                            .bind(&token.token)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    if used_by != first {
+                        return Err(StoreError::TokenReplayed(format!(
+                            "this delivery's token was already used by another event ({used_by})"
+                        )));
+                    }
+                }
+            }
             // A campaign exists once an event names it; one known from a check is untouched.
             for id in &campaigns {
                 let definition = serde_json::to_string(&Campaign {
@@ -156,7 +207,7 @@ impl EngagementStore for SqlStore {
                 );
                 insert.push_values(chunk, |mut row, e| {
                     row.push_bind(e.id.clone())
-                        .push_bind(e.source)
+                        .push_bind(e.source.clone())
                         .push_bind(e.kind.as_str().to_owned())
                         .push_bind(e.campaign_id.clone())
                         .push_bind(e.recipient.clone())
@@ -170,18 +221,28 @@ impl EngagementStore for SqlStore {
                 insert.push(" ON CONFLICT (id) DO NOTHING");
                 stored += insert.build().execute(&mut *tx).await?.rows_affected();
             }
+            // In the order they happened: a reactivation lifts an earlier bounce, a later
+            // bounce suppresses again.
             let mut suppressed = 0;
-            for (address, reason) in &suppress {
-                suppressed += sqlx::query(
-                    "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (address) DO NOTHING",
-                )
-                .bind(*address)
-                .bind(*reason)
-                .bind(now_ms)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            for e in &kept {
+                if let Some(reason) = &e.suppresses {
+                    suppressed += sqlx::query(
+                        "INSERT INTO suppressions (address, reason, created_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (address) DO NOTHING",
+                    )
+                    .bind(&e.recipient)
+                    .bind(reason)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                } else if e.reactivates {
+                    sqlx::query("DELETE FROM suppressions WHERE address = $1 AND reason <> $2")
+                        .bind(&e.recipient)
+                        .bind(SURVEY_UNSUBSCRIBE)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             tx.commit().await?;
             Ok::<_, StoreError>((stored, suppressed, forgotten))
@@ -194,7 +255,30 @@ impl EngagementStore for SqlStore {
             suppressed,
             forgotten,
             quarantined: 0,
+            ignored: 0,
         })
+    }
+}
+
+#[async_trait]
+impl EngagementStore for SqlStore {
+    async fn record_events(
+        &self,
+        events: &[EngagementEvent],
+        delivered_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<EventsRecorded, StoreError> {
+        self.record(events, delivered_by, None, now).await
+    }
+
+    async fn record_events_once(
+        &self,
+        events: &[EngagementEvent],
+        delivered_by: &str,
+        token: &DeliveryToken,
+        now: DateTime<Utc>,
+    ) -> Result<EventsRecorded, StoreError> {
+        self.record(events, delivered_by, Some(token), now).await
     }
 
     async fn sweep_candidates(

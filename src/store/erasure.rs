@@ -110,7 +110,7 @@ fn json_list(items: &[String]) -> Result<String, StoreError> {
 #[async_trait]
 impl ErasureStore for SqlStore {
     async fn erase(&self, address: &str, now: DateTime<Utc>) -> Result<ErasureReceipt, StoreError> {
-        let address = address.trim().to_lowercase();
+        let address = crate::domain::event::fold_address(address);
         let key = self.erasure_key().await?;
         let hash = address_hash(&key, &address);
         // Found case-insensitively on the readers (a scan, which must not hold the writer);
@@ -234,7 +234,7 @@ impl ErasureStore for SqlStore {
     }
 
     async fn is_erased(&self, address: &str) -> Result<bool, StoreError> {
-        let address = address.trim().to_lowercase();
+        let address = crate::domain::event::fold_address(address);
         Ok(!self.erased_among(&[address.as_str()]).await?.is_empty())
     }
 

@@ -21,6 +21,7 @@ mod db;
 mod engagement;
 mod erasure;
 mod findings;
+mod identities;
 mod invitations;
 mod leases;
 mod outbox;
@@ -41,9 +42,10 @@ pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use db::{Backend, Db};
-pub use engagement::{EngagementStore, EventsRecorded};
+pub use engagement::{DeliveryToken, EngagementStore, EventsRecorded};
 pub use erasure::{Erased, ErasureReceipt, ErasureStore};
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
+pub use identities::Folded;
 pub use invitations::{
     ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore, NewInvitation,
 };
@@ -69,6 +71,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// A one-time delivery token presented again with another event.
+    #[error("{0}")]
+    TokenReplayed(String),
 }
 
 /// Every storage concern at once.

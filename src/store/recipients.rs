@@ -100,7 +100,7 @@ type InvitationRaw = (
 #[async_trait]
 impl RecipientStore for SqlStore {
     async fn recipient_data(&self, address: &str) -> Result<RecipientData, StoreError> {
-        let address = address.trim().to_lowercase();
+        let address = crate::domain::event::fold_address(address);
         let events: Vec<EventRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id, locale
              FROM events WHERE lower(recipient) = $1 ORDER BY occurred_at, id",

@@ -137,7 +137,18 @@ impl SqlStore {
         // writes goes back for as long as it runs, and this process's writers wait.
         let mut held = self.sqlite_writer.lock().await;
         held.take();
-        self.writer.migrate().await
+        self.writer.migrate().await?;
+        drop(held);
+        if let Some(folded) = self.fold_addresses().await? {
+            tracing::info!(
+                events = folded.events,
+                suppressions = folded.suppressions,
+                invitations = folded.invitations,
+                merged = folded.merged,
+                "stored addresses folded (trimmed, Unicode case-folded)"
+            );
+        }
+        Ok(())
     }
 
     /// Closes both pools, waiting for connections in use to be returned.

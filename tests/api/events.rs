@@ -12,12 +12,12 @@ async fn events_are_stored_once_by_id() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({"received": 3, "stored": 3, "duplicates": 0, "suppressed": 0, "forgotten": 0, "quarantined": 0})
+        json!({"received": 3, "stored": 3, "duplicates": 0, "suppressed": 0, "forgotten": 0, "quarantined": 0, "ignored": 0})
     );
     let (_, again) = post_events(&app, "/v1/events", &events).await;
     assert_eq!(
         again,
-        json!({"received": 3, "stored": 0, "duplicates": 3, "suppressed": 0, "forgotten": 0, "quarantined": 0})
+        json!({"received": 3, "stored": 0, "duplicates": 3, "suppressed": 0, "forgotten": 0, "quarantined": 0, "ignored": 0})
     );
     // A campaign exists once an event names it.
     assert!(app.store.campaign("c1").await.unwrap().is_some());
@@ -104,7 +104,7 @@ async fn sendgrid_clicks_count_and_unsubscribes_suppress() {
     assert_eq!(status, 200, "{recorded}");
     assert_eq!(
         recorded,
-        json!({"received": 5, "stored": 5, "duplicates": 0, "suppressed": 3, "forgotten": 0, "quarantined": 0})
+        json!({"received": 5, "stored": 5, "duplicates": 0, "suppressed": 3, "forgotten": 0, "quarantined": 0, "ignored": 0})
     );
     let (_, again) = post_events(&app, "/v1/events/sendgrid", body.as_array().unwrap()).await;
     assert_eq!(again["duplicates"], 5);

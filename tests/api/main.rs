@@ -24,6 +24,7 @@ mod lookup;
 mod operations;
 mod pages;
 mod presend;
+mod providers;
 mod quarantine;
 mod recipients;
 mod reminders;

@@ -180,7 +180,7 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
     let now = Utc::now();
     let click = EngagementEvent {
         id: "click-1".into(),
-        source: "api",
+        source: "api".into(),
         kind: EventKind::Click,
         campaign_id: Some("queue".into()),
         recipient: "x@example.com".into(),
@@ -188,6 +188,7 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
         url: None,
         order_id: None,
         suppresses: None,
+        reactivates: false,
         locale: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();

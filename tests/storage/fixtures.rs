@@ -98,7 +98,7 @@ pub fn event(
 ) -> EngagementEvent {
     EngagementEvent {
         id: id.into(),
-        source: "api",
+        source: "api".into(),
         kind: match kind {
             "click" => EventKind::Click,
             "conversion" => EventKind::Conversion,
@@ -110,6 +110,7 @@ pub fn event(
         url: None,
         order_id: None,
         suppresses: (kind == "unsubscribe").then(|| "unsubscribe".to_owned()),
+        reactivates: false,
         locale: None,
     }
 }

@@ -261,7 +261,7 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
     let now: DateTime<Utc> = "2026-11-23T12:00:00Z".parse().unwrap();
     let click = EngagementEvent {
         id: "k1".into(),
-        source: "api",
+        source: "api".into(),
         kind: EventKind::Click,
         campaign_id: Some("c1".into()),
         recipient: "r0@example.com".into(),
@@ -269,6 +269,7 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
         url: None,
         order_id: None,
         suppresses: None,
+        reactivates: false,
         locale: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();

@@ -7,6 +7,7 @@ mod checks;
 mod engagement;
 mod erasure;
 mod fixtures;
+mod identities;
 mod invitations;
 mod leases;
 mod quotas;
@@ -78,6 +79,9 @@ storage_suite!(
     a_secret_is_made_once_and_then_always_read_back,
     checks_written_in_batches_are_stored_as_one_by_one,
     a_shared_quota_paces_requests_and_pauses_for_everyone,
+    stored_addresses_are_folded_once_and_what_collides_is_merged,
+    a_one_time_token_goes_with_one_event_and_expires,
+    a_reactivation_lifts_a_providers_suppression_but_not_a_survey_unsubscribe,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -87,6 +91,7 @@ mod cases {
     pub use crate::checks::*;
     pub use crate::engagement::*;
     pub use crate::erasure::*;
+    pub use crate::identities::*;
     pub use crate::invitations::*;
     pub use crate::leases::*;
     pub use crate::quotas::*;
