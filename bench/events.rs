@@ -2,6 +2,11 @@
 //! 100,000, the most one request takes), next to the `sqlite3` command-line tool importing the
 //! same rows as CSV into the same table and indexes, in the same run.
 //!
+//! Then the Mailgun path: `--webhooks N` (10,000) signed Mailgun webhooks, one event each as
+//! Mailgun sends them, 32 at a time, next to the same events posted one per request to
+//! `POST /v1/events` — the cost of the provider's verification, token and parsing on top of a
+//! one-event request.
+//!
 //! Run: `cargo bench --bench events` (needs `sqlite3` on the PATH; `-- --events N` for fewer).
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -143,4 +148,88 @@ fn main() {
         rate(cli)
     );
     println!("ratio {:.2} (target ≥ 0.5)", rate(ours) / rate(cli));
+    let webhooks: usize = std::env::args()
+        .skip_while(|a| a != "--webhooks")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000);
+    rt.block_on(one_event_requests(webhooks));
+}
+
+const MAILGUN_KEY: &str = "key-bench-0123456789abcdef";
+
+/// `n` single-event requests, 32 in flight: Mailgun's signed webhook against our own JSON.
+async fn one_event_requests(n: usize) {
+    use futures::StreamExt;
+    let app = spawn_app(&format!(
+        "[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\n[events.mailgun]\nsigning_key = \"{MAILGUN_KEY}\"\n"
+    ))
+    .await;
+    let at = Utc::now() - Duration::days(1);
+    let mailgun = |i: usize| {
+        let ts = Utc::now().timestamp().to_string();
+        let token = format!("bench-token-{i:08}");
+        let signature =
+            promiseguard::signatures::mailgun::sign(MAILGUN_KEY.as_bytes(), &ts, &token);
+        serde_json::json!({
+            "signature": {"timestamp": ts, "token": token, "signature": signature},
+            "event-data": {"event": "clicked", "id": format!("mg-{i:08}"), "timestamp": at.timestamp() as f64,
+                "recipient": format!("person{}@example.com", i % 5000), "url": "https://rentals.example.com/b",
+                "user-variables": {"campaign_id": format!("campaign-{}", i % 50)}, "tags": [], "log-level": "info"}
+        })
+        .to_string()
+    };
+    let generic = |i: usize| {
+        serde_json::json!([{"id": format!("api-{i:08}"), "type": "click", "campaign_id": format!("campaign-{}", i % 50),
+            "recipient": format!("person{}@example.com", i % 5000), "occurred_at": at.to_rfc3339(),
+            "url": "https://rentals.example.com/b"}])
+        .to_string()
+    };
+    let run = |path: &'static str, body: &dyn Fn(usize) -> String| {
+        let bodies: Vec<String> = (0..n).map(body).collect();
+        let app = &app;
+        async move {
+            let started = Instant::now();
+            let stored: u64 = futures::stream::iter(bodies)
+                .map(|b| async move {
+                    let res = app
+                        .client
+                        .post(format!("{}{path}", app.address))
+                        .header("content-type", "application/json")
+                        .body(b)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(res.status(), 200);
+                    let v: serde_json::Value = res.json().await.unwrap();
+                    v["stored"].as_u64().unwrap()
+                })
+                .buffer_unordered(32)
+                .fold(0, |a, s| async move { a + s })
+                .await;
+            assert_eq!(stored as usize, n);
+            started.elapsed()
+        }
+    };
+    let ours_generic = run("/v1/events", &generic).await;
+    let ours_mailgun = run("/v1/events/mailgun", &mailgun).await;
+    let rate = |d: std::time::Duration| n as f64 / d.as_secs_f64();
+    println!("one event a request, {n} requests, 32 in flight");
+    println!("{:<28} {:>9} {:>12}", "", "seconds", "events/s");
+    println!(
+        "{:<28} {:>9.2} {:>12.0}",
+        "POST /v1/events",
+        ours_generic.as_secs_f64(),
+        rate(ours_generic)
+    );
+    println!(
+        "{:<28} {:>9.2} {:>12.0}",
+        "POST /v1/events/mailgun",
+        ours_mailgun.as_secs_f64(),
+        rate(ours_mailgun)
+    );
+    println!(
+        "ratio {:.2} (Mailgun / generic, one event a request)",
+        rate(ours_mailgun) / rate(ours_generic)
+    );
 }

@@ -17,6 +17,7 @@ use crate::services::engagement::Engagement;
 use crate::services::health::Health;
 use crate::services::quota::QuotaInDatabase;
 use crate::services::retention::Retention;
+use crate::services::sns::{HttpsFetcher, Sns, SnsFetcher};
 use crate::services::surveys::Surveys;
 use crate::sources::quota::SharedQuota;
 use crate::store::{self, Backend, SecretStore, SqlStore, Store};
@@ -59,6 +60,8 @@ pub struct Services {
     pub compliance: Arc<Compliance>,
     pub lookup: Arc<crate::lookup::Lookup>,
     pub health: Arc<Health>,
+    /// SES events through SNS: certificates, signatures, the subscription handshake.
+    pub sns: Arc<crate::services::sns::Sns>,
     /// Signs the analyst pages' session cookies.
     pub session_key: Vec<u8>,
 }
@@ -119,7 +122,9 @@ impl Services {
             retry: config.alerts.retry_schedule(),
             public_base_url: config.public_base_url(),
         });
+        let sns = Arc::new(sns_intake(&config, Arc::new(HttpsFetcher::new()))?);
         Ok(Self {
+            sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
             analysts: Arc::new(Analysts::new(shared.clone(), checks.clone())),
             engagement: Arc::new(Engagement::new(shared.clone(), metrics.clone())),
@@ -140,9 +145,16 @@ impl Services {
         })
     }
 
+    /// The same services, fetching SNS's certificates and confirmations through `fetcher`.
+    pub fn with_sns_fetcher(mut self, fetcher: Arc<dyn SnsFetcher>) -> anyhow::Result<Self> {
+        self.sns = Arc::new(sns_intake(&self.config, fetcher)?);
+        Ok(self)
+    }
+
     /// What the HTTP handlers see.
     fn state(&self) -> AppState {
         AppState {
+            sns: self.sns.clone(),
             event_doors: crate::http::inbound::EventDoors::new(&self.config),
             lookup_door: crate::http::inbound::LookupDoor::new(&self.config),
             shopify_door: crate::http::inbound::SecretDoor::shopify(&self.config),
@@ -209,13 +221,42 @@ fn shared_quota(store: &SqlStore) -> Option<Arc<dyn SharedQuota>> {
     }
 }
 
+/// `[events.ses]` read into the SNS intake: its topics and the roots certificates must chain to.
+fn sns_intake(config: &Config, fetcher: Arc<dyn SnsFetcher>) -> anyhow::Result<Sns> {
+    let ses = &config.events.ses;
+    let pem = match &ses.trust_anchors_pem {
+        Some(path) => Some(std::fs::read(path).with_context(|| {
+            format!(
+                "events.ses.trust_anchors_pem: cannot read {}",
+                path.display()
+            )
+        })?),
+        None => None,
+    };
+    let anchors = crate::signatures::sns::anchors(pem.as_deref())
+        .map_err(|e| anyhow::anyhow!("events.ses.trust_anchors_pem: {e}"))?;
+    Ok(Sns::new(fetcher, anchors, ses.topic_arns.clone()))
+}
+
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with(config, None).await
+    }
+
+    /// As `build`, with SNS's certificates and confirmations fetched through `sns_fetcher`
+    /// (tests: offline, with their own CA).
+    pub async fn build_with(
+        config: Config,
+        sns_fetcher: Option<Arc<dyn SnsFetcher>>,
+    ) -> anyhow::Result<Self> {
         let listen = config.listen;
         let workers = config.workers;
         let grace = Duration::from_secs(config.shutdown_grace_s);
         log_doors(&config);
-        let services = Services::build(config).await?;
+        let mut services = Services::build(config).await?;
+        if let Some(fetcher) = sns_fetcher {
+            services = services.with_sns_fetcher(fetcher)?;
+        }
         let scheduler = services.scheduler();
         let listener =
             TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
@@ -343,6 +384,12 @@ fn log_doors(config: &Config) {
         } else {
             tracing::warn!("{line}");
         }
+    }
+    match config.events.ses.topic_arns.len() {
+        0 => tracing::info!(
+            "POST /v1/events/ses: no [events.ses] topic_arns; refuses every message (403)"
+        ),
+        n => tracing::info!("POST /v1/events/ses: admits SNS-signed messages of {n} topic(s)"),
     }
     if config.lookup.tokens.is_empty() {
         tracing::info!(

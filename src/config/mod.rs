@@ -17,8 +17,8 @@ pub use secret::{Secret, redact_url};
 pub use sections::{
     AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, ConversionsConfig, CustomerioConfig,
     EmailConfig, EventsConfig, InboundToken, LookupConfig, MailgunCampaignFrom, MailgunConfig,
-    RetentionConfig, ScheduleConfig, SegmentConfig, SendgridConfig, ShopifyConfig, SurveysConfig,
-    Transport, WebhooksConfig,
+    RetentionConfig, ScheduleConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
+    SurveysConfig, Transport, WebhooksConfig,
 };
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 
@@ -219,6 +219,15 @@ impl Config {
                 "events.mailgun.campaign_variable",
                 "must not be empty",
             ));
+        }
+        for (i, arn) in self.events.ses.topic_arns.iter().enumerate() {
+            let parts: Vec<&str> = arn.split(':').collect();
+            if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].is_empty() {
+                return Err(ConfigError::new(
+                    &format!("events.ses.topic_arns[{i}]"),
+                    format!("`{arn}` is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC)"),
+                ));
+            }
         }
         const SEGMENT_RECIPIENTS: [&str; 3] =
             ["context.traits.email", "properties.email", "userId"];

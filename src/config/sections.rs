@@ -270,6 +270,7 @@ pub struct EventsConfig {
     pub sendgrid: SendgridConfig,
     pub mailgun: MailgunConfig,
     pub customerio: CustomerioConfig,
+    pub ses: SesConfig,
     /// Days a quarantined event is kept (the `retention` job removes it after); 0: forever.
     pub quarantine_days: u64,
 }
@@ -283,6 +284,7 @@ impl Default for EventsConfig {
             sendgrid: SendgridConfig::default(),
             mailgun: MailgunConfig::default(),
             customerio: CustomerioConfig::default(),
+            ses: SesConfig::default(),
             quarantine_days: 30,
         }
     }
@@ -347,6 +349,17 @@ impl Default for MailgunConfig {
             campaign_tag_prefix: String::new(),
         }
     }
+}
+
+/// `[events.ses]`: Amazon SES events through an SNS topic.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SesConfig {
+    /// The topics whose messages are taken (required: an SNS signature only proves a message
+    /// came from *some* topic); none: `POST /v1/events/ses` refuses everything (403).
+    pub topic_arns: Vec<String>,
+    /// PEM roots the signing certificates must chain to, instead of the Mozilla set.
+    pub trust_anchors_pem: Option<std::path::PathBuf>,
 }
 
 /// `[events.customerio]`: Customer.io's reporting webhooks.

@@ -51,6 +51,7 @@ pub struct AppState {
     /// Shopify's webhooks (compliance, orders) and Segment's.
     pub shopify_door: inbound::SecretDoor,
     pub segment_door: inbound::SecretDoor,
+    pub sns: Arc<crate::services::sns::Sns>,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,
 }
@@ -64,6 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(providers::POSTMARK, web::post().to(providers::postmark))
         .route(providers::CUSTOMERIO, web::post().to(providers::customerio))
         .route(providers::BRAZE, web::post().to(providers::braze))
+        .route(providers::SES, web::post().to(providers::ses))
         .route(
             providers::SHOPIFY_ORDERS,
             web::post().to(providers::shopify_orders),

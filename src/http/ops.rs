@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         super::providers::postmark,
         super::providers::customerio,
         super::providers::braze,
+        super::providers::ses,
         super::providers::shopify_orders,
         super::providers::segment,
         super::campaigns::list,

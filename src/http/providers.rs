@@ -18,6 +18,8 @@ use crate::domain::providers::orders::{
 use crate::domain::providers::postmark::PostmarkEvent;
 use crate::domain::providers::{Parsed, Taken};
 use crate::services::engagement::Batch;
+use crate::services::sns::SnsRefusal;
+use crate::signatures::sns::SnsMessage;
 use crate::signatures::{customerio, mailgun};
 use crate::store::{DeliveryToken, EventsRecorded, NewQuarantined};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -30,6 +32,7 @@ pub const MAILGUN: &str = "/v1/events/mailgun";
 pub const POSTMARK: &str = "/v1/events/postmark";
 pub const CUSTOMERIO: &str = "/v1/events/customerio";
 pub const BRAZE: &str = "/v1/events/braze";
+pub const SES: &str = "/v1/events/ses";
 pub const SHOPIFY_ORDERS: &str = "/v1/conversions/shopify";
 pub const SEGMENT: &str = "/v1/conversions/segment";
 
@@ -309,6 +312,74 @@ pub async fn braze(
     answer(&state, batch, &credential).await
 }
 
+/// Amazon SES events through an SNS topic: the subscription handshake and notifications.
+#[utoipa::path(
+    post,
+    path = "/v1/events/ses",
+    request_body(content = Object, description = "An SNS message (SNS posts it as text/plain): SubscriptionConfirmation, or a Notification whose Message is an SES event", content_type = "text/plain"),
+    responses(
+        (status = 200, description = "Confirmed, stored, a duplicate or quarantined", body = EventsRecorded),
+        (status = 400, description = "Not an SNS message", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The signature, the certificate or its URL is not SNS's", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No [events.ses] topic_arns, or the topic is not one of them", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Over the size limit", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "SNS's certificate or confirmation URL did not answer (SNS retries)", body = super::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn ses(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.sns.is_configured() {
+        return Err(ApiError::Forbidden(
+            "no [events.ses] topic_arns are configured: an SNS signature alone proves only that some topic sent it".into(),
+        ));
+    }
+    let body = body(&req, payload, &state).await?;
+    let message: SnsMessage = parse_json_at(&body, "")?;
+    state.sns.verify(&message).await.map_err(|e| match e {
+        SnsRefusal::Topic(why) => ApiError::Forbidden(why),
+        SnsRefusal::Untrusted(why) => ApiError::Unauthorized(format!("SNS signature: {why}")),
+        SnsRefusal::Unavailable(why) => ApiError::Unavailable(why),
+    })?;
+    let credential = Credential::Signed;
+    match message.kind.as_str() {
+        "SubscriptionConfirmation" => {
+            state.sns.confirm(&message).await.map_err(|e| match e {
+                SnsRefusal::Untrusted(why) | SnsRefusal::Topic(why) => ApiError::Unauthorized(why),
+                SnsRefusal::Unavailable(why) => ApiError::Unavailable(why),
+            })?;
+            Ok(HttpResponse::Ok().json(serde_json::json!({"confirmed": message.topic_arn})))
+        }
+        "Notification" => {
+            let mut batch = Batch::default();
+            match ses_events(&message) {
+                Ok(events) if events.is_empty() => batch.ignored += 1,
+                Ok(events) => batch.events = events,
+                Err(errors) => batch.quarantined.push(set_aside(
+                    SES,
+                    lossy(&body),
+                    &errors,
+                    credential.as_str(),
+                )),
+            }
+            answer(&state, batch, &credential).await
+        }
+        // An unsubscribe confirmation: nothing to do, never fetched.
+        _ => {
+            tracing::info!(topic = %message.topic_arn, kind = %message.kind, "SNS message acknowledged");
+            answer(&state, Batch::default(), &credential).await
+        }
+    }
+}
+
+fn ses_events(
+    message: &SnsMessage,
+) -> Result<Vec<crate::domain::event::EngagementEvent>, Vec<FieldError>> {
+    crate::domain::providers::ses::parse(&message.message_id, &message.message)
+}
+
 /// What a quarantined Shopify order keeps besides the order: the shop and delivery id that
 /// came in headers.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -434,6 +505,13 @@ pub(super) fn replay(
             parse_order(state, &q.shop, q.delivery.as_deref(), &order)
         }),
         SEGMENT => parse_segment(state, payload),
+        SES => {
+            return Some(
+                read::<SnsMessage>(payload, "")
+                    .and_then(|m| ses_events(&m))
+                    .map_err(ApiError::Invalid),
+            );
+        }
         _ => return None,
     };
     Some(match parsed {

@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod health;
 pub mod quota;
 pub mod retention;
+pub mod sns;
 pub mod surveys;
 
 use crate::domain::FieldError;

@@ -7,6 +7,7 @@ pub mod mailgun;
 pub mod segment;
 pub mod sendgrid;
 pub mod shopify;
+pub mod sns;
 pub mod standard_webhooks;
 pub mod tokens;
 

@@ -4,13 +4,14 @@
 //! Braze Currents (bearer; unknown types never refused), Shopify `orders/create` and Segment
 //! `Order Completed` (conversions) — and one person across them, whatever the letter case.
 use crate::support::analysts::{REVIEWER, get, tokens};
-use crate::support::app::TestApp;
+use crate::support::app::{FakeSns, TestApp, spawn_app_with_sns};
 use crate::support::smtp::SmtpSink;
-use crate::support::surveys::{app_with_smtp, surveys_run_ok};
+use crate::support::surveys::{app_with_smtp_and_sns, surveys_run_ok};
 use base64::Engine;
 use chrono::{Duration, Utc};
 use promiseguard::signatures::{customerio, mailgun, segment, shopify};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 const MAILGUN_KEY: &str = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
 const CIO_SECRET: &str = "cio-reporting-webhook-secret";
@@ -24,9 +25,50 @@ fn config() -> String {
         "{}\n[events]\ntokens = [{{ name = \"providers\", token = \"{EVENTS_TOKEN}\" }}]\n\
          [events.mailgun]\nsigning_key = \"{MAILGUN_KEY}\"\n\
          [events.customerio]\nsigning_secret = \"{CIO_SECRET}\"\n\
+         [events.ses]\ntopic_arns = [\"{SES_TOPIC}\"]\ntrust_anchors_pem = \"{}/fixtures/providers/ses/test-ca.pem\"\n\
          [conversions.shopify]\nsecret = \"{SHOP_SECRET}\"\n\
          [conversions.segment]\nsecret = \"{SEGMENT_SECRET}\"\n",
-        tokens()
+        tokens(),
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+const SES_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:ses-events";
+const SES_CERT_URL: &str = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem";
+
+/// SNS as the fixtures know it: the signing certificate, and the confirmation answer.
+fn fake_sns() -> Arc<FakeSns> {
+    let confirm: Value =
+        serde_json::from_str(&fixture("ses/subscription-confirmation.json")).unwrap();
+    let mut answers = std::collections::HashMap::new();
+    answers.insert(
+        SES_CERT_URL.to_owned(),
+        fixture("ses/signing-cert.pem").into_bytes(),
+    );
+    answers.insert(
+        confirm["SubscribeURL"].as_str().unwrap().to_owned(),
+        b"<ConfirmSubscriptionResponse><ConfirmSubscriptionResult><SubscriptionArn>arn:aws:sns:us-east-1:123456789012:ses-events:1</SubscriptionArn></ConfirmSubscriptionResult></ConfirmSubscriptionResponse>".to_vec(),
+    );
+    Arc::new(FakeSns {
+        answers,
+        ..FakeSns::default()
+    })
+}
+
+/// SNS posts as `text/plain`.
+async fn sns_post(app: &TestApp, body: &str) -> (u16, Value) {
+    let res = app
+        .client
+        .post(format!("{}/v1/events/ses", app.address))
+        .header("content-type", "text/plain; charset=UTF-8")
+        .header("x-amz-sns-message-type", "Notification")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
     )
 }
 
@@ -465,12 +507,76 @@ async fn shopify_orders_and_segment_completions_are_conversions_verified_their_w
     assert_eq!(counts(&recorded), [0, 0, 0, 0, 1]);
 }
 
+#[tokio::test]
+async fn ses_through_sns_confirms_verifies_against_the_certificate_and_maps_events() {
+    let sns = fake_sns();
+    let app = spawn_app_with_sns(&config(), sns.clone()).await;
+    // The handshake: verified, then the SubscribeURL fetched (on the topic's SNS host).
+    let (status, answer) = sns_post(&app, &fixture("ses/subscription-confirmation.json")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["confirmed"], SES_TOPIC);
+    for (name, expected) in [
+        ("ses/notification-click-v1.json", [1, 0, 0, 0, 0]),
+        ("ses/notification-click-v2.json", [1, 0, 0, 0, 0]),
+        ("ses/notification-click-v2.json", [0, 1, 0, 0, 0]),
+        ("ses/notification-bounce.json", [1, 0, 1, 0, 0]),
+    ] {
+        let (status, recorded) = sns_post(&app, &fixture(name)).await;
+        assert_eq!(
+            (status, counts(&recorded)),
+            (200, expected),
+            "{name}: {recorded}"
+        );
+    }
+    assert_eq!(
+        suppression(&app, "gone@example.com").await["reason"],
+        "bounce"
+    );
+    let asked = sns.asked.lock().unwrap().clone();
+    assert_eq!(
+        asked.iter().filter(|u| *u == SES_CERT_URL).count(),
+        1,
+        "the certificate is cached: {asked:?}"
+    );
+
+    // Tampered, another topic, a certificate URL off SNS's host: refused, nothing fetched.
+    let before = sns.asked.lock().unwrap().len();
+    let click = fixture("ses/notification-click-v2.json");
+    let tampered = click.replace("Lee.Other@Example.com", "someone@example.com");
+    assert_eq!(sns_post(&app, &tampered).await.0, 401);
+    let other_topic = click.replace("ses-events", "someone-elses-topic");
+    assert_eq!(sns_post(&app, &other_topic).await.0, 403);
+    let off_host = click.replace(
+        "https://sns.us-east-1.amazonaws.com/Simple",
+        "https://evil.example/Simple",
+    );
+    assert_eq!(sns_post(&app, &off_host).await.0, 401);
+    assert_eq!(
+        sns.asked.lock().unwrap().len(),
+        before,
+        "no other URL is ever fetched"
+    );
+    assert_eq!(sns_post(&app, "not an SNS message").await.0, 400);
+
+    // SNS unreachable for a certificate not cached yet: 503, so SNS retries.
+    let elsewhere = fixture("ses/notification-bounce.json").replace(
+        "SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem",
+        "SimpleNotificationService-00000000000000000000000000000000.pem",
+    );
+    assert_eq!(sns_post(&app, &elsewhere).await.0, 503);
+
+    // Without topic_arns the door takes nothing.
+    let closed = crate::support::app::spawn_app(&tokens()).await;
+    assert_eq!(sns_post(&closed, &click).await.0, 403);
+}
+
 /// One person across providers: Dana clicks in a Mailgun email and buys in the Shopify store
-/// (another letter case); Lee clicks in a Postmark email and buys nothing. Only Lee is surveyed.
+/// (another letter case); Lee clicks in an SES email (through SNS) and buys nothing. Only Lee is
+/// surveyed.
 #[tokio::test]
 async fn a_click_from_one_provider_and_an_order_from_the_store_meet_as_one_person() {
     let sink = SmtpSink::start().await;
-    let app = app_with_smtp(&sink, &config()).await;
+    let app = app_with_smtp_and_sns(&sink, &config(), fake_sns()).await;
     let clicked_at = (Utc::now() - Duration::hours(100)).timestamp() as f64;
     let click = mailgun_body("mailgun/clicked.json", "token-e2e-000001", 0, |b| {
         b["event-data"]["recipient"] = json!("Dana.Smith@Example.COM");
@@ -495,19 +601,12 @@ async fn a_click_from_one_provider_and_an_order_from_the_store_meet_as_one_perso
         .0,
         200
     );
-    let mut other: Value = serde_json::from_str(&fixture("postmark/click.json")).unwrap();
-    other["Recipient"] = json!("Lee@Example.com");
-    other["ReceivedAt"] = json!((Utc::now() - Duration::hours(100)).to_rfc3339());
+    // Lee's click (the fixture, signed by its certificate) is Lee.Other@Example.com.
+    let (status, recorded) = sns_post(&app, &fixture("ses/notification-click-v2.json")).await;
     assert_eq!(
-        deliver(
-            &app,
-            "/v1/events/postmark",
-            &other.to_string(),
-            &[basic(EVENTS_TOKEN)]
-        )
-        .await
-        .0,
-        200
+        (status, counts(&recorded)),
+        (200, [1, 0, 0, 0, 0]),
+        "{recorded}"
     );
 
     let summary = surveys_run_ok(&app).await;
@@ -520,5 +619,5 @@ async fn a_click_from_one_provider_and_an_order_from_the_store_meet_as_one_perso
         .iter()
         .map(|m| m.recipients[0].clone())
         .collect();
-    assert_eq!(to, ["lee@example.com"]);
+    assert_eq!(to, ["lee.other@example.com"]);
 }

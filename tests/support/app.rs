@@ -58,7 +58,12 @@ pub async fn spawn_app_on(database_url: &str, extra: &str) -> TestApp {
 }
 
 async fn start(dir: TempDir, config: Config) -> TestApp {
-    let app = Application::build(config.clone())
+    start_with(dir, config, None).await
+}
+
+async fn start_with(dir: TempDir, config: Config, sns: Option<Arc<FakeSns>>) -> TestApp {
+    let fetcher = sns.map(|s| s as Arc<dyn promiseguard::services::sns::SnsFetcher>);
+    let app = Application::build_with(config.clone(), fetcher)
         .await
         .expect("app builds");
     let port = app.port();
@@ -151,4 +156,29 @@ pub fn live_offer(id: &str, locations: &[&str]) -> serde_json::Value {
         "valid_until": (now + chrono::Duration::days(7)).to_rfc3339(),
         "locations": locations
     })
+}
+
+/// SNS, offline: answers each URL from a map, and remembers every URL it was asked for.
+#[derive(Default)]
+pub struct FakeSns {
+    pub answers: std::collections::HashMap<String, Vec<u8>>,
+    pub asked: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl promiseguard::services::sns::SnsFetcher for FakeSns {
+    async fn get(&self, url: &str) -> Result<Vec<u8>, String> {
+        self.asked.lock().unwrap().push(url.to_owned());
+        self.answers
+            .get(url)
+            .cloned()
+            .ok_or_else(|| format!("{url}: connection refused"))
+    }
+}
+
+/// The service with SNS's certificates and confirmations fetched from `sns`.
+pub async fn spawn_app_with_sns(extra: &str, sns: Arc<FakeSns>) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir, extra);
+    start_with(dir, config, Some(sns)).await
 }

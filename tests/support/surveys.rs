@@ -5,13 +5,25 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 pub async fn app_with_smtp(sink: &SmtpSink, extra: &str) -> TestApp {
-    spawn_app(&format!(
+    spawn_app(&smtp_config(sink, extra)).await
+}
+
+/// As `app_with_smtp`, with SNS answered by `sns`.
+pub async fn app_with_smtp_and_sns(
+    sink: &SmtpSink,
+    extra: &str,
+    sns: std::sync::Arc<super::app::FakeSns>,
+) -> TestApp {
+    super::app::spawn_app_with_sns(&smtp_config(sink, extra), sns).await
+}
+
+fn smtp_config(sink: &SmtpSink, extra: &str) -> String {
+    format!(
         "public_base_url = \"https://cx.example.com\"\n{extra}\n\
          [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nlease_ttl_s = 2\n\
          [email]\ntransport = \"smtp\"\nsmtp_url = \"{}\"\nfrom = \"Acme CX <cx@example.com>\"\nmax_concurrent = 2\nretry_schedule_s = [1]\n",
         sink.url
-    ))
-    .await
+    )
 }
 
 /// A click on `campaign` by each recipient, `hours_ago`.

@@ -8,6 +8,7 @@ pub mod customerio;
 pub mod mailgun;
 pub mod orders;
 pub mod postmark;
+pub mod ses;
 
 use super::FieldError;
 use super::event::{EngagementEvent, EventKind, MAX_TEXT, normalize_address};
@@ -78,8 +79,12 @@ impl<'a> Checked<'a> {
     }
 
     pub fn fail(&mut self, field: &str, detail: impl Into<String>) {
-        self.errors
-            .push(FieldError::new(format!("{}/{field}", self.at), detail));
+        let pointer = if field.is_empty() {
+            self.at.to_owned()
+        } else {
+            format!("{}/{field}", self.at)
+        };
+        self.errors.push(FieldError::new(pointer, detail));
     }
 
     /// The normalised address, or a problem at `field`.
