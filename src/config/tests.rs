@@ -140,6 +140,22 @@ fn errors_name_the_key() {
             "[surveys]\ndefault_locale = \"de\"\n",
             "surveys.default_locale",
         ),
+        (
+            "[events.mailgun]\nmax_age_s = 700000\n",
+            "events.mailgun.max_age_s",
+        ),
+        (
+            "[events.mailgun]\ncampaign_from = \"subject\"\n",
+            "events.mailgun.campaign_from",
+        ),
+        (
+            "[events.ses]\ntopic_arns = [\"arn:aws:sns:us-east-1:1:ok\", \"my-topic\"]\n",
+            "events.ses.topic_arns[1]",
+        ),
+        (
+            "[conversions.segment]\nrecipient_from = [\"userId\", \"traits.email\"]\n",
+            "conversions.segment.recipient_from[1]",
+        ),
     ];
     for (text, key) in cases {
         let f = write(text);
