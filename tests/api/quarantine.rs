@@ -1,25 +1,14 @@
 //! One odd event never stalls a stream: a provider batch stores every valid event and
 //! quarantines the rest with a 2xx answer; reviewers list, replay (after a fix) and drop what
 //! was quarantined. The generic endpoint stays all-or-nothing unless asked `?partial=true`.
-use crate::support::analysts::{REVIEWER, VIEWER, delete, get, tokens};
+use crate::support::analysts::{REVIEWER, VIEWER, delete, get, post, tokens};
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::surveys::{clicks, post_events};
 use serde_json::{Value, json};
 
+/// A raw body, as the providers post it (the analysts' helper, body last).
 async fn post_raw(app: &TestApp, path: &str, body: &str, token: Option<&str>) -> (u16, Value) {
-    let mut req = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header("content-type", "application/json")
-        .body(body.to_owned());
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let res = req.send().await.unwrap();
-    (
-        res.status().as_u16(),
-        res.json().await.unwrap_or(Value::Null),
-    )
+    post(app, path, token, body).await
 }
 
 #[tokio::test]
