@@ -36,6 +36,18 @@ pub fn parse_json_at<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<
     Ok(value)
 }
 
+/// A JSON value already parsed, read into `T`; a bad field is named by its pointer under
+/// `prefix` (so a body is parsed once even when parts of it are read apart).
+pub fn from_value_at<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, JsonError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let pointer = format!("{prefix}{}", pointer_of(e.path()));
+        data_error(pointer, &e.into_inner())
+    })
+}
+
 fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();

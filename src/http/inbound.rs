@@ -63,6 +63,18 @@ enum WithoutCredentials {
     Closed,
 }
 
+impl WithoutCredentials {
+    fn of(config: &Config) -> Self {
+        if config.events.allow_unauthenticated {
+            WithoutCredentials::Open
+        } else if config.listen.ip().is_loopback() {
+            WithoutCredentials::LoopbackOnly
+        } else {
+            WithoutCredentials::Closed
+        }
+    }
+}
+
 pub struct EventDoors {
     tokens: Vec<InboundToken>,
     signing: Option<SigningKey>,
@@ -76,13 +88,7 @@ pub struct EventDoors {
 impl EventDoors {
     pub fn new(config: &Config) -> Self {
         let events = &config.events;
-        let without = if events.allow_unauthenticated {
-            WithoutCredentials::Open
-        } else if config.listen.ip().is_loopback() {
-            WithoutCredentials::LoopbackOnly
-        } else {
-            WithoutCredentials::Closed
-        };
+        let without = WithoutCredentials::of(config);
         Self {
             tokens: events.tokens.clone(),
             signing: events.signing_secret.clone(),
@@ -329,7 +335,7 @@ impl SecretDoor {
             header: shopify::HMAC_HEADER,
             verify: shopify::verify,
             secret: config.conversions.shopify.secret.clone(),
-            without: EventDoors::new(config).without,
+            without: WithoutCredentials::of(config),
         }
     }
 
@@ -340,7 +346,7 @@ impl SecretDoor {
             header: segment::SIGNATURE_HEADER,
             verify: segment::verify,
             secret: config.conversions.segment.secret.clone(),
-            without: EventDoors::new(config).without,
+            without: WithoutCredentials::of(config),
         }
     }
 

@@ -8,7 +8,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::inbound::{Credential, Keyed};
 use crate::domain::FieldError;
-use crate::domain::json::{JsonError, parse_json_at};
+use crate::domain::json::{JsonError, from_value_at, parse_json_at};
 use crate::domain::providers::braze::{self, BrazeEvent};
 use crate::domain::providers::customerio::CustomerioEvent;
 use crate::domain::providers::mailgun::MailgunEvent;
@@ -25,6 +25,7 @@ use crate::store::{DeliveryToken, EventsRecorded, NewQuarantined};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -73,10 +74,14 @@ fn set_aside(
 /// A body's JSON read into `T`, or why not as field errors (a body that is no JSON at all
 /// at the pointer "").
 fn read<T: DeserializeOwned>(body: &[u8], at: &str) -> Result<T, Vec<FieldError>> {
-    parse_json_at(body, at).map_err(|e| match e {
+    parse_json_at(body, at).map_err(field_errors)
+}
+
+fn field_errors(e: JsonError) -> Vec<FieldError> {
+    match e {
         JsonError::Malformed(detail) => vec![FieldError::new("", detail)],
         JsonError::Invalid(errors) => errors,
-    })
+    }
 }
 
 async fn answer(
@@ -122,7 +127,8 @@ pub async fn mailgun(
 ) -> Result<HttpResponse, ApiError> {
     let admitted = state.event_doors.mailgun(&req)?;
     let body = body(&req, payload, &state).await?;
-    let parsed: Result<Value, _> = serde_json::from_slice(&body);
+    // Parsed once: the signature and the event are read from the same value.
+    let parsed: Result<Value, serde_json::Error> = serde_json::from_slice(&body);
     let mailgun = &state.config.events.mailgun;
     let (credential, token) = match admitted {
         Keyed::Admitted(credential) => (credential, None),
@@ -131,7 +137,7 @@ pub async fn mailgun(
                 .as_ref()
                 .ok()
                 .and_then(|v| v.get("signature"))
-                .and_then(|s| serde_json::from_value::<mailgun::MailgunSignature>(s.clone()).ok())
+                .and_then(|s| mailgun::MailgunSignature::deserialize(s).ok())
                 .ok_or_else(|| {
                     ApiError::Unauthorized(
                         "Mailgun's signature {timestamp, token, signature} is missing from the body"
@@ -164,7 +170,10 @@ pub async fn mailgun(
         token,
         ..Batch::default()
     };
-    let parsed = parse_mailgun(&body, &state);
+    let parsed = match parsed {
+        Ok(value) => parse_mailgun(value, &state),
+        Err(e) => Err(field_errors(JsonError::Malformed(e.to_string()))),
+    };
     sort(
         &mut batch,
         parsed,
@@ -175,15 +184,15 @@ pub async fn mailgun(
     answer(&state, batch, &credential).await
 }
 
-fn parse_mailgun(body: &[u8], state: &AppState) -> Parsed {
-    #[derive(serde::Deserialize)]
-    struct Envelope {
-        #[serde(rename = "event-data")]
-        event_data: MailgunEvent,
-    }
-    let envelope: Envelope = read(body, "")?;
+/// `event-data` of a Mailgun body already parsed.
+fn parse_mailgun(mut body: Value, state: &AppState) -> Parsed {
+    let data = body
+        .get_mut("event-data")
+        .map(Value::take)
+        .ok_or_else(|| vec![FieldError::new("/event-data", "is required")])?;
+    let event: MailgunEvent = from_value_at(data, "/event-data").map_err(field_errors)?;
     let from = state.config.events.mailgun.campaign_source();
-    envelope.event_data.parse("/event-data", &from)
+    event.parse("/event-data", &from)
 }
 
 fn lossy(body: &[u8]) -> String {
@@ -496,7 +505,7 @@ pub(super) fn replay(
     payload: &[u8],
 ) -> Option<Result<Vec<crate::domain::event::EngagementEvent>, ApiError>> {
     let parsed = match endpoint {
-        MAILGUN => parse_mailgun(payload, state),
+        MAILGUN => read::<Value>(payload, "").and_then(|v| parse_mailgun(v, state)),
         POSTMARK => read::<PostmarkEvent>(payload, "").and_then(|e| e.parse("")),
         CUSTOMERIO => read::<CustomerioEvent>(payload, "").and_then(|e| e.parse("")),
         BRAZE => read::<Value>(payload, "").and_then(|e| BrazeEvent::read(&e).parse("")),

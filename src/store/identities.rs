@@ -3,6 +3,7 @@
 //! are folded once, at migration, in one write transaction; where two rows then collide on a
 //! unique key they are merged rather than failing: a suppression kept once, and of two
 //! invitations of one campaign the one further along (answered, then sent, then the older).
+use super::db::on_pool;
 use super::rows::millis;
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
@@ -38,14 +39,21 @@ fn rank(row: &InvitationRow) -> (bool, bool, std::cmp::Reverse<i64>) {
 impl SqlStore {
     /// Folds every stored address, once per database (a no-op after the first run).
     pub async fn fold_addresses(&self) -> Result<Option<Folded>, StoreError> {
+        // Done already (every start after the first): answered by a read, no turn to write.
+        let done_sql = "SELECT name FROM data_migrations WHERE name = $1";
+        let done: Option<String> = on_pool!(self.db(), pool =>
+            sqlx::query_scalar(done_sql).bind(FOLD).fetch_optional(pool).await)?;
+        if done.is_some() {
+            return Ok(None);
+        }
         let begin = self.db().begin_write();
         on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
-            let done: Option<String> =
-                sqlx::query_scalar("SELECT name FROM data_migrations WHERE name = $1")
-                    .bind(FOLD)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            // Checked again in the transaction: another instance may have just done it.
+            let done: Option<String> = sqlx::query_scalar(done_sql)
+                .bind(FOLD)
+                .fetch_optional(&mut *tx)
+                .await?;
             if done.is_some() {
                 return Ok(None);
             }
