@@ -40,6 +40,20 @@ async fn openapi_is_generated_from_the_code() {
     assert!(v["paths"]["/v1/presend"]["post"].is_object());
     assert!(v["paths"]["/readyz"]["get"].is_object());
     assert!(v["paths"]["/v1/events"]["post"]["responses"]["401"].is_object());
+    for door in [
+        "/v1/events/mailgun",
+        "/v1/events/postmark",
+        "/v1/events/ses",
+        "/v1/events/customerio",
+        "/v1/events/braze",
+        "/v1/conversions/shopify",
+        "/v1/conversions/segment",
+    ] {
+        assert!(
+            v["paths"][door]["post"]["responses"]["200"].is_object(),
+            "{door}"
+        );
+    }
     assert!(v["components"]["schemas"]["CheckResult"].is_object());
     assert!(v["components"]["schemas"]["Problem"].is_object());
 }
