@@ -8,6 +8,9 @@ use prometheus::{
 
 #[derive(Clone)]
 pub struct Metrics {
+    /// Tells this registry from another in the same process (each test app has its own), for
+    /// handles cached outside it.
+    id: u64,
     registry: Registry,
     pub http_requests: IntCounterVec,
     pub http_duration: HistogramVec,
@@ -166,7 +169,9 @@ impl Metrics {
                 .register(c)
                 .expect("each metric is registered once");
         }
+        static REGISTRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Self {
+            id: REGISTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             registry,
             http_requests,
             http_duration,
@@ -182,6 +187,11 @@ impl Metrics {
             open_findings,
             quarantined,
         }
+    }
+
+    /// This registry's number in the process.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Upstream HTTP attempts so far, every source and outcome (a tick's calls are the

@@ -44,15 +44,35 @@ impl SurveyLinks {
     }
 
     pub fn survey_url(&self, invitation_id: &str, score: u8) -> String {
-        format!(
-            "{}/s/{}?score={score}",
-            self.base_url,
-            self.token(invitation_id)
-        )
+        self.for_invitation(invitation_id).survey_url(score)
     }
 
     pub fn unsubscribe_url(&self, invitation_id: &str) -> String {
-        format!("{}/u/{}", self.base_url, self.token(invitation_id))
+        self.for_invitation(invitation_id).unsubscribe_url()
+    }
+
+    /// One invitation's links, its token signed once for all twelve of an email's links.
+    pub fn for_invitation(&self, invitation_id: &str) -> InvitationLinks<'_> {
+        InvitationLinks {
+            base_url: &self.base_url,
+            token: self.token(invitation_id),
+        }
+    }
+}
+
+/// The links of one invitation: eleven scores and the unsubscribe, all with one token.
+pub struct InvitationLinks<'a> {
+    base_url: &'a str,
+    token: String,
+}
+
+impl InvitationLinks<'_> {
+    pub fn survey_url(&self, score: u8) -> String {
+        format!("{}/s/{}?score={score}", self.base_url, self.token)
+    }
+
+    pub fn unsubscribe_url(&self) -> String {
+        format!("{}/u/{}", self.base_url, self.token)
     }
 }
 

@@ -7,16 +7,71 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use maud::{DOCTYPE, html};
 
+/// The words of a survey email that are the same for every recipient of one campaign in one
+/// language — greeting, question, score labels, subject — formatted once and then filled with
+/// each recipient's links. A sweep sends thousands of the same email: formatting its twenty
+/// Fluent messages for every one of them was most of the cost of building it.
+pub struct SurveyWords {
+    lang: String,
+    dir: &'static str,
+    start: &'static str,
+    title: String,
+    opening: String,
+    intro: String,
+    question: String,
+    /// The label of each score, 0 to 10 (`7 of 10`).
+    score_labels: Vec<String>,
+    scale_ends: String,
+    unsubscribe_label: String,
+    subject: String,
+    reminder: bool,
+}
+
+impl SurveyWords {
+    /// `reminder`: `Some(days)` for the invitation's one reminder, `days` after the first
+    /// email — the same links, a subject that says so.
+    pub fn new(wording: &Wording, l: &Locale, reminder: Option<i64>) -> Self {
+        let title = wording.offer.as_deref();
+        let brand = wording.brand.as_str();
+        let offer = l.offer(title);
+        let words = [("brand", brand.into()), ("offer", offer.as_str().into())];
+        // The subject is a header: no isolation marks.
+        let header_offer = l.offer_in_header(title);
+        let header_words = [
+            ("brand", brand.into()),
+            ("offer", header_offer.as_str().into()),
+        ];
+        Self {
+            lang: l.tag(),
+            dir: l.dir(),
+            start: l.start(),
+            title: l.text("email-title", &[]),
+            opening: match reminder {
+                Some(days) => l.text("email-reminder-opening", &[("days", days.into())]),
+                None => l.text("email-greeting", &[]),
+            },
+            intro: l.text("email-intro", &words),
+            question: l.text("survey-question", &words),
+            score_labels: (0..=10u8)
+                .map(|s| l.text("email-score-label", &[("score", s.into())]))
+                .collect(),
+            scale_ends: l.text("email-scale-ends", &[]),
+            unsubscribe_label: l.text("email-unsubscribe", &[]),
+            subject: match reminder {
+                Some(_) => l.header("email-subject-reminder", &header_words),
+                None => l.header("email-subject", &header_words),
+            },
+            reminder: reminder.is_some(),
+        }
+    }
+}
+
+/// One recipient's survey email.
 pub struct SurveyEmail<'a> {
     pub invitation_id: &'a str,
     pub recipient: &'a str,
-    /// Who asks, and about which offer.
-    pub wording: &'a Wording,
-    /// The invitation's language.
-    pub locale: &'a Locale,
-    /// `Some(days)`: the invitation's one reminder, `days` after the first email — the same
-    /// links, a subject that says so.
-    pub reminder: Option<i64>,
+    /// Who asks, about which offer, in the invitation's language.
+    pub words: &'a SurveyWords,
 }
 
 pub fn build(
@@ -28,51 +83,39 @@ pub fn build(
         .recipient
         .parse()
         .map_err(|e| format!("recipient {} is not an address: {e}", email.recipient))?;
-    let l = email.locale;
-    let title = email.wording.offer.as_deref();
-    let brand = email.wording.brand.as_str();
-    let offer = l.offer(title);
-    let words = [("brand", brand.into()), ("offer", offer.as_str().into())];
-    let opening = match email.reminder {
-        Some(days) => l.text("email-reminder-opening", &[("days", days.into())]),
-        None => l.text("email-greeting", &[]),
-    };
-    let intro = l.text("email-intro", &words);
-    let question = l.text("survey-question", &words);
-    let unsubscribe_label = l.text("email-unsubscribe", &[]);
-    let unsubscribe = links.unsubscribe_url(email.invitation_id);
-    let scores: Vec<(u8, String, String)> = (0..=10)
-        .map(|s| {
-            let label = l.text("email-score-label", &[("score", s.into())]);
-            (s, links.survey_url(email.invitation_id, s), label)
-        })
+    let w = email.words;
+    let links = links.for_invitation(email.invitation_id);
+    let unsubscribe = links.unsubscribe_url();
+    let scores: Vec<(u8, String, &str)> = (0..=10u8)
+        .zip(&w.score_labels)
+        .map(|(s, label)| (s, links.survey_url(s), label.as_str()))
         .collect();
 
-    let mut text = format!("{opening}\n\n{intro}\n{question}\n\n");
+    let mut text = format!("{}\n\n{}\n{}\n\n", w.opening, w.intro, w.question);
     for (_, url, label) in &scores {
         text.push_str(&format!("{label}: {url}\n"));
     }
     text.push_str(&format!(
-        "\n{}\n\n{unsubscribe_label}: {unsubscribe}\n",
-        l.text("email-scale-ends", &[])
+        "\n{}\n\n{}: {unsubscribe}\n",
+        w.scale_ends, w.unsubscribe_label
     ));
 
     // Mail clients drop `<html>`'s attributes and ignore logical CSS: the direction goes on
     // the wrapper and the scale's table as `dir` and `align`, and the text alignment inline.
-    let (dir, start) = (l.dir(), l.start());
+    let (dir, start) = (w.dir, w.start);
     let html = html! {
         (DOCTYPE)
-        html lang=(l.tag()) dir=(dir) {
+        html lang=(w.lang) dir=(dir) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (l.text("email-title", &[])) }
+                title { (w.title) }
             }
             body style="margin: 0; padding: 0;" {
                 div dir=(dir) align=(start) style=(format!("font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 36rem; margin: 0 auto; padding: 1rem; text-align: {start};")) {
-                    p { (opening) }
-                    p { (intro) }
-                    p style="font-weight: 600;" { (question) }
+                    p { (w.opening) }
+                    p { (w.intro) }
+                    p style="font-weight: 600;" { (w.question) }
                     table role="presentation" dir=(dir) align=(start) style="border-collapse: collapse;" {
                         tr {
                             @for (score, url, label) in &scores {
@@ -83,37 +126,23 @@ pub fn build(
                             }
                         }
                     }
-                    p style="font-size: 0.875rem; color: #444; clear: both;" { (l.text("email-scale-ends", &[])) }
+                    p style="font-size: 0.875rem; color: #444; clear: both;" { (w.scale_ends) }
                     p style="font-size: 0.75rem; color: #555;" {
-                        a href=(unsubscribe) style="color: #555;" { (unsubscribe_label) }
+                        a href=(unsubscribe) style="color: #555;" { (w.unsubscribe_label) }
                     }
                 }
             }
         }
     };
 
-    // The subject is a header: no isolation marks.
-    let header_offer = l.offer_in_header(title);
-    let header_words = [
-        ("brand", brand.into()),
-        ("offer", header_offer.as_str().into()),
-    ];
-    let subject = match email.reminder {
-        Some(_) => l.header("email-subject-reminder", &header_words),
-        None => l.header("email-subject", &header_words),
-    };
     let domain = from.email.domain().to_owned();
     Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(subject)
+        .subject(w.subject.as_str())
         .message_id(Some(format!(
             "<{}-{}@{domain}>",
-            if email.reminder.is_some() {
-                "reminder"
-            } else {
-                "invitation"
-            },
+            if w.reminder { "reminder" } else { "invitation" },
             email.invitation_id
         )))
         .raw_header(HeaderValue::new(
@@ -145,17 +174,11 @@ mod tests {
     use super::*;
     use mail_parser::MessageParser;
 
-    fn email<'a>(
-        wording: &'a Wording,
-        locale: &'a Locale,
-        reminder: Option<i64>,
-    ) -> SurveyEmail<'a> {
+    fn email(words: &SurveyWords) -> SurveyEmail<'_> {
         SurveyEmail {
             invitation_id: "inv-9",
             recipient: "dana@example.com",
-            wording,
-            locale,
-            reminder,
+            words,
         }
     }
 
@@ -180,10 +203,8 @@ mod tests {
     fn the_message_has_both_parts_eleven_links_and_unsubscribe_headers() {
         let links = SurveyLinks::new(b"k".repeat(32), "https://cx.example.com");
         let from: Mailbox = "Acme CX <cx@example.com>".parse().unwrap();
-        let (wording, en) = (acme(), Locale::english());
-        let raw = build(&email(&wording, &en, None), &from, &links)
-            .unwrap()
-            .formatted();
+        let words = SurveyWords::new(&acme(), &Locale::english(), None);
+        let raw = build(&email(&words), &from, &links).unwrap().formatted();
         let headers = String::from_utf8_lossy(&raw);
         assert!(
             headers.contains("Message-ID: <invitation-inv-9@example.com>"),
@@ -214,10 +235,8 @@ mod tests {
     fn an_arabic_reminder_runs_right_to_left_and_says_it_is_a_reminder() {
         let links = SurveyLinks::new(b"k".repeat(32), "https://cx.example.com");
         let from: Mailbox = "Acme CX <cx@example.com>".parse().unwrap();
-        let (wording, ar) = (acme(), Locale::negotiate("ar").unwrap());
-        let raw = build(&email(&wording, &ar, Some(3)), &from, &links)
-            .unwrap()
-            .formatted();
+        let words = SurveyWords::new(&acme(), &Locale::negotiate("ar").unwrap(), Some(3));
+        let raw = build(&email(&words), &from, &links).unwrap().formatted();
         assert!(String::from_utf8_lossy(&raw).contains("Message-ID: <reminder-inv-9@example.com>"));
         let (subject, text, html) = read(&raw);
         assert_eq!(subject, "تذكير — Acme Rentals: سؤال واحد عن «A free day»");

@@ -1,10 +1,15 @@
 //! Every request, observed: a debug span, one log event for a rejected or failed request,
 //! and the request metrics by route.
 use super::AppState;
+use crate::metrics::Metrics;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web;
+use prometheus::{Histogram, IntCounter};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tracing::Instrument;
@@ -36,17 +41,16 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().clone();
     let request = REQUESTS.fetch_add(1, Ordering::Relaxed);
     let span = tracing::debug_span!(
         "request",
         request,
-        method = %method,
+        method = %req.method(),
         path = loggable_path(req.path())
     );
     let res = next.call(req).instrument(span).await?;
     let status = res.status();
+    let method = res.request().method();
     if status.is_client_error() || status.is_server_error() {
         let error = res.response().error().map(|e| e.to_string());
         let error = error.as_deref().unwrap_or("");
@@ -58,25 +62,85 @@ pub async fn observe(
             tracing::info!(request, %method, path, status = code, error, "request rejected");
         }
     }
-    if let Some(state) = state {
+    if let Some(state) = res.request().app_data::<web::Data<AppState>>() {
         let route = res.request().match_pattern();
-        let route = route.as_deref().unwrap_or("unmatched");
-        let metrics = &state.metrics;
-        metrics
-            .http_requests
-            .with_label_values(&[route, method.as_str(), status.as_str()])
-            .inc();
-        metrics
-            .http_duration
-            .with_label_values(&[route])
-            .observe(started.elapsed().as_secs_f64());
+        let route = route.unwrap_or_else(|| "unmatched".to_owned());
+        let seconds = started.elapsed().as_secs_f64();
+        record(&state.metrics, route, method, status, seconds);
     }
     Ok(res)
 }
 
+/// One route's request metrics, resolved from their vectors.
+struct RouteMetrics {
+    requests: IntCounter,
+    duration: Histogram,
+}
+
+/// At most this many resolved handles per worker thread (a client can make up methods).
+const MOST_RESOLVED: usize = 1024;
+
+thread_local! {
+    /// Each worker thread's resolved request metrics by (registry, route, method, status).
+    /// Resolving a labelled metric hashes its labels and takes the vector's lock, which every
+    /// worker shares; the send-time lookup answers tens of thousands of requests a second, so
+    /// each worker keeps the handles it resolved and only counts.
+    static RESOLVED: RefCell<HashMap<(u64, String, Method, u16), RouteMetrics>> =
+        RefCell::new(HashMap::new());
+}
+
+/// Counts one request of `route` and observes its latency.
+fn record(metrics: &Metrics, route: String, method: &Method, status: StatusCode, seconds: f64) {
+    RESOLVED.with_borrow_mut(|resolved| {
+        let key = (metrics.id(), route, method.clone(), status.as_u16());
+        if let Some(handles) = resolved.get(&key) {
+            handles.requests.inc();
+            handles.duration.observe(seconds);
+            return;
+        }
+        let route = key.1.as_str();
+        let handles = RouteMetrics {
+            requests: metrics.http_requests.with_label_values(&[
+                route,
+                method.as_str(),
+                status.as_str(),
+            ]),
+            duration: metrics.http_duration.with_label_values(&[route]),
+        };
+        handles.requests.inc();
+        handles.duration.observe(seconds);
+        if resolved.len() < MOST_RESOLVED {
+            resolved.insert(key, handles);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
-    use super::loggable_path;
+    use super::{Method, Metrics, StatusCode, loggable_path, record};
+
+    #[test]
+    fn resolved_handles_count_every_request_in_their_own_registry() {
+        let (one, two) = (Metrics::new(), Metrics::new());
+        let lookup = || "/v1/lookup".to_owned();
+        for _ in 0..3 {
+            record(&one, lookup(), &Method::GET, StatusCode::OK, 0.002);
+        }
+        record(&two, lookup(), &Method::GET, StatusCode::OK, 0.002);
+        record(&one, lookup(), &Method::GET, StatusCode::BAD_REQUEST, 0.002);
+        let count = |m: &Metrics, status: &str| {
+            m.http_requests
+                .with_label_values(&["/v1/lookup", "GET", status])
+                .get()
+        };
+        assert_eq!((count(&one, "200"), count(&one, "400")), (3, 1));
+        assert_eq!((count(&two, "200"), count(&two, "400")), (1, 0));
+        let observed = one
+            .http_duration
+            .with_label_values(&["/v1/lookup"])
+            .get_sample_count();
+        assert_eq!(observed, 4);
+    }
 
     #[test]
     fn survey_and_unsubscribe_tokens_stay_out_of_the_logs() {

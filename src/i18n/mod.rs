@@ -10,11 +10,12 @@
 //! - Numbers stay in Latin digits in every language: `fluent-bundle` writes ASCII digits, the
 //!   score a reader taps is the value posted and stored, and Latin digits are read across the
 //!   Arabic- and Persian-speaking markets this ships for. A catalog that wants native digits
-//!   would need ICU4X's `icu_decimal`; README "Surveys" says so.
+//!   would need ICU4X's `icu_decimal`; docs/api.md "Surveys" says so.
 use fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, StaticLoader, static_loader};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use unic_langid::CharacterDirection;
 
 static_loader! {
@@ -45,11 +46,15 @@ impl Locale {
         Locale(TEXT.fallback().clone())
     }
 
-    /// Every shipped language, sorted by tag.
-    pub fn shipped() -> Vec<Locale> {
-        let mut all: Vec<Locale> = TEXT.locales().cloned().map(Locale).collect();
-        all.sort_by_key(Locale::tag);
-        all
+    /// Every shipped language, sorted by tag; listed once (an invitation's language is
+    /// negotiated for every email a sweep sends).
+    pub fn shipped() -> &'static [Locale] {
+        static SHIPPED: LazyLock<Vec<Locale>> = LazyLock::new(|| {
+            let mut all: Vec<Locale> = TEXT.locales().cloned().map(Locale).collect();
+            all.sort_by_key(Locale::tag);
+            all
+        });
+        &SHIPPED
     }
 
     /// The shipped catalog for a BCP 47 tag: the exact language and region if shipped, else
@@ -62,8 +67,9 @@ impl Locale {
             return Some(exact.clone());
         }
         shipped
-            .into_iter()
+            .iter()
             .filter(|l| l.0.language == wanted.language)
+            .cloned()
             // The plain language (`ar`) before a regional variant of it (`ar-MA`).
             .min_by_key(|l| (l.0.region.is_some(), l.0.script.is_some(), l.tag()))
     }

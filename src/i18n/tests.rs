@@ -170,7 +170,7 @@ fn every_message_formats_in_every_language_without_falling_back() {
             let text = l.text(id, &sample_args());
             assert!(!text.contains("Unknown localization key"), "{l} {id}");
             assert!(!text.trim().is_empty(), "{l} {id}");
-            if l != english {
+            if *l != english {
                 assert_ne!(
                     text,
                     english.text(id, &sample_args()),

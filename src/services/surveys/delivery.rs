@@ -11,7 +11,7 @@
 use super::Surveys;
 use super::Wording;
 use crate::domain::{RetrySchedule, SendOutcome};
-use crate::email::message::{SurveyEmail, build};
+use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
 use crate::store::{ClaimedInvitation, Store};
@@ -67,6 +67,7 @@ impl Surveys {
             default_brand: self.default_brand(),
             default_locale: self.surveys.default_locale.clone(),
             wordings: Mutex::new(HashMap::new()),
+            words: Mutex::new(HashMap::new()),
         });
         let concurrency = self.email.max_concurrent.max(1);
         let commits = Arc::new(GroupCommit::new(
@@ -111,6 +112,9 @@ impl Surveys {
     }
 }
 
+/// The email's words by (campaign, the invitation's stored locale).
+type WordsByCampaign = HashMap<(String, Option<String>), Arc<SurveyWords>>;
+
 /// What the sending workers of one delivery run share.
 struct Delivery {
     store: Arc<dyn Store>,
@@ -125,24 +129,31 @@ struct Delivery {
     default_locale: Locale,
     /// Each campaign's wording, looked up once per run.
     wordings: Mutex<HashMap<String, Wording>>,
+    /// The email's words for each (campaign, stored locale), formatted once per run.
+    words: Mutex<WordsByCampaign>,
 }
 
 impl Delivery {
+    /// The words of a campaign's email in an invitation's language, formatted once per run.
+    async fn words(&self, inv: &ClaimedInvitation) -> anyhow::Result<Arc<SurveyWords>> {
+        let key = (inv.campaign_id.clone(), inv.locale.clone());
+        if let Some(words) = lock(&self.words).get(&key) {
+            return Ok(words.clone());
+        }
+        let wording = self.wording(&inv.campaign_id).await?;
+        let locale = Locale::choose([inv.locale.as_deref()], &self.default_locale);
+        let words = Arc::new(SurveyWords::new(&wording, &locale, None));
+        lock(&self.words).insert(key, words.clone());
+        Ok(words)
+    }
+
     /// A campaign's wording for the email, looked up once per run.
     async fn wording(&self, id: &str) -> anyhow::Result<Wording> {
-        if let Some(w) = self
-            .wordings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-        {
+        if let Some(w) = lock(&self.wordings).get(id) {
             return Ok(w.clone());
         }
         let wording = super::wording_of(self.store.as_ref(), id, &self.default_brand).await?;
-        self.wordings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.to_owned(), wording.clone());
+        lock(&self.wordings).insert(id.to_owned(), wording.clone());
         Ok(wording)
     }
 
@@ -155,14 +166,11 @@ impl Delivery {
             let Some(inv) = claimed else {
                 return Ok(());
             };
-            let wording = self.wording(&inv.campaign_id).await?;
-            let locale = Locale::choose([inv.locale.as_deref()], &self.default_locale);
+            let words = self.words(&inv).await?;
             let email = SurveyEmail {
                 invitation_id: &inv.id,
                 recipient: &inv.recipient,
-                wording: &wording,
-                locale: &locale,
-                reminder: None,
+                words: &words,
             };
             let result = match build(&email, &self.from, &self.links) {
                 Ok(message) => self.mailer.send(message).await,

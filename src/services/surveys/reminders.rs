@@ -6,7 +6,7 @@
 //! part of its invitation: it is no new survey for the cooldown.
 use super::{Surveys, Wording, wording_of};
 use crate::domain::SendError;
-use crate::email::message::{SurveyEmail, build};
+use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::store::ClaimedReminder;
 use chrono::{Duration, Utc};
 use std::collections::HashMap;
@@ -94,12 +94,12 @@ impl Surveys {
     async fn send_reminder(&self, c: &ClaimedReminder, wording: &Wording) -> Result<(), SendError> {
         let locale = self.locale_of(c.locale.as_deref());
         let days = (Utc::now() - c.sent_at).num_days().max(1);
+        // Reminders are few and each says its own number of days: worded one by one.
+        let words = SurveyWords::new(wording, &locale, Some(days));
         let email = SurveyEmail {
             invitation_id: &c.id,
             recipient: &c.recipient,
-            wording,
-            locale: &locale,
-            reminder: Some(days),
+            words: &words,
         };
         let message = build(&email, &self.from, &self.links).map_err(SendError::Permanent)?;
         self.mailer.send(message).await
