@@ -1,7 +1,7 @@
 //! The import rule, checked: which top-level module of the crate may use which. A lower layer
 //! never imports a higher one, so the machinery can be read (and tested) without the doors,
-//! and a door cannot reach past the services into another door. README "Architecture" shows
-//! the same table.
+//! and a door cannot reach past the services into another door. `docs/architecture.md`
+//! shows the same table, under a map of the code that a test here holds against `src/`.
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -211,4 +211,139 @@ fn the_rule_is_checked_on_what_the_code_says() {
             "store/x.rs: store may not import services"
         ]
     );
+}
+
+/// The map at the top of `docs/architecture.md`: every file (`x.rs`) and folder (`x/`) it names
+/// under a top-level entry of `src/` exists there, and every folder of `src/` is named. A word
+/// counts as a name when it stands alone (`(layout.rs,`), not inside a longer path
+/// (`locales/<language>/survey.ftl`).
+fn map_drift(root: &Path) -> Vec<String> {
+    let doc =
+        std::fs::read_to_string(root.join("docs/architecture.md")).expect("docs/architecture.md");
+    let map = doc
+        .split("```")
+        .nth(1)
+        .expect("docs/architecture.md opens with the map in a code block");
+    let src = root.join("src");
+    let mut problems = Vec::new();
+    let mut named_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    // Where the names on the current line are looked for: `src/` for a top-level entry's own
+    // name and a top-level file's line, `src/<folder>/` (at any depth) for a folder's lines.
+    let mut context = src.clone();
+    for line in map.lines().filter(|l| l.trim() != "src/") {
+        let outside_src = !line.starts_with(' ') && !line.starts_with("src/");
+        let mut words = names(line).into_iter();
+        if line.starts_with("  ") && !line.starts_with("   ") {
+            // A top-level entry: `  domain/   …` or `  clock.rs   …`.
+            if let Some(first) = words.next() {
+                let path = src.join(first.trim_end_matches('/'));
+                if !path.exists() {
+                    problems.push(format!("src/{first} is on the map but does not exist"));
+                }
+                if first.ends_with('/') {
+                    named_dirs.insert(path.clone());
+                    context = path;
+                } else {
+                    context = src.clone();
+                }
+            }
+        }
+        for word in words {
+            if outside_src {
+                if !root.join(word.trim_end_matches('/')).exists() {
+                    problems.push(format!("{word} is on the map but not in the repository"));
+                }
+                continue;
+            }
+            match find_below(&context, word) {
+                Some(found) if word.ends_with('/') => {
+                    named_dirs.insert(found);
+                }
+                Some(_) => {}
+                None => problems.push(format!(
+                    "{word} is on the map under {} but is not there",
+                    context.strip_prefix(root).unwrap_or(&context).display()
+                )),
+            }
+        }
+    }
+    let mut dirs = Vec::new();
+    all_dirs(&src, &mut dirs);
+    for dir in dirs {
+        if !named_dirs.contains(&dir) {
+            problems.push(format!(
+                "{}/ is a folder of the code the map does not name",
+                dir.strip_prefix(root).unwrap_or(&dir).display()
+            ));
+        }
+    }
+    problems
+}
+
+/// The file and folder names standing alone on a line of the map.
+fn names(line: &str) -> Vec<&str> {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | '—'))
+        .filter(|w| {
+            let stem = w.trim_end_matches('/').trim_end_matches(".rs");
+            (w.ends_with(".rs") || w.ends_with('/'))
+                && !stem.is_empty()
+                && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+        .collect()
+}
+
+/// `word` (a file, or a folder ending in `/`) somewhere below `dir`.
+fn find_below(dir: &Path, word: &str) -> Option<PathBuf> {
+    let (name, is_dir) = match word.strip_suffix('/') {
+        Some(name) => (name, true),
+        None => (word, false),
+    };
+    let here = dir.join(name);
+    if here.exists() && here.is_dir() == is_dir {
+        return Some(here);
+    }
+    let mut dirs = Vec::new();
+    all_dirs(dir, &mut dirs);
+    dirs.into_iter()
+        .map(|d| d.join(name))
+        .find(|p| p.exists() && p.is_dir() == is_dir)
+}
+
+fn all_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            out.push(path.clone());
+            all_dirs(&path, out);
+        }
+    }
+}
+
+#[test]
+fn the_architecture_map_names_what_is_there_and_every_folder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let problems = map_drift(root);
+    assert!(problems.is_empty(), "docs/architecture.md: {problems:#?}");
+}
+
+#[test]
+fn the_map_check_finds_a_missing_file_and_an_unnamed_folder() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("src/domain/providers")).unwrap();
+    std::fs::create_dir_all(root.path().join("src/quiet")).unwrap();
+    std::fs::create_dir_all(root.path().join("docs")).unwrap();
+    std::fs::write(root.path().join("src/domain/campaign.rs"), "").unwrap();
+    std::fs::write(
+        root.path().join("docs/architecture.md"),
+        "# Map\n\n```\nsrc/\n  domain/   campaign.rs, gone.rs, providers/ (x)\n```\n",
+    )
+    .unwrap();
+    let problems = map_drift(root.path());
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(problems[0].contains("gone.rs"), "{problems:#?}");
+    assert!(problems[1].contains("src/quiet/"), "{problems:#?}");
 }

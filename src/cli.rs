@@ -62,7 +62,7 @@ pub enum Command {
         action: SurveysAction,
     },
     /// Copy the database into FILE, consistently, while the service runs (SQLite, with
-    /// `VACUUM INTO`; for PostgreSQL use pg_dump — see the README). Never overwrites FILE.
+    /// `VACUUM INTO`; for PostgreSQL use pg_dump — see docs/operations.md). Never overwrites FILE.
     Backup {
         /// Where the copy goes: a new file, started with `database_url = "sqlite://FILE"`.
         file: PathBuf,

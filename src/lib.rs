@@ -1,6 +1,6 @@
 //! promiseguard: keeps marketing from making promises the business can't keep.
 //!
-//! The layers, from the ground up (README "Architecture" has the map and the import rule):
+//! The layers, from the ground up (docs/architecture.md has the map and the import rule):
 //! `domain`, `signatures`, `clock`, `metrics`, `telemetry` import nothing of the crate;
 //! `config` reads settings into their types; the machinery — `sources`, `check`, `lookup`,
 //! `store`, `email` — does the I/O; `services` holds the use cases; the doors — `http`,

@@ -10,6 +10,9 @@ mod secret;
 mod sections;
 mod sources;
 mod text;
+// Test-only: the keys the code accepts, held against docs/configuration.md.
+#[cfg(test)]
+pub(crate) mod keys;
 
 pub use load::load;
 pub use schedule::JobSchedule;

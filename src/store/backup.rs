@@ -11,7 +11,7 @@ pub enum BackupError {
     )]
     Exists(String),
     #[error(
-        "this is a PostgreSQL database: back it up with pg_dump (README, Data and privacy: \
+        "this is a PostgreSQL database: back it up with pg_dump (docs/operations.md, Running: \
          `pg_dump --format=custom --file=promiseguard.dump \"$DATABASE_URL\"`)"
     )]
     Postgres,

@@ -6,7 +6,7 @@
 //!
 //! On SQLite every connection runs with `secure_delete` (freed cells and pages are zeroed), and
 //! an erasure ends with the WAL checkpointed and truncated, so the address's bytes leave the
-//! database files, not only the rows. PostgreSQL: README "Data and privacy".
+//! database files, not only the rows. PostgreSQL: docs/privacy.md.
 use super::db::{Db, on_pool};
 use super::rows::millis;
 use super::writer::on_writer;

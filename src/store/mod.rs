@@ -1,6 +1,8 @@
-//! Storage, by concern. Each concern — checks and campaigns, findings, job leases, engagement, survey
-//! invitations, survey answers, reviews and the campaign list, alerts, the instance's secrets,
-//! the sources' shared request quotas —
+//! Storage, by concern. Each concern — checks and campaigns, findings, job leases, engagement,
+//! survey invitations, reminders, survey answers, reviews and the campaign list, alerts, the
+//! instance's secrets, the sources' shared request quotas, one person's data (recipients),
+//! erasure, retention, stored addresses folded once (identities), quarantine, Shopify's
+//! compliance records, backups —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore` (checks
 //! keep their one large write, the transaction every check is stored in, in `check_writes.rs`).
 //! `Store` is all of them at once, for the parts of the service that need several.
