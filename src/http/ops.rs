@@ -12,6 +12,7 @@ use utoipa::OpenApi;
     ),
     paths(
         super::presend::presend,
+        super::lookup::lookup,
         super::events::events,
         super::events::sendgrid,
         super::providers::mailgun,

@@ -405,6 +405,7 @@ struct QuarantinedOrder {
     request_body(content = Object, description = "The order as Shopify sends it (topic orders/create)", content_type = "application/json"),
     responses(
         (status = 200, description = "Stored, a duplicate, ignored (no customer address) or quarantined", body = EventsRecorded),
+        (status = 400, description = "X-Shopify-Shop-Domain is missing", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "X-Shopify-Hmac-Sha256 missing or wrong", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "No secret configured and the caller may not come in without one", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Over the size limit", body = super::error::Problem, content_type = "application/problem+json"),

@@ -73,9 +73,12 @@ pub(super) fn page(req: &HttpRequest) -> Result<(u32, u32), ApiError> {
     request_body(content = Object, description = "Optional: the corrected event (or body) to replay instead of the stored one", content_type = "application/json"),
     responses(
         (status = 200, description = "Stored", body = EventsRecorded),
+        (status = 400, description = "The stored or corrected body is not JSON in the endpoint's shape (e.g. not an array)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Analyst token missing or wrong", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The corrected body is over the size limit", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "A viewer may not replay", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such entry", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This version cannot replay entries of the entry's endpoint", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Still not an event the endpoint takes", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("analyst_token" = []))

@@ -54,6 +54,16 @@ async fn openapi_is_generated_from_the_code() {
             "{door}"
         );
     }
+    // The pinned send-time lookup, and the 400s a client can cause on two doors.
+    for status in ["200", "400", "401"] {
+        assert!(
+            v["paths"]["/v1/lookup"]["get"]["responses"][status].is_object(),
+            "/v1/lookup {status}"
+        );
+    }
+    assert!(v["components"]["schemas"]["LookupAnswer"].is_object());
+    assert!(v["paths"]["/v1/conversions/shopify"]["post"]["responses"]["400"].is_object());
+    assert!(v["paths"]["/v1/quarantine/{id}/replay"]["post"]["responses"]["400"].is_object());
     assert!(v["components"]["schemas"]["CheckResult"].is_object());
     assert!(v["components"]["schemas"]["Problem"].is_object());
 }

@@ -72,6 +72,19 @@ async fn a_sendgrid_batch_with_three_bad_events_stores_the_rest_and_a_replay_the
     )
     .await;
     assert_eq!(status, 422, "{still}");
+    // A correction that is not an event or an array of them is the caller's mistake: 400
+    // (documented in /openapi.json), and the entry stays.
+    let (status, problem) = post_raw(
+        &app,
+        &format!(
+            "/v1/quarantine/{}/replay",
+            bad_email["id"].as_str().unwrap()
+        ),
+        "5",
+        Some(REVIEWER),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
     for (pointer, fix) in [
         ("/500/email", json!({"email": "p500@example.com"})),
         ("/10/sg_event_id", json!({"sg_event_id": "sg-10"})),
