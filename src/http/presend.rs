@@ -52,7 +52,7 @@ pub async fn presend(
         .or_else(|| header("idempotency-key"))
         .map(|k| Idempotency {
             key: format!("presend:{k}"),
-            request_hash: hex(&Sha256::digest(&body)),
+            request_hash: crate::signatures::hex(&Sha256::digest(&body)),
         });
     tracing::Span::current().record("webhook_id", idempotency.as_ref().map(|i| i.key.as_str()));
     if let Some(idempotency) = &idempotency
@@ -74,8 +74,4 @@ fn respond(answer: Answer) -> Result<HttpResponse, ApiError> {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
     Ok(response.body(answer.body))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
