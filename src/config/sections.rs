@@ -290,17 +290,6 @@ impl Default for EventsConfig {
     }
 }
 
-impl EventsConfig {
-    /// Whether any credential at all guards the event doors.
-    pub fn has_credentials(&self) -> bool {
-        !self.tokens.is_empty()
-            || self.signing_secret.is_some()
-            || !self.sendgrid.keys().is_empty()
-            || self.mailgun.signing_key.is_some()
-            || self.customerio.signing_secret.is_some()
-    }
-}
-
 /// `[events.mailgun]`: Mailgun's webhooks, signed in the body.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
