@@ -61,29 +61,15 @@ async fn a_sendgrid_batch_with_three_bad_events_stores_the_rest_and_a_replay_the
     // Replaying as stored is still wrong: 422, the entry stays. Corrected: stored, dropped.
     let by = |p: &str| list.iter().find(|q| q["pointer"] == p).unwrap().clone();
     let bad_email = by("/500/email");
-    let (status, still) = post_raw(
-        &app,
-        &format!(
-            "/v1/quarantine/{}/replay",
-            bad_email["id"].as_str().unwrap()
-        ),
-        "",
-        Some(REVIEWER),
-    )
-    .await;
+    let replay_bad_email = format!(
+        "/v1/quarantine/{}/replay",
+        bad_email["id"].as_str().unwrap()
+    );
+    let (status, still) = post_raw(&app, &replay_bad_email, "", Some(REVIEWER)).await;
     assert_eq!(status, 422, "{still}");
     // A correction that is not an event or an array of them is the caller's mistake: 400
     // (documented in /openapi.json), and the entry stays.
-    let (status, problem) = post_raw(
-        &app,
-        &format!(
-            "/v1/quarantine/{}/replay",
-            bad_email["id"].as_str().unwrap()
-        ),
-        "5",
-        Some(REVIEWER),
-    )
-    .await;
+    let (status, problem) = post_raw(&app, &replay_bad_email, "5", Some(REVIEWER)).await;
     assert_eq!(status, 400, "{problem}");
     for (pointer, fix) in [
         ("/500/email", json!({"email": "p500@example.com"})),
