@@ -13,6 +13,7 @@ mod crash;
 mod errors;
 mod events;
 mod fleet;
+mod golden;
 mod google_business_profile;
 mod http_json;
 mod inbound;

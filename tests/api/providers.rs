@@ -13,14 +13,14 @@ use promiseguard::signatures::{customerio, mailgun, segment, shopify};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-const MAILGUN_KEY: &str = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
-const CIO_SECRET: &str = "cio-reporting-webhook-secret";
-const SHOP_SECRET: &str = "shpss_orders_test_secret";
-const SEGMENT_SECRET: &str = "segment-destination-secret";
+pub(crate) const MAILGUN_KEY: &str = "key-3ax6xnjp29jd6fds4gc373sgvjxteol0";
+pub(crate) const CIO_SECRET: &str = "cio-reporting-webhook-secret";
+pub(crate) const SHOP_SECRET: &str = "shpss_orders_test_secret";
+pub(crate) const SEGMENT_SECRET: &str = "segment-destination-secret";
 /// The `[events] tokens` entry the Basic/Bearer doors are given.
-const EVENTS_TOKEN: &str = "postmark-and-braze-token-0123";
+pub(crate) const EVENTS_TOKEN: &str = "postmark-and-braze-token-0123";
 
-fn config() -> String {
+pub(crate) fn config() -> String {
     format!(
         "{}\n[events]\ntokens = [{{ name = \"providers\", token = \"{EVENTS_TOKEN}\" }}]\n\
          [events.mailgun]\nsigning_key = \"{MAILGUN_KEY}\"\n\
@@ -37,7 +37,7 @@ const SES_TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:ses-events";
 const SES_CERT_URL: &str = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-7ff5318490ec183fbaddaa2a969abfda.pem";
 
 /// SNS as the fixtures know it: the signing certificate, and the confirmation answer.
-fn fake_sns() -> Arc<FakeSns> {
+pub(crate) fn fake_sns() -> Arc<FakeSns> {
     let confirm: Value =
         serde_json::from_str(&fixture("ses/subscription-confirmation.json")).unwrap();
     let mut answers = std::collections::HashMap::new();
@@ -72,12 +72,17 @@ async fn sns_post(app: &TestApp, body: &str) -> (u16, Value) {
     )
 }
 
-fn fixture(path: &str) -> String {
+pub(crate) fn fixture(path: &str) -> String {
     std::fs::read_to_string(format!("fixtures/providers/{path}")).unwrap()
 }
 
 /// A Mailgun fixture signed now (or `age_s` ago) with `token`.
-fn mailgun_body(path: &str, token: &str, age_s: i64, edit: impl FnOnce(&mut Value)) -> String {
+pub(crate) fn mailgun_body(
+    path: &str,
+    token: &str,
+    age_s: i64,
+    edit: impl FnOnce(&mut Value),
+) -> String {
     let timestamp = (Utc::now().timestamp() - age_s).to_string();
     let mut body: Value = serde_json::from_str(&fixture(path)).unwrap();
     body["signature"] = json!({
@@ -109,7 +114,7 @@ async fn deliver(
     )
 }
 
-fn basic(token: &str) -> (&'static str, String) {
+pub(crate) fn basic(token: &str) -> (&'static str, String) {
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("postmark:{token}"));
     ("authorization", format!("Basic {encoded}"))
 }
@@ -385,7 +390,7 @@ async fn a_braze_batch_with_an_unknown_type_is_taken_and_nothing_quarantined() {
     assert_eq!(list, json!([]));
 }
 
-fn shopify_headers(body: &str, event_id: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn shopify_headers(body: &str, event_id: &str) -> Vec<(&'static str, String)> {
     vec![
         ("x-shopify-topic", "orders/create".into()),
         ("x-shopify-shop-domain", "rentals-shop.myshopify.com".into()),
