@@ -155,10 +155,8 @@ impl Services {
     fn state(&self) -> AppState {
         AppState {
             sns: self.sns.clone(),
-            event_doors: crate::http::inbound::EventDoors::new(&self.config),
+            credentials: crate::http::inbound::Credentials::new(&self.config),
             lookup_door: crate::http::inbound::LookupDoor::new(&self.config),
-            shopify_door: crate::http::inbound::SecretDoor::shopify(&self.config),
-            segment_door: crate::http::inbound::SecretDoor::segment(&self.config),
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             checks: self.checks.clone(),
@@ -375,21 +373,13 @@ fn log_doors(config: &Config) {
             "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
         );
     }
-    use crate::http::inbound::{EventDoors, SecretDoor};
-    let doors = EventDoors::new(config).describe().into_iter();
-    let signed = [SecretDoor::shopify(config), SecretDoor::segment(config)];
-    for (line, guarded) in doors.chain(signed.iter().flat_map(SecretDoor::describe)) {
+    let keys = crate::http::inbound::Keys::new(config);
+    for (line, guarded) in crate::http::inbound::describe(&keys) {
         if guarded {
             tracing::info!("{line}");
         } else {
             tracing::warn!("{line}");
         }
-    }
-    match config.events.ses.topic_arns.len() {
-        0 => tracing::info!(
-            "POST /v1/events/ses: no [events.ses] topic_arns; refuses every message (403)"
-        ),
-        n => tracing::info!("POST /v1/events/ses: admits SNS-signed messages of {n} topic(s)"),
     }
     if config.lookup.tokens.is_empty() {
         tracing::info!(

@@ -5,9 +5,10 @@ pub mod auth;
 pub mod body;
 pub mod campaigns;
 pub mod compliance;
+#[cfg(test)]
+mod contract_tests;
 pub mod document;
 pub mod error;
-pub mod events;
 pub mod findings;
 pub mod inbound;
 pub mod insights;
@@ -17,8 +18,8 @@ pub mod observe;
 pub mod ops;
 pub mod pages;
 pub mod presend;
-pub mod providers;
 pub mod quarantine;
+pub mod query;
 pub mod recipients;
 pub mod ui;
 
@@ -32,7 +33,8 @@ use crate::services::compliance::Compliance;
 use crate::services::engagement::Engagement;
 use crate::services::health::Health;
 use crate::services::surveys::Surveys;
-use actix_web::{HttpResponse, web};
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
 use std::sync::Arc;
 
 pub struct AppState {
@@ -45,75 +47,77 @@ pub struct AppState {
     pub compliance: Arc<Compliance>,
     pub lookup: Arc<crate::lookup::Lookup>,
     pub health: Arc<Health>,
-    /// Who may post events, and who may call the lookup.
-    pub event_doors: inbound::EventDoors,
+    /// The keys the inbound doors admit by (`inbound::DOORS`), swapped whole at run time.
+    pub credentials: inbound::Credentials,
+    /// Who may call the send-time lookup.
     pub lookup_door: inbound::LookupDoor,
-    /// Shopify's webhooks (compliance, orders) and Segment's.
-    pub shopify_door: inbound::SecretDoor,
-    pub segment_door: inbound::SecretDoor,
     pub sns: Arc<crate::services::sns::Sns>,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,
 }
 
+/// Every route the service answers, registered through [`Routes`] so the contract test can
+/// hold the list against `/openapi.json`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/v1/presend", web::post().to(presend::presend))
-        .route("/v1/lookup", web::get().to(lookup::lookup))
-        .route("/v1/events", web::post().to(events::events))
-        .route("/v1/events/sendgrid", web::post().to(events::sendgrid))
-        .route(providers::MAILGUN, web::post().to(providers::mailgun))
-        .route(providers::POSTMARK, web::post().to(providers::postmark))
-        .route(providers::CUSTOMERIO, web::post().to(providers::customerio))
-        .route(providers::BRAZE, web::post().to(providers::braze))
-        .route(providers::SES, web::post().to(providers::ses))
-        .route(
-            providers::SHOPIFY_ORDERS,
-            web::post().to(providers::shopify_orders),
-        )
-        .route(providers::SEGMENT, web::post().to(providers::segment))
-        .route("/v1/campaigns", web::get().to(campaigns::list))
-        .route("/v1/campaigns/{id}", web::get().to(campaigns::detail))
-        .route(
-            "/v1/campaigns/{id}/recheck",
-            web::post().to(campaigns::recheck),
-        )
-        .route("/v1/campaigns/{id}/nps", web::get().to(campaigns::nps))
-        .route("/v1/findings/{id}/review", web::post().to(findings::review))
-        .route(
-            "/v1/recipients/{address}",
-            web::get().to(recipients::access),
-        )
-        .route(
-            "/v1/recipients/{address}",
-            web::delete().to(recipients::erase),
-        )
-        .route("/v1/insights/promises", web::get().to(insights::promises))
-        .route(
-            "/v1/compliance/shopify",
-            web::post().to(compliance::shopify),
-        )
-        .route(
-            "/v1/compliance/requests",
-            web::get().to(compliance::requests),
-        )
-        .route("/v1/quarantine", web::get().to(quarantine::list))
-        .route(
-            "/v1/quarantine/{id}/replay",
-            web::post().to(quarantine::replay),
-        )
-        .route(
-            "/v1/quarantine/{id}",
-            web::delete().to(quarantine::drop_one),
-        )
-        .route("/s/{token}", web::get().to(pages::survey))
-        .route("/s/{token}", web::post().to(pages::answer))
-        .route("/u/{token}", web::get().to(pages::unsubscribe_page))
-        .route("/u/{token}", web::post().to(pages::unsubscribe))
-        .configure(ui::routes)
-        .route("/healthz", web::get().to(ops::healthz))
-        .route("/readyz", web::get().to(ops::readyz))
-        .route("/metrics", web::get().to(ops::metrics))
-        .route("/openapi.json", web::get().to(ops::openapi));
+    register(cfg);
+}
+
+/// Registers every route on `cfg` and says which (method, path) were.
+pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
+    use Method as M;
+    let mut r = Routes::new(cfg);
+    r.add(M::POST, "/v1/presend", presend::presend)
+        .add(M::GET, "/v1/lookup", lookup::lookup);
+    inbound::routes(&mut r);
+    r.add(M::GET, "/v1/campaigns", campaigns::list)
+        .add(M::GET, "/v1/campaigns/{id}", campaigns::detail)
+        .add(M::POST, "/v1/campaigns/{id}/recheck", campaigns::recheck)
+        .add(M::GET, "/v1/campaigns/{id}/nps", campaigns::nps)
+        .add(M::POST, "/v1/findings/{id}/review", findings::review)
+        .add(M::GET, "/v1/recipients/{address}", recipients::access)
+        .add(M::DELETE, "/v1/recipients/{address}", recipients::erase)
+        .add(M::GET, "/v1/insights/promises", insights::promises)
+        .add(M::GET, "/v1/compliance/requests", compliance::requests)
+        .add(M::GET, "/v1/quarantine", quarantine::list)
+        .add(M::POST, "/v1/quarantine/{id}/replay", quarantine::replay)
+        .add(M::DELETE, "/v1/quarantine/{id}", quarantine::drop_one)
+        .add(M::GET, "/s/{token}", pages::survey)
+        .add(M::POST, "/s/{token}", pages::answer)
+        .add(M::GET, "/u/{token}", pages::unsubscribe_page)
+        .add(M::POST, "/u/{token}", pages::unsubscribe);
+    ui::routes(&mut r);
+    r.add(M::GET, "/healthz", ops::healthz)
+        .add(M::GET, "/readyz", ops::readyz)
+        .add(M::GET, "/metrics", ops::metrics)
+        .add(M::GET, "/openapi.json", ops::openapi);
+    r.registered
+}
+
+/// Registers routes on actix's config and keeps the list of what it registered.
+pub struct Routes<'c> {
+    cfg: &'c mut web::ServiceConfig,
+    registered: Vec<(Method, &'static str)>,
+}
+
+impl<'c> Routes<'c> {
+    fn new(cfg: &'c mut web::ServiceConfig) -> Self {
+        Self {
+            cfg,
+            registered: Vec::new(),
+        }
+    }
+
+    pub fn add<F, Args>(&mut self, method: Method, path: &'static str, handler: F) -> &mut Self
+    where
+        F: Handler<Args>,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.cfg
+            .route(path, web::method(method.clone()).to(handler));
+        self.registered.push((method, path));
+        self
+    }
 }
 
 /// Unknown routes answer problem+json too.

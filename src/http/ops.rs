@@ -13,15 +13,6 @@ use utoipa::OpenApi;
     paths(
         super::presend::presend,
         super::lookup::lookup,
-        super::events::events,
-        super::events::sendgrid,
-        super::providers::mailgun,
-        super::providers::postmark,
-        super::providers::customerio,
-        super::providers::braze,
-        super::providers::ses,
-        super::providers::shopify_orders,
-        super::providers::segment,
         super::campaigns::list,
         super::campaigns::detail,
         super::campaigns::recheck,
@@ -30,19 +21,37 @@ use utoipa::OpenApi;
         super::insights::promises,
         super::recipients::access,
         super::recipients::erase,
-        super::compliance::shopify,
         super::compliance::requests,
         super::quarantine::list,
         super::quarantine::replay,
         super::quarantine::drop_one,
+        super::pages::survey,
+        super::pages::answer,
+        super::pages::unsubscribe_page,
+        super::pages::unsubscribe,
         healthz,
         readyz,
-        metrics
+        metrics,
+        openapi
     ),
-    components(schemas(super::error::Problem, crate::domain::FieldError)),
-    modifiers(&SecuritySchemes)
+    components(schemas(
+        super::error::Problem,
+        crate::domain::FieldError,
+        crate::store::EventsRecorded,
+        crate::services::compliance::ComplianceAnswer
+    )),
+    modifiers(&InboundDoors, &SecuritySchemes)
 )]
 pub struct ApiDoc;
+
+/// Documents every inbound door of `inbound::DOORS` (their answers' schemas are listed above).
+struct InboundDoors;
+
+impl utoipa::Modify for InboundDoors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        super::inbound::document(&mut openapi.paths);
+    }
+}
 
 /// Declares `analyst_token`, the bearer token the analyst API asks for.
 struct SecuritySchemes;
@@ -109,6 +118,8 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render())
 }
 
+/// This document: every route the service answers, but the analyst pages under `/ui/`.
+#[utoipa::path(get, path = "/openapi.json", responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

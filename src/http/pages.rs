@@ -124,6 +124,18 @@ fn survey_form(l: &Locale, wording: &Wording, token: &str, filled: Filled<'_>) -
 }
 
 /// `GET /s/{token}?score=N`: the question with N selected. Records nothing.
+#[utoipa::path(
+    get,
+    path = "/s/{token}",
+    params(
+        ("token" = String, Path, description = "The signed token of the survey email's link"),
+        ("score" = Option<u8>, Query, description = "0 to 10: the score the email's link chose, shown selected"),
+    ),
+    responses(
+        (status = 200, description = "The question, in the reader's language", content_type = "text/html"),
+        (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+    )
+)]
 pub async fn survey(
     req: HttpRequest,
     token: web::Path<String>,
@@ -152,6 +164,18 @@ pub async fn survey(
 }
 
 /// `POST /s/{token}` with `score=N&comment=…`: records the answer (the last one wins).
+#[utoipa::path(
+    post,
+    path = "/s/{token}",
+    params(("token" = String, Path, description = "The signed token of the survey email's link")),
+    request_body(content = String, description = "`score=N&comment=…&reason=…`", content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Recorded (the last answer wins): a thank-you page", content_type = "text/html"),
+        (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+        (status = 413, description = "The form is over its size limit: the form again, saying so", content_type = "text/html"),
+        (status = 422, description = "No score, a comment too long or an unknown reason: the form again, saying what", content_type = "text/html"),
+    )
+)]
 pub async fn answer(
     token: web::Path<String>,
     body: web::Bytes,
@@ -228,6 +252,15 @@ pub async fn answer(
 }
 
 /// `GET /u/{token}`: asks to confirm. Records nothing.
+#[utoipa::path(
+    get,
+    path = "/u/{token}",
+    params(("token" = String, Path, description = "The signed token of the email's unsubscribe link")),
+    responses(
+        (status = 200, description = "Asks to confirm", content_type = "text/html"),
+        (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+    )
+)]
 pub async fn unsubscribe_page(
     token: web::Path<String>,
     state: web::Data<AppState>,
@@ -254,6 +287,16 @@ pub async fn unsubscribe_page(
 }
 
 /// `POST /u/{token}`: unsubscribes (also RFC 8058 one-click, body `List-Unsubscribe=One-Click`).
+#[utoipa::path(
+    post,
+    path = "/u/{token}",
+    params(("token" = String, Path, description = "The signed token of the email's unsubscribe link")),
+    request_body(content = String, description = "Empty, or `List-Unsubscribe=One-Click` (RFC 8058)", content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Unsubscribed", content_type = "text/html"),
+        (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+    )
+)]
 pub async fn unsubscribe(
     token: web::Path<String>,
     state: web::Data<AppState>,

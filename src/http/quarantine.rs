@@ -5,8 +5,7 @@
 use super::AppState;
 use super::body::read_limited;
 use super::error::ApiError;
-use super::events::parse_quarantined;
-use crate::domain::{Analyst, FieldError};
+use crate::domain::Analyst;
 use crate::store::{EventsRecorded, Quarantined};
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -32,35 +31,8 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     analyst.reviewer("read quarantined events")?;
-    let (limit, offset) = page(&req)?;
+    let (limit, offset) = super::query::page(&req)?;
     Ok(HttpResponse::Ok().json(state.engagement.quarantined(limit, offset).await?))
-}
-
-/// `?limit=&offset=`, checked.
-pub(super) fn page(req: &HttpRequest) -> Result<(u32, u32), ApiError> {
-    let (mut limit, mut offset) = (50u32, 0u32);
-    let mut errors = Vec::new();
-    for (key, value) in url::form_urlencoded::parse(req.query_string().as_bytes()) {
-        match key.as_ref() {
-            "limit" => match value.parse::<u32>() {
-                Ok(n) if (1..=500).contains(&n) => limit = n,
-                _ => errors.push(FieldError::new("/limit", "must be 1 to 500")),
-            },
-            "offset" => match value.parse::<u32>() {
-                Ok(n) => offset = n,
-                _ => errors.push(FieldError::new("/offset", "must be a whole number")),
-            },
-            other => errors.push(FieldError::new(
-                format!("/{other}"),
-                "unknown parameter: expected limit or offset",
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok((limit, offset))
-    } else {
-        Err(ApiError::BadParams(errors))
-    }
 }
 
 /// Replays one quarantined entry: its payload (or, when the request has a body, that corrected
@@ -102,8 +74,14 @@ pub async fn replay(
     } else {
         &corrected
     };
-    let events = super::providers::replay(&state, &entry.endpoint, body)
-        .unwrap_or_else(|| parse_quarantined(&entry.endpoint, body))?;
+    let events = super::inbound::door(&entry.endpoint)
+        .and_then(|door| door.replay(&state, body))
+        .unwrap_or_else(|| {
+            Err(ApiError::Conflict(format!(
+                "events quarantined by {} cannot be replayed by this version",
+                entry.endpoint
+            )))
+        })?;
     let recorded = state
         .engagement
         .replay(&entry, &events, reviewer.name())

@@ -56,7 +56,7 @@ impl<'a> Case<'a> {
         self
     }
 
-    async fn answer(&self, app: &TestApp) -> String {
+    async fn answer(&self, app: &TestApp, documented: &Documented) -> String {
         let mut req = app
             .client
             .request(self.method.clone(), format!("{}{}", app.address, self.path));
@@ -77,6 +77,7 @@ impl<'a> Case<'a> {
             .unwrap_or("-")
             .to_owned();
         let body = res.text().await.unwrap();
+        documented.check(&self.method, &self.path, status);
         format!(
             "## {}\n{} {} -> {status} {content_type}\n{}\n\n",
             self.name,
@@ -84,6 +85,42 @@ impl<'a> Case<'a> {
             self.path,
             masked(&body)
         )
+    }
+}
+
+/// The answers `/openapi.json` documents: every status a golden request got must be one.
+struct Documented(serde_json::Value);
+
+impl Documented {
+    async fn of(app: &TestApp) -> Self {
+        let doc = app
+            .client
+            .get(format!("{}/openapi.json", app.address))
+            .send();
+        Documented(doc.await.unwrap().json().await.unwrap())
+    }
+
+    /// Panics unless `status` is documented for `method` on the route `path` matches.
+    fn check(&self, method: &reqwest::Method, path: &str, status: u16) {
+        let path = path.split('?').next().unwrap_or(path);
+        let matches = |template: &str| {
+            let (t, p): (Vec<&str>, Vec<&str>) =
+                (template.split('/').collect(), path.split('/').collect());
+            t.len() == p.len()
+                && t.iter()
+                    .zip(&p)
+                    .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}')))
+        };
+        let paths = self.0["paths"].as_object().unwrap();
+        let (template, item) = paths
+            .iter()
+            .find(|(template, _)| matches(template))
+            .unwrap_or_else(|| panic!("{path} is not in /openapi.json"));
+        let method = method.as_str().to_ascii_lowercase();
+        assert!(
+            !item[&method]["responses"][status.to_string()].is_null(),
+            "{method} {template} answered {status}, which /openapi.json does not document"
+        );
     }
 }
 
@@ -380,8 +417,9 @@ fn cases<'a>() -> Vec<Case<'a>> {
 async fn the_inbound_doors_answer_as_pinned() {
     let app = spawn_app_with_sns(&config(), fake_sns()).await;
     let mut written = String::new();
+    let documented = Documented::of(&app).await;
     for case in cases() {
-        written.push_str(&case.answer(&app).await);
+        written.push_str(&case.answer(&app, &documented).await);
     }
     // A door with no credential on a public listen address is closed.
     let public = spawn_app_listening("0.0.0.0:0", "").await;
@@ -398,7 +436,7 @@ async fn the_inbound_doors_answer_as_pinned() {
             "{}",
         ),
     ] {
-        written.push_str(&case.answer(&public).await);
+        written.push_str(&case.answer(&public, &documented).await);
     }
     if std::env::var_os("PROMISEGUARD_BLESS").is_some() {
         std::fs::write(GOLDEN, &written).unwrap();

@@ -12,20 +12,19 @@ mod page;
 mod session;
 mod sign_in;
 
-use actix_web::web;
+use super::Routes;
+use actix_web::http::Method as M;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ui", web::get().to(sign_in::index))
-        .route("/ui/", web::get().to(sign_in::index))
-        .route("/ui/login", web::get().to(sign_in::page))
-        .route("/ui/login", web::post().to(sign_in::sign_in))
-        .route("/ui/logout", web::post().to(sign_in::sign_out))
-        .route("/ui/campaigns", web::get().to(campaigns::list))
-        .route("/ui/campaigns/{id}", web::get().to(campaign::show))
-        .route(
-            "/ui/campaigns/{id}/recheck",
-            web::post().to(campaign::recheck),
-        )
-        .route("/ui/findings/{id}/review", web::post().to(campaign::review))
-        .route("/ui/insights", web::get().to(insights::show));
+/// The pages' routes: `/openapi.json` leaves them out (they are HTML for people, not an API).
+pub fn routes(r: &mut Routes) {
+    r.add(M::GET, "/ui", sign_in::index)
+        .add(M::GET, "/ui/", sign_in::index)
+        .add(M::GET, "/ui/login", sign_in::page)
+        .add(M::POST, "/ui/login", sign_in::sign_in)
+        .add(M::POST, "/ui/logout", sign_in::sign_out)
+        .add(M::GET, "/ui/campaigns", campaigns::list)
+        .add(M::GET, "/ui/campaigns/{id}", campaign::show)
+        .add(M::POST, "/ui/campaigns/{id}/recheck", campaign::recheck)
+        .add(M::POST, "/ui/findings/{id}/review", campaign::review)
+        .add(M::GET, "/ui/insights", insights::show);
 }
