@@ -1,20 +1,14 @@
 //! The do-not-contact list's key: what is kept of an erased address.
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use crate::signatures::{hex, hmac_sha256};
 
 /// HMAC-SHA256 of a normalised address (see `event::normalize_address`) under the instance's
 /// erasure key, in hex. Without the key it cannot be reversed or tested against a guess; with
 /// it, a later event for the same address is recognised.
 pub fn address_hash(key: &[u8], address: &str) -> String {
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
-    mac.update(b"promiseguard-erased-address:");
-    mac.update(address.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&hmac_sha256(
+        key,
+        &[b"promiseguard-erased-address:", address.as_bytes()],
+    ))
 }
 
 #[cfg(test)]

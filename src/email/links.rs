@@ -1,9 +1,8 @@
 //! Survey and unsubscribe links. A token names one invitation and carries an HMAC of it, so it
 //! cannot be guessed or altered: `{invitation id}.{base64url HMAC-SHA256}`.
+use crate::signatures::KeyedHash;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 #[derive(Clone)]
 pub struct SurveyLinks {
@@ -19,16 +18,15 @@ impl SurveyLinks {
         }
     }
 
-    fn mac(&self, id: &str) -> Hmac<Sha256> {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
-            .expect("HMAC accepts any key length");
+    fn mac(&self, id: &str) -> KeyedHash {
+        let mut mac = KeyedHash::new(&self.key);
         mac.update(b"promiseguard-invitation:");
         mac.update(id.as_bytes());
         mac
     }
 
     pub fn token(&self, invitation_id: &str) -> String {
-        let tag = self.mac(invitation_id).finalize().into_bytes();
+        let tag = self.mac(invitation_id).finish();
         format!("{invitation_id}.{}", URL_SAFE_NO_PAD.encode(tag))
     }
 
@@ -39,8 +37,7 @@ impl SurveyLinks {
             return None;
         }
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        self.mac(id).verify_slice(&tag).ok()?;
-        Some(id.to_owned())
+        self.mac(id).matches(&tag).then(|| id.to_owned())
     }
 
     pub fn survey_url(&self, invitation_id: &str, score: u8) -> String {

@@ -16,10 +16,8 @@ fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-    let authorization = req
-        .headers()
-        .get(actix_web::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization =
+        super::request::header(req, actix_web::http::header::AUTHORIZATION.as_str());
     authorize(
         state.config.analyst_tokens(),
         req.peer_addr().map(|a| a.ip()),

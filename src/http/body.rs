@@ -1,17 +1,15 @@
 //! Reading request bodies: a hard size limit (413 before the whole body is read), and the
 //! content types a JSON endpoint accepts. Parsing JSON is `domain::json`'s.
 use super::error::ApiError;
+use super::request::header;
 use actix_web::HttpRequest;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::web::{Bytes, BytesMut, Payload};
 use futures::StreamExt;
 
 /// 413 before reading anything when the body declares a length over `limit`.
 pub fn refuse_declared_over(req: &HttpRequest, limit: usize) -> Result<(), ApiError> {
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared = header(req, CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(ApiError::TooLarge(limit));
     }
@@ -54,10 +52,7 @@ pub fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// As `require_json`, also accepting NDJSON (`application/x-ndjson`).
 pub fn require_json_or_ndjson(req: &HttpRequest) -> Result<(), ApiError> {
-    let ndjson = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
+    let ndjson = header(req, CONTENT_TYPE.as_str())
         .is_some_and(|v| v.to_ascii_lowercase().contains("ndjson"));
     if ndjson { Ok(()) } else { require_json(req) }
 }

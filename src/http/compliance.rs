@@ -29,6 +29,6 @@ pub async fn requests(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     analyst.reviewer("read data requests")?;
-    let (limit, offset) = super::query::page(&req)?;
+    let (limit, offset) = super::request::page(&req)?;
     Ok(HttpResponse::Ok().json(state.compliance.data_requests(limit, offset).await?))
 }

@@ -19,8 +19,8 @@ pub mod ops;
 pub mod pages;
 pub mod presend;
 pub mod quarantine;
-pub mod query;
 pub mod recipients;
+pub mod request;
 pub mod ui;
 
 pub use observe::observe;

@@ -37,7 +37,7 @@ pub async fn presend(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(&req, payload, state.config.max_body_bytes).await?;
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let header = |name: &str| super::request::header(&req, name);
     if let Some(key) = &state.config.webhooks.signing_secret {
         key.verify(
             header("webhook-id"),

@@ -31,7 +31,7 @@ pub async fn list(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     analyst.reviewer("read quarantined events")?;
-    let (limit, offset) = super::query::page(&req)?;
+    let (limit, offset) = super::request::page(&req)?;
     Ok(HttpResponse::Ok().json(state.engagement.quarantined(limit, offset).await?))
 }
 
@@ -74,7 +74,7 @@ pub async fn replay(
     } else {
         &corrected
     };
-    let events = super::inbound::door(&entry.endpoint)
+    let events = super::inbound::by_path(&entry.endpoint)
         .and_then(|door| door.replay(&state, body))
         .unwrap_or_else(|| {
             Err(ApiError::Conflict(format!(

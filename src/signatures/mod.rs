@@ -21,14 +21,47 @@ pub trait BodyVerifier: Send {
     fn finish(self: Box<Self>) -> Result<(), String>;
 }
 
+/// The one keyed hash: HMAC-SHA256, fed part by part (a body as it streams in). Every
+/// signature, token and keyed digest the service makes is one of these, but Segment's
+/// (HMAC-SHA1, its format).
+#[derive(Clone)]
+pub struct KeyedHash(hmac::Hmac<sha2::Sha256>);
+
+impl KeyedHash {
+    pub fn new(key: &[u8]) -> Self {
+        use hmac::KeyInit;
+        Self(hmac::Hmac::new_from_slice(key).expect("HMAC accepts any key length"))
+    }
+
+    pub fn update(&mut self, part: &[u8]) {
+        hmac::Mac::update(&mut self.0, part);
+    }
+
+    pub fn finish(self) -> [u8; 32] {
+        hmac::Mac::finalize(self.0).into_bytes().into()
+    }
+
+    /// Whether `tag` is this hash, compared in constant time.
+    pub fn matches(self, tag: &[u8]) -> bool {
+        constant_time_eq(&self.finish(), tag)
+    }
+}
+
 /// HMAC-SHA256 of the concatenated `parts`, keyed with `key`.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    use hmac::{Hmac, KeyInit, Mac};
-    let mut mac =
-        <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts any key length");
+    let mut hash = KeyedHash::new(key);
     for part in parts {
-        mac.update(part);
+        hash.update(part);
     }
+    hash.finish()
+}
+
+/// HMAC-SHA1 of `body`, keyed with `key` (Segment's signatures; nothing of ours).
+pub fn hmac_sha1(key: &[u8], body: &[u8]) -> [u8; 20] {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key)
+        .expect("HMAC accepts any key length");
+    mac.update(body);
     mac.finalize().into_bytes().into()
 }
 

@@ -1,16 +1,12 @@
 //! Segment's webhook-destination signature: `X-Signature` is the hex HMAC-SHA1 of the raw
 //! body, keyed with the destination's shared secret.
-use super::{constant_time_eq, hex};
-use hmac::{Hmac, KeyInit, Mac};
+use super::{constant_time_eq, hex, hmac_sha1};
 
 pub const SIGNATURE_HEADER: &str = "x-signature";
 
 /// The header value Segment sends for `body` (for fakes and tests).
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut mac =
-        <Hmac<sha1::Sha1> as KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
-    mac.update(body);
-    hex(&mac.finalize().into_bytes())
+    hex(&hmac_sha1(secret, body))
 }
 
 /// Whether `signature` is Segment's for `body`; why not, if it is not.

@@ -1,41 +1,33 @@
 //! `POST /v1/events/braze`: Braze Currents (the custom HTTP connector), `{"events": [...]}`.
 //! Braze signs nothing; its connector sends a bearer token of `[events] tokens`. Unknown
 //! event types are stored or ignored, never refused.
-use super::{Body, DeliveredBy, Door, Keys, Received, Scheme, lossy, one_event, read, sort};
+use super::{
+    At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, lossy, one_event, read, sort,
+};
 use crate::domain::FieldError;
-use crate::domain::event::EngagementEvent;
 use crate::domain::providers::braze::{self, BrazeEvent};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::services::engagement::Batch;
-use actix_web::{HttpRequest, HttpResponse, web};
 use async_trait::async_trait;
 use serde_json::Value;
 
-pub struct Braze;
-
-pub const DOOR: Braze = Braze;
-
 const PATH: &str = "/v1/events/braze";
 
-/// Braze Currents (custom HTTP connector): `{"events": [...]}`.
-#[utoipa::path(
-    post,
-    path = "/v1/events/braze",
-    request_body(content = Object, description = "A Currents batch `{\"events\": [...]}` (up to 100)", content_type = "application/json"),
-    responses(
-        (status = 200, description = "Stored; unknown types are stored or ignored, never refused", body = crate::store::EventsRecorded),
-        (status = 401, description = "A bearer token of [events] tokens is required", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// Braze Currents (custom HTTP connector): `{"events": [...]}`.
+    #[utoipa::path(
+        post,
+        path = "/v1/events/braze",
+        request_body(content = Object, description = "A Currents batch `{\"events\": [...]}` (up to 100)", content_type = "application/json"),
+        responses(
+            (status = 200, description = "Stored; unknown types are stored or ignored, never refused", body = crate::store::EventsRecorded),
+            (status = 401, description = "A bearer token of [events] tokens is required", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    Braze
 }
 
 #[async_trait(?Send)]
@@ -50,13 +42,7 @@ impl Door for Braze {
 
     /// Each event of the batch on its own: stored, ignored or quarantined (a body that is no
     /// batch at all, whole).
-    async fn take(
-        &self,
-        _state: &AppState,
-        _req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
+    async fn take(&self, _at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
         let body = super::whole(body)?;
         let mut batch = Batch::default();
         let whole: Result<Value, _> = serde_json::from_slice(&body);
@@ -78,11 +64,7 @@ impl Door for Braze {
     }
 
     /// One quarantined event of a batch.
-    fn replay(
-        &self,
-        _state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
+    fn replay(&self, _state: &AppState, payload: &[u8]) -> Replayed {
         Some(one_event(
             read::<Value>(payload, "").and_then(|e| BrazeEvent::read(&e).parse("")),
         ))

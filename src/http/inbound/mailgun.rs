@@ -2,50 +2,36 @@
 //! "event-data": {…}}`, one event a POST. Admitted by a token (Basic in the webhook's URL) or
 //! by Mailgun's signature inside the body; a signature's token is used once — the storing
 //! transaction claims it with the event, so a replayed delivery is refused.
-use super::{
-    Body, DeliveredBy, Door, Keys, Received, Scheme, Verified, field_errors, lossy, one_event,
-    read, sort,
-};
+use super::{At, DeliveredBy, Door, Keys, Scheme, Verified, field_errors, read};
 use crate::domain::FieldError;
-use crate::domain::event::EngagementEvent;
-use crate::domain::json::{JsonError, from_value_at};
+use crate::domain::json::from_value_at;
 use crate::domain::providers::Parsed;
 use crate::domain::providers::mailgun::MailgunEvent;
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::services::engagement::Batch;
 use crate::signatures::mailgun::{self, MailgunSignature};
 use crate::store::DeliveryToken;
-use actix_web::{HttpRequest, HttpResponse, web};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-pub struct Mailgun;
-
-pub const DOOR: Mailgun = Mailgun;
-
 const PATH: &str = "/v1/events/mailgun";
 
-/// Mailgun's webhooks: `{signature: {timestamp, token, signature}, "event-data": {…}}`.
-#[utoipa::path(
-    post,
-    path = "/v1/events/mailgun",
-    request_body(content = Object, description = "A Mailgun webhook body; campaign from the custom variable `campaign_id` (or a tag, per [events.mailgun])", content_type = "application/json"),
-    responses(
-        (status = 200, description = "Stored, a duplicate, or quarantined", body = crate::store::EventsRecorded),
-        (status = 401, description = "Bad, stale or missing signature, a token used before by another event, or a wrong token", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// Mailgun's webhooks: `{signature: {timestamp, token, signature}, "event-data": {…}}`.
+    #[utoipa::path(
+        post,
+        path = "/v1/events/mailgun",
+        request_body(content = Object, description = "A Mailgun webhook body; campaign from the custom variable `campaign_id` (or a tag, per [events.mailgun])", content_type = "application/json"),
+        responses(
+            (status = 200, description = "Stored, a duplicate, or quarantined", body = crate::store::EventsRecorded),
+            (status = 401, description = "Bad, stale or missing signature, a token used before by another event, or a wrong token", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    Mailgun
 }
 
 /// The part of a body the signature is read from.
@@ -80,13 +66,8 @@ impl Door for Mailgun {
 
     /// Mailgun's signature in the body, fresh, its token claimed for the storing transaction
     /// (kept until the signature could no longer be fresh).
-    async fn verify(
-        &self,
-        _state: &AppState,
-        keys: &Keys,
-        _req: &HttpRequest,
-        body: &[u8],
-    ) -> Result<Verified, ApiError> {
+    async fn verify(&self, at: &At<'_>, body: &[u8]) -> Result<Verified, ApiError> {
+        let keys = at.keys;
         let key = keys
             .mailgun
             .as_ref()
@@ -124,30 +105,7 @@ impl Door for Mailgun {
         })
     }
 
-    async fn take(
-        &self,
-        state: &AppState,
-        _req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
-        let body = super::whole(body)?;
-        let parsed = match serde_json::from_slice::<Value>(&body) {
-            Ok(value) => parse(value, state),
-            Err(e) => Err(field_errors(JsonError::Malformed(e.to_string()))),
-        };
-        let mut batch = Batch::default();
-        sort(&mut batch, parsed, PATH, lossy(&body), by);
-        Ok(Received::Batch(batch))
-    }
-
-    fn replay(
-        &self,
-        state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
-        Some(one_event(
-            read::<Value>(payload, "").and_then(|v| parse(v, state)),
-        ))
+    fn one(&self, state: &AppState, body: &[u8]) -> Option<Parsed> {
+        Some(read::<Value>(body, "").and_then(|v| parse(v, state)))
     }
 }

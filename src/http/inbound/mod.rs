@@ -77,10 +77,21 @@ pub enum Received {
     Answer(HttpResponse),
 }
 
+/// One request at a door: the service's state, the keys in force, the request's head.
+pub struct At<'a> {
+    pub state: &'a AppState,
+    pub keys: &'a Keys,
+    pub req: &'a HttpRequest,
+}
+
+/// A replayed payload's events (`None`: the door quarantines nothing).
+pub type Replayed = Option<Result<Vec<EngagementEvent>, ApiError>>;
+
 /// One inbound door. The methods run in this order for every request: [`admit`](Door::admit)
 /// (nothing read yet; a refusal reads nothing), the body read under
 /// [`body_limit`](Door::body_limit), [`verify`](Door::verify) when the admission asked for it,
-/// [`take`](Door::take); what it took is stored by the pipeline.
+/// [`take`](Door::take); what it took is stored by the pipeline. A door that takes one event a
+/// request says only how it reads one ([`one`](Door::one)); `take` and `replay` follow.
 #[async_trait(?Send)]
 pub trait Door: Sync {
     /// The route (`POST`).
@@ -90,8 +101,8 @@ pub trait Door: Sync {
     fn scheme(&self, keys: &Keys) -> Scheme;
 
     /// Admits a request before its body is read, by its headers.
-    fn admit(&self, keys: &Keys, req: &HttpRequest) -> Result<Admission, ApiError> {
-        keys.admit(req, &self.scheme(keys))
+    fn admit(&self, at: &At<'_>) -> Result<Admission, ApiError> {
+        at.keys.admit(at.req, &self.scheme(at.keys))
     }
 
     /// The most bytes of body taken.
@@ -106,41 +117,61 @@ pub trait Door: Sync {
 
     /// Verifies the raw body's signature (the admission said [`Admission::Verify`]). A door
     /// whose provider signs nothing admits tokens only and never asks.
-    async fn verify(
-        &self,
-        _state: &AppState,
-        _keys: &Keys,
-        _req: &HttpRequest,
-        _body: &[u8],
-    ) -> Result<Verified, ApiError> {
+    async fn verify(&self, _at: &At<'_>, _body: &[u8]) -> Result<Verified, ApiError> {
         Err(ApiError::Unauthorized(
             "this door checks no signature: it admits a token of [events] tokens".into(),
         ))
     }
 
-    /// What the body brings; `by` is stored with it.
-    async fn take(
-        &self,
-        state: &AppState,
-        req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError>;
+    /// The one event of a body, for a door that takes one event a request.
+    fn one(&self, _state: &AppState, _body: &[u8]) -> Option<Parsed> {
+        None
+    }
+
+    /// What the body brings; `by` is stored with it. By default the door's [`one`](Door::one)
+    /// event: stored, ignored, or quarantined with the body as it came.
+    async fn take(&self, at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
+        let body = whole(body)?;
+        let parsed = self
+            .one(at.state, &body)
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("{} takes no body", self.path())))?;
+        let mut batch = Batch::default();
+        sort(&mut batch, parsed, self.path(), lossy(&body), by);
+        Ok(Received::Batch(batch))
+    }
 
     /// The events of a payload this door quarantined, read as the door reads them — a
     /// reviewer's replay: no signature, no one-time token; all or nothing, so a replay that is
-    /// still wrong says where. `None`: the door quarantines nothing.
-    fn replay(
-        &self,
-        state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>>;
+    /// still wrong says where. By default the door's [`one`](Door::one) event.
+    fn replay(&self, state: &AppState, payload: &[u8]) -> Replayed {
+        self.one(state, payload).map(one_event)
+    }
 
     /// Lines for the log at start saying how the door is guarded, and whether it is.
     fn describe(&self, keys: &Keys) -> Vec<(String, bool)> {
         vec![keys.describe(self.path(), &self.scheme(keys))]
     }
 }
+
+/// A door module's skeleton: its unit type, `DOOR`, and `handle`, the documented handler that
+/// hands every request to [`receive`] (the attributes given are its OpenAPI operation's).
+macro_rules! door {
+    ($(#[$attr:meta])* $name:ident) => {
+        pub struct $name;
+
+        pub const DOOR: $name = $name;
+
+        $(#[$attr])*
+        pub async fn handle(
+            req: actix_web::HttpRequest,
+            payload: actix_web::web::Payload,
+            state: actix_web::web::Data<crate::http::AppState>,
+        ) -> Result<actix_web::HttpResponse, crate::http::error::ApiError> {
+            super::receive(&DOOR, req, payload, state).await
+        }
+    };
+}
+use door;
 
 /// Every inbound door: a row each. Routing, `/openapi.json`, the log at start and quarantine
 /// replay read this table and nothing else. Each module holds its door (`DOOR`) and its
@@ -181,7 +212,7 @@ doors!(
 );
 
 /// The door at `path`, if there is one.
-pub fn door(path: &str) -> Option<&'static dyn Door> {
+pub fn by_path(path: &str) -> Option<&'static dyn Door> {
     DOORS.iter().copied().find(|d| d.path() == path)
 }
 
@@ -198,7 +229,12 @@ pub async fn receive(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let keys = state.credentials.current();
-    let admission = door.admit(&keys, &req)?;
+    let at = At {
+        state: &state,
+        keys: &keys,
+        req: &req,
+    };
+    let admission = door.admit(&at)?;
     let (body, verified) = match admission {
         Admission::By(by) if door.streams(&req) => {
             (Body::Stream(payload), Verified { by, claim: None })
@@ -208,12 +244,12 @@ pub async fn receive(
             let body = super::body::read_limited(&req, payload, limit).await?;
             let verified = match admission {
                 Admission::By(by) => Verified { by, claim: None },
-                Admission::Verify => door.verify(&state, &keys, &req, &body).await?,
+                Admission::Verify => door.verify(&at, &body).await?,
             };
             (Body::Whole(body), verified)
         }
     };
-    match door.take(&state, &req, body, &verified.by).await? {
+    match door.take(&at, body, &verified.by).await? {
         Received::Answer(answer) => Ok(answer),
         Received::Batch(mut batch) => {
             batch.token = verified.claim;
@@ -311,10 +347,7 @@ fn whole(body: Body) -> Result<Bytes, ApiError> {
     }
 }
 
-/// A header's value, when it is there and text.
-fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
-}
+use super::request::header;
 
 fn lossy(body: &[u8]) -> String {
     String::from_utf8_lossy(body).into_owned()
@@ -332,7 +365,7 @@ mod tests {
         let before = paths.len();
         paths.dedup();
         assert_eq!(paths.len(), before, "two doors share a path");
-        assert!(door("/v1/events/mailgun").is_some());
-        assert!(door("/v1/presend").is_none());
+        assert!(by_path("/v1/events/mailgun").is_some());
+        assert!(by_path("/v1/presend").is_none());
     }
 }

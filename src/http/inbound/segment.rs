@@ -1,45 +1,32 @@
 //! `POST /v1/conversions/segment`: Segment's webhook destination; Track `Order Completed` is a
 //! conversion, every other event is understood and ignored. Verified by `X-Signature` over the
 //! raw body with `[conversions.segment] secret`.
-use super::{
-    Body, DeliveredBy, Door, Keys, Received, Scheme, Verified, lossy, one_event, read, sort,
-};
-use crate::domain::event::EngagementEvent;
+use super::{At, Door, Keys, Scheme, Verified, read};
 use crate::domain::providers::Parsed;
 use crate::domain::providers::orders::{SegmentEvent, SegmentRecipient};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::services::engagement::Batch;
 use crate::signatures::segment;
-use actix_web::{HttpRequest, HttpResponse, web};
 use async_trait::async_trait;
-
-pub struct Segment;
-
-pub const DOOR: Segment = Segment;
 
 const PATH: &str = "/v1/conversions/segment";
 
 const KEY: &str = "[conversions.segment] secret";
 
-/// Segment's webhook destination: Track `Order Completed` is a conversion.
-#[utoipa::path(
-    post,
-    path = "/v1/conversions/segment",
-    request_body(content = Object, description = "A Segment event; only Track `Order Completed` is kept", content_type = "application/json"),
-    responses(
-        (status = 200, description = "Stored, a duplicate, ignored (another event) or quarantined", body = crate::store::EventsRecorded),
-        (status = 401, description = "X-Signature missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No secret configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// Segment's webhook destination: Track `Order Completed` is a conversion.
+    #[utoipa::path(
+        post,
+        path = "/v1/conversions/segment",
+        request_body(content = Object, description = "A Segment event; only Track `Order Completed` is kept", content_type = "application/json"),
+        responses(
+            (status = 200, description = "Stored, a duplicate, ignored (another event) or quarantined", body = crate::store::EventsRecorded),
+            (status = 401, description = "X-Signature missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No secret configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    Segment
 }
 
 fn parse(state: &AppState, body: &[u8]) -> Parsed {
@@ -67,17 +54,11 @@ impl Door for Segment {
         }
     }
 
-    async fn verify(
-        &self,
-        _state: &AppState,
-        keys: &Keys,
-        req: &HttpRequest,
-        body: &[u8],
-    ) -> Result<Verified, ApiError> {
-        let by = keys.verify_secret(
-            req,
+    async fn verify(&self, at: &At<'_>, body: &[u8]) -> Result<Verified, ApiError> {
+        let by = at.keys.verify_secret(
+            at.req,
             body,
-            keys.segment.as_ref(),
+            at.keys.segment.as_ref(),
             KEY,
             segment::SIGNATURE_HEADER,
             segment::verify,
@@ -85,24 +66,7 @@ impl Door for Segment {
         Ok(Verified { by, claim: None })
     }
 
-    async fn take(
-        &self,
-        state: &AppState,
-        _req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
-        let body = super::whole(body)?;
-        let mut batch = Batch::default();
-        sort(&mut batch, parse(state, &body), PATH, lossy(&body), by);
-        Ok(Received::Batch(batch))
-    }
-
-    fn replay(
-        &self,
-        state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
-        Some(one_event(parse(state, payload)))
+    fn one(&self, state: &AppState, body: &[u8]) -> Option<Parsed> {
+        Some(parse(state, body))
     }
 }

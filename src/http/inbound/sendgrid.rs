@@ -2,7 +2,10 @@
 //! webhook's URL) or SendGrid's signature (ECDSA over the timestamp and the body; several keys
 //! while one is rotated). SendGrid retries a refused batch, so one odd event never holds back
 //! the rest: it is quarantined.
-use super::{Admission, Body, DeliveredBy, Door, Keys, Received, Scheme, Verified, header, reader};
+use super::{
+    Admission, At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, Verified, header,
+    reader,
+};
 use crate::domain::FieldError;
 use crate::domain::event::{EngagementEvent, SendgridEventInput};
 use crate::http::AppState;
@@ -10,35 +13,27 @@ use crate::http::body::require_json_or_ndjson;
 use crate::http::error::ApiError;
 use crate::signatures::BodyVerifier;
 use crate::signatures::sendgrid::{SIGNATURE_HEADER, SendgridVerifier, TIMESTAMP_HEADER};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpRequest;
 use async_trait::async_trait;
 use chrono::Utc;
 
-pub struct Sendgrid;
-
-pub const DOOR: Sendgrid = Sendgrid;
-
 const PATH: &str = "/v1/events/sendgrid";
 
-/// SendGrid's Event Webhook.
-#[utoipa::path(
-    post,
-    path = "/v1/events/sendgrid",
-    request_body(content = Object, description = "SendGrid Event Webhook array; campaign in custom arg `campaign_id`", content_type = "application/json"),
-    responses(
-        (status = 200, description = "Stored; events that could not be taken (and a signed body that does not parse) are quarantined and counted", body = crate::store::EventsRecorded),
-        (status = 401, description = "Bad, stale or missing signature (or token)", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size or event-count limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither JSON nor NDJSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// SendGrid's Event Webhook.
+    #[utoipa::path(
+        post,
+        path = "/v1/events/sendgrid",
+        request_body(content = Object, description = "SendGrid Event Webhook array; campaign in custom arg `campaign_id`", content_type = "application/json"),
+        responses(
+            (status = 200, description = "Stored; events that could not be taken (and a signed body that does not parse) are quarantined and counted", body = crate::store::EventsRecorded),
+            (status = 401, description = "Bad, stale or missing signature (or token)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size or event-count limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Neither JSON nor NDJSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    Sendgrid
 }
 
 /// SendGrid's verification of a request, started from its headers.
@@ -75,23 +70,17 @@ impl Door for Sendgrid {
     }
 
     /// A token, or the signature's headers in order; then the content type.
-    fn admit(&self, keys: &Keys, req: &HttpRequest) -> Result<Admission, ApiError> {
-        let admission = keys.admit(req, &self.scheme(keys))?;
+    fn admit(&self, at: &At<'_>) -> Result<Admission, ApiError> {
+        let admission = at.keys.admit(at.req, &self.scheme(at.keys))?;
         if let Admission::Verify = admission {
-            signature(keys, req)?;
+            signature(at.keys, at.req)?;
         }
-        require_json_or_ndjson(req)?;
+        require_json_or_ndjson(at.req)?;
         Ok(admission)
     }
 
-    async fn verify(
-        &self,
-        _state: &AppState,
-        keys: &Keys,
-        req: &HttpRequest,
-        body: &[u8],
-    ) -> Result<Verified, ApiError> {
-        let mut signed = Box::new(signature(keys, req)?);
+    async fn verify(&self, at: &At<'_>, body: &[u8]) -> Result<Verified, ApiError> {
+        let mut signed = Box::new(signature(at.keys, at.req)?);
         signed.update(body);
         signed
             .finish()
@@ -99,22 +88,12 @@ impl Door for Sendgrid {
         Ok(Verified::signed())
     }
 
-    async fn take(
-        &self,
-        _state: &AppState,
-        _req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
+    async fn take(&self, _at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
         let body = super::whole(body)?;
         reader::split_whole(&body, true, validate, PATH, by).map(Received::Batch)
     }
 
-    fn replay(
-        &self,
-        _state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
+    fn replay(&self, _state: &AppState, payload: &[u8]) -> Replayed {
         Some(reader::replay(payload, validate))
     }
 }

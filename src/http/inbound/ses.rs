@@ -2,7 +2,7 @@
 //! and notifications. Verification is SNS's: the topic must be one of `[events.ses]
 //! topic_arns`, and the signature must hold against SNS's certificate, fetched (only from SNS's
 //! own host) and cached by `services::sns`.
-use super::{Body, DeliveredBy, Door, Keys, Received, Scheme, Verified, lossy};
+use super::{At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, Verified, lossy};
 use crate::domain::event::EngagementEvent;
 use crate::domain::json::parse_json_at;
 use crate::http::AppState;
@@ -10,36 +10,28 @@ use crate::http::error::ApiError;
 use crate::services::engagement::Batch;
 use crate::services::sns::SnsRefusal;
 use crate::signatures::sns::SnsMessage;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use async_trait::async_trait;
-
-pub struct Ses;
-
-pub const DOOR: Ses = Ses;
 
 const PATH: &str = "/v1/events/ses";
 
-/// Amazon SES events through an SNS topic: the subscription handshake and notifications.
-#[utoipa::path(
-    post,
-    path = "/v1/events/ses",
-    request_body(content = Object, description = "An SNS message (SNS posts it as text/plain): SubscriptionConfirmation, or a Notification whose Message is an SES event", content_type = "text/plain"),
-    responses(
-        (status = 200, description = "Confirmed, stored, a duplicate or quarantined", body = crate::store::EventsRecorded),
-        (status = 400, description = "Not an SNS message", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "The signature, the certificate or its URL is not SNS's", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No [events.ses] topic_arns, or the topic is not one of them", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "JSON, but a field an SNS message must have is missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "SNS's certificate or confirmation URL did not answer (SNS retries)", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// Amazon SES events through an SNS topic: the subscription handshake and notifications.
+    #[utoipa::path(
+        post,
+        path = "/v1/events/ses",
+        request_body(content = Object, description = "An SNS message (SNS posts it as text/plain): SubscriptionConfirmation, or a Notification whose Message is an SES event", content_type = "text/plain"),
+        responses(
+            (status = 200, description = "Confirmed, stored, a duplicate or quarantined", body = crate::store::EventsRecorded),
+            (status = 400, description = "Not an SNS message", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 401, description = "The signature, the certificate or its URL is not SNS's", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No [events.ses] topic_arns, or the topic is not one of them", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 422, description = "JSON, but a field an SNS message must have is missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 503, description = "SNS's certificate or confirmation URL did not answer (SNS retries)", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    Ses
 }
 
 fn events(message: &SnsMessage) -> Result<Vec<EngagementEvent>, Vec<crate::domain::FieldError>> {
@@ -58,15 +50,9 @@ impl Door for Ses {
         }
     }
 
-    async fn verify(
-        &self,
-        state: &AppState,
-        _keys: &Keys,
-        _req: &HttpRequest,
-        body: &[u8],
-    ) -> Result<Verified, ApiError> {
+    async fn verify(&self, at: &At<'_>, body: &[u8]) -> Result<Verified, ApiError> {
         let message: SnsMessage = parse_json_at(body, "")?;
-        state.sns.verify(&message).await.map_err(|e| match e {
+        at.state.sns.verify(&message).await.map_err(|e| match e {
             SnsRefusal::Topic(why) => ApiError::Forbidden(why),
             SnsRefusal::Untrusted(why) => ApiError::Unauthorized(format!("SNS signature: {why}")),
             SnsRefusal::Unavailable(why) => ApiError::Unavailable(why),
@@ -74,19 +60,13 @@ impl Door for Ses {
         Ok(Verified::signed())
     }
 
-    async fn take(
-        &self,
-        state: &AppState,
-        _req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
+    async fn take(&self, at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
         let body = super::whole(body)?;
         let message: SnsMessage = parse_json_at(&body, "")?;
         let mut batch = Batch::default();
         match message.kind.as_str() {
             "SubscriptionConfirmation" => {
-                state.sns.confirm(&message).await.map_err(|e| match e {
+                at.state.sns.confirm(&message).await.map_err(|e| match e {
                     SnsRefusal::Untrusted(why) | SnsRefusal::Topic(why) => {
                         ApiError::Unauthorized(why)
                     }
@@ -114,11 +94,7 @@ impl Door for Ses {
     }
 
     /// The SNS message as it came.
-    fn replay(
-        &self,
-        _state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
+    fn replay(&self, _state: &AppState, payload: &[u8]) -> Replayed {
         Some(
             super::read::<SnsMessage>(payload, "")
                 .and_then(|m| events(&m))

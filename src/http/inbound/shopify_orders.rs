@@ -3,48 +3,40 @@
 //! `[conversions.shopify] secret`. A quarantined order keeps the shop and delivery id that came
 //! in headers, so a replay reads it as it came.
 use super::{
-    Body, DeliveredBy, Door, Keys, Received, Scheme, Verified, header, lossy, one_event, read, sort,
+    At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, Verified, header, lossy,
+    one_event, read, sort,
 };
 use crate::config::Config;
-use crate::domain::event::EngagementEvent;
 use crate::domain::providers::Parsed;
 use crate::domain::providers::orders::{ShopifyCampaigns, ShopifyOrder};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::services::engagement::Batch;
 use crate::signatures::shopify;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpRequest;
 use async_trait::async_trait;
 use serde_json::Value;
-
-pub struct ShopifyOrders;
-
-pub const DOOR: ShopifyOrders = ShopifyOrders;
 
 const PATH: &str = "/v1/conversions/shopify";
 
 /// The setting that holds the secret, named in refusals and in the log at start.
 pub(super) const KEY: &str = "[conversions.shopify] secret";
 
-/// Shopify's `orders/create` webhook: a conversion for the order's customer.
-#[utoipa::path(
-    post,
-    path = "/v1/conversions/shopify",
-    request_body(content = Object, description = "The order as Shopify sends it (topic orders/create)", content_type = "application/json"),
-    responses(
-        (status = 200, description = "Stored, a duplicate, ignored (no customer address) or quarantined", body = crate::store::EventsRecorded),
-        (status = 400, description = "X-Shopify-Shop-Domain is missing", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "X-Shopify-Hmac-Sha256 missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No secret configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// Shopify's `orders/create` webhook: a conversion for the order's customer.
+    #[utoipa::path(
+        post,
+        path = "/v1/conversions/shopify",
+        request_body(content = Object, description = "The order as Shopify sends it (topic orders/create)", content_type = "application/json"),
+        responses(
+            (status = 200, description = "Stored, a duplicate, ignored (no customer address) or quarantined", body = crate::store::EventsRecorded),
+            (status = 400, description = "X-Shopify-Shop-Domain is missing", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 401, description = "X-Shopify-Hmac-Sha256 missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No secret configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    ShopifyOrders
 }
 
 /// What a quarantined Shopify order keeps besides the order: the shop and delivery id that
@@ -99,32 +91,20 @@ impl Door for ShopifyOrders {
         config.max_body_bytes
     }
 
-    async fn verify(
-        &self,
-        _state: &AppState,
-        keys: &Keys,
-        req: &HttpRequest,
-        body: &[u8],
-    ) -> Result<Verified, ApiError> {
-        verify_shopify(keys, req, body)
+    async fn verify(&self, at: &At<'_>, body: &[u8]) -> Result<Verified, ApiError> {
+        verify_shopify(at.keys, at.req, body)
     }
 
-    async fn take(
-        &self,
-        state: &AppState,
-        req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
+    async fn take(&self, at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
         let body = super::whole(body)?;
-        let shop = header(req, "x-shopify-shop-domain")
+        let shop = header(at.req, "x-shopify-shop-domain")
             .map(|d| d.trim().to_ascii_lowercase())
             .filter(|d| !d.is_empty() && d.len() <= 255)
             .ok_or_else(|| ApiError::BadRequest("X-Shopify-Shop-Domain is missing".into()))?;
-        let delivery = header(req, "x-shopify-event-id")
-            .or_else(|| header(req, "x-shopify-webhook-id"))
+        let delivery = header(at.req, "x-shopify-event-id")
+            .or_else(|| header(at.req, "x-shopify-webhook-id"))
             .map(str::to_owned);
-        let parsed = parse(state, &shop, delivery.as_deref(), &body);
+        let parsed = parse(at.state, &shop, delivery.as_deref(), &body);
         let kept = match serde_json::from_slice::<Value>(&body) {
             Ok(order) => serde_json::to_string(&QuarantinedOrder {
                 shop,
@@ -140,11 +120,7 @@ impl Door for ShopifyOrders {
     }
 
     /// The order with the shop and delivery id it came with.
-    fn replay(
-        &self,
-        state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
+    fn replay(&self, state: &AppState, payload: &[u8]) -> Replayed {
         Some(one_event(read::<QuarantinedOrder>(payload, "").and_then(
             |q| {
                 let order = serde_json::to_vec(&q.order).unwrap_or_default();

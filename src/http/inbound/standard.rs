@@ -2,45 +2,39 @@
 //! admitted by a token or a Standard Webhooks signature (`[events] signing_secret`). All or
 //! nothing, unless `?partial=true`.
 use super::reader;
-use super::{Admission, Body, DeliveredBy, Door, Keys, Received, Scheme, Verified, header};
+use super::{
+    Admission, At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, Verified, header,
+};
 use crate::domain::FieldError;
 use crate::domain::event::{EngagementEvent, EventInput};
 use crate::http::AppState;
 use crate::http::body::require_json_or_ndjson;
 use crate::http::error::ApiError;
 use crate::signatures::BodyVerifier;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpRequest;
 use async_trait::async_trait;
 use chrono::Utc;
 
-pub struct Standard;
-
-pub const DOOR: Standard = Standard;
-
 const PATH: &str = "/v1/events";
 
-/// Record engagement events (idempotent by event id).
-#[utoipa::path(
-    post,
-    path = "/v1/events",
-    params(("partial" = Option<bool>, Query, description = "true: store the valid events and quarantine the rest (answered 200) instead of refusing the request")),
-    request_body(content = Object, description = "A JSON array, or NDJSON, of `{id, type: sent|click|conversion, campaign_id, recipient, occurred_at, url, order_id}`", content_type = "application/json"),
-    responses(
-        (status = 200, description = "Stored (events seen before are counted as duplicates)", body = crate::store::EventsRecorded),
-        (status = 400, description = "Malformed JSON, or a malformed parameter", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A credential is configured and none was presented, or it is wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over the size or event-count limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither JSON nor NDJSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid event, named by index and field", body = crate::http::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn handle(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    super::receive(&DOOR, req, payload, state).await
+super::door! {
+    /// Record engagement events (idempotent by event id).
+    #[utoipa::path(
+        post,
+        path = "/v1/events",
+        params(("partial" = Option<bool>, Query, description = "true: store the valid events and quarantine the rest (answered 200) instead of refusing the request")),
+        request_body(content = Object, description = "A JSON array, or NDJSON, of `{id, type: sent|click|conversion, campaign_id, recipient, occurred_at, url, order_id}`", content_type = "application/json"),
+        responses(
+            (status = 200, description = "Stored (events seen before are counted as duplicates)", body = crate::store::EventsRecorded),
+            (status = 400, description = "Malformed JSON, or a malformed parameter", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 401, description = "A credential is configured and none was presented, or it is wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 413, description = "Over the size or event-count limit", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Neither JSON nor NDJSON", body = crate::http::error::Problem, content_type = "application/problem+json"),
+            (status = 422, description = "An invalid event, named by index and field", body = crate::http::error::Problem, content_type = "application/problem+json"),
+        )
+    )]
+    Standard
 }
 
 /// `?partial=true`: store every valid event and quarantine the rest, instead of refusing the
@@ -108,13 +102,13 @@ impl Door for Standard {
     }
 
     /// A token, or the signature's headers in order; then the parameters and the content type.
-    fn admit(&self, keys: &Keys, req: &HttpRequest) -> Result<Admission, ApiError> {
-        let admission = keys.admit(req, &self.scheme(keys))?;
+    fn admit(&self, at: &At<'_>) -> Result<Admission, ApiError> {
+        let admission = at.keys.admit(at.req, &self.scheme(at.keys))?;
         if let Admission::Verify = admission {
-            signature(keys, req)?;
+            signature(at.keys, at.req)?;
         }
-        partial_asked(req)?;
-        require_json_or_ndjson(req)?;
+        partial_asked(at.req)?;
+        require_json_or_ndjson(at.req)?;
         Ok(admission)
     }
 
@@ -123,14 +117,8 @@ impl Door for Standard {
         partial_asked(req).is_ok_and(|partial| !partial)
     }
 
-    async fn verify(
-        &self,
-        _state: &AppState,
-        keys: &Keys,
-        req: &HttpRequest,
-        body: &[u8],
-    ) -> Result<Verified, ApiError> {
-        let mut signed = signature(keys, req)?;
+    async fn verify(&self, at: &At<'_>, body: &[u8]) -> Result<Verified, ApiError> {
+        let mut signed = signature(at.keys, at.req)?;
         signed.update(body);
         signed
             .finish()
@@ -138,29 +126,20 @@ impl Door for Standard {
         Ok(Verified::signed())
     }
 
-    async fn take(
-        &self,
-        state: &AppState,
-        req: &HttpRequest,
-        body: Body,
-        by: &DeliveredBy,
-    ) -> Result<Received, ApiError> {
+    async fn take(&self, at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
         let batch = match body {
             Body::Stream(payload) => {
-                reader::split_stream(payload, state.config.max_events_body_bytes, validate).await?
+                reader::split_stream(payload, at.state.config.max_events_body_bytes, validate)
+                    .await?
             }
             Body::Whole(body) => {
-                reader::split_whole(&body, partial_asked(req)?, validate, PATH, by)?
+                reader::split_whole(&body, partial_asked(at.req)?, validate, PATH, by)?
             }
         };
         Ok(Received::Batch(batch))
     }
 
-    fn replay(
-        &self,
-        _state: &AppState,
-        payload: &[u8],
-    ) -> Option<Result<Vec<EngagementEvent>, ApiError>> {
+    fn replay(&self, _state: &AppState, payload: &[u8]) -> Replayed {
         Some(reader::replay(payload, validate))
     }
 }

@@ -117,3 +117,28 @@ pub fn message(ctx: &Ctx<'_>, title: &str, text: &str, back: Option<&str>) -> Ma
 pub fn url_escape(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// The sign-in form, to come back to `next`: the sign-in page's, and any page's answer to a
+/// caller who is not signed in.
+pub fn sign_in_form(ctx: &Ctx<'_>, next: &str, error: Option<&str>) -> Markup {
+    page(
+        ctx,
+        "Sign in",
+        html! {
+            div.card style="max-width:26rem" {
+                h1 { "Sign in" }
+                p.muted { "Use the analyst token you were given (from the service's [analysts] configuration)." }
+                @if let Some(e) = error { p.error role="alert" { (e) } }
+                form method="post" action="/ui/login" {
+                    input type="hidden" name="csrf" value=(ctx.csrf);
+                    input type="hidden" name="next" value=(next);
+                    p {
+                        label for="token" { "Analyst token" } br;
+                        input id="token" type="password" name="token" required autocomplete="current-password" style="width:100%";
+                    }
+                    button type="submit" { "Sign in" }
+                }
+            }
+        },
+    )
+}

@@ -131,7 +131,7 @@ impl<'a> Page<'a> {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/ui/campaigns".into());
-        let markup = super::sign_in::form(&self.ctx(None), &safe_next(&next), error);
+        let markup = layout::sign_in_form(&self.ctx(None), &safe_next(&next), error);
         self.html(StatusCode::UNAUTHORIZED, markup)
     }
 

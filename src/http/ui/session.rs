@@ -15,8 +15,6 @@ use crate::signatures::constant_time_eq;
 use actix_web::HttpRequest;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 pub const SESSION_COOKIE: &str = "pg_session";
 pub const CSRF_COOKIE: &str = "pg_csrf";
@@ -43,14 +41,18 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
 }
 
 fn mac(key: &[u8], name: &str, expires: i64, token: &str) -> Vec<u8> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(b"promiseguard-session\0");
-    mac.update(name.as_bytes());
-    mac.update(b"\0");
-    mac.update(expires.to_string().as_bytes());
-    mac.update(b"\0");
-    mac.update(token.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+    crate::signatures::hmac_sha256(
+        key,
+        &[
+            b"promiseguard-session\0",
+            name.as_bytes(),
+            b"\0",
+            expires.to_string().as_bytes(),
+            b"\0",
+            token.as_bytes(),
+        ],
+    )
+    .to_vec()
 }
 
 /// The session value for `analyst_token`, valid until `now + SESSION_SECS`.

@@ -1,5 +1,5 @@
 //! Signing in and out: a form that takes an analyst token and sets a session cookie.
-use super::layout::{Ctx, page as layout};
+use super::layout::sign_in_form;
 use super::page::{Access, Page, access, now, read_form, safe_next, secure};
 use super::session::{self, SESSION_COOKIE, SESSION_SECS};
 use crate::http::AppState;
@@ -7,7 +7,6 @@ use crate::http::auth::token_holder;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::{Markup, html};
 
 pub(super) async fn index() -> HttpResponse {
     HttpResponse::SeeOther()
@@ -21,7 +20,7 @@ pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         Access::Analyst(_) => page.see_other("/ui/campaigns"),
         Access::Refused => page.refused(),
         Access::SignIn => {
-            let markup = form(&page.ctx(None), "/ui/campaigns", None);
+            let markup = sign_in_form(&page.ctx(None), "/ui/campaigns", None);
             page.html(StatusCode::OK, markup)
         }
     }
@@ -78,27 +77,4 @@ pub(super) async fn sign_out(
     page.cookies
         .push(session::set_cookie(SESSION_COOKIE, "", 0, secure(&state)));
     page.see_other("/ui/login")
-}
-
-pub(super) fn form(ctx: &Ctx<'_>, next: &str, error: Option<&str>) -> Markup {
-    layout(
-        ctx,
-        "Sign in",
-        html! {
-            div.card style="max-width:26rem" {
-                h1 { "Sign in" }
-                p.muted { "Use the analyst token you were given (from the service's [analysts] configuration)." }
-                @if let Some(e) = error { p.error role="alert" { (e) } }
-                form method="post" action="/ui/login" {
-                    input type="hidden" name="csrf" value=(ctx.csrf);
-                    input type="hidden" name="next" value=(next);
-                    p {
-                        label for="token" { "Analyst token" } br;
-                        input id="token" type="password" name="token" required autocomplete="current-password" style="width:100%";
-                    }
-                    button type="submit" { "Sign in" }
-                }
-            }
-        },
-    )
 }

@@ -1,7 +1,13 @@
-//! Query parameters more than one resource reads.
+//! What a request says besides its body, read one way everywhere: a header's text, and the
+//! paging parameters of the lists.
 use super::error::ApiError;
 use crate::domain::FieldError;
 use actix_web::HttpRequest;
+
+/// A header's value, when it is there and text.
+pub fn header<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
 
 /// `?limit=&offset=`, checked.
 pub fn page(req: &HttpRequest) -> Result<(u32, u32), ApiError> {
