@@ -36,3 +36,29 @@ pub struct AlertTarget {
     /// An email address or a URL.
     pub target: String,
 }
+
+/// `finding.blocked`: a new block finding on a running campaign — what the alert's email and
+/// its webhook say.
+#[derive(Debug, Serialize)]
+pub struct BlockedAlert<'a> {
+    pub campaign_id: &'a str,
+    pub campaign_name: Option<&'a str>,
+    pub check_id: &'a str,
+    pub finding: &'a crate::domain::Finding,
+    /// The campaign's page.
+    pub url: &'a str,
+}
+
+/// `survey.detractor`: who answered what, so CX can reach out, and the promises the campaign
+/// broke.
+#[derive(Debug, Serialize)]
+pub struct DetractorAlert<'a> {
+    pub campaign_id: &'a str,
+    pub campaign_name: Option<&'a str>,
+    pub recipient: &'a str,
+    pub score: Option<u8>,
+    pub reason: Option<&'a str>,
+    pub comment: Option<&'a str>,
+    pub findings: &'a [crate::domain::Finding],
+    pub url: &'a str,
+}

@@ -29,7 +29,7 @@ pub use check::{Mode, Phase};
 pub use finding::{Finding, Target};
 pub use hours::{Hours, LocalWindow, LocalZone, OfferWindow, ZoneOrigin};
 pub use observation::{LocationReport, LocationStatus, LookupFailure, StockReport};
-pub use outbox::{DeliveryStatus, RetrySchedule, SendError, SendOutcome};
+pub use outbox::{DeliveryStatus, RetrySchedule, SendError, SendOutcome, SendReport};
 pub use policy::{Action, Policy};
 pub use review::{ReviewAction, ReviewState};
 pub use rule::{Rule, Severity};

@@ -31,6 +31,38 @@ pub enum SendOutcome {
     },
 }
 
+/// What one delivery run of an outbox did (survey emails, reminders, alerts alike).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SendReport {
+    pub sent: u64,
+    /// Failed for now (an SMTP 4xx, a dropped connection, an HTTP 5xx): due again later.
+    pub retrying: u64,
+    pub failed: u64,
+    /// Left mid-send by an earlier run: now `unknown`, never sent again by itself.
+    pub abandoned: u64,
+}
+
+impl SendReport {
+    /// Counts one attempt by how it ended.
+    pub fn count(&mut self, outcome: &SendOutcome) {
+        match outcome {
+            SendOutcome::Sent => self.sent += 1,
+            SendOutcome::Retry { .. } => self.retrying += 1,
+            SendOutcome::Failed { .. } => self.failed += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for SendReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} sent, {} to retry, {} failed, {} abandoned by an earlier run",
+            self.sent, self.retrying, self.failed, self.abandoned
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliveryStatus {
     Queued,

@@ -1,4 +1,6 @@
-//! Outgoing email: the survey message, signed links, and the transports (`smtp`, `file`).
+//! Outgoing email: the survey message, the alert emails, signed links, and the transports
+//! (`smtp`, `file`).
+pub mod alerts;
 pub mod links;
 pub mod message;
 pub mod transport;

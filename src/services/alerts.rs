@@ -5,14 +5,14 @@
 //! retrying on `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is
 //! sent, and the alerts table's unique keys mean no finding and no answer is ever alerted twice
 //! to one destination.
-use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
-use crate::email::Mailer;
+use crate::domain::alert::{BlockedAlert, DetractorAlert};
+use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome, SendReport};
+use crate::email::{self, Mailer};
 use crate::signatures::SigningKey;
-use crate::store::{AlertAbout, ClaimedAlert, FindingRecord, InvitationRow, Store};
+use crate::store::{AlertAbout, ClaimedAlert, Store};
 use chrono::{DateTime, Utc};
 use lettre::Message;
-use lettre::message::{Mailbox, MultiPart};
-use maud::html;
+use lettre::message::Mailbox;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -28,24 +28,17 @@ pub struct Alerts {
     pub public_base_url: String,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct AlertsReport {
-    pub sent: u64,
-    pub retrying: u64,
-    pub failed: u64,
-}
-
 impl Alerts {
     /// One delivery run: settles what an earlier run left mid-send, then delivers everything
     /// due; a summary line for the log.
     pub async fn run(&self, stop: &CancellationToken) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
         let abandoned = self.store.abandon_unfinished_alerts(&run).await?;
-        let r = self.deliver(&run, stop).await?;
-        Ok(format!(
-            "{} alerts sent, {} to retry, {} failed, {abandoned} left unfinished by an earlier run",
-            r.sent, r.retrying, r.failed
-        ))
+        let report = SendReport {
+            abandoned,
+            ..self.deliver(&run, stop).await?
+        };
+        Ok(format!("alerts: {report}"))
     }
 }
 
@@ -63,51 +56,23 @@ struct AlertPayload<D: serde::Serialize> {
     data: D,
 }
 
-/// `survey.detractor`: who answered what, so CX can reach out, and the promises the campaign
-/// broke.
-#[derive(Debug, serde::Serialize)]
-struct DetractorData<'a> {
-    campaign_id: &'a str,
-    campaign_name: Option<&'a str>,
-    recipient: &'a str,
-    score: Option<u8>,
-    reason: Option<&'a str>,
-    comment: Option<&'a str>,
-    findings: &'a [crate::domain::Finding],
-    url: &'a str,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct AlertData<'a> {
-    campaign_id: &'a str,
-    campaign_name: Option<&'a str>,
-    check_id: &'a str,
-    finding: &'a crate::domain::Finding,
-    url: &'a str,
-}
-
 impl Alerts {
     /// Delivers every due alert, one at a time (alerts are few), until none is due or `stop`
     /// fires (the alert being sent is finished and recorded first).
-    pub async fn deliver(
-        &self,
-        run: &str,
-        stop: &CancellationToken,
-    ) -> anyhow::Result<AlertsReport> {
-        let mut report = AlertsReport::default();
+    pub async fn deliver(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
+        let mut report = SendReport::default();
         while !stop.is_cancelled()
             && let Some(alert) = self.store.claim_alert(run, Utc::now()).await?
         {
             let result = self.send(&alert).await;
             let outcome = self.retry.outcome(alert.attempts, result, Utc::now());
+            report.count(&outcome);
             match &outcome {
-                SendOutcome::Sent => report.sent += 1,
+                SendOutcome::Sent => {}
                 SendOutcome::Retry { error, .. } => {
-                    report.retrying += 1;
                     tracing::warn!(alert = %alert.id, channel = alert.channel.as_str(), %error, "alert not delivered; will retry");
                 }
                 SendOutcome::Failed { error } => {
-                    report.failed += 1;
                     tracing::error!(alert = %alert.id, channel = alert.channel.as_str(), %error, "alert failed for good");
                 }
             }
@@ -161,8 +126,7 @@ impl Alerts {
         self.dispatch(
             alert,
             "survey.detractor",
-            || self.detractor_email(&alert.target, &invitation, &findings, name, url),
-            || DetractorData {
+            &DetractorAlert {
                 campaign_id: &alert.campaign_id,
                 campaign_name: name,
                 recipient: &invitation.recipient,
@@ -172,29 +136,31 @@ impl Alerts {
                 findings: &findings,
                 url,
             },
+            email::alerts::detractor,
         )
         .await
     }
 
-    /// Sends one alert on its channel: the email `email` renders, or a signed POST of `kind`
-    /// with `data`.
+    /// Sends one alert on its channel: the email `email` writes of `data`, or a signed POST
+    /// of `kind` with `data`.
     async fn dispatch<D: serde::Serialize>(
         &self,
         alert: &ClaimedAlert,
         kind: &'static str,
-        email: impl FnOnce() -> Result<Message, String>,
-        data: impl FnOnce() -> D,
+        data: &D,
+        email: fn(&Mailbox, &str, &D) -> Result<Message, String>,
     ) -> Result<(), SendError> {
         match alert.channel {
             AlertChannel::Email => {
-                let message = email().map_err(SendError::Permanent)?;
+                let message =
+                    email(&self.from, &alert.target, data).map_err(SendError::Permanent)?;
                 self.mailer.send(message).await
             }
             AlertChannel::Webhook => {
                 let payload = AlertPayload {
                     kind,
                     timestamp: Utc::now(),
-                    data: data(),
+                    data,
                 };
                 self.post(alert, &payload).await
             }
@@ -231,14 +197,14 @@ impl Alerts {
         self.dispatch(
             alert,
             "finding.blocked",
-            || self.email(&alert.target, &finding, name, url),
-            || AlertData {
+            &BlockedAlert {
                 campaign_id: &alert.campaign_id,
                 campaign_name: name,
                 check_id: &finding.check_id,
                 finding: &finding.stored.finding,
                 url,
             },
+            email::alerts::blocked,
         )
         .await
     }
@@ -280,100 +246,5 @@ impl Alerts {
                 "the receiver answered {status}"
             )))
         }
-    }
-
-    fn detractor_email(
-        &self,
-        to: &str,
-        invitation: &InvitationRow,
-        findings: &[crate::domain::Finding],
-        campaign_name: Option<&str>,
-        url: &str,
-    ) -> Result<Message, String> {
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e| format!("{to} is not an address: {e}"))?;
-        let title = campaign_name.unwrap_or(&invitation.campaign_id);
-        let score = invitation
-            .score
-            .map_or_else(|| "?".to_owned(), |s| s.to_string());
-        let reason = invitation.reason.as_deref().unwrap_or("not given");
-        let comment = invitation.comment.as_deref().unwrap_or("");
-        let subject = format!(
-            "Detractor: {title} — {score}/10 from {}",
-            invitation.recipient
-        );
-        let broken: Vec<String> = findings
-            .iter()
-            .map(|f| format!("- {}", f.message))
-            .collect();
-        let text = format!(
-            "A customer who clicked a campaign that broke a promise answered the survey as a \
-             detractor.\n\nCampaign: {title} ({campaign})\nCustomer: {recipient}\nScore: \
-             {score}/10\nWere they able to use the offer? {reason}\nComment: {comment}\n\n\
-             Promises it broke:\n{broken}\n\nReview it: {url}\n",
-            campaign = invitation.campaign_id,
-            recipient = invitation.recipient,
-            broken = broken.join("\n"),
-        );
-        let html = html! {
-            p { "A customer who clicked a campaign that broke a promise answered the survey as a detractor." }
-            dl {
-                dt { "Campaign" } dd { (title) " (" code { (invitation.campaign_id) } ")" }
-                dt { "Customer" } dd { (invitation.recipient) }
-                dt { "Score" } dd { (score) "/10" }
-                dt { "Were they able to use the offer?" } dd { (reason) }
-                dt { "Comment" } dd dir="auto" { (comment) }
-            }
-            p { "Promises it broke:" }
-            ul { @for f in findings { li { (f.message) } } }
-            p { a href=(url) { "Review it" } }
-        };
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .multipart(MultiPart::alternative_plain_html(text, html.into_string()))
-            .map_err(|e| e.to_string())
-    }
-
-    fn email(
-        &self,
-        to: &str,
-        finding: &FindingRecord,
-        campaign_name: Option<&str>,
-        url: &str,
-    ) -> Result<Message, String> {
-        let to: Mailbox = to
-            .parse()
-            .map_err(|e| format!("{to} is not an address: {e}"))?;
-        let f = &finding.stored.finding;
-        let title = campaign_name.unwrap_or(&finding.campaign_id);
-        let subject = format!("Blocked: {title} — {}", f.message);
-        let text = format!(
-            "A live re-check found a promise that cannot be kept in a running campaign.\n\n\
-             Campaign: {title} ({campaign})\nOffer: {offer}\nRule: {rule}\n{message}\n\n\
-             Review it: {url}\n",
-            campaign = finding.campaign_id,
-            offer = f.offer_id,
-            rule = f.rule.as_str(),
-            message = f.message,
-        );
-        let html = html! {
-            p { "A live re-check found a promise that cannot be kept in a running campaign." }
-            dl {
-                dt { "Campaign" } dd { (title) " (" code { (finding.campaign_id) } ")" }
-                dt { "Offer" } dd { code { (f.offer_id) } }
-                dt { "Rule" } dd { code { (f.rule.as_str()) } }
-            }
-            p { strong { (f.message) } }
-            p { a href=(url) { "Review it" } }
-        };
-        Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(subject)
-            .multipart(MultiPart::alternative_plain_html(text, html.into_string()))
-            .map_err(|e| e.to_string())
     }
 }

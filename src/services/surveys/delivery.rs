@@ -10,7 +10,7 @@
 //! makes each commit the bottleneck, one commit then serves several emails instead of one.
 use super::Surveys;
 use super::Wording;
-use crate::domain::{RetrySchedule, SendOutcome};
+use crate::domain::{RetrySchedule, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
@@ -24,15 +24,6 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DeliveryReport {
-    pub sent: u64,
-    pub retrying: u64,
-    pub failed: u64,
-    /// Left `sending` by a run that did not finish, now `unknown`.
-    pub abandoned: u64,
-}
-
 /// A worker's request to the group commit: how its previous send ended, and where to hand it
 /// its next invitation (`None`: nothing is due, stop).
 struct ClaimRequest {
@@ -45,11 +36,7 @@ impl Surveys {
     /// until `stop` fires: then nothing more is claimed, and the sends in flight finish and are
     /// recorded.
     #[tracing::instrument(skip_all, fields(run))]
-    pub async fn deliver(
-        &self,
-        run: &str,
-        stop: &CancellationToken,
-    ) -> anyhow::Result<DeliveryReport> {
+    pub async fn deliver(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
         let abandoned = self.store.abandon_unfinished_sends(run).await?;
         if abandoned > 0 {
             tracing::warn!(
@@ -103,7 +90,7 @@ impl Surveys {
             .counts
             .each_ref()
             .map(|c| c.load(Ordering::Relaxed));
-        Ok(DeliveryReport {
+        Ok(SendReport {
             sent,
             retrying,
             failed,

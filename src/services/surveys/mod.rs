@@ -6,8 +6,6 @@ mod delivery;
 mod reminders;
 
 pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
-pub use delivery::DeliveryReport;
-pub use reminders::ReminderReport;
 
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::attribution::{click_locale, eligible_campaigns};
@@ -84,15 +82,9 @@ impl Surveys {
         let reminders = if self.surveys.reminder_after_days == 0 {
             String::new()
         } else {
-            format!(
-                "; reminders: {} sent, {} to retry, {} failed, {} abandoned by an earlier run",
-                r.sent, r.retrying, r.failed, r.abandoned
-            )
+            format!("; reminders: {r}")
         };
-        Ok(format!(
-            "{queued} invitations queued; {} sent, {} to retry, {} failed, {} abandoned by an earlier run{reminders}",
-            d.sent, d.retrying, d.failed, d.abandoned
-        ))
+        Ok(format!("{queued} invitations queued; {d}{reminders}"))
     }
 
     /// Queues invitations for everyone eligible at `now`; returns how many.

@@ -5,33 +5,19 @@
 //! at once; a run that dies mid-send leaves its claims `unknown`, never resent. A reminder is
 //! part of its invitation: it is no new survey for the cooldown.
 use super::{Surveys, Wording, wording_of};
-use crate::domain::SendError;
+use crate::domain::{SendError, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::store::ClaimedReminder;
 use chrono::{Duration, Utc};
 use std::collections::HashMap;
 use tokio_util::sync::CancellationToken;
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct ReminderReport {
-    pub sent: u64,
-    /// Failed for now (an SMTP 4xx, a dropped connection): due again at the next run.
-    pub retrying: u64,
-    pub failed: u64,
-    /// Left mid-send by an earlier run: now `unknown`.
-    pub abandoned: u64,
-}
-
 impl Surveys {
     /// Sends every reminder due now, until none is or `stop` fires (the batch in flight is
     /// finished and recorded first). Off (nothing done) when `reminder_after_days` is 0.
     #[tracing::instrument(skip_all, fields(run))]
-    pub async fn remind(
-        &self,
-        run: &str,
-        stop: &CancellationToken,
-    ) -> anyhow::Result<ReminderReport> {
-        let mut report = ReminderReport::default();
+    pub async fn remind(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
+        let mut report = SendReport::default();
         let days = self.surveys.reminder_after_days;
         if days == 0 {
             return Ok(report);

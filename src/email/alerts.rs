@@ -1,0 +1,90 @@
+//! The alert emails: a new block finding on a running campaign, and a detractor's answer to a
+//! campaign that broke a promise — each as plain text and HTML.
+use crate::domain::alert::{BlockedAlert, DetractorAlert};
+use lettre::Message;
+use lettre::message::{Mailbox, MultiPart};
+use maud::{Markup, html};
+
+/// `finding.blocked`, to `to`.
+pub fn blocked(from: &Mailbox, to: &str, a: &BlockedAlert<'_>) -> Result<Message, String> {
+    let f = a.finding;
+    let title = a.campaign_name.unwrap_or(a.campaign_id);
+    let subject = format!("Blocked: {title} — {}", f.message);
+    let text = format!(
+        "A live re-check found a promise that cannot be kept in a running campaign.\n\n\
+         Campaign: {title} ({campaign})\nOffer: {offer}\nRule: {rule}\n{message}\n\n\
+         Review it: {url}\n",
+        campaign = a.campaign_id,
+        offer = f.offer_id,
+        rule = f.rule.as_str(),
+        message = f.message,
+        url = a.url,
+    );
+    let html = html! {
+        p { "A live re-check found a promise that cannot be kept in a running campaign." }
+        dl {
+            dt { "Campaign" } dd { (title) " (" code { (a.campaign_id) } ")" }
+            dt { "Offer" } dd { code { (f.offer_id) } }
+            dt { "Rule" } dd { code { (f.rule.as_str()) } }
+        }
+        p { strong { (f.message) } }
+        p { a href=(a.url) { "Review it" } }
+    };
+    message(from, to, subject, text, html)
+}
+
+/// `survey.detractor`, to `to`.
+pub fn detractor(from: &Mailbox, to: &str, a: &DetractorAlert<'_>) -> Result<Message, String> {
+    let title = a.campaign_name.unwrap_or(a.campaign_id);
+    let score = a.score.map_or_else(|| "?".to_owned(), |s| s.to_string());
+    let reason = a.reason.unwrap_or("not given");
+    let comment = a.comment.unwrap_or("");
+    let subject = format!("Detractor: {title} — {score}/10 from {}", a.recipient);
+    let broken: Vec<String> = a
+        .findings
+        .iter()
+        .map(|f| format!("- {}", f.message))
+        .collect();
+    let text = format!(
+        "A customer who clicked a campaign that broke a promise answered the survey as a \
+         detractor.\n\nCampaign: {title} ({campaign})\nCustomer: {recipient}\nScore: \
+         {score}/10\nWere they able to use the offer? {reason}\nComment: {comment}\n\n\
+         Promises it broke:\n{broken}\n\nReview it: {url}\n",
+        campaign = a.campaign_id,
+        recipient = a.recipient,
+        broken = broken.join("\n"),
+        url = a.url,
+    );
+    let html = html! {
+        p { "A customer who clicked a campaign that broke a promise answered the survey as a detractor." }
+        dl {
+            dt { "Campaign" } dd { (title) " (" code { (a.campaign_id) } ")" }
+            dt { "Customer" } dd { (a.recipient) }
+            dt { "Score" } dd { (score) "/10" }
+            dt { "Were they able to use the offer?" } dd { (reason) }
+            dt { "Comment" } dd dir="auto" { (comment) }
+        }
+        p { "Promises it broke:" }
+        ul { @for f in a.findings { li { (f.message) } } }
+        p { a href=(a.url) { "Review it" } }
+    };
+    message(from, to, subject, text, html)
+}
+
+fn message(
+    from: &Mailbox,
+    to: &str,
+    subject: String,
+    text: String,
+    html: Markup,
+) -> Result<Message, String> {
+    let to: Mailbox = to
+        .parse()
+        .map_err(|e| format!("{to} is not an address: {e}"))?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .multipart(MultiPart::alternative_plain_html(text, html.into_string()))
+        .map_err(|e| e.to_string())
+}
