@@ -250,7 +250,7 @@ impl Application {
         let listen = config.listen;
         let workers = config.workers;
         let grace = Duration::from_secs(config.shutdown_grace_s);
-        log_doors(&config);
+        crate::http::inbound::log_at_start(&config);
         let mut services = Services::build(config).await?;
         if let Some(fetcher) = sns_fetcher {
             services = services.with_sns_fetcher(fetcher)?;
@@ -363,33 +363,6 @@ async fn shutdown_signal() -> &'static str {
     {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
-    }
-}
-
-/// Says at start how each inbound door is guarded.
-fn log_doors(config: &Config) {
-    if config.webhooks.signing_secret.is_none() {
-        tracing::warn!(
-            "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
-        );
-    }
-    let keys = crate::http::inbound::Keys::new(config);
-    for (line, guarded) in crate::http::inbound::describe(&keys) {
-        if guarded {
-            tracing::info!("{line}");
-        } else {
-            tracing::warn!("{line}");
-        }
-    }
-    if config.lookup.tokens.is_empty() {
-        tracing::info!(
-            "GET /v1/lookup: open (no [lookup] tokens); it answers keepable/broken only"
-        );
-    } else {
-        tracing::info!(
-            tokens = config.lookup.tokens.len(),
-            "GET /v1/lookup: admits [lookup] tokens"
-        );
     }
 }
 

@@ -4,6 +4,7 @@
 //! Everything is parsed here, once, into the types the service uses — signing keys, schedules,
 //! roles, addresses — so a bad value is refused at start-up, named by its key, and nothing
 //! downstream parses configuration again.
+mod inbound;
 mod load;
 mod schedule;
 mod secret;
@@ -14,14 +15,16 @@ mod text;
 #[cfg(test)]
 pub(crate) mod keys;
 
+pub use inbound::{
+    ConversionsConfig, CustomerioConfig, EventsConfig, InboundToken, LookupConfig,
+    MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
+};
 pub use load::load;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
-    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, ConversionsConfig, CustomerioConfig,
-    EmailConfig, EventsConfig, InboundToken, LookupConfig, MailgunCampaignFrom, MailgunConfig,
-    RetentionConfig, ScheduleConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
-    SurveysConfig, Transport, WebhooksConfig,
+    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RetentionConfig,
+    ScheduleConfig, SurveysConfig, Transport, WebhooksConfig,
 };
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 

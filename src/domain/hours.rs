@@ -301,6 +301,74 @@ pub fn local_label(tz: Tz, at: DateTime<Utc>) -> String {
     at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string()
 }
 
+/// One end of an offer window as written: an instant (with an offset) or a local wall-clock
+/// time (without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowTime {
+    Instant(DateTime<Utc>),
+    Local(NaiveDateTime),
+}
+
+impl std::str::FromStr for WindowTime {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            return Ok(WindowTime::Instant(t.with_timezone(&Utc)));
+        }
+        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+                return Ok(WindowTime::Local(t));
+            }
+        }
+        Err(format!(
+            "`{text}` is not a date-time: write 2026-12-13T09:00:00Z (an instant) or \
+             2026-12-13T09:00:00 (local to each location)"
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for WindowTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for WindowTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            WindowTime::Instant(t) => t.serialize(s),
+            WindowTime::Local(t) => s.serialize_str(&t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        }
+    }
+}
+
+impl From<DateTime<Utc>> for WindowTime {
+    fn from(t: DateTime<Utc>) -> Self {
+        WindowTime::Instant(t)
+    }
+}
+
+impl WindowTime {
+    /// Both ends of a window, or why they do not make one (said of `until`).
+    pub fn window(from: WindowTime, until: WindowTime) -> Result<OfferWindow, &'static str> {
+        match (from, until) {
+            (WindowTime::Instant(a), WindowTime::Instant(b)) if a < b => {
+                Ok(OfferWindow::Instants(a, b))
+            }
+            (WindowTime::Local(a), WindowTime::Local(b)) if a < b => {
+                Ok(OfferWindow::Local(LocalWindow { from: a, until: b }))
+            }
+            (WindowTime::Instant(_), WindowTime::Instant(_))
+            | (WindowTime::Local(_), WindowTime::Local(_)) => Err("must be after valid_from"),
+            _ => Err(
+                "write both ends with an offset (instants) or both without (local to \
+                 each location), not one of each",
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "hours_tests.rs"]
 mod tests;
