@@ -9,7 +9,7 @@ use crate::jobs::scheduler::instance_name;
 use crate::jobs::{AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveysJob};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
-use crate::services::alerts::Alerts;
+use crate::services::alerts::{AlertStores, Alerts};
 use crate::services::analyst::Analysts;
 use crate::services::checks::Checks;
 use crate::services::compliance::Compliance;
@@ -111,7 +111,7 @@ impl Services {
             alert_to: config.alerts.targets(),
         });
         let alerts = Arc::new(Alerts {
-            store: shared.clone(),
+            store: AlertStores::of(&shared),
             mailer,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))

@@ -9,15 +9,37 @@ use crate::domain::alert::{BlockedAlert, DetractorAlert};
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome, SendReport};
 use crate::email::{self, Mailer};
 use crate::signatures::SigningKey;
-use crate::store::{AlertAbout, ClaimedAlert, Store};
+use crate::store::{
+    AlertAbout, AlertStore, CheckStore, ClaimedAlert, FindingStore, InvitationStore, Store,
+};
 use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::Mailbox;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
+/// The store's concerns alert delivery uses: the alerts themselves, and what an alert is about
+/// (the campaign and its checks, the finding, the invitation answered).
+pub struct AlertStores {
+    pub alerts: Arc<dyn AlertStore>,
+    pub checks: Arc<dyn CheckStore>,
+    pub findings: Arc<dyn FindingStore>,
+    pub invitations: Arc<dyn InvitationStore>,
+}
+
+impl AlertStores {
+    pub fn of(store: &Arc<dyn Store>) -> Self {
+        Self {
+            alerts: store.clone(),
+            checks: store.clone(),
+            findings: store.clone(),
+            invitations: store.clone(),
+        }
+    }
+}
+
 pub struct Alerts {
-    pub store: Arc<dyn Store>,
+    pub store: AlertStores,
     pub mailer: Arc<dyn Mailer>,
     pub http: reqwest::Client,
     pub from: Mailbox,
@@ -33,7 +55,7 @@ impl Alerts {
     /// due; a summary line for the log.
     pub async fn run(&self, stop: &CancellationToken) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
-        let abandoned = self.store.abandon_unfinished_alerts(&run).await?;
+        let abandoned = self.store.alerts.abandon_unfinished_alerts(&run).await?;
         let report = SendReport {
             abandoned,
             ..self.deliver(&run, stop).await?
@@ -62,7 +84,7 @@ impl Alerts {
     pub async fn deliver(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
         let mut report = SendReport::default();
         while !stop.is_cancelled()
-            && let Some(alert) = self.store.claim_alert(run, Utc::now()).await?
+            && let Some(alert) = self.store.alerts.claim_alert(run, Utc::now()).await?
         {
             let result = self.send(&alert).await;
             let outcome = self.retry.outcome(alert.attempts, result, Utc::now());
@@ -77,6 +99,7 @@ impl Alerts {
                 }
             }
             self.store
+                .alerts
                 .finish_alert(&alert.id, &outcome, Utc::now())
                 .await?;
         }
@@ -86,6 +109,7 @@ impl Alerts {
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
         let campaign = self
             .store
+            .checks
             .campaign(&alert.campaign_id)
             .await
             .map_err(store_error)?;
@@ -115,6 +139,7 @@ impl Alerts {
     ) -> Result<(), SendError> {
         let invitation = self
             .store
+            .invitations
             .invitation(invitation_id)
             .await
             .map_err(store_error)?
@@ -172,8 +197,8 @@ impl Alerts {
         &self,
         campaign_id: &str,
     ) -> Result<Vec<crate::domain::Finding>, crate::store::StoreError> {
-        for check in self.store.checks(campaign_id).await? {
-            let found = self.store.findings(&check.id).await?;
+        for check in self.store.checks.checks(campaign_id).await? {
+            let found = self.store.findings.findings(&check.id).await?;
             if !found.is_empty() {
                 return Ok(found.into_iter().map(|f| f.finding).collect());
             }
@@ -190,6 +215,7 @@ impl Alerts {
     ) -> Result<(), SendError> {
         let finding = self
             .store
+            .findings
             .finding(finding_id)
             .await
             .map_err(store_error)?

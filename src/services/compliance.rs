@@ -4,14 +4,15 @@
 //! once (a redelivery is recognised by its webhook id and only acknowledged).
 use crate::domain::compliance::{ComplianceInput, Topic};
 use crate::services::ServiceError;
-use crate::store::{ComplianceRecord, DataRequestRow, Store};
+use crate::store::{ComplianceRecord, ComplianceStore, DataRequestRow, ErasureStore, Store};
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 use std::sync::Arc;
 
 pub struct Compliance {
-    store: Arc<dyn Store>,
+    store: Arc<dyn ComplianceStore>,
+    erasure: Arc<dyn ErasureStore>,
 }
 
 /// What a delivery did, as the webhook's answer.
@@ -28,7 +29,10 @@ pub struct ComplianceAnswer {
 
 impl Compliance {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store: store.clone(),
+            erasure: store,
+        }
     }
 
     pub async fn handle(
@@ -67,7 +71,7 @@ impl Compliance {
             }
             Topic::CustomersRedact => match &email {
                 Some(address) => {
-                    let receipt = self.store.erase(address, now).await?;
+                    let receipt = self.erasure.erase(address, now).await?;
                     (
                         serde_json::to_value(receipt).map_err(anyhow::Error::from)?,
                         None,

@@ -1,7 +1,10 @@
 //! Engagement coming in: the events a platform or an email provider reports, stored once each.
 use crate::domain::event::EngagementEvent;
 use crate::metrics::Metrics;
-use crate::store::{DeliveryToken, EventsRecorded, NewQuarantined, Quarantined, Store, StoreError};
+use crate::store::{
+    DeliveryToken, EngagementStore, EventsRecorded, NewQuarantined, QuarantineStore, Quarantined,
+    Store, StoreError,
+};
 use chrono::Utc;
 use std::sync::Arc;
 
@@ -15,13 +18,18 @@ pub struct Batch {
 }
 
 pub struct Engagement {
-    store: Arc<dyn Store>,
+    store: Arc<dyn EngagementStore>,
+    quarantine: Arc<dyn QuarantineStore>,
     metrics: Metrics,
 }
 
 impl Engagement {
     pub fn new(store: Arc<dyn Store>, metrics: Metrics) -> Self {
-        Self { store, metrics }
+        Self {
+            store: store.clone(),
+            quarantine: store,
+            metrics,
+        }
     }
 
     /// Stores what a request could deliver and quarantines what it could not (the provider
@@ -50,7 +58,7 @@ impl Engagement {
         };
         recorded.ignored = *ignored;
         recorded.received += ignored;
-        recorded.quarantined = self.store.quarantine(quarantined, Utc::now()).await?;
+        recorded.quarantined = self.quarantine.quarantine(quarantined, Utc::now()).await?;
         for q in quarantined {
             self.metrics
                 .quarantined
@@ -89,11 +97,11 @@ impl Engagement {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<Quarantined>, StoreError> {
-        self.store.quarantined(limit, offset).await
+        self.quarantine.quarantined(limit, offset).await
     }
 
     pub async fn quarantined_one(&self, id: &str) -> Result<Option<Quarantined>, StoreError> {
-        self.store.quarantined_one(id).await
+        self.quarantine.quarantined_one(id).await
     }
 
     /// Stores a quarantined entry's events (parsed again, perhaps corrected) under the
@@ -106,13 +114,13 @@ impl Engagement {
         reviewer: &str,
     ) -> Result<EventsRecorded, StoreError> {
         let recorded = self.record(events, &entry.credential).await?;
-        self.store.drop_quarantined(&entry.id).await?;
+        self.quarantine.drop_quarantined(&entry.id).await?;
         tracing::info!(reviewer, entry = %entry.id, endpoint = %entry.endpoint, stored = recorded.stored, "quarantined events replayed");
         Ok(recorded)
     }
 
     pub async fn drop_quarantined(&self, id: &str, reviewer: &str) -> Result<bool, StoreError> {
-        let dropped = self.store.drop_quarantined(id).await?;
+        let dropped = self.quarantine.drop_quarantined(id).await?;
         if dropped {
             tracing::info!(reviewer, entry = id, "quarantined entry dropped");
         }

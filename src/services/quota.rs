@@ -1,13 +1,13 @@
 //! The sources' request quotas, kept in the database so every instance shares one bucket per
 //! source (PostgreSQL; on SQLite one instance paces in memory).
 use crate::sources::quota::SharedQuota;
-use crate::store::Store;
+use crate::store::{QuotaStore, Store};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub struct QuotaInDatabase {
-    store: Arc<dyn Store>,
+    store: Arc<dyn QuotaStore>,
 }
 
 impl QuotaInDatabase {

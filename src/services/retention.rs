@@ -2,14 +2,15 @@
 //! invitations' addresses and comments removed (their scores and reasons stay, so every NPS and
 //! the insight stay as they were), old checks' evidence cleared — one short batch at a time.
 use crate::config::RetentionConfig;
-use crate::store::{Expiring, Store};
+use crate::store::{Expiring, QuarantineStore, RetentionStore, Store};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub struct Retention {
-    store: Arc<dyn Store>,
+    store: Arc<dyn RetentionStore>,
+    quarantine: Arc<dyn QuarantineStore>,
     config: RetentionConfig,
     /// `[events] quarantine_days`: quarantined payloads are personal data too.
     quarantine_days: u64,
@@ -30,7 +31,8 @@ pub struct RetentionReport {
 impl Retention {
     pub fn new(store: Arc<dyn Store>, config: RetentionConfig, quarantine_days: u64) -> Self {
         Self {
-            store,
+            store: store.clone(),
+            quarantine: store,
             config,
             quarantine_days,
         }
@@ -93,7 +95,7 @@ impl Retention {
         }
         if self.quarantine_days > 0 && !stop.is_cancelled() {
             let before = now - Duration::days(self.quarantine_days as i64);
-            report.quarantined = self.store.expire_quarantine(before).await?;
+            report.quarantined = self.quarantine.expire_quarantine(before).await?;
         }
         Ok(report)
     }
