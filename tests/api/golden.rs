@@ -16,6 +16,7 @@ use crate::support::app::{TestApp, spawn_app_listening, spawn_app_with_sns};
 use promiseguard::signatures::{customerio, segment, shopify};
 
 const GOLDEN: &str = "tests/api/golden/inbound.txt";
+const ANALYST_GOLDEN: &str = "tests/api/golden/analyst.txt";
 
 /// One request, and the answer written down as the golden file keeps it.
 struct Case<'a> {
@@ -82,7 +83,7 @@ impl<'a> Case<'a> {
             "## {}\n{} {} -> {status} {content_type}\n{}\n\n",
             self.name,
             self.method,
-            self.path,
+            masked(&self.path),
             masked(&body)
         )
     }
@@ -438,12 +439,18 @@ async fn the_inbound_doors_answer_as_pinned() {
     ] {
         written.push_str(&case.answer(&public, &documented).await);
     }
+    held_against(GOLDEN, &written);
+}
+
+/// Compares `written` with the golden file `path`, or writes it there with
+/// `PROMISEGUARD_BLESS=1`.
+fn held_against(path: &str, written: &str) {
     if std::env::var_os("PROMISEGUARD_BLESS").is_some() {
-        std::fs::write(GOLDEN, &written).unwrap();
+        std::fs::write(path, written).unwrap();
         return;
     }
-    let pinned = std::fs::read_to_string(GOLDEN).unwrap_or_else(|e| {
-        panic!("{GOLDEN}: {e} (write it with PROMISEGUARD_BLESS=1 on the code it pins)")
+    let pinned = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("{path}: {e} (write it with PROMISEGUARD_BLESS=1 on the code it pins)")
     });
     if pinned != written {
         let at = pinned
@@ -452,12 +459,101 @@ async fn the_inbound_doors_answer_as_pinned() {
             .position(|(a, b)| a != b)
             .unwrap_or(pinned.lines().count().min(written.lines().count()));
         panic!(
-            "the answers differ from {GOLDEN} from line {}:\n  pinned:  {:?}\n  now:     {:?}",
+            "the answers differ from {path} from line {}:\n  pinned:  {:?}\n  now:     {:?}",
             at + 1,
             pinned.lines().nth(at),
             written.lines().nth(at)
         );
     }
+}
+
+/// The analyst API's answers over one story — a blocked campaign and a passing one, clicks,
+/// a review — pinned the same way (`tests/api/golden/analyst.txt`): the response types these
+/// routes answer with may move out of the store, their JSON may not change.
+#[tokio::test]
+async fn the_analyst_api_answers_as_pinned() {
+    use crate::support::analysts::fixture as campaign;
+    use crate::support::surveys::{clicks, post_events};
+    let app = spawn_app_with_sns(&config(), fake_sns()).await;
+    let documented = Documented::of(&app).await;
+    let reviewer = || [bearer(REVIEWER)];
+    let mut written = String::new();
+    for (name, body) in [
+        ("presend: block", campaign("block")),
+        ("presend: pass", campaign("pass")),
+    ] {
+        let case = Case::post(name, "/v1/presend", body.to_string());
+        written.push_str(&case.answer(&app, &documented).await);
+    }
+    let events = clicks("rentals-free-day-2026-11", &["golden@example.com"], 30);
+    let (status, _) = post_events(&app, "/v1/events", &events).await;
+    assert_eq!(
+        status, 401,
+        "the events door wants the providers' token here"
+    );
+    let ingest = Case::post(
+        "events: a click",
+        "/v1/events",
+        serde_json::to_string(&events).unwrap(),
+    )
+    .with([bearer(EVENTS_TOKEN)]);
+    written.push_str(&ingest.answer(&app, &documented).await);
+    let detail: serde_json::Value = app
+        .client
+        .get(format!(
+            "{}/v1/campaigns/rentals-free-day-2026-11",
+            app.address
+        ))
+        .bearer_auth(REVIEWER)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let finding = detail["latest_check"]["findings"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let review = format!("/v1/findings/{finding}/review");
+    let cases = [
+        Case::get("campaigns", "/v1/campaigns").with(reviewer()),
+        Case::get("campaigns: blocked only", "/v1/campaigns?verdict=block").with(reviewer()),
+        Case::get("a campaign", "/v1/campaigns/rentals-free-day-2026-11").with(reviewer()),
+        Case::get("no such campaign", "/v1/campaigns/nope").with(reviewer()),
+        Case::post(
+            "a review",
+            &review,
+            r#"{"action":"acknowledge","note":"known"}"#,
+        )
+        .with(reviewer()),
+        Case::post(
+            "a review without a note",
+            &review,
+            r#"{"action":"override"}"#,
+        )
+        .with(reviewer()),
+        Case::get(
+            "a campaign's NPS",
+            "/v1/campaigns/rentals-free-day-2026-11/nps",
+        )
+        .with(reviewer()),
+        Case::get("the insight", "/v1/insights/promises").with(reviewer()),
+        Case::get("one person's data", "/v1/recipients/golden@example.com").with(reviewer()),
+        Case::get("data requests", "/v1/compliance/requests").with(reviewer()),
+        Case::get(
+            "the lookup",
+            "/v1/lookup?locations=loc-101,loc-102&items=SUV-STD@loc-101",
+        ),
+        Case::get(
+            "the lookup, a bad item",
+            "/v1/lookup?locations=loc-101&items=nosku",
+        ),
+    ];
+    for case in cases {
+        written.push_str(&case.answer(&app, &documented).await);
+    }
+    held_against(ANALYST_GOLDEN, &written);
 }
 
 #[test]
