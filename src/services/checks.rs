@@ -7,7 +7,7 @@ use crate::check::{CheckResult, CheckSpec, Checker};
 use crate::domain::campaign::CampaignInput;
 use crate::domain::{AlertTarget, Campaign, FieldError, Mode, Phase, Policy};
 use crate::metrics::Metrics;
-use crate::store::{NewAnswer, NewCheck, Recorded, Store, StoredAnswer};
+use crate::store::{CheckStore, NewAnswer, NewCheck, Recorded, ReviewStore, Store, StoredAnswer};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -56,7 +56,9 @@ pub struct Answer {
 }
 
 pub struct Checks {
-    pub(super) store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn CheckStore>,
+    /// The open findings' counts, for the gauge after a fleet re-check.
+    pub(super) reviews: Arc<dyn ReviewStore>,
     pub(super) checker: Checker,
     pub(super) policy: Policy,
     /// Where alerts about new block findings on running campaigns go (`[alerts]`).
@@ -73,7 +75,8 @@ impl Checks {
         metrics: Metrics,
     ) -> Self {
         Self {
-            store,
+            store: store.clone(),
+            reviews: store,
             checker,
             policy,
             alert_to,

@@ -272,7 +272,7 @@ impl Checks {
     /// Sets the open-findings gauge from the campaigns' latest checks (the instance that ran
     /// the last tick publishes it; aggregate over instances with `max`).
     async fn publish_open_findings(&self) {
-        match self.store.open_findings().await {
+        match self.reviews.open_findings().await {
             Ok(counts) => {
                 for severity in [Severity::Block, Severity::Flag] {
                     let n = counts.get(&severity).copied().unwrap_or(0);
