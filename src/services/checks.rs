@@ -7,7 +7,9 @@ use crate::check::{CheckResult, CheckSpec, Checker};
 use crate::domain::campaign::CampaignInput;
 use crate::domain::{AlertTarget, Campaign, FieldError, Mode, Phase, Policy};
 use crate::metrics::Metrics;
-use crate::store::{CheckStore, NewAnswer, NewCheck, Recorded, ReviewStore, Store, StoredAnswer};
+use crate::store::{
+    CampaignRow, CheckStore, NewAnswer, NewCheck, Recorded, ReviewStore, Store, StoredAnswer,
+};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -148,11 +150,11 @@ impl Checks {
     /// offer has ended. New block findings queue alerts when an offer is running.
     pub async fn recheck(
         &self,
-        definition: &str,
+        stored: &CampaignRow,
         phase: Phase,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<CheckResult>> {
-        let campaign: Campaign = serde_json::from_str(definition)?;
+        let campaign = stored.campaign()?;
         let unfinished = campaign.unfinished_at(now);
         if unfinished.offers.is_empty() {
             return Ok(None);

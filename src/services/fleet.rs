@@ -28,7 +28,7 @@ fn live_of(page: Vec<CampaignRow>, now: DateTime<Utc>) -> (Vec<Live>, LookupPlan
     let mut live = Vec::with_capacity(page.len());
     let mut unreadable = 0;
     for row in page {
-        match serde_json::from_str::<Campaign>(&row.definition) {
+        match row.campaign() {
             Ok(campaign) => {
                 let unfinished = campaign.unfinished_at(now);
                 if !unfinished.offers.is_empty() {

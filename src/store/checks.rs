@@ -99,6 +99,13 @@ pub struct CampaignRow {
     pub latest_verdict: Option<Verdict>,
 }
 
+impl CampaignRow {
+    /// The campaign as stored, read: the one place a stored definition is parsed.
+    pub fn campaign(&self) -> Result<Campaign, serde_json::Error> {
+        serde_json::from_str(&self.definition)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckRow {
     pub id: String,

@@ -175,6 +175,12 @@ impl Analysts {
                 last_error: a.last_error,
             })
             .collect();
+        let definition = campaign
+            .campaign()
+            .and_then(serde_json::to_value)
+            .map_err(|e| {
+                ServiceError::Internal(anyhow::anyhow!("stored campaign is unreadable: {e}"))
+            })?;
         Ok(CampaignDetail {
             id: campaign.id.clone(),
             name: campaign.name,
@@ -182,9 +188,7 @@ impl Analysts {
             created_at: campaign.created_at,
             valid_from: campaign.window_start,
             valid_until: campaign.window_end,
-            campaign: serde_json::from_str(&campaign.definition).map_err(|e| {
-                ServiceError::Internal(anyhow::anyhow!("stored campaign is unreadable: {e}"))
-            })?,
+            campaign: definition,
             latest_check,
             checks: history,
             nps: self.campaign_nps(&campaign.id).await?,

@@ -120,7 +120,7 @@ impl Analysts {
         }
         let result = self
             .checks
-            .recheck(&campaign.definition, Phase::Manual, Utc::now())
+            .recheck(&campaign, Phase::Manual, Utc::now())
             .await?
             .ok_or_else(|| {
                 ServiceError::Conflict(format!(

@@ -8,9 +8,9 @@ mod reminders;
 pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
 
 use crate::config::{EmailConfig, SurveysConfig};
+use crate::domain::AlertTarget;
 use crate::domain::attribution::{click_locale, eligible_campaigns};
 pub use crate::domain::wording::Wording;
-use crate::domain::{AlertTarget, Campaign};
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
 use crate::store::{NewInvitation, Store};
@@ -41,7 +41,7 @@ async fn wording_of(
     let campaign = store
         .campaign(campaign_id)
         .await?
-        .and_then(|row| serde_json::from_str::<Campaign>(&row.definition).ok());
+        .and_then(|row| row.campaign().ok());
     Ok(Wording {
         brand: campaign
             .as_ref()
@@ -154,7 +154,7 @@ impl Surveys {
             .store
             .campaign(campaign_id)
             .await?
-            .and_then(|row| serde_json::from_str::<Campaign>(&row.definition).ok())
+            .and_then(|row| row.campaign().ok())
             .and_then(|c| c.locale))
     }
 
