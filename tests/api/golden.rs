@@ -472,7 +472,7 @@ fn held_against(path: &str, written: &str) {
 /// routes answer with may move out of the store, their JSON may not change.
 #[tokio::test]
 async fn the_analyst_api_answers_as_pinned() {
-    use crate::support::analysts::fixture as campaign;
+    use crate::support::analysts::{fixture as campaign, get};
     use crate::support::surveys::{clicks, post_events};
     let app = spawn_app_with_sns(&config(), fake_sns()).await;
     let documented = Documented::of(&app).await;
@@ -498,19 +498,12 @@ async fn the_analyst_api_answers_as_pinned() {
     )
     .with([bearer(EVENTS_TOKEN)]);
     written.push_str(&ingest.answer(&app, &documented).await);
-    let detail: serde_json::Value = app
-        .client
-        .get(format!(
-            "{}/v1/campaigns/rentals-free-day-2026-11",
-            app.address
-        ))
-        .bearer_auth(REVIEWER)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, detail) = get(
+        &app,
+        "/v1/campaigns/rentals-free-day-2026-11",
+        Some(REVIEWER),
+    )
+    .await;
     let finding = detail["latest_check"]["findings"][0]["id"]
         .as_str()
         .unwrap()
