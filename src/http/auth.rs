@@ -33,23 +33,27 @@ pub fn authorize(
     authorization: Option<&str>,
 ) -> Result<Analyst, ApiError> {
     if tokens.is_empty() {
-        return if peer.is_some_and(|ip| ip.is_loopback()) {
-            Ok(Analyst {
-                name: "local".into(),
-                role: Role::Reviewer,
-            })
-        } else {
-            Err(ApiError::Forbidden(
+        return local_reviewer(peer).ok_or_else(|| {
+            ApiError::Forbidden(
                 "no analyst tokens are configured, so the analyst API answers only on loopback"
                     .into(),
-            ))
-        };
+            )
+        });
     }
     let presented = authorization
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(|| ApiError::Unauthorized("an analyst bearer token is required".into()))?;
     token_holder(tokens, presented.trim())
         .ok_or_else(|| ApiError::Unauthorized("unknown analyst token".into()))
+}
+
+/// With no analyst tokens configured: the reviewer `local` for a caller on loopback, nobody
+/// for anyone else (the API and the pages alike).
+pub fn local_reviewer(peer: Option<IpAddr>) -> Option<Analyst> {
+    peer.is_some_and(|ip| ip.is_loopback()).then(|| Analyst {
+        name: "local".into(),
+        role: Role::Reviewer,
+    })
 }
 
 /// The analyst a token belongs to. Compares against every token, so timing does not tell which

@@ -3,8 +3,9 @@
 //! plainly (what went wrong inside is logged, not shown).
 use super::layout::{self, Ctx};
 use super::session::{self, CSRF_COOKIE, SESSION_COOKIE, SESSION_SECS};
-use crate::domain::{Analyst, Role};
+use crate::domain::Analyst;
 use crate::http::AppState;
+use crate::http::auth::local_reviewer;
 use crate::http::body::read_limited;
 use crate::http::error::ApiError;
 use actix_web::http::StatusCode;
@@ -28,14 +29,8 @@ pub(super) enum Access {
 pub(super) fn access(req: &HttpRequest, state: &AppState) -> Access {
     let tokens = state.config.analyst_tokens();
     if tokens.is_empty() {
-        return if req.peer_addr().is_some_and(|a| a.ip().is_loopback()) {
-            Access::Analyst(Analyst {
-                name: "local".into(),
-                role: Role::Reviewer,
-            })
-        } else {
-            Access::Refused
-        };
+        return local_reviewer(req.peer_addr().map(|a| a.ip()))
+            .map_or(Access::Refused, Access::Analyst);
     }
     session::cookie(req, SESSION_COOKIE)
         .and_then(|v| session::verify(&state.session_key, tokens, &v, now()))
