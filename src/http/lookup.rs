@@ -36,42 +36,8 @@ pub fn parse_query(query: &str) -> Result<Query, Vec<FieldError>> {
                     errors.push(FieldError::new(format!("/{name}"), e));
                 }
             },
-            "locations" => {
-                for (i, id) in value.split(',').enumerate() {
-                    let id = id.trim();
-                    if id.is_empty() || id.len() > MAX_ID_LEN {
-                        errors.push(FieldError::new(
-                            format!("/locations/{i}"),
-                            "must be 1 to 256 characters",
-                        ));
-                    } else if !locations.iter().any(|l| l == id) {
-                        locations.push(id.to_owned());
-                    }
-                }
-            }
-            "items" => {
-                for (i, item) in value.split(',').enumerate() {
-                    match item.trim().rsplit_once('@') {
-                        Some((sku, location))
-                            if !sku.is_empty()
-                                && !location.is_empty()
-                                && item.len() <= 2 * MAX_ID_LEN =>
-                        {
-                            let key = ItemKey {
-                                sku: sku.to_owned(),
-                                location: location.to_owned(),
-                            };
-                            if !items.contains(&key) {
-                                items.push(key);
-                            }
-                        }
-                        _ => errors.push(FieldError::new(
-                            format!("/items/{i}"),
-                            "must be sku@location",
-                        )),
-                    }
-                }
-            }
+            "locations" => add_locations(&value, &mut locations, &mut errors),
+            "items" => add_items(&value, &mut items, &mut errors),
             other => errors.push(FieldError::new(
                 format!("/{other}"),
                 "unknown parameter: expected locations, items, from or until",
@@ -96,7 +62,65 @@ pub fn parse_query(query: &str) -> Result<Query, Vec<FieldError>> {
             format!("at most {MAX_KEYS} items per lookup"),
         ));
     }
-    let window = match (from, until) {
+    let window = window(from, until, unreadable_window, &mut errors);
+    if errors.is_empty() {
+        Ok(Query {
+            locations,
+            items,
+            window,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The ids of `locations=a,b,…`, each once; a bad one named by its index.
+fn add_locations(value: &str, locations: &mut Vec<String>, errors: &mut Vec<FieldError>) {
+    for (i, id) in value.split(',').enumerate() {
+        let id = id.trim();
+        if id.is_empty() || id.len() > MAX_ID_LEN {
+            errors.push(FieldError::new(
+                format!("/locations/{i}"),
+                "must be 1 to 256 characters",
+            ));
+        } else if !locations.iter().any(|l| l == id) {
+            locations.push(id.to_owned());
+        }
+    }
+}
+
+/// The `sku@location` keys of `items=…`, each once; a bad one named by its index.
+fn add_items(value: &str, items: &mut Vec<ItemKey>, errors: &mut Vec<FieldError>) {
+    for (i, item) in value.split(',').enumerate() {
+        match item.trim().rsplit_once('@') {
+            Some((sku, location))
+                if !sku.is_empty() && !location.is_empty() && item.len() <= 2 * MAX_ID_LEN =>
+            {
+                let key = ItemKey {
+                    sku: sku.to_owned(),
+                    location: location.to_owned(),
+                };
+                if !items.contains(&key) {
+                    items.push(key);
+                }
+            }
+            _ => errors.push(FieldError::new(
+                format!("/items/{i}"),
+                "must be sku@location",
+            )),
+        }
+    }
+}
+
+/// The offer window `from` and `until` make, if both are given and make one (`unreadable`: one
+/// of them was already refused).
+fn window(
+    from: Option<WindowTime>,
+    until: Option<WindowTime>,
+    unreadable: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<OfferWindow> {
+    match (from, until) {
         (Some(from), Some(until)) => match WindowTime::window(from, until) {
             Ok(window) => Some(window),
             Err(why) => {
@@ -104,7 +128,7 @@ pub fn parse_query(query: &str) -> Result<Query, Vec<FieldError>> {
                 None
             }
         },
-        _ if unreadable_window => None,
+        _ if unreadable => None,
         (None, None) => None,
         (Some(_), None) => {
             errors.push(FieldError::new("/until", "from needs until"));
@@ -114,15 +138,6 @@ pub fn parse_query(query: &str) -> Result<Query, Vec<FieldError>> {
             errors.push(FieldError::new("/from", "until needs from"));
             None
         }
-    };
-    if errors.is_empty() {
-        Ok(Query {
-            locations,
-            items,
-            window,
-        })
-    } else {
-        Err(errors)
     }
 }
 
