@@ -5,8 +5,8 @@
 //! carried-over reviews, alerts, record times in order), writing the checks in batches. Its
 //! cost follows the distinct questions, not campaigns × questions.
 use super::checks::Checks;
-use crate::check::{Asking, CheckResult, CheckSpec, LookupPlan};
-use crate::domain::{Campaign, Mode, Phase, Severity};
+use crate::check::{Asking, CheckResult, CheckSpec, Checker, LookupPlan, Observations};
+use crate::domain::{Campaign, Mode, Phase, Policy, Severity};
 use crate::sources::batches;
 use crate::sources::quota::{Pace, Urgency};
 use crate::store::{CampaignRow, NewCheck};
@@ -63,6 +63,50 @@ struct Live {
     running: bool,
 }
 
+/// Concludes the fleet's checks from `observations` on a thread of its own, a batch of
+/// `STORE_BATCH` at a time handed to `ready`; stops where it is when `stop` fires (a batch left
+/// half-concluded is not handed on: the next tick checks it) or when storing has ended.
+fn conclude_in_batches(
+    fleet: Arc<Vec<Live>>,
+    checker: Checker,
+    policy: Policy,
+    stop: CancellationToken,
+    now: DateTime<Utc>,
+    observations: Observations,
+    ready: tokio::sync::mpsc::Sender<Vec<(CheckResult, String)>>,
+) -> tokio::task::JoinHandle<anyhow::Result<()>> {
+    tokio::task::spawn_blocking(move || {
+        let spec = CheckSpec {
+            phase: Phase::Live,
+            mode: Mode::Enforce,
+            send_at: now,
+            policy: &policy,
+        };
+        for batch in fleet.chunks(STORE_BATCH) {
+            if stop.is_cancelled() {
+                break;
+            }
+            let results = batch
+                .iter()
+                .map_while(|live| (!stop.is_cancelled()).then_some(live))
+                .map(|live| {
+                    let result = checker.conclude(&live.unfinished, spec, &observations);
+                    let body = serde_json::to_string(&result)?;
+                    Ok((result, body))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            if results.len() < batch.len() {
+                break;
+            }
+            // Closed: storing has ended (stopped or failed); so does this.
+            if ready.blocking_send(results).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    })
+}
+
 impl Checks {
     /// The `recheck` job: every campaign whose offer window is open at `now`, checked again
     /// (phase `live`); a summary line for the log. When `stop` fires it stops where it is —
@@ -97,46 +141,15 @@ impl Checks {
         // is written, so storing does not wait for evaluating.
         let fleet = Arc::new(fleet);
         let (ready, mut to_store) = tokio::sync::mpsc::channel::<Vec<(CheckResult, String)>>(2);
-        let concluding = {
-            let (fleet, checker, policy, stop) = (
-                fleet.clone(),
-                self.checker.clone(),
-                self.policy.clone(),
-                stop.clone(),
-            );
-            tokio::task::spawn_blocking(move || {
-                let spec = CheckSpec {
-                    phase: Phase::Live,
-                    mode: Mode::Enforce,
-                    send_at: now,
-                    policy: &policy,
-                };
-                for batch in fleet.chunks(STORE_BATCH) {
-                    // Stopping: the campaign in hand is the last one concluded; a batch left
-                    // half-concluded is not stored (the next tick checks it).
-                    if stop.is_cancelled() {
-                        break;
-                    }
-                    let results = batch
-                        .iter()
-                        .map_while(|live| (!stop.is_cancelled()).then_some(live))
-                        .map(|live| {
-                            let result = checker.conclude(&live.unfinished, spec, &observations);
-                            let body = serde_json::to_string(&result)?;
-                            Ok((result, body))
-                        })
-                        .collect::<anyhow::Result<Vec<_>>>()?;
-                    if results.len() < batch.len() {
-                        break;
-                    }
-                    // Closed: storing has ended (stopped or failed); so does this.
-                    if ready.blocking_send(results).is_err() {
-                        break;
-                    }
-                }
-                Ok::<(), anyhow::Error>(())
-            })
-        };
+        let concluding = conclude_in_batches(
+            fleet.clone(),
+            self.checker.clone(),
+            self.policy.clone(),
+            stop.clone(),
+            now,
+            observations,
+            ready,
+        );
         let stored = self.store_batches(&fleet, &mut to_store, stop).await;
         // However storing ended, concluding ends too (nothing waits on a full channel).
         to_store.close();
