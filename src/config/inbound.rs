@@ -1,7 +1,7 @@
 //! The inbound doors' tables: who may post events and how each provider signs
 //! (`[events]` and its provider tables), where conversions come from (`[conversions]`), and
 //! who may call the send-time lookup (`[lookup]`).
-use super::Secret;
+use super::{ConfigError, Secret};
 use crate::signatures::{SigningKey, VerificationKey};
 use serde::Deserialize;
 
@@ -227,4 +227,55 @@ impl Default for SendgridConfig {
             max_age_s: 86_400,
         }
     }
+}
+
+/// The doors' tables, checked: the tokens, Mailgun's settings, the SES topics, Segment's recipient keys.
+pub(super) fn validate<'a>(
+    events: &'a EventsConfig,
+    conversions: &ConversionsConfig,
+    lookup: &'a LookupConfig,
+) -> Result<(), ConfigError> {
+    let named = |t: &'a InboundToken| (t.name.as_str(), &t.token);
+    super::check_tokens("events.tokens", events.tokens.iter().map(named))?;
+    super::check_tokens("lookup.tokens", lookup.tokens.iter().map(named))?;
+    if events.mailgun.max_age_s < 60 || events.mailgun.max_age_s > 7 * 86_400 {
+        return Err(ConfigError::new(
+            "events.mailgun.max_age_s",
+            "must be 60 to 604800 seconds (Mailgun retries for 8 hours with the first signature)",
+        ));
+    }
+    if events.mailgun.campaign_variable.trim().is_empty() {
+        return Err(ConfigError::new(
+            "events.mailgun.campaign_variable",
+            "must not be empty",
+        ));
+    }
+    for (i, arn) in events.ses.topic_arns.iter().enumerate() {
+        let parts: Vec<&str> = arn.split(':').collect();
+        if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].is_empty() {
+            return Err(ConfigError::new(
+                &format!("events.ses.topic_arns[{i}]"),
+                format!("`{arn}` is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC)"),
+            ));
+        }
+    }
+    const SEGMENT_RECIPIENTS: [&str; 3] = ["context.traits.email", "properties.email", "userId"];
+    let from = &conversions.segment.recipient_from;
+    if from.is_empty() {
+        return Err(ConfigError::new(
+            "conversions.segment.recipient_from",
+            "must name at least one of context.traits.email, properties.email, userId",
+        ));
+    }
+    if let Some((i, bad)) = from
+        .iter()
+        .enumerate()
+        .find(|(_, f)| !SEGMENT_RECIPIENTS.contains(&f.as_str()))
+    {
+        return Err(ConfigError::new(
+            &format!("conversions.segment.recipient_from[{i}]"),
+            format!("`{bad}`: expected context.traits.email, properties.email or userId"),
+        ));
+    }
+    Ok(())
 }

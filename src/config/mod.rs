@@ -210,50 +210,7 @@ impl Config {
             "analysts.tokens",
             analysts.map(|t| (t.name.as_str(), &t.token)),
         )?;
-        let events = self.events.tokens.iter();
-        check_tokens("events.tokens", events.map(|t| (t.name.as_str(), &t.token)))?;
-        let lookup = self.lookup.tokens.iter();
-        check_tokens("lookup.tokens", lookup.map(|t| (t.name.as_str(), &t.token)))?;
-        if self.events.mailgun.max_age_s < 60 || self.events.mailgun.max_age_s > 7 * 86_400 {
-            return Err(ConfigError::new(
-                "events.mailgun.max_age_s",
-                "must be 60 to 604800 seconds (Mailgun retries for 8 hours with the first signature)",
-            ));
-        }
-        if self.events.mailgun.campaign_variable.trim().is_empty() {
-            return Err(ConfigError::new(
-                "events.mailgun.campaign_variable",
-                "must not be empty",
-            ));
-        }
-        for (i, arn) in self.events.ses.topic_arns.iter().enumerate() {
-            let parts: Vec<&str> = arn.split(':').collect();
-            if parts.len() != 6 || parts[0] != "arn" || parts[2] != "sns" || parts[3].is_empty() {
-                return Err(ConfigError::new(
-                    &format!("events.ses.topic_arns[{i}]"),
-                    format!("`{arn}` is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC)"),
-                ));
-            }
-        }
-        const SEGMENT_RECIPIENTS: [&str; 3] =
-            ["context.traits.email", "properties.email", "userId"];
-        let from = &self.conversions.segment.recipient_from;
-        if from.is_empty() {
-            return Err(ConfigError::new(
-                "conversions.segment.recipient_from",
-                "must name at least one of context.traits.email, properties.email, userId",
-            ));
-        }
-        if let Some((i, bad)) = from
-            .iter()
-            .enumerate()
-            .find(|(_, f)| !SEGMENT_RECIPIENTS.contains(&f.as_str()))
-        {
-            return Err(ConfigError::new(
-                &format!("conversions.segment.recipient_from[{i}]"),
-                format!("`{bad}`: expected context.traits.email, properties.email or userId"),
-            ));
-        }
+        inbound::validate(&self.events, &self.conversions, &self.lookup)?;
         if self.shutdown_grace_s > 60 {
             return Err(ConfigError::new(
                 "shutdown_grace_s",
