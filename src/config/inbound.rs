@@ -229,7 +229,8 @@ impl Default for SendgridConfig {
     }
 }
 
-/// The doors' tables, checked: the tokens, Mailgun's settings, the SES topics, Segment's recipient keys.
+/// The doors' tables, checked: the tokens, Mailgun's settings, the SES topics, Segment's
+/// recipient keys.
 pub(super) fn validate<'a>(
     events: &'a EventsConfig,
     conversions: &ConversionsConfig,
