@@ -122,3 +122,26 @@ async fn sendgrid_clicks_count_and_unsubscribes_suppress() {
         "{bad}"
     );
 }
+
+#[tokio::test]
+async fn a_declared_length_over_the_limit_is_refused_before_the_body_is_sent() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app("").await;
+    let address = app.address.trim_start_matches("http://");
+    for path in ["/v1/events", "/v1/events?partial=true"] {
+        let mut conn = tokio::net::TcpStream::connect(address).await.unwrap();
+        // 1 GiB declared, none sent: the answer must come without waiting for it.
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Content-Length: 1073741824\r\n\r\n"
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 512];
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut answer))
+            .await
+            .expect("answered without the body")
+            .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+    }
+}

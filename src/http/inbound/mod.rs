@@ -65,7 +65,8 @@ pub enum Body {
     /// Read whole (and verified, if the door asked).
     Whole(Bytes),
     /// Not read yet: a door that splits its body as it streams in ([`Door::streams`]) and was
-    /// admitted without a signature to check.
+    /// admitted without a signature to check. Its declared length is within the door's limit;
+    /// the door counts what it reads against the same limit.
     Stream(Payload),
 }
 
@@ -262,12 +263,14 @@ pub async fn receive(
         req: &req,
     };
     let admission = door.admit(&at)?;
+    let limit = door.body_limit(&state.config);
     let (body, verified) = match admission {
         Admission::By(by) if door.streams(&req) => {
+            // A declared length over the limit is refused before anything is read.
+            super::body::refuse_declared_over(&req, limit)?;
             (Body::Stream(payload), Verified { by, claim: None })
         }
         admission => {
-            let limit = door.body_limit(&state.config);
             let body = super::body::read_limited(&req, payload, limit).await?;
             let verified = match admission {
                 Admission::By(by) => Verified { by, claim: None },

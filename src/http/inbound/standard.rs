@@ -129,8 +129,7 @@ impl Door for Standard {
     async fn take(&self, at: &At<'_>, body: Body, by: &DeliveredBy) -> Result<Received, ApiError> {
         let batch = match body {
             Body::Stream(payload) => {
-                reader::split_stream(payload, at.state.config.max_events_body_bytes, validate)
-                    .await?
+                reader::split_stream(payload, self.body_limit(&at.state.config), validate).await?
             }
             Body::Whole(body) => {
                 reader::split_whole(&body, partial_asked(at.req)?, validate, PATH, by)?
