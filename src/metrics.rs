@@ -45,84 +45,14 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-impl Metrics {
-    pub fn new() -> Self {
-        let registry = Registry::new_custom(Some("promiseguard".into()), None)
-            .expect("a static prefix is a valid registry");
-        let http_requests = IntCounterVec::new(
-            Opts::new(
-                "http_requests_total",
-                "HTTP requests by route, method and status",
-            ),
-            &["route", "method", "status"],
-        )
-        .expect("static metric definition");
-        let http_duration = HistogramVec::new(
-            HistogramOpts::new(
-                "http_request_duration_seconds",
-                "HTTP request latency by route",
-            )
-            .buckets(LATENCY_BUCKETS.to_vec()),
-            &["route"],
-        )
-        .expect("static metric definition");
-        let upstream_calls = IntCounterVec::new(
-            Opts::new(
-                "upstream_calls_total",
-                "Upstream HTTP attempts by source and outcome",
-            ),
-            &["source", "outcome"],
-        )
-        .expect("static metric definition");
-        let upstream_duration = HistogramVec::new(
-            HistogramOpts::new("upstream_call_duration_seconds", "Upstream attempt latency")
-                .buckets(LATENCY_BUCKETS.to_vec()),
-            &["source"],
-        )
-        .expect("static metric definition");
-        let upstream_errors = IntCounterVec::new(
-            Opts::new(
-                "upstream_errors_total",
-                "Upstream lookups that failed, by kind",
-            ),
-            &["source", "kind"],
-        )
-        .expect("static metric definition");
-        let verdicts = IntCounterVec::new(
-            Opts::new("checks_total", "Checks by phase and verdict"),
-            &["phase", "verdict"],
-        )
-        .expect("static metric definition");
-        let lookup_results = IntCounterVec::new(
-            Opts::new(
-                "lookup_results_total",
-                "Send-time lookup answers by kind and result (hit, miss, stale, unknown)",
-            ),
-            &["kind", "result"],
-        )
-        .expect("static metric definition");
-        let lookup_coalesced = IntCounter::new(
-            "lookup_coalesced_total",
-            "Lookups that joined an upstream call already in flight for the same key",
-        )
-        .expect("static metric definition");
-        let lookup_deadline_misses = IntCounter::new(
-            "lookup_deadline_misses_total",
-            "Keys the upstream did not answer within the lookup deadline",
-        )
-        .expect("static metric definition");
-        let quota_wait = CounterVec::new(
-            Opts::new(
-                "quota_wait_seconds_total",
-                "Time requests waited for a slot in a source's request quota (or its 429 pause)",
-            ),
-            &["source"],
-        )
-        .expect("static metric definition");
+impl RecheckGauges {
+    /// The last re-check tick's gauges, registered with `registry`.
+    fn registered(registry: &Registry) -> Self {
         let gauge = |name: &str, help: &str| {
-            Gauge::new(format!("recheck_{name}"), help).expect("static metric definition")
+            let gauge = Gauge::new(format!("recheck_{name}"), help).expect(STATIC);
+            registered(registry, gauge)
         };
-        let recheck = RecheckGauges {
+        Self {
             campaigns: gauge("campaigns", "Live campaigns the last re-check tick checked"),
             questions: gauge(
                 "questions",
@@ -130,62 +60,134 @@ impl Metrics {
             ),
             upstream_calls: gauge("upstream_calls", "Upstream HTTP requests of the last tick"),
             seconds: gauge("seconds", "How long the last re-check tick took"),
-        };
-        let open_findings = IntGaugeVec::new(
-            Opts::new(
-                "open_findings",
-                "Unreviewed findings of the campaigns' latest checks, by severity (set by the instance that ran the last re-check tick: aggregate with max)",
-            ),
-            &["severity"],
-        )
-        .expect("static metric definition");
-        let quarantined = IntCounterVec::new(
-            Opts::new(
-                "events_quarantined_total",
-                "Events (or whole bodies) an endpoint could not take and quarantined, by endpoint",
-            ),
-            &["endpoint"],
-        )
-        .expect("static metric definition");
-        for c in [
-            Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(quarantined.clone()),
-            Box::new(quota_wait.clone()),
-            Box::new(recheck.campaigns.clone()),
-            Box::new(recheck.questions.clone()),
-            Box::new(recheck.upstream_calls.clone()),
-            Box::new(recheck.seconds.clone()),
-            Box::new(open_findings.clone()),
-            Box::new(http_duration.clone()),
-            Box::new(upstream_calls.clone()),
-            Box::new(upstream_duration.clone()),
-            Box::new(upstream_errors.clone()),
-            Box::new(verdicts.clone()),
-            Box::new(lookup_results.clone()),
-            Box::new(lookup_coalesced.clone()),
-            Box::new(lookup_deadline_misses.clone()),
-        ] {
-            registry
-                .register(c)
-                .expect("each metric is registered once");
         }
+    }
+}
+
+/// The metrics are defined in code: a definition that does not hold is a bug, found by any test.
+const STATIC: &str = "static metric definition";
+
+/// `metric`, registered with `registry` (each name once).
+fn registered<M: prometheus::core::Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: M,
+) -> M {
+    registry
+        .register(Box::new(metric.clone()))
+        .expect("each metric is registered once");
+    metric
+}
+
+/// A registered counter by `labels`.
+fn counters(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
+    registered(
+        registry,
+        IntCounterVec::new(Opts::new(name, help), labels).expect(STATIC),
+    )
+}
+
+/// A registered latency histogram by `labels`.
+fn histograms(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> HistogramVec {
+    let opts = HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec());
+    registered(registry, HistogramVec::new(opts, labels).expect(STATIC))
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new_custom(Some("promiseguard".into()), None)
+            .expect("a static prefix is a valid registry");
+        let r = &registry;
         static REGISTRIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Self {
             id: REGISTRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            http_requests: counters(
+                r,
+                "http_requests_total",
+                "HTTP requests by route, method and status",
+                &["route", "method", "status"],
+            ),
+            http_duration: histograms(
+                r,
+                "http_request_duration_seconds",
+                "HTTP request latency by route",
+                &["route"],
+            ),
+            upstream_calls: counters(
+                r,
+                "upstream_calls_total",
+                "Upstream HTTP attempts by source and outcome",
+                &["source", "outcome"],
+            ),
+            upstream_duration: histograms(
+                r,
+                "upstream_call_duration_seconds",
+                "Upstream attempt latency",
+                &["source"],
+            ),
+            upstream_errors: counters(
+                r,
+                "upstream_errors_total",
+                "Upstream lookups that failed, by kind",
+                &["source", "kind"],
+            ),
+            verdicts: counters(
+                r,
+                "checks_total",
+                "Checks by phase and verdict",
+                &["phase", "verdict"],
+            ),
+            lookup_results: counters(
+                r,
+                "lookup_results_total",
+                "Send-time lookup answers by kind and result (hit, miss, stale, unknown)",
+                &["kind", "result"],
+            ),
+            lookup_coalesced: registered(
+                r,
+                IntCounter::new(
+                    "lookup_coalesced_total",
+                    "Lookups that joined an upstream call already in flight for the same key",
+                )
+                .expect(STATIC),
+            ),
+            lookup_deadline_misses: registered(
+                r,
+                IntCounter::new(
+                    "lookup_deadline_misses_total",
+                    "Keys the upstream did not answer within the lookup deadline",
+                )
+                .expect(STATIC),
+            ),
+            quota_wait: registered(
+                r,
+                CounterVec::new(
+                    Opts::new(
+                        "quota_wait_seconds_total",
+                        "Time requests waited for a slot in a source's request quota (or its 429 pause)",
+                    ),
+                    &["source"],
+                )
+                .expect(STATIC),
+            ),
+            recheck: RecheckGauges::registered(r),
+            open_findings: registered(
+                r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "open_findings",
+                        "Unreviewed findings of the campaigns' latest checks, by severity (set by the instance that ran the last re-check tick: aggregate with max)",
+                    ),
+                    &["severity"],
+                )
+                .expect(STATIC),
+            ),
+            quarantined: counters(
+                r,
+                "events_quarantined_total",
+                "Events (or whole bodies) an endpoint could not take and quarantined, by endpoint",
+                &["endpoint"],
+            ),
             registry,
-            http_requests,
-            http_duration,
-            upstream_calls,
-            upstream_duration,
-            upstream_errors,
-            verdicts,
-            lookup_results,
-            lookup_coalesced,
-            lookup_deadline_misses,
-            quota_wait,
-            recheck,
-            open_findings,
-            quarantined,
         }
     }
 
