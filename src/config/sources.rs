@@ -232,6 +232,25 @@ impl SourceConfig {
             }
             SourceKind::Static => need("path", self.path.is_some())?,
         }
+        self.validate_pace(key)?;
+        self.validate_account(key)?;
+        if role == "inventory" && (self.timezone.is_some() || !self.timezones.is_empty()) {
+            return Err(ConfigError::new(
+                &format!("{key}.timezone"),
+                "time zones belong to [sources.locations]",
+            ));
+        }
+        if self.batch_size == Some(0) {
+            return Err(ConfigError::new(
+                &format!("{key}.batch_size"),
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `requests_per_minute` and `burst`: each at least 1, the burst within the rate.
+    fn validate_pace(&self, key: &str) -> Result<(), ConfigError> {
         if self.requests_per_minute == Some(0) {
             return Err(ConfigError::new(
                 &format!("{key}.requests_per_minute"),
@@ -252,6 +271,11 @@ impl SourceConfig {
                 format!("must be at most requests_per_minute ({rpm})"),
             ));
         }
+        Ok(())
+    }
+
+    /// `account` (Google Business Profile's list call): `accounts/{id}`, for that kind only.
+    fn validate_account(&self, key: &str) -> Result<(), ConfigError> {
         if let Some(account) = &self.account {
             if self.kind != SourceKind::GoogleBusinessProfile {
                 return Err(ConfigError::new(
@@ -266,18 +290,6 @@ impl SourceConfig {
                     "must be accounts/{id}, as the Business Profile APIs name it",
                 ));
             }
-        }
-        if role == "inventory" && (self.timezone.is_some() || !self.timezones.is_empty()) {
-            return Err(ConfigError::new(
-                &format!("{key}.timezone"),
-                "time zones belong to [sources.locations]",
-            ));
-        }
-        if self.batch_size == Some(0) {
-            return Err(ConfigError::new(
-                &format!("{key}.batch_size"),
-                "must be at least 1",
-            ));
         }
         Ok(())
     }
