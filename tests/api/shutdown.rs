@@ -61,6 +61,30 @@ async fn live_checks(store: &SqlStore, campaigns: &[String]) -> Vec<i64> {
     at
 }
 
+/// When the service logged the first line holding `text`, in Unix milliseconds (each log line
+/// starts with its RFC 3339 time, perhaps inside terminal colour codes).
+fn logged_at(log: &str, text: &str) -> Option<i64> {
+    let line = log.lines().find(|l| l.contains(text))?;
+    let mut plain = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // An ANSI sequence: ESC [ … letter.
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    let stamp = plain.split_whitespace().next()?;
+    chrono::DateTime::parse_from_rfc3339(stamp)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
 #[tokio::test]
 async fn sigterm_during_a_long_recheck_drains_promptly_and_the_next_start_rechecks() {
     // Twenty live campaigns on twenty branches of a Google that takes 700 ms a call: one
@@ -138,11 +162,20 @@ async fn sigterm_during_a_long_recheck_drains_promptly_and_the_next_start_rechec
     assert!(exit.success(), "{exit:?}\n{}", served.logged());
     eprintln!("stopped {:?} after SIGTERM", signalled.elapsed());
 
-    // No tick started after the signal, and the tick that was running stopped: at most the
-    // campaign in hand when the signal came was checked after it.
+    // No tick started after the service took the signal (a tick due between the test's clock
+    // reading and the signal's arrival may rightly start), and the tick that was running
+    // stopped: at most the campaign in hand when the signal came was checked after it.
+    let logged = served.logged();
+    let stopping_at = logged_at(&logged, "stopping: /readyz answers 503")
+        .unwrap_or_else(|| panic!("no stopping line with a time:\n{logged}"));
     assert!(
-        last_tick(&store, "recheck").await < signalled_at,
-        "a re-check tick started after SIGTERM"
+        stopping_at >= signalled_at - 1,
+        "the service logged its stop before the signal was sent"
+    );
+    let tick = last_tick(&store, "recheck").await;
+    assert!(
+        tick < stopping_at,
+        "a re-check tick ({tick}) started after the service took SIGTERM ({stopping_at})\n{logged}"
     );
     let after = live_checks(&store, &campaigns)
         .await
