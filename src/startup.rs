@@ -156,7 +156,7 @@ impl Services {
         AppState {
             sns: self.sns.clone(),
             credentials: crate::http::inbound::Credentials::new(&self.config),
-            lookup_door: crate::http::inbound::LookupDoor::new(&self.config),
+            lookup_door: crate::http::lookup::LookupDoor::new(&self.config),
             config: self.config.clone(),
             metrics: self.metrics.clone(),
             checks: self.checks.clone(),

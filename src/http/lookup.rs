@@ -1,9 +1,12 @@
 //! `GET /v1/lookup?locations=…&items=sku@location,…` — the send-time lookup (pinned).
 use super::AppState;
 use super::error::ApiError;
+use crate::config::{Config, InboundToken};
 use crate::domain::campaign::WindowTime;
 use crate::domain::{FieldError, ItemKey, OfferWindow};
 use crate::lookup::LookupAnswer;
+use crate::signatures::tokens;
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -138,6 +141,44 @@ fn window(
             errors.push(FieldError::new("/from", "until needs from"));
             None
         }
+    }
+}
+
+/// `[lookup] tokens`: with none configured the send-time lookup is open (it reads keepable and
+/// broken, nothing personal).
+pub struct LookupDoor {
+    tokens: Vec<InboundToken>,
+}
+
+impl LookupDoor {
+    pub fn new(config: &Config) -> Self {
+        Self {
+            tokens: config.lookup.tokens.clone(),
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    pub fn admit(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        if self.tokens.is_empty() {
+            return Ok(());
+        }
+        let presented =
+            tokens::presented(super::request::header(req, AUTHORIZATION.as_str())).ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "the lookup needs a token of [lookup] tokens (Bearer, or the password of HTTP Basic)"
+                        .into(),
+                )
+            })?;
+        let configured = self
+            .tokens
+            .iter()
+            .map(|t| (t.name.as_str(), t.token.expose()));
+        tokens::holder(configured, &presented)
+            .map(|_| ())
+            .ok_or_else(|| ApiError::Unauthorized("unknown lookup token".into()))
     }
 }
 

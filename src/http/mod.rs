@@ -50,7 +50,7 @@ pub struct AppState {
     /// The keys the inbound doors admit by (`inbound::DOORS`), swapped whole at run time.
     pub credentials: inbound::Credentials,
     /// Who may call the send-time lookup.
-    pub lookup_door: inbound::LookupDoor,
+    pub lookup_door: lookup::LookupDoor,
     pub sns: Arc<crate::services::sns::Sns>,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,

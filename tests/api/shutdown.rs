@@ -61,25 +61,11 @@ async fn live_checks(store: &SqlStore, campaigns: &[String]) -> Vec<i64> {
     at
 }
 
-/// When the service logged the first line holding `text`, in Unix milliseconds (each log line
-/// starts with its RFC 3339 time, perhaps inside terminal colour codes).
+/// When the service logged the first line holding `text`, in Unix milliseconds (each line of
+/// `Served::logged`, colour codes already removed, starts with its RFC 3339 time).
 fn logged_at(log: &str, text: &str) -> Option<i64> {
     let line = log.lines().find(|l| l.contains(text))?;
-    let mut plain = String::new();
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // An ANSI sequence: ESC [ … letter.
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    let stamp = plain.split_whitespace().next()?;
+    let stamp = line.split_whitespace().next()?;
     chrono::DateTime::parse_from_rfc3339(stamp)
         .ok()
         .map(|t| t.timestamp_millis())

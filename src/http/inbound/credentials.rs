@@ -1,4 +1,5 @@
-//! Who may come in through the inbound doors, and through the send-time lookup: the keys read
+//! Who may come in through the inbound doors (the send-time lookup's door is `http::lookup`'s):
+//! the keys read
 //! from the configuration ([`Keys`], swapped whole at run time through [`Credentials`]), the
 //! ways a door is guarded ([`Scheme`]), and the one outcome of every admission
 //! ([`DeliveredBy`]).
@@ -261,6 +262,33 @@ impl Keys {
     }
 }
 
+/// Says at start how each door is guarded: the pre-send webhook, every inbound door of the
+/// table, and the lookup (a door left open is a warning).
+pub fn log_at_start(config: &Config) {
+    if config.webhooks.signing_secret.is_none() {
+        tracing::warn!(
+            "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
+        );
+    }
+    for (line, guarded) in super::describe(&Keys::new(config)) {
+        if guarded {
+            tracing::info!("{line}");
+        } else {
+            tracing::warn!("{line}");
+        }
+    }
+    if config.lookup.tokens.is_empty() {
+        tracing::info!(
+            "GET /v1/lookup: open (no [lookup] tokens); it answers keepable/broken only"
+        );
+    } else {
+        tracing::info!(
+            tokens = config.lookup.tokens.len(),
+            "GET /v1/lookup: admits [lookup] tokens"
+        );
+    }
+}
+
 /// How a door is guarded, as a line for the log at start, and whether it is.
 fn guard_line(
     door: &str,
@@ -315,44 +343,6 @@ impl Credentials {
     /// Puts `keys` in force for every request admitted from now on.
     pub fn replace(&self, keys: Keys) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
-    }
-}
-
-/// `[lookup] tokens`: with none configured the send-time lookup is open (it reads keepable and
-/// broken, nothing personal).
-pub struct LookupDoor {
-    tokens: Vec<InboundToken>,
-}
-
-impl LookupDoor {
-    pub fn new(config: &Config) -> Self {
-        Self {
-            tokens: config.lookup.tokens.clone(),
-        }
-    }
-
-    pub fn is_open(&self) -> bool {
-        self.tokens.is_empty()
-    }
-
-    pub fn admit(&self, req: &HttpRequest) -> Result<(), ApiError> {
-        if self.tokens.is_empty() {
-            return Ok(());
-        }
-        let presented =
-            tokens::presented(super::header(req, AUTHORIZATION.as_str())).ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "the lookup needs a token of [lookup] tokens (Bearer, or the password of HTTP Basic)"
-                        .into(),
-                )
-            })?;
-        let configured = self
-            .tokens
-            .iter()
-            .map(|t| (t.name.as_str(), t.token.expose()));
-        tokens::holder(configured, &presented)
-            .map(|_| ())
-            .ok_or_else(|| ApiError::Unauthorized("unknown lookup token".into()))
     }
 }
 

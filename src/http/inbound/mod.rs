@@ -21,7 +21,7 @@ mod shopify_compliance;
 mod shopify_orders;
 mod standard;
 
-pub use credentials::{Credentials, DeliveredBy, Keys, LookupDoor, Scheme};
+pub use credentials::{Credentials, DeliveredBy, Keys, Scheme, log_at_start};
 
 use super::AppState;
 use super::error::ApiError;
@@ -220,33 +220,6 @@ pub fn by_path(path: &str) -> Option<&'static dyn Door> {
 /// How each door is guarded with `keys`, for the log at start.
 pub fn describe(keys: &Keys) -> Vec<(String, bool)> {
     DOORS.iter().flat_map(|d| d.describe(keys)).collect()
-}
-
-/// Says at start how each door is guarded: the pre-send webhook, every inbound door of the
-/// table, and the lookup (a door left open is a warning).
-pub fn log_at_start(config: &Config) {
-    if config.webhooks.signing_secret.is_none() {
-        tracing::warn!(
-            "webhooks.signing_secret is not set: pre-send webhooks are not authenticated"
-        );
-    }
-    for (line, guarded) in describe(&Keys::new(config)) {
-        if guarded {
-            tracing::info!("{line}");
-        } else {
-            tracing::warn!("{line}");
-        }
-    }
-    if config.lookup.tokens.is_empty() {
-        tracing::info!(
-            "GET /v1/lookup: open (no [lookup] tokens); it answers keepable/broken only"
-        );
-    } else {
-        tracing::info!(
-            tokens = config.lookup.tokens.len(),
-            "GET /v1/lookup: admits [lookup] tokens"
-        );
-    }
 }
 
 /// One request through `door`: admitted, read, verified, taken, stored.
