@@ -1,7 +1,6 @@
 //! Who may come in through the inbound doors (the send-time lookup's door is `http::lookup`'s):
-//! the keys read
-//! from the configuration ([`Keys`], swapped whole at run time through [`Credentials`]), the
-//! ways a door is guarded ([`Scheme`]), and the one outcome of every admission
+//! the keys read from the configuration ([`Keys`], swapped whole at run time through
+//! [`Credentials`]), the ways a door is guarded ([`Scheme`]), and the one outcome of every admission
 //! ([`DeliveredBy`]).
 //!
 //! A door with a credential configured admits a request that presents one: a token of
