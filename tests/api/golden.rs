@@ -47,6 +47,13 @@ impl<'a> Case<'a> {
         }
     }
 
+    fn delete(name: &'a str, path: &str) -> Self {
+        Case {
+            method: reqwest::Method::DELETE,
+            ..Case::post(name, path, "")
+        }
+    }
+
     fn with(mut self, headers: impl IntoIterator<Item = (&'static str, String)>) -> Self {
         self.headers.extend(headers);
         self
@@ -535,6 +542,11 @@ async fn the_analyst_api_answers_as_pinned() {
         Case::get("one person's data", "/v1/recipients/golden@example.com").with(reviewer()),
         Case::get("data requests", "/v1/compliance/requests").with(reviewer()),
         Case::get(
+            "a campaign, reviewed",
+            "/v1/campaigns/rentals-free-day-2026-11",
+        )
+        .with(reviewer()),
+        Case::get(
             "the lookup",
             "/v1/lookup?locations=loc-101,loc-102&items=SUV-STD@loc-101",
         ),
@@ -546,6 +558,8 @@ async fn the_analyst_api_answers_as_pinned() {
     for case in cases {
         written.push_str(&case.answer(&app, &documented).await);
     }
+    let erase = Case::delete("erase a person", "/v1/recipients/golden@example.com");
+    written.push_str(&erase.with(reviewer()).answer(&app, &documented).await);
     held_against(ANALYST_GOLDEN, &written);
 }
 
