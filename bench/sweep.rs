@@ -20,7 +20,7 @@ use promiseguard::config::{EmailConfig, SurveysConfig};
 use promiseguard::domain::event::{EngagementEvent, EventKind};
 use promiseguard::email::message::{SurveyEmail, SurveyWords, build};
 use promiseguard::email::{SurveyLinks, build_mailer};
-use promiseguard::services::surveys::Surveys;
+use promiseguard::services::surveys::{SurveyStores, Surveys};
 use promiseguard::store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,7 +125,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration, f64) 
         ..EmailConfig::default()
     };
     let surveys = Surveys {
-        store: store.clone(),
+        store: SurveyStores::of(&store),
         mailer: Arc::from(build_mailer(&email).unwrap()),
         links: setup.links.clone(),
         from: setup.from.clone(),

@@ -18,7 +18,7 @@ use crate::services::health::Health;
 use crate::services::quota::QuotaInDatabase;
 use crate::services::retention::Retention;
 use crate::services::sns::{HttpsFetcher, Sns, SnsFetcher};
-use crate::services::surveys::Surveys;
+use crate::services::surveys::{SurveyStores, Surveys};
 use crate::sources::quota::SharedQuota;
 use crate::store::{self, Backend, SecretStore, SqlStore, Store};
 use actix_web::dev::Server;
@@ -102,7 +102,7 @@ impl Services {
         );
         let mailer: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
         let surveys = Arc::new(Surveys {
-            store: shared.clone(),
+            store: SurveyStores::of(&shared),
             mailer: mailer.clone(),
             links,
             from: config.email.from.clone(),

@@ -51,6 +51,14 @@ impl SendReport {
             SendOutcome::Failed { .. } => self.failed += 1,
         }
     }
+
+    /// Adds what another part of the same run did.
+    pub fn add(&mut self, other: &SendReport) {
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.failed += other.failed;
+        self.abandoned += other.abandoned;
+    }
 }
 
 impl std::fmt::Display for SendReport {

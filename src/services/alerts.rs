@@ -6,12 +6,15 @@
 //! sent, and the alerts table's unique keys mean no finding and no answer is ever alerted twice
 //! to one destination.
 use crate::domain::alert::{BlockedAlert, DetractorAlert};
-use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome, SendReport};
+use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
+use crate::services::outbox::{self, Outbox};
 use crate::signatures::SigningKey;
 use crate::store::{
     AlertAbout, AlertStore, CheckStore, ClaimedAlert, FindingStore, InvitationStore, Store,
+    StoreError,
 };
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::Mailbox;
@@ -52,58 +55,46 @@ pub struct Alerts {
 
 impl Alerts {
     /// One delivery run: settles what an earlier run left mid-send, then delivers everything
-    /// due; a summary line for the log.
-    pub async fn run(&self, stop: &CancellationToken) -> anyhow::Result<String> {
+    /// due, one at a time (alerts are few); a summary line for the log.
+    pub async fn run(self: &Arc<Self>, stop: &CancellationToken) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
-        let abandoned = self.store.alerts.abandon_unfinished_alerts(&run).await?;
-        let report = SendReport {
-            abandoned,
-            ..self.deliver(&run, stop).await?
-        };
+        let report = outbox::deliver(self.clone(), &run, 1, stop).await?;
         Ok(format!("alerts: {report}"))
     }
 }
 
-/// The store failing is worth trying again.
-fn store_error(e: crate::store::StoreError) -> SendError {
-    SendError::Transient(e.to_string())
-}
+#[async_trait]
+impl Outbox for Alerts {
+    type Item = ClaimedAlert;
+    const WHAT: &'static str = "alert";
 
-/// What the webhook receives (`type` and `data` as Standard Webhooks suggests).
-#[derive(Debug, serde::Serialize)]
-struct AlertPayload<D: serde::Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    timestamp: DateTime<Utc>,
-    data: D,
-}
+    fn id(item: &ClaimedAlert) -> &str {
+        &item.id
+    }
 
-impl Alerts {
-    /// Delivers every due alert, one at a time (alerts are few), until none is due or `stop`
-    /// fires (the alert being sent is finished and recorded first).
-    pub async fn deliver(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
-        let mut report = SendReport::default();
-        while !stop.is_cancelled()
-            && let Some(alert) = self.store.alerts.claim_alert(run, Utc::now()).await?
-        {
-            let result = self.send(&alert).await;
-            let outcome = self.retry.outcome(alert.attempts, result, Utc::now());
-            report.count(&outcome);
-            match &outcome {
-                SendOutcome::Sent => {}
-                SendOutcome::Retry { error, .. } => {
-                    tracing::warn!(alert = %alert.id, channel = alert.channel.as_str(), %error, "alert not delivered; will retry");
-                }
-                SendOutcome::Failed { error } => {
-                    tracing::error!(alert = %alert.id, channel = alert.channel.as_str(), %error, "alert failed for good");
-                }
-            }
+    async fn abandon(&self, run: &str) -> Result<u64, StoreError> {
+        self.store.alerts.abandon_unfinished_alerts(run).await
+    }
+
+    async fn finish_and_claim(
+        &self,
+        run: &str,
+        finished: &[(String, SendOutcome)],
+        wanted: u32,
+    ) -> Result<Vec<ClaimedAlert>, StoreError> {
+        for (id, outcome) in finished {
             self.store
                 .alerts
-                .finish_alert(&alert.id, &outcome, Utc::now())
+                .finish_alert(id, outcome, Utc::now())
                 .await?;
         }
-        Ok(report)
+        let mut claimed = Vec::new();
+        while claimed.len() < wanted as usize
+            && let Some(alert) = self.store.alerts.claim_alert(run, Utc::now()).await?
+        {
+            claimed.push(alert);
+        }
+        Ok(claimed)
     }
 
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
@@ -129,6 +120,26 @@ impl Alerts {
         }
     }
 
+    fn outcome(&self, alert: &ClaimedAlert, result: Result<(), SendError>) -> SendOutcome {
+        self.retry.outcome(alert.attempts, result, Utc::now())
+    }
+}
+
+/// The store failing is worth trying again.
+fn store_error(e: StoreError) -> SendError {
+    SendError::Transient(e.to_string())
+}
+
+/// What the webhook receives (`type` and `data` as Standard Webhooks suggests).
+#[derive(Debug, serde::Serialize)]
+struct AlertPayload<D: serde::Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    timestamp: DateTime<Utc>,
+    data: D,
+}
+
+impl Alerts {
     /// `survey.detractor`: the answer as it stands now, and the promises the campaign broke.
     async fn send_answer(
         &self,

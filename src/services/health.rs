@@ -1,11 +1,11 @@
 //! Whether this instance can serve: alive (its database answers) and ready (alive, and not
 //! stopping — a load balancer stops sending traffic as soon as this says no).
-use crate::store::{Store, StoreError};
+use crate::store::{Ping, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub struct Health {
-    store: Arc<dyn Store>,
+    store: Arc<dyn Ping>,
     stopping: AtomicBool,
 }
 
@@ -17,7 +17,7 @@ pub enum NotReady {
 }
 
 impl Health {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Ping>) -> Self {
         Self {
             store,
             stopping: AtomicBool::new(false),

@@ -9,6 +9,7 @@ pub mod compliance;
 pub mod engagement;
 pub mod fleet;
 pub mod health;
+pub mod outbox;
 pub mod quota;
 pub mod retention;
 pub mod sns;

@@ -22,6 +22,7 @@ mod compliance;
 mod db;
 mod engagement;
 mod erasure;
+mod event_writes;
 mod findings;
 mod identities;
 mod invitations;
@@ -54,7 +55,7 @@ pub use invitations::{
 pub use leases::LeaseStore;
 pub use quarantine::{NewQuarantined, QuarantineStore, Quarantined};
 pub use quotas::QuotaStore;
-pub use recipients::{RecipientData, RecipientStore};
+pub use recipients::{RecipientData, RecipientEvent, RecipientInvitation, RecipientStore};
 pub use reminders::{ClaimedReminder, ReminderStore};
 pub use retention::{Expiring, RetentionStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
@@ -78,10 +79,16 @@ pub enum StoreError {
     TokenReplayed(String),
 }
 
-/// Every storage concern at once.
+/// Whether the database answers (for `/healthz`).
 #[async_trait]
+pub trait Ping: Send + Sync {
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Every storage concern at once.
 pub trait Store:
-    CheckStore
+    Ping
+    + CheckStore
     + FindingStore
     + LeaseStore
     + EngagementStore
@@ -98,8 +105,6 @@ pub trait Store:
     + ComplianceStore
     + QuarantineStore
 {
-    /// Answers when the database answers (for `/healthz`).
-    async fn ping(&self) -> Result<(), StoreError>;
 }
 
 /// Connects (creating a SQLite file if needed), and applies migrations if asked.

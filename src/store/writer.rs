@@ -3,7 +3,7 @@
 //! file (`checks.rs`, `surveys.rs`, …) as `impl …Store for SqlStore`.
 use super::db::{Db, on_pool};
 use super::sqlite_claims::SqliteClaims;
-use super::{Store, StoreError};
+use super::{Ping, Store, StoreError};
 use async_trait::async_trait;
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection, SqlitePool};
@@ -165,9 +165,11 @@ impl SqlStore {
 }
 
 #[async_trait]
-impl Store for SqlStore {
+impl Ping for SqlStore {
     async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(&self.db, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))?;
         Ok(())
     }
 }
+
+impl Store for SqlStore {}

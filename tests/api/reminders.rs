@@ -1,11 +1,12 @@
 //! The one reminder, over real SMTP: to the silent invitee only, once, with the same links —
 //! and after a SIGKILL mid-run, still never twice.
 use crate::support::app::TestApp;
-use crate::support::smtp::SmtpSink;
+use crate::support::smtp::{Script, SmtpSink};
 use crate::support::surveys::{
     app_with_smtp, clicks, link_in, post_events, surveys_command, surveys_run_ok,
 };
 use promiseguard::store::{Db, InvitationStore, ReminderStore};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Every invitation of `campaign` as if sent `days` ago.
@@ -100,6 +101,54 @@ async fn a_silent_invitee_is_reminded_once_and_nobody_else_ever() {
     let a = a.iter().find(|i| i.recipient == "a@example.com").unwrap();
     assert_eq!(
         app.store.reminder_status(&a.id).await.unwrap().as_deref(),
+        Some("sent")
+    );
+}
+
+/// A reminder the relay turns away for now (451) is due again at the next run, and goes out
+/// then, once; the run that met the 451 claims no more.
+#[tokio::test]
+async fn a_reminder_deferred_by_the_relay_goes_out_at_the_next_run_once() {
+    let script: Arc<Script> = Arc::new(|rcpt: &str, before: usize| match (rcpt, before) {
+        ("busy@example.com", 1) => (451, "4.3.0 try again later"),
+        _ => (250, "2.0.0 OK"),
+    });
+    let sink = SmtpSink::scripted(script, Duration::ZERO).await;
+    let app = app_with_smtp(&sink, "[surveys]\nreminder_after_days = 3\n").await;
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("c1", &["busy@example.com"], 100),
+    )
+    .await;
+    surveys_run_ok(&app).await;
+    sent_days_ago(&app, "c1", 3).await;
+
+    let summary = surveys_run_ok(&app).await;
+    assert!(
+        summary.contains("reminders: 0 sent, 1 to retry, 0 failed"),
+        "{summary}"
+    );
+    let busy = &app.store.invitations("c1").await.unwrap()[0];
+    assert_eq!(app.store.reminder_status(&busy.id).await.unwrap(), None);
+
+    let summary = surveys_run_ok(&app).await;
+    assert!(
+        summary.contains("reminders: 1 sent, 0 to retry, 0 failed"),
+        "{summary}"
+    );
+    surveys_run_ok(&app).await;
+    assert_eq!(
+        sink.count_to("busy@example.com"),
+        3,
+        "the survey, the 451, the reminder"
+    );
+    assert_eq!(
+        app.store
+            .reminder_status(&busy.id)
+            .await
+            .unwrap()
+            .as_deref(),
         Some("sent")
     );
 }

@@ -3,7 +3,7 @@
 use crate::fixtures::{Draft, at, campaign, finding};
 use promiseguard::domain::{Campaign, Finding, Phase, ReviewAction, Rule, Verdict};
 use promiseguard::store::{
-    CheckStore, FindingStore, NewAnswer, Recorded, ReviewStore, SqlStore, Store,
+    CheckStore, FindingStore, NewAnswer, Ping, Recorded, ReviewStore, SqlStore,
 };
 
 pub async fn story_of_a_campaign_checked_twice(store: SqlStore) {

@@ -154,7 +154,7 @@ impl Analysts {
     pub async fn list(&self, filter: &CampaignFilter) -> Result<CampaignPage, ServiceError> {
         let mut wanted = filter.clone();
         wanted.limit = filter.limit + 1;
-        let mut rows = self.store.list_campaigns(&wanted).await?;
+        let mut rows = self.store.reviews.list_campaigns(&wanted).await?;
         let more = rows.len() > filter.limit as usize;
         rows.truncate(filter.limit as usize);
         let next_cursor = more

@@ -13,7 +13,7 @@ impl Analysts {
         reviewer: &Reviewer,
         address: &str,
     ) -> Result<RecipientData, ServiceError> {
-        let data = self.store.recipient_data(address).await?;
+        let data = self.store.recipients.recipient_data(address).await?;
         tracing::info!(
             reviewer = reviewer.name(),
             events = data.events.len(),
@@ -26,7 +26,7 @@ impl Analysts {
     /// Erases the address everywhere and lists it as do-not-contact; the receipt says what
     /// went. `who` names the requester in the log (a reviewer, the CLI, a Shopify webhook).
     pub async fn erase(&self, who: &str, address: &str) -> Result<ErasureReceipt, ServiceError> {
-        let receipt = self.store.erase(address, Utc::now()).await?;
+        let receipt = self.store.erasure.erase(address, Utc::now()).await?;
         let e = &receipt.erased;
         tracing::info!(
             requested_by = who,

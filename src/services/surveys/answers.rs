@@ -64,7 +64,7 @@ impl Surveys {
     /// invitation that does not exist.
     pub async fn invitation(&self, token: &str) -> Result<Option<InvitationRow>, StoreError> {
         match self.links.verify(token) {
-            Some(id) => self.store.invitation(&id).await,
+            Some(id) => self.store.invitations.invitation(&id).await,
             None => Ok(None),
         }
     }
@@ -78,6 +78,7 @@ impl Surveys {
     ) -> Result<(), StoreError> {
         let now = Utc::now();
         self.store
+            .answers
             .record_answer(
                 &invitation.id,
                 answer.score,
@@ -89,6 +90,7 @@ impl Surveys {
         if answer.score <= 6 && !self.alert_to.is_empty() {
             let queued = self
                 .store
+                .alerts
                 .queue_detractor_alerts(&invitation.id, &self.alert_to, now)
                 .await?;
             if queued > 0 {
@@ -100,7 +102,10 @@ impl Surveys {
 
     /// Suppresses the invitation's address from every later survey.
     pub async fn unsubscribe(&self, invitation: &InvitationRow) -> Result<(), StoreError> {
-        self.store.unsubscribe(&invitation.id, Utc::now()).await?;
+        self.store
+            .answers
+            .unsubscribe(&invitation.id, Utc::now())
+            .await?;
         tracing::info!(invitation = %invitation.id, "unsubscribed from surveys");
         Ok(())
     }

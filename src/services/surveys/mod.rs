@@ -13,15 +13,44 @@ use crate::domain::attribution::{click_locale, eligible_campaigns};
 pub use crate::domain::wording::Wording;
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
-use crate::store::{NewInvitation, Store};
+use crate::store::{
+    AlertStore, AnswerStore, CheckStore, EngagementStore, InvitationStore, NewInvitation,
+    ReminderStore, Store, StoreError,
+};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
+/// The store's concerns surveys use: who is eligible (engagement), the invitations and their
+/// reminders, the campaign a survey is about (checks), the answers, and the detractor alerts an
+/// answer queues.
+#[derive(Clone)]
+pub struct SurveyStores {
+    pub engagement: Arc<dyn EngagementStore>,
+    pub invitations: Arc<dyn InvitationStore>,
+    pub reminders: Arc<dyn ReminderStore>,
+    pub checks: Arc<dyn CheckStore>,
+    pub answers: Arc<dyn AnswerStore>,
+    pub alerts: Arc<dyn AlertStore>,
+}
+
+impl SurveyStores {
+    pub fn of(store: &Arc<dyn Store>) -> Self {
+        Self {
+            engagement: store.clone(),
+            invitations: store.clone(),
+            reminders: store.clone(),
+            checks: store.clone(),
+            answers: store.clone(),
+            alerts: store.clone(),
+        }
+    }
+}
+
 pub struct Surveys {
-    pub store: Arc<dyn Store>,
+    pub store: SurveyStores,
     pub mailer: Arc<dyn Mailer>,
     pub links: SurveyLinks,
     pub from: Mailbox,
@@ -34,10 +63,10 @@ pub struct Surveys {
 /// The wording of a survey about `campaign_id`: its brand and offer title, from the campaign
 /// as the pre-send check stored it (an event-only campaign has neither).
 async fn wording_of(
-    store: &dyn Store,
+    store: &dyn CheckStore,
     campaign_id: &str,
     default_brand: &str,
-) -> Result<Wording, crate::store::StoreError> {
+) -> Result<Wording, StoreError> {
     let campaign = store
         .campaign(campaign_id)
         .await?
@@ -54,6 +83,32 @@ async fn wording_of(
     })
 }
 
+/// Campaigns' wordings for the emails of one run, each looked up once.
+struct Wordings {
+    checks: Arc<dyn CheckStore>,
+    default_brand: String,
+    cache: std::sync::Mutex<HashMap<String, Wording>>,
+}
+
+impl Wordings {
+    fn new(checks: Arc<dyn CheckStore>, default_brand: String) -> Self {
+        Self {
+            checks,
+            default_brand,
+            cache: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    async fn get(&self, campaign_id: &str) -> Result<Wording, StoreError> {
+        if let Some(w) = crate::services::outbox::lock(&self.cache).get(campaign_id) {
+            return Ok(w.clone());
+        }
+        let wording = wording_of(self.checks.as_ref(), campaign_id, &self.default_brand).await?;
+        crate::services::outbox::lock(&self.cache).insert(campaign_id.to_owned(), wording.clone());
+        Ok(wording)
+    }
+}
+
 impl Surveys {
     /// The brand when a campaign names none.
     pub fn default_brand(&self) -> String {
@@ -66,8 +121,18 @@ impl Surveys {
     }
 
     /// The wording of a survey about `campaign_id`.
-    pub async fn wording(&self, campaign_id: &str) -> Result<Wording, crate::store::StoreError> {
-        wording_of(self.store.as_ref(), campaign_id, &self.default_brand()).await
+    pub async fn wording(&self, campaign_id: &str) -> Result<Wording, StoreError> {
+        wording_of(
+            self.store.checks.as_ref(),
+            campaign_id,
+            &self.default_brand(),
+        )
+        .await
+    }
+
+    /// A cache of campaigns' wordings for one run.
+    fn wordings(&self) -> Wordings {
+        Wordings::new(self.store.checks.clone(), self.default_brand())
     }
 
     /// One survey run (the `surveys` job, `promiseguard surveys run`): queue everyone eligible
@@ -91,7 +156,7 @@ impl Surveys {
     #[tracing::instrument(skip_all)]
     pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
         let window = Duration::hours(self.surveys.attribution_hours as i64);
-        let candidates = self.store.sweep_candidates(now - window).await?;
+        let candidates = self.store.engagement.sweep_candidates(now - window).await?;
         if candidates.is_empty() {
             return Ok(0);
         }
@@ -101,7 +166,7 @@ impl Surveys {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let touches = self.store.touches(&recipients).await?;
+        let touches = self.store.engagement.touches(&recipients).await?;
         let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
         for r in &recipients {
             let t = touches.get(r).map(Vec::as_slice).unwrap_or_default();
@@ -109,7 +174,11 @@ impl Surveys {
         }
         let cooldown = Duration::days(self.surveys.cooldown_days as i64);
         // Anyone surveyed within the cooldown — and anyone picked in this sweep — is skipped.
-        let mut surveyed = self.store.surveyed_since(now - cooldown).await?;
+        let mut surveyed = self
+            .store
+            .invitations
+            .surveyed_since(now - cooldown)
+            .await?;
         let mut campaign_locales: HashMap<String, Option<String>> = HashMap::new();
         let mut queue = Vec::new();
         for (campaign, recipient) in candidates {
@@ -145,13 +214,18 @@ impl Surveys {
                 locale: Some(locale.tag()),
             });
         }
-        Ok(self.store.queue_invitations(&queue, now).await?)
+        Ok(self
+            .store
+            .invitations
+            .queue_invitations(&queue, now)
+            .await?)
     }
 
     /// The `locale` the pre-send campaign named, if any.
     async fn campaign_locale(&self, campaign_id: &str) -> anyhow::Result<Option<String>> {
         Ok(self
             .store
+            .checks
             .campaign(campaign_id)
             .await?
             .and_then(|row| row.campaign().ok())

@@ -1,87 +1,113 @@
 //! The one reminder (`[surveys] reminder_after_days`): a silent invitee — the invitation was
 //! `sent` (never one left `unknown` or `failed`), no answer, not unsubscribed or suppressed, not
 //! surveyed for another campaign since — gets one more email with the same links, that many
-//! days after the invitation. Claimed (committed) before it is sent, at most `max_concurrent`
-//! at once; a run that dies mid-send leaves its claims `unknown`, never resent. A reminder is
-//! part of its invitation: it is no new survey for the cooldown.
-use super::{Surveys, Wording, wording_of};
-use crate::domain::{SendError, SendReport};
+//! days after the invitation. An outbox of its own (`services::outbox` runs it): claimed
+//! (committed) before it is sent, at most `max_concurrent` at once; a run that dies mid-send
+//! leaves its claims `unknown`, never resent. A reminder is part of its invitation: it is no new
+//! survey for the cooldown.
+use super::{Surveys, Wordings};
+use crate::domain::{SendError, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
-use crate::store::ClaimedReminder;
-use chrono::{Duration, Utc};
-use std::collections::HashMap;
+use crate::email::{Mailer, SurveyLinks};
+use crate::i18n::Locale;
+use crate::services::outbox::{self, Outbox};
+use crate::store::{ClaimedReminder, ReminderStore, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio_util::sync::CancellationToken;
 
 impl Surveys {
-    /// Sends every reminder due now, until none is or `stop` fires (the batch in flight is
+    /// Sends every reminder due now, until none is or `stop` fires (the sends in flight are
     /// finished and recorded first). Off (nothing done) when `reminder_after_days` is 0.
     #[tracing::instrument(skip_all, fields(run))]
     pub async fn remind(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
-        let mut report = SendReport::default();
         let days = self.surveys.reminder_after_days;
         if days == 0 {
-            return Ok(report);
+            return Ok(SendReport::default());
         }
-        report.abandoned = self.store.abandon_unfinished_reminders(run).await?;
-        if report.abandoned > 0 {
-            tracing::warn!(
-                abandoned = report.abandoned,
-                "reminders left mid-send by an earlier run are now `unknown` and will not be resent"
-            );
-        }
-        let batch = u32::try_from(self.email.max_concurrent.max(1)).unwrap_or(u32::MAX);
-        let default_brand = self.default_brand();
-        let mut wordings: HashMap<String, Wording> = HashMap::new();
-        while !stop.is_cancelled() {
-            let sent_before = Utc::now() - Duration::days(days as i64);
-            let claimed = self.store.claim_reminders(run, sent_before, batch).await?;
-            if claimed.is_empty() {
-                break;
-            }
-            for c in &claimed {
-                if !wordings.contains_key(&c.campaign_id) {
-                    let w = wording_of(self.store.as_ref(), &c.campaign_id, &default_brand).await?;
-                    wordings.insert(c.campaign_id.clone(), w);
-                }
-            }
-            let sends = claimed
-                .iter()
-                .map(|c| self.send_reminder(c, &wordings[&c.campaign_id]));
-            let outcomes = futures::future::join_all(sends).await;
-            for (c, outcome) in claimed.iter().zip(outcomes) {
-                let recorded = match outcome {
-                    Ok(()) => {
-                        report.sent += 1;
-                        Ok(())
-                    }
-                    Err(SendError::Transient(e)) => {
-                        report.retrying += 1;
-                        tracing::warn!(invitation = %c.id, error = %e, "reminder not sent; due again at the next run");
-                        Err((e, true))
-                    }
-                    Err(SendError::Permanent(e)) => {
-                        report.failed += 1;
-                        tracing::error!(invitation = %c.id, error = %e, "reminder refused for good");
-                        Err((e, false))
-                    }
-                };
-                self.store
-                    .finish_reminder(&c.id, recorded, Utc::now())
-                    .await?;
-            }
-            if report.retrying > 0 {
-                // What failed now is due again at once; leave it to the next run.
-                break;
-            }
-        }
-        Ok(report)
+        let reminding = Arc::new(Reminding {
+            reminders: self.store.reminders.clone(),
+            mailer: self.mailer.clone(),
+            links: self.links.clone(),
+            from: self.from.clone(),
+            default_locale: self.surveys.default_locale.clone(),
+            days: Duration::try_days(i64::try_from(days).unwrap_or(i64::MAX))
+                .unwrap_or(Duration::MAX),
+            wordings: self.wordings(),
+            deferred: AtomicBool::new(false),
+        });
+        outbox::deliver(reminding, run, self.email.max_concurrent, stop).await
+    }
+}
+
+/// What the sending workers of one reminder run share.
+struct Reminding {
+    reminders: Arc<dyn ReminderStore>,
+    mailer: Arc<dyn Mailer>,
+    links: SurveyLinks,
+    from: Mailbox,
+    default_locale: Locale,
+    /// `reminder_after_days`.
+    days: Duration,
+    wordings: Wordings,
+    /// A send failed for now: its reminder is due again at once, so this run claims no more
+    /// and leaves it to the next.
+    deferred: AtomicBool,
+}
+
+#[async_trait]
+impl Outbox for Reminding {
+    type Item = ClaimedReminder;
+    const WHAT: &'static str = "reminder";
+
+    fn id(item: &ClaimedReminder) -> &str {
+        &item.id
     }
 
-    async fn send_reminder(&self, c: &ClaimedReminder, wording: &Wording) -> Result<(), SendError> {
-        let locale = self.locale_of(c.locale.as_deref());
+    async fn abandon(&self, run: &str) -> Result<u64, StoreError> {
+        self.reminders.abandon_unfinished_reminders(run).await
+    }
+
+    async fn finish_and_claim(
+        &self,
+        run: &str,
+        finished: &[(String, SendOutcome)],
+        wanted: u32,
+    ) -> Result<Vec<ClaimedReminder>, StoreError> {
+        for (id, outcome) in finished {
+            let recorded = match outcome {
+                SendOutcome::Sent => Ok(()),
+                SendOutcome::Retry { error, .. } => Err((error.clone(), true)),
+                SendOutcome::Failed { error } => Err((error.clone(), false)),
+            };
+            self.reminders
+                .finish_reminder(id, recorded, Utc::now())
+                .await?;
+        }
+        if wanted == 0 || self.deferred.load(Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
+        let sent_before = Utc::now()
+            .checked_sub_signed(self.days)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        self.reminders
+            .claim_reminders(run, sent_before, wanted)
+            .await
+    }
+
+    async fn send(&self, c: &ClaimedReminder) -> Result<(), SendError> {
+        let wording = self
+            .wordings
+            .get(&c.campaign_id)
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?;
+        let locale = Locale::choose([c.locale.as_deref()], &self.default_locale);
         let days = (Utc::now() - c.sent_at).num_days().max(1);
         // Reminders are few and each says its own number of days: worded one by one.
-        let words = SurveyWords::new(wording, &locale, Some(days));
+        let words = SurveyWords::new(&wording, &locale, Some(days));
         let email = SurveyEmail {
             invitation_id: &c.id,
             recipient: &c.recipient,
@@ -89,5 +115,20 @@ impl Surveys {
         };
         let message = build(&email, &self.from, &self.links).map_err(SendError::Permanent)?;
         self.mailer.send(message).await
+    }
+
+    /// No retry schedule: a reminder that failed for now is due again at the next run.
+    fn outcome(&self, _: &ClaimedReminder, result: Result<(), SendError>) -> SendOutcome {
+        match result {
+            Ok(()) => SendOutcome::Sent,
+            Err(SendError::Transient(error)) => {
+                self.deferred.store(true, Ordering::Relaxed);
+                SendOutcome::Retry {
+                    at: Utc::now(),
+                    error,
+                }
+            }
+            Err(SendError::Permanent(error)) => SendOutcome::Failed { error },
+        }
     }
 }
