@@ -2,8 +2,8 @@
 //! (`inbound::shopify_compliance`), for reviewers.
 use super::AppState;
 use super::error::ApiError;
+use super::schema::DataRequest;
 use crate::domain::Analyst;
-use crate::store::DataRequestRow;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// The customers' data requests Shopify delivered, newest first; each names where the
@@ -16,7 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
         ("offset" = Option<u32>, Query, description = "Rows to skip, default 0"),
     ),
     responses(
-        (status = 200, body = [DataRequestRow]),
+        (status = 200, body = [DataRequest]),
         (status = 400, description = "A malformed parameter, named by its pointer", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Analyst token missing or wrong", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "A viewer may not read data requests", body = super::error::Problem, content_type = "application/problem+json"),
@@ -30,5 +30,7 @@ pub async fn requests(
 ) -> Result<HttpResponse, ApiError> {
     analyst.reviewer("read data requests")?;
     let (limit, offset) = super::request::page(&req)?;
-    Ok(HttpResponse::Ok().json(state.compliance.data_requests(limit, offset).await?))
+    let requests = state.compliance.data_requests(limit, offset).await?;
+    let requests: Vec<DataRequest> = requests.into_iter().map(DataRequest::from).collect();
+    Ok(HttpResponse::Ok().json(requests))
 }

@@ -21,6 +21,7 @@ pub mod presend;
 pub mod quarantine;
 pub mod recipients;
 pub mod request;
+pub mod schema;
 pub mod ui;
 
 pub use observe::observe;

@@ -37,7 +37,7 @@ use utoipa::OpenApi;
     components(schemas(
         super::error::Problem,
         crate::domain::FieldError,
-        crate::store::EventsRecorded,
+        crate::http::schema::EventsRecorded,
         crate::services::compliance::ComplianceAnswer
     )),
     modifiers(&InboundDoors, &SecuritySchemes)

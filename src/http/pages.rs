@@ -64,6 +64,23 @@ async fn opened(
     }
 }
 
+/// A page of a heading and a paragraph — the words `{key}-title`, `{key}-heading` and
+/// `{key}-body` (with `args`) — and what follows them, 200.
+fn message(l: &Locale, key: &str, args: &[crate::i18n::Arg<'_>], more: Markup) -> HttpResponse {
+    respond(
+        StatusCode::OK,
+        page(
+            l,
+            &l.text(&format!("{key}-title"), &[]),
+            html! {
+                h1 { (l.text(&format!("{key}-heading"), &[])) }
+                p { (l.text(&format!("{key}-body"), args)) }
+                (more)
+            },
+        ),
+    )
+}
+
 /// What the survey form shows again: the score and answers a reader chose, and what was wrong.
 #[derive(Default)]
 struct Filled<'a> {
@@ -233,22 +250,11 @@ pub async fn answer(
         }
     };
     state.surveys.answer(&inv, &answer).await?;
-    let score = answer.score;
     let words = [
         ("brand", wording.brand.as_str().into()),
-        ("score", score.into()),
+        ("score", answer.score.into()),
     ];
-    Ok(respond(
-        StatusCode::OK,
-        page(
-            &l,
-            &l.text("thanks-title", &[]),
-            html! {
-                h1 { (l.text("thanks-heading", &[])) }
-                p { (l.text("thanks-body", &words)) }
-            },
-        ),
-    ))
+    Ok(message(&l, "thanks", &words, html! {}))
 }
 
 /// `GET /u/{token}`: asks to confirm. Records nothing.
@@ -270,20 +276,12 @@ pub async fn unsubscribe_page(
         Err(not_found) => return Ok(not_found),
     };
     let address = [("address", inv.recipient.as_str().into())];
-    Ok(respond(
-        StatusCode::OK,
-        page(
-            &l,
-            &l.text("unsubscribe-title", &[]),
-            html! {
-                h1 { (l.text("unsubscribe-heading", &[])) }
-                p { (l.text("unsubscribe-body", &address)) }
-                form method="post" action=(format!("/u/{}", token.as_str())) {
-                    button type="submit" { (l.text("unsubscribe-button", &[])) }
-                }
-            },
-        ),
-    ))
+    let confirm = html! {
+        form method="post" action=(format!("/u/{}", token.as_str())) {
+            button type="submit" { (l.text("unsubscribe-button", &[])) }
+        }
+    };
+    Ok(message(&l, "unsubscribe", &address, confirm))
 }
 
 /// `POST /u/{token}`: unsubscribes (also RFC 8058 one-click, body `List-Unsubscribe=One-Click`).
@@ -306,15 +304,5 @@ pub async fn unsubscribe(
         Err(not_found) => return Ok(not_found),
     };
     state.surveys.unsubscribe(&inv).await?;
-    Ok(respond(
-        StatusCode::OK,
-        page(
-            &l,
-            &l.text("unsubscribed-title", &[]),
-            html! {
-                h1 { (l.text("unsubscribed-heading", &[])) }
-                p { (l.text("unsubscribed-body", &[])) }
-            },
-        ),
-    ))
+    Ok(message(&l, "unsubscribed", &[], html! {}))
 }

@@ -5,8 +5,8 @@
 use super::AppState;
 use super::body::read_limited;
 use super::error::ApiError;
+use super::schema::{EventsRecorded, Quarantined};
 use crate::domain::Analyst;
-use crate::store::{EventsRecorded, Quarantined};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 /// Quarantined events, newest first.
@@ -32,7 +32,9 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     analyst.reviewer("read quarantined events")?;
     let (limit, offset) = super::request::page(&req)?;
-    Ok(HttpResponse::Ok().json(state.engagement.quarantined(limit, offset).await?))
+    let entries = state.engagement.quarantined(limit, offset).await?;
+    let entries: Vec<Quarantined> = entries.into_iter().map(Quarantined::from).collect();
+    Ok(HttpResponse::Ok().json(entries))
 }
 
 /// Replays one quarantined entry: its payload (or, when the request has a body, that corrected
@@ -86,7 +88,7 @@ pub async fn replay(
         .engagement
         .replay(&entry, &events, reviewer.name())
         .await?;
-    Ok(HttpResponse::Ok().json(recorded))
+    Ok(HttpResponse::Ok().json(EventsRecorded::from(recorded)))
 }
 
 /// Drops one quarantined entry.

@@ -2,8 +2,8 @@
 //! (an access request); `DELETE`: erase it. Reviewers only: it is personal data.
 use super::AppState;
 use super::error::ApiError;
+use super::schema::{ErasureReceipt, RecipientData};
 use crate::domain::{Analyst, FieldError};
-use crate::store::{ErasureReceipt, RecipientData};
 use actix_web::{HttpResponse, web};
 
 /// Everything stored about an address: events, invitations (status, answer, comment, reason,
@@ -28,7 +28,7 @@ pub async fn access(
     let reviewer = analyst.reviewer("read a person's data")?;
     let address = address_of(&path)?;
     let data = state.analysts.recipient_data(&reviewer, address).await?;
-    Ok(HttpResponse::Ok().json(data))
+    Ok(HttpResponse::Ok().json(RecipientData::from(data)))
 }
 
 fn address_of(path: &str) -> Result<&str, ApiError> {
@@ -67,5 +67,5 @@ pub async fn erase(
     let reviewer = analyst.reviewer("erase a person's data")?;
     let address = address_of(&path)?;
     let receipt = state.analysts.erase(reviewer.name(), address).await?;
-    Ok(HttpResponse::Ok().json(receipt))
+    Ok(HttpResponse::Ok().json(ErasureReceipt::from(receipt)))
 }

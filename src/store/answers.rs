@@ -34,7 +34,7 @@ pub trait AnswerStore: Send + Sync {
     ) -> Result<Vec<CampaignAnswers>, StoreError>;
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NpsComment {
     pub score: u8,
     pub comment: String,

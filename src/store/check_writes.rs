@@ -140,69 +140,9 @@ impl SqlStore {
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            let mut campaigns = sqlx::QueryBuilder::new(INSERT_CAMPAIGNS);
-            campaigns.push_values(&writing, |mut row, w| {
-                let (c, checked_at) = (w.check.campaign, millis(w.check.checked_at));
-                let (start, end) = c.window();
-                row.push_bind(c.id.clone())
-                    .push_bind(c.name.clone())
-                    .push_bind(c.platform.clone())
-                    .push_bind(w.definition.clone())
-                    .push_bind(millis(start))
-                    .push_bind(millis(end))
-                    .push_bind(checked_at)
-                    .push_bind(checked_at)
-                    .push_bind(w.check.id.to_owned())
-                    .push_bind(w.check.verdict.as_str())
-                    .push_bind(checked_at);
-            });
-            campaigns.push(ON_CAMPAIGN_CONFLICT);
-            campaigns.build().execute(&mut *tx).await?;
-            let mut inserts = sqlx::QueryBuilder::new(INSERT_CHECKS);
-            inserts.push_values(&writing, |mut row, w| {
-                let c = w.check;
-                row.push_bind(c.id.to_owned())
-                    .push_bind(c.campaign.id.clone())
-                    .push_bind(c.phase.as_str())
-                    .push_bind(c.mode.as_str())
-                    .push_bind(c.verdict.as_str())
-                    .push_bind(millis(c.send_at))
-                    .push_bind(millis(c.checked_at))
-                    .push_bind(c.result.to_owned());
-            });
-            inserts.build().execute(&mut *tx).await?;
-            // Many rows per statement: one round trip per 500 findings instead of per finding.
-            let findings: Vec<(&Writing, usize, &Finding, &Inherited)> = writing
-                .iter()
-                .flat_map(|w| {
-                    w.check
-                        .findings
-                        .iter()
-                        .zip(&w.inherited)
-                        .enumerate()
-                        .map(move |(i, (f, h))| (w, i, f, h))
-                })
-                .collect();
-            for chunk in findings.chunks(FINDINGS_PER_INSERT) {
-                let mut insert = sqlx::QueryBuilder::new(INSERT_FINDINGS);
-                insert.push_values(chunk, |mut row, (w, position, f, h)| {
-                    let check = w.check;
-                    row.push_bind(f.id.clone())
-                        .push_bind(check.id.to_owned())
-                        .push_bind(*position as i64)
-                        .push_bind(check.campaign.id.clone())
-                        .push_bind(f.offer_id.clone())
-                        .push_bind(f.rule.as_str())
-                        .push_bind(f.severity.as_str())
-                        .push_bind(f.target.sku.clone())
-                        .push_bind(f.target.location.clone())
-                        .push_bind(f.message.clone())
-                        .push_bind(f.evidence.to_string())
-                        .push_bind(millis(check.checked_at))
-                        .push_bind(h.fingerprint.clone())
-                        .push_bind(i64::from(h.is_new))
-                        .push_bind(h.review_state.as_str());
-                });
+            insert_campaigns(&writing).build().execute(&mut *tx).await?;
+            insert_checks(&writing).build().execute(&mut *tx).await?;
+            for mut insert in insert_findings(&writing) {
                 insert.build().execute(&mut *tx).await?;
             }
             for w in &writing {
@@ -233,4 +173,101 @@ impl SqlStore {
             Ok::<bool, StoreError>(inserted)
         })
     }
+}
+
+/// The upsert of the campaigns of the checks being written, one statement.
+fn insert_campaigns<DB: sqlx::Database>(writing: &[Writing<'_, '_>]) -> sqlx::QueryBuilder<DB>
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut campaigns = sqlx::QueryBuilder::new(INSERT_CAMPAIGNS);
+    campaigns.push_values(writing, |mut row, w| {
+        let (c, checked_at) = (w.check.campaign, millis(w.check.checked_at));
+        let (start, end) = c.window();
+        row.push_bind(c.id.clone())
+            .push_bind(c.name.clone())
+            .push_bind(c.platform.clone())
+            .push_bind(w.definition.clone())
+            .push_bind(millis(start))
+            .push_bind(millis(end))
+            .push_bind(checked_at)
+            .push_bind(checked_at)
+            .push_bind(w.check.id.to_owned())
+            .push_bind(w.check.verdict.as_str())
+            .push_bind(checked_at);
+    });
+    campaigns.push(ON_CAMPAIGN_CONFLICT);
+    campaigns
+}
+
+/// The insert of the checks being written, one statement.
+fn insert_checks<DB: sqlx::Database>(writing: &[Writing<'_, '_>]) -> sqlx::QueryBuilder<DB>
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut inserts = sqlx::QueryBuilder::new(INSERT_CHECKS);
+    inserts.push_values(writing, |mut row, w| {
+        let c = w.check;
+        row.push_bind(c.id.to_owned())
+            .push_bind(c.campaign.id.clone())
+            .push_bind(c.phase.as_str())
+            .push_bind(c.mode.as_str())
+            .push_bind(c.verdict.as_str())
+            .push_bind(millis(c.send_at))
+            .push_bind(millis(c.checked_at))
+            .push_bind(c.result.to_owned());
+    });
+    inserts
+}
+
+/// The inserts of every finding of the checks being written: many rows per statement, one
+/// round trip per `FINDINGS_PER_INSERT` findings instead of per finding.
+fn insert_findings<DB: sqlx::Database>(writing: &[Writing<'_, '_>]) -> Vec<sqlx::QueryBuilder<DB>>
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let findings: Vec<(&Writing, usize, &Finding, &Inherited)> = writing
+        .iter()
+        .flat_map(|w| {
+            w.check
+                .findings
+                .iter()
+                .zip(&w.inherited)
+                .enumerate()
+                .map(move |(i, (f, h))| (w, i, f, h))
+        })
+        .collect();
+    findings
+        .chunks(FINDINGS_PER_INSERT)
+        .map(|chunk| {
+            let mut insert = sqlx::QueryBuilder::new(INSERT_FINDINGS);
+            insert.push_values(chunk, |mut row, (w, position, f, h)| {
+                let check = w.check;
+                row.push_bind(f.id.clone())
+                    .push_bind(check.id.to_owned())
+                    .push_bind(*position as i64)
+                    .push_bind(check.campaign.id.clone())
+                    .push_bind(f.offer_id.clone())
+                    .push_bind(f.rule.as_str())
+                    .push_bind(f.severity.as_str())
+                    .push_bind(f.target.sku.clone())
+                    .push_bind(f.target.location.clone())
+                    .push_bind(f.message.clone())
+                    .push_bind(f.evidence.to_string())
+                    .push_bind(millis(check.checked_at))
+                    .push_bind(h.fingerprint.clone())
+                    .push_bind(i64::from(h.is_new))
+                    .push_bind(h.review_state.as_str());
+            });
+            insert
+        })
+        .collect()
 }

@@ -6,7 +6,6 @@ use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::Connection;
 
 #[async_trait]
@@ -45,7 +44,7 @@ pub struct ComplianceRecord<'a> {
     pub outcome: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DataRequestRow {
     pub id: String,
     pub shop_domain: String,
@@ -55,7 +54,8 @@ pub struct DataRequestRow {
     pub received_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// Serialized as it is kept in a compliance record (`services::compliance`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ShopErased {
     pub events: u64,
     pub compliance_records: u64,

@@ -14,7 +14,6 @@ use super::{SecretStore, SqlStore, StoreError};
 use crate::domain::erasure::address_hash;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::Connection;
 use std::collections::HashSet;
 
@@ -32,8 +31,9 @@ pub trait ErasureStore: Send + Sync {
     async fn erased_among(&self, addresses: &[&str]) -> Result<HashSet<String>, StoreError>;
 }
 
-/// What one erasure removed, counted by kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// What one erasure removed, counted by kind. Serialized as it is kept in a compliance record
+/// (`services::compliance`); the API's shape is `http::schema::ErasureReceipt`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ErasureReceipt {
     pub erased: Erased,
     /// Answers whose score and reason stay, without the address, in their campaign's NPS.
@@ -46,7 +46,7 @@ pub struct ErasureReceipt {
     pub erased_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Erased {
     /// Engagement events (clicks, conversions, sends, provider events) deleted.
     pub events: u64,
@@ -107,36 +107,45 @@ fn json_list(items: &[String]) -> Result<String, StoreError> {
     serde_json::to_string(items).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+impl SqlStore {
+    /// The ids of the address's events and unerased invitations, as JSON lists, found
+    /// case-insensitively on the readers (a scan, which must not hold the writer); rows that
+    /// arrive meanwhile are stored normalised and caught by `recipient = $1`.
+    async fn erasure_ids(&self, address: &str) -> Result<(String, String), StoreError> {
+        let event_ids: Vec<String> = on_pool!(self.db(), pool => sqlx::query_scalar(
+            "SELECT id FROM events WHERE lower(recipient) = $1",
+        )
+        .bind(address)
+        .fetch_all(pool)
+        .await)?;
+        let invitation_ids: Vec<String> = on_pool!(self.db(), pool => sqlx::query_scalar(
+            "SELECT id FROM invitations WHERE lower(recipient) = $1 AND erased_at IS NULL",
+        )
+        .bind(address)
+        .fetch_all(pool)
+        .await)?;
+        Ok((json_list(&event_ids)?, json_list(&invitation_ids)?))
+    }
+}
+
 #[async_trait]
 impl ErasureStore for SqlStore {
     async fn erase(&self, address: &str, now: DateTime<Utc>) -> Result<ErasureReceipt, StoreError> {
         let address = crate::domain::event::fold_address(address);
         let key = self.erasure_key().await?;
         let hash = address_hash(&key, &address);
-        // Found case-insensitively on the readers (a scan, which must not hold the writer);
-        // rows that arrive meanwhile are stored normalised and caught by `recipient = $1`.
-        let event_ids: Vec<String> = on_pool!(self.db(), pool => sqlx::query_scalar(
-            "SELECT id FROM events WHERE lower(recipient) = $1",
-        )
-        .bind(&address)
-        .fetch_all(pool)
-        .await)?;
-        let invitation_ids: Vec<String> = on_pool!(self.db(), pool => sqlx::query_scalar(
-            "SELECT id FROM invitations WHERE lower(recipient) = $1 AND erased_at IS NULL",
-        )
-        .bind(&address)
-        .fetch_all(pool)
-        .await)?;
-        let (events, invitations) = (json_list(&event_ids)?, json_list(&invitation_ids)?);
-        let unpack = match self.db() {
-            Db::Sqlite(_) => "SELECT value FROM json_each($2)",
-            Db::Postgres(_) => "SELECT jsonb_array_elements_text($2::jsonb)",
+        let (events, invitations) = self.erasure_ids(&address).await?;
+        let (unpack, contains) = match self.db() {
+            Db::Sqlite(_) => (
+                "SELECT value FROM json_each($2)",
+                "instr(lower(payload), $1) > 0",
+            ),
+            Db::Postgres(_) => (
+                "SELECT jsonb_array_elements_text($2::jsonb)",
+                "strpos(lower(payload), $1) > 0",
+            ),
         };
         let mine = format!("(id IN ({unpack}) OR recipient = $1) AND erased_at IS NULL");
-        let contains = match self.db() {
-            Db::Sqlite(_) => "instr(lower(payload), $1) > 0",
-            Db::Postgres(_) => "strpos(lower(payload), $1) > 0",
-        };
         let begin = self.db().begin_write();
         let postgres = matches!(self.db(), Db::Postgres(_));
         let receipt = on_writer!(self, conn => {
@@ -162,14 +171,25 @@ impl ErasureStore for SqlStore {
             .bind(&invitations)
             .fetch_one(&mut *tx)
             .await?;
-            let alerts = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM alerts WHERE invitation_id IN (SELECT id FROM invitations WHERE {mine})"
-            )))
-            .bind(&address)
-            .bind(&invitations)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            // Everything else that names the address (before its invitations are anonymised,
+            // which `mine` then no longer finds). A raw quarantined payload holds the address
+            // wherever the provider put it: found by its text.
+            let deletes = [
+                (format!("DELETE FROM alerts WHERE invitation_id IN (SELECT id FROM invitations WHERE {mine})"), Some(&invitations)),
+                (format!("DELETE FROM events WHERE id IN ({unpack}) OR recipient = $1"), Some(&events)),
+                ("DELETE FROM suppressions WHERE lower(address) = $1".to_owned(), None),
+                ("DELETE FROM compliance_requests WHERE lower(customer_email) = $1".to_owned(), None),
+                (format!("DELETE FROM quarantine WHERE {contains}"), None),
+            ];
+            let mut removed = [0u64; 5];
+            for (n, (sql, ids)) in removed.iter_mut().zip(deletes) {
+                let mut delete = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&address);
+                if let Some(ids) = ids {
+                    delete = delete.bind(ids);
+                }
+                *n = delete.execute(&mut *tx).await?.rows_affected();
+            }
+            let [alerts, events, suppressions, requests, quarantined] = removed;
             // Not yet sent: never will be. Sent: no reminder (it is claimed only for rows
             // with `erased_at` unset). The score and reason stay.
             sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -184,32 +204,6 @@ impl ErasureStore for SqlStore {
             .bind(millis(now))
             .execute(&mut *tx)
             .await?;
-            let events = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM events WHERE id IN ({unpack}) OR recipient = $1"
-            )))
-            .bind(&address)
-            .bind(&events)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            let suppressions = sqlx::query("DELETE FROM suppressions WHERE lower(address) = $1")
-                .bind(&address)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            let requests = sqlx::query("DELETE FROM compliance_requests WHERE lower(customer_email) = $1")
-                .bind(&address)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            // A raw payload holds the address wherever the provider put it: found by its text.
-            let quarantined = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DELETE FROM quarantine WHERE {contains}"
-            )))
-            .bind(&address)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
             tx.commit().await?;
             Ok::<_, StoreError>(ErasureReceipt {
                 erased: Erased {

@@ -36,6 +36,32 @@ fn rank(row: &InvitationRow) -> (bool, bool, std::cmp::Reverse<i64>) {
     )
 }
 
+/// How a campaign's invitations fold when their addresses do: of the invitations of one
+/// campaign to one folded address the best (by `rank`) is kept, the others dropped (their ids),
+/// and a kept one written differently takes the folded address (its id and that address).
+fn invitation_folds(rows: Vec<InvitationRow>) -> (Vec<String>, Vec<(String, String)>) {
+    let mut groups: HashMap<(String, String), Vec<InvitationRow>> = HashMap::new();
+    for row in rows {
+        groups
+            .entry((row.1.clone(), fold_address(&row.2)))
+            .or_default()
+            .push(row);
+    }
+    let (mut dropped, mut renamed) = (Vec::new(), Vec::new());
+    for ((_, address), mut group) in groups {
+        group.sort_by_key(|r| std::cmp::Reverse(rank(r)));
+        let mut group = group.into_iter();
+        let Some(keep) = group.next() else {
+            continue;
+        };
+        dropped.extend(group.map(|loser| loser.0));
+        if keep.2 != address {
+            renamed.push((keep.0, address));
+        }
+    }
+    (dropped, renamed)
+}
+
 impl SqlStore {
     /// Folds every stored address, once per database (a no-op after the first run).
     pub async fn fold_addresses(&self) -> Result<Option<Folded>, StoreError> {
@@ -98,38 +124,25 @@ impl SqlStore {
             )
             .fetch_all(&mut *tx)
             .await?;
-            let mut groups: HashMap<(String, String), Vec<InvitationRow>> = HashMap::new();
-            for row in rows {
-                groups
-                    .entry((row.1.clone(), fold_address(&row.2)))
-                    .or_default()
-                    .push(row);
+            let (dropped, renamed) = invitation_folds(rows);
+            for id in &dropped {
+                sqlx::query("DELETE FROM alerts WHERE invitation_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM invitations WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                folded.merged += 1;
             }
-            for ((_, address), mut group) in groups {
-                if group.len() == 1 && group[0].2 == address {
-                    continue;
-                }
-                group.sort_by_key(|r| std::cmp::Reverse(rank(r)));
-                let (keep, losers) = group.split_first().expect("a group has a row");
-                for loser in losers {
-                    sqlx::query("DELETE FROM alerts WHERE invitation_id = $1")
-                        .bind(&loser.0)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query("DELETE FROM invitations WHERE id = $1")
-                        .bind(&loser.0)
-                        .execute(&mut *tx)
-                        .await?;
-                    folded.merged += 1;
-                }
-                if keep.2 != address {
-                    sqlx::query("UPDATE invitations SET recipient = $1 WHERE id = $2")
-                        .bind(&address)
-                        .bind(&keep.0)
-                        .execute(&mut *tx)
-                        .await?;
-                    folded.invitations += 1;
-                }
+            for (id, address) in &renamed {
+                sqlx::query("UPDATE invitations SET recipient = $1 WHERE id = $2")
+                    .bind(address)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                folded.invitations += 1;
             }
             sqlx::query("INSERT INTO data_migrations (name, applied_at) VALUES ($1, $2)")
                 .bind(FOLD)

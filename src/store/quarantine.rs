@@ -7,7 +7,6 @@ use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 #[async_trait]
 pub trait QuarantineStore: Send + Sync {
@@ -43,7 +42,7 @@ pub struct NewQuarantined {
     pub credential: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Quarantined {
     pub id: String,
     pub endpoint: String,

@@ -5,7 +5,6 @@ use super::rows::from_millis;
 use super::{ErasureStore, SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 #[async_trait]
 pub trait RecipientStore: Send + Sync {
@@ -13,7 +12,7 @@ pub trait RecipientStore: Send + Sync {
     async fn recipient_data(&self, address: &str) -> Result<RecipientData, StoreError>;
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecipientData {
     pub address: String,
     pub events: Vec<RecipientEvent>,
@@ -26,11 +25,10 @@ pub struct RecipientData {
     pub do_not_contact: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecipientEvent {
     pub id: String,
     pub source: String,
-    #[serde(rename = "type")]
     pub kind: String,
     pub campaign_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
@@ -41,7 +39,7 @@ pub struct RecipientEvent {
     pub locale: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecipientInvitation {
     pub id: String,
     pub campaign_id: String,
@@ -59,13 +57,13 @@ pub struct RecipientInvitation {
     pub locale: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Suppression {
     pub reason: String,
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CampaignName {
     pub id: String,
     pub name: Option<String>,

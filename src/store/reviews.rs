@@ -38,7 +38,7 @@ pub trait ReviewStore: Send + Sync {
 }
 
 /// One review, as kept.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReviewRow {
     pub id: String,
     pub finding_id: String,

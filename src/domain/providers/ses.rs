@@ -34,97 +34,16 @@ pub fn parse(sns_message_id: &str, message: &str) -> Result<Vec<EngagementEvent>
         .and_then(|t| t.get("campaign_id"))
         .and_then(|v| v.as_array().and_then(|a| a.first()).or(Some(v)))
         .and_then(|v| campaign_text(Some(v)));
-    let detail = |key: &str| event.get(key).cloned().unwrap_or(Value::Null);
-    let time_of = |v: &Value| {
-        v.get("timestamp")
-            .and_then(Value::as_str)
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc))
-    };
-    let listed = |v: &Value, list: &str| -> Vec<String> {
-        v.get(list)
-            .and_then(Value::as_array)
-            .map(|r| {
-                r.iter()
-                    .filter_map(|x| {
-                        x.get("emailAddress")
-                            .and_then(Value::as_str)
-                            .map(str::to_owned)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let (kind, suppresses, recipients, at, url, pointer) = match kind.as_str() {
-        "Click" => {
-            let click = detail("click");
-            if destination.len() > 1 {
-                check.fail(
-                    "mail/destination",
-                    "a click on a message to several recipients does not say who clicked",
-                );
-            }
-            let url = click.get("link").and_then(Value::as_str).map(str::to_owned);
-            (
-                EventKind::Click,
-                None,
-                destination.iter().map(|d| (*d).to_owned()).collect(),
-                time_of(&click),
-                url,
-                "click",
-            )
-        }
-        "Bounce" => {
-            let bounce = detail("bounce");
-            let permanent = bounce.get("bounceType").and_then(Value::as_str) == Some("Permanent");
-            (
-                other("bounce"),
-                permanent.then_some("bounce"),
-                listed(&bounce, "bouncedRecipients"),
-                time_of(&bounce),
-                None,
-                "bounce",
-            )
-        }
-        "Complaint" => {
-            let complaint = detail("complaint");
-            (
-                other("complaint"),
-                Some("spamreport"),
-                listed(&complaint, "complainedRecipients"),
-                time_of(&complaint),
-                None,
-                "complaint",
-            )
-        }
-        "Subscription" => {
-            let sub = detail("subscription");
-            let all = sub
-                .get("newTopicPreferences")
-                .and_then(|p| p.get("unsubscribeAll"))
-                .and_then(Value::as_bool)
-                == Some(true);
-            (
-                other("subscription"),
-                all.then_some("unsubscribe"),
-                destination.iter().map(|d| (*d).to_owned()).collect(),
-                time_of(&sub),
-                None,
-                "subscription",
-            )
-        }
-        "" => {
-            check.fail("eventType", "is missing");
-            return Err(check.errors);
-        }
-        name => (
-            other(&name.to_ascii_lowercase()),
-            None,
-            destination.iter().map(|d| (*d).to_owned()).collect(),
-            time_of(&mail),
-            None,
-            "mail",
-        ),
+    let Some(Reading {
+        kind,
+        suppresses,
+        recipients,
+        at,
+        url,
+        pointer,
+    }) = read_type(&kind, &event, &mail, &destination, &mut check)
+    else {
+        return Err(check.errors);
     };
     let at = at.or_else(|| time_of(&mail));
     if at.is_none() {
@@ -156,6 +75,123 @@ pub fn parse(sns_message_id: &str, message: &str) -> Result<Vec<EngagementEvent>
     } else {
         Err(check.errors)
     }
+}
+
+/// What one SES event type says: the kind stored, what it suppresses, who, when, the link, and
+/// where its details sit (for errors).
+struct Reading {
+    kind: EventKind,
+    suppresses: Option<&'static str>,
+    recipients: Vec<String>,
+    at: Option<DateTime<Utc>>,
+    url: Option<String>,
+    pointer: &'static str,
+}
+
+/// The details an event type carries (`None`, with the error noted: no type at all).
+fn read_type(
+    kind: &str,
+    event: &Value,
+    mail: &Value,
+    destination: &[&str],
+    check: &mut Checked,
+) -> Option<Reading> {
+    let detail = |key: &str| event.get(key).cloned().unwrap_or(Value::Null);
+    let everyone = || destination.iter().map(|d| (*d).to_owned()).collect();
+    let reading = |kind, suppresses, recipients, at, pointer| Reading {
+        kind,
+        suppresses,
+        recipients,
+        at,
+        url: None,
+        pointer,
+    };
+    Some(match kind {
+        "Click" => {
+            let click = detail("click");
+            if destination.len() > 1 {
+                check.fail(
+                    "mail/destination",
+                    "a click on a message to several recipients does not say who clicked",
+                );
+            }
+            Reading {
+                url: click.get("link").and_then(Value::as_str).map(str::to_owned),
+                ..reading(EventKind::Click, None, everyone(), time_of(&click), "click")
+            }
+        }
+        "Bounce" => {
+            let bounce = detail("bounce");
+            let permanent = bounce.get("bounceType").and_then(Value::as_str) == Some("Permanent");
+            reading(
+                other("bounce"),
+                permanent.then_some("bounce"),
+                listed(&bounce, "bouncedRecipients"),
+                time_of(&bounce),
+                "bounce",
+            )
+        }
+        "Complaint" => {
+            let complaint = detail("complaint");
+            reading(
+                other("complaint"),
+                Some("spamreport"),
+                listed(&complaint, "complainedRecipients"),
+                time_of(&complaint),
+                "complaint",
+            )
+        }
+        "Subscription" => {
+            let sub = detail("subscription");
+            let all = sub
+                .get("newTopicPreferences")
+                .and_then(|p| p.get("unsubscribeAll"))
+                .and_then(Value::as_bool)
+                == Some(true);
+            reading(
+                other("subscription"),
+                all.then_some("unsubscribe"),
+                everyone(),
+                time_of(&sub),
+                "subscription",
+            )
+        }
+        "" => {
+            check.fail("eventType", "is missing");
+            return None;
+        }
+        name => reading(
+            other(&name.to_ascii_lowercase()),
+            None,
+            everyone(),
+            time_of(mail),
+            "mail",
+        ),
+    })
+}
+
+/// A detail's `timestamp`.
+fn time_of(v: &Value) -> Option<DateTime<Utc>> {
+    v.get("timestamp")
+        .and_then(Value::as_str)
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The `emailAddress` of each entry of a detail's `list`.
+fn listed(v: &Value, list: &str) -> Vec<String> {
+    v.get(list)
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|x| {
+                    x.get("emailAddress")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ super::door! {
         path = "/v1/events/braze",
         request_body(content = Object, description = "A Currents batch `{\"events\": [...]}` (up to 100)", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored; unknown types are stored or ignored, never refused", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored; unknown types are stored or ignored, never refused", body = crate::http::schema::EventsRecorded),
             (status = 401, description = "A bearer token of [events] tokens is required", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),

@@ -18,7 +18,7 @@ super::door! {
         path = "/v1/events/customerio",
         request_body(content = Object, description = "A Customer.io reporting webhook body", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored, a duplicate, ignored (no address) or quarantined", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored, a duplicate, ignored (no address) or quarantined", body = crate::http::schema::EventsRecorded),
             (status = 401, description = "X-CIO-Signature missing or wrong (never for the timestamp's age)", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),

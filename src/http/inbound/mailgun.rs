@@ -25,7 +25,7 @@ super::door! {
         path = "/v1/events/mailgun",
         request_body(content = Object, description = "A Mailgun webhook body; campaign from the custom variable `campaign_id` (or a tag, per [events.mailgun])", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored, a duplicate, or quarantined", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored, a duplicate, or quarantined", body = crate::http::schema::EventsRecorded),
             (status = 401, description = "Bad, stale or missing signature, a token used before by another event, or a wrong token", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),

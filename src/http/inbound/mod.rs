@@ -30,6 +30,7 @@ use crate::domain::FieldError;
 use crate::domain::event::EngagementEvent;
 use crate::domain::json::JsonError;
 use crate::domain::providers::{Parsed, Taken};
+use crate::http::schema::EventsRecorded;
 use crate::services::engagement::Batch;
 use crate::store::{DeliveryToken, NewQuarantined};
 use actix_web::web::{Bytes, Payload};
@@ -260,7 +261,7 @@ pub async fn receive(
                 .engagement
                 .record_batch(&batch, verified.by.as_str())
                 .await?;
-            Ok(HttpResponse::Ok().json(recorded))
+            Ok(HttpResponse::Ok().json(EventsRecorded::from(recorded)))
         }
     }
 }

@@ -16,7 +16,7 @@ super::door! {
         path = "/v1/events/postmark",
         request_body(content = Object, description = "A Postmark webhook body (Click, Bounce, SpamComplaint, SubscriptionChange, …)", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored, a duplicate, or quarantined", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored, a duplicate, or quarantined", body = crate::http::schema::EventsRecorded),
             (status = 401, description = "A token of [events] tokens is required (HTTP Basic in the webhook URL)", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),

@@ -20,7 +20,7 @@ super::door! {
         path = "/v1/conversions/segment",
         request_body(content = Object, description = "A Segment event; only Track `Order Completed` is kept", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored, a duplicate, ignored (another event) or quarantined", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored, a duplicate, ignored (another event) or quarantined", body = crate::http::schema::EventsRecorded),
             (status = 401, description = "X-Signature missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No secret configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 413, description = "Over the size limit", body = crate::http::error::Problem, content_type = "application/problem+json"),

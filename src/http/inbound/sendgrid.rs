@@ -26,7 +26,7 @@ super::door! {
         path = "/v1/events/sendgrid",
         request_body(content = Object, description = "SendGrid Event Webhook array; campaign in custom arg `campaign_id`", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored; events that could not be taken (and a signed body that does not parse) are quarantined and counted", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored; events that could not be taken (and a signed body that does not parse) are quarantined and counted", body = crate::http::schema::EventsRecorded),
             (status = 401, description = "Bad, stale or missing signature (or token)", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 413, description = "Over the size or event-count limit", body = crate::http::error::Problem, content_type = "application/problem+json"),

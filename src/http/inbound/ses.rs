@@ -22,7 +22,7 @@ super::door! {
         path = "/v1/events/ses",
         request_body(content = Object, description = "An SNS message (SNS posts it as text/plain): SubscriptionConfirmation, or a Notification whose Message is an SES event", content_type = "text/plain"),
         responses(
-            (status = 200, description = "Confirmed, stored, a duplicate or quarantined", body = crate::store::EventsRecorded),
+            (status = 200, description = "Confirmed, stored, a duplicate or quarantined", body = crate::http::schema::EventsRecorded),
             (status = 400, description = "Not an SNS message", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 401, description = "The signature, the certificate or its URL is not SNS's", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No [events.ses] topic_arns, or the topic is not one of them", body = crate::http::error::Problem, content_type = "application/problem+json"),

@@ -29,7 +29,7 @@ super::door! {
         path = "/v1/conversions/shopify",
         request_body(content = Object, description = "The order as Shopify sends it (topic orders/create)", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored, a duplicate, ignored (no customer address) or quarantined", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored, a duplicate, ignored (no customer address) or quarantined", body = crate::http::schema::EventsRecorded),
             (status = 400, description = "X-Shopify-Shop-Domain is missing", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 401, description = "X-Shopify-Hmac-Sha256 missing or wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No secret configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),

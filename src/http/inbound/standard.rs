@@ -25,7 +25,7 @@ super::door! {
         params(("partial" = Option<bool>, Query, description = "true: store the valid events and quarantine the rest (answered 200) instead of refusing the request")),
         request_body(content = Object, description = "A JSON array, or NDJSON, of `{id, type: sent|click|conversion, campaign_id, recipient, occurred_at, url, order_id}`", content_type = "application/json"),
         responses(
-            (status = 200, description = "Stored (events seen before are counted as duplicates)", body = crate::store::EventsRecorded),
+            (status = 200, description = "Stored (events seen before are counted as duplicates)", body = crate::http::schema::EventsRecorded),
             (status = 400, description = "Malformed JSON, or a malformed parameter", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 401, description = "A credential is configured and none was presented, or it is wrong", body = crate::http::error::Problem, content_type = "application/problem+json"),
             (status = 403, description = "No credential is configured and the caller may not come in without one", body = crate::http::error::Problem, content_type = "application/problem+json"),

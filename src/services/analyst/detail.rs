@@ -2,10 +2,11 @@
 //! finding's review state and reviews, the history of checks, NPS and alerts.
 use super::Analysts;
 use super::nps::CampaignNps;
+use super::review::Review;
 use crate::check::{CheckResult, OfferResult};
 use crate::domain::{AlertChannel, Finding, Mode, Phase, ReviewState, Verdict};
 use crate::services::ServiceError;
-use crate::store::{AlertAbout, ReviewRow};
+use crate::store::{AlertAbout, AlertRow, CheckRow, ReviewRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -21,7 +22,7 @@ pub struct FindingView {
     pub is_new: bool,
     pub review_state: ReviewState,
     /// Reviews of this finding in any check of the campaign, newest first.
-    pub reviews: Vec<ReviewRow>,
+    pub reviews: Vec<Review>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -99,46 +100,15 @@ impl Analysts {
     pub async fn campaign(&self, id: &str) -> Result<CampaignDetail, ServiceError> {
         let campaign = self
             .store
+            .checks
             .campaign(id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no campaign `{id}`")))?;
-        let checks = self.store.checks(id).await?;
-        let reviews = self.store.reviews(id).await?;
+        let checks = self.store.checks.checks(id).await?;
+        let reviews = self.store.reviews.reviews(id).await?;
         let latest_check = match checks.first() {
             None => None,
-            Some(check) => {
-                let result = stored_result(&check.result)?;
-                let findings = self
-                    .store
-                    .findings(&check.id)
-                    .await?
-                    .into_iter()
-                    .map(|stored| {
-                        let fingerprint = stored.finding.fingerprint();
-                        FindingView {
-                            reviews: reviews
-                                .iter()
-                                .filter(|(f, _)| *f == fingerprint)
-                                .map(|(_, r)| r.clone())
-                                .collect(),
-                            finding: stored.finding,
-                            is_new: stored.is_new,
-                            review_state: stored.review_state,
-                        }
-                    })
-                    .collect();
-                Some(CheckDetail {
-                    check_id: check.id.clone(),
-                    phase: check.phase,
-                    mode: check.mode,
-                    verdict: check.verdict,
-                    send_at: check.send_at,
-                    checked_at: check.checked_at,
-                    offers: result.offers,
-                    warnings: result.warnings,
-                    findings,
-                })
-            }
+            Some(check) => Some(self.latest_check(check, &reviews).await?),
         };
         let history = checks
             .iter()
@@ -156,24 +126,11 @@ impl Analysts {
             .collect::<Result<Vec<_>, ServiceError>>()?;
         let alerts = self
             .store
+            .alerts
             .alerts(id)
             .await?
             .into_iter()
-            .map(|a| AlertView {
-                finding_id: match &a.about {
-                    AlertAbout::Finding(f) => Some(f.clone()),
-                    AlertAbout::Answer(_) => None,
-                },
-                invitation_id: match &a.about {
-                    AlertAbout::Answer(i) => Some(i.clone()),
-                    AlertAbout::Finding(_) => None,
-                },
-                channel: a.channel,
-                target: a.target,
-                status: a.status.as_str().to_owned(),
-                attempts: a.attempts,
-                last_error: a.last_error,
-            })
+            .map(AlertView::from)
             .collect();
         let definition = campaign
             .campaign()
@@ -194,5 +151,64 @@ impl Analysts {
             nps: self.campaign_nps(&campaign.id).await?,
             alerts,
         })
+    }
+
+    /// The newest check with its findings, each with its reviews (`reviews`: the campaign's,
+    /// by the finding's fingerprint).
+    async fn latest_check(
+        &self,
+        check: &CheckRow,
+        reviews: &[(String, ReviewRow)],
+    ) -> Result<CheckDetail, ServiceError> {
+        let result = stored_result(&check.result)?;
+        let findings = self
+            .store
+            .findings
+            .findings(&check.id)
+            .await?
+            .into_iter()
+            .map(|stored| {
+                let fingerprint = stored.finding.fingerprint();
+                FindingView {
+                    reviews: reviews
+                        .iter()
+                        .filter(|(f, _)| *f == fingerprint)
+                        .map(|(_, r)| Review::from(r.clone()))
+                        .collect(),
+                    finding: stored.finding,
+                    is_new: stored.is_new,
+                    review_state: stored.review_state,
+                }
+            })
+            .collect();
+        Ok(CheckDetail {
+            check_id: check.id.clone(),
+            phase: check.phase,
+            mode: check.mode,
+            verdict: check.verdict,
+            send_at: check.send_at,
+            checked_at: check.checked_at,
+            offers: result.offers,
+            warnings: result.warnings,
+            findings,
+        })
+    }
+}
+
+impl From<AlertRow> for AlertView {
+    fn from(a: AlertRow) -> Self {
+        let (finding_id, invitation_id) = match a.about {
+            AlertAbout::Finding(f) => (Some(f), None),
+            AlertAbout::Answer(i) => (None, Some(i)),
+        };
+        Self {
+            finding_id,
+            invitation_id,
+            channel: a.channel,
+            target: a.target,
+            status: a.status.as_str().to_owned(),
+            attempts: a.attempts,
+            last_error: a.last_error,
+        }
     }
 }

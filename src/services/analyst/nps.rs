@@ -4,8 +4,16 @@ use super::Analysts;
 use crate::domain::insight::PromiseInsight;
 use crate::domain::nps::NpsSummary;
 use crate::services::ServiceError;
-use crate::store::NpsComment;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+/// One answer's comment, as `nps` lists it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NpsComment {
+    pub score: u8,
+    pub comment: String,
+    pub answered_at: DateTime<Utc>,
+}
 
 /// `GET /v1/campaigns/{id}/nps` (pinned shape).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -24,19 +32,27 @@ pub struct CampaignNps {
 impl Analysts {
     /// NPS of a campaign's respondents; `NotFound` when there is no such campaign.
     pub async fn nps(&self, id: &str) -> Result<CampaignNps, ServiceError> {
-        if self.store.campaign(id).await?.is_none() {
+        if self.store.checks.campaign(id).await?.is_none() {
             return Err(ServiceError::NotFound(format!("no campaign `{id}`")));
         }
         self.campaign_nps(id).await
     }
 
     pub(super) async fn campaign_nps(&self, id: &str) -> Result<CampaignNps, ServiceError> {
-        let report = self.store.nps(id).await?;
+        let report = self.store.answers.nps(id).await?;
         Ok(CampaignNps {
             campaign_id: id.to_owned(),
             invited: report.invited,
             summary: report.summary,
-            comments: report.comments,
+            comments: report
+                .comments
+                .into_iter()
+                .map(|c| NpsComment {
+                    score: c.score,
+                    comment: c.comment,
+                    answered_at: c.answered_at,
+                })
+                .collect(),
         })
     }
 }
@@ -46,11 +62,11 @@ impl Analysts {
     /// exist).
     pub async fn insight(&self, campaign_id: Option<&str>) -> Result<PromiseInsight, ServiceError> {
         if let Some(id) = campaign_id
-            && self.store.campaign(id).await?.is_none()
+            && self.store.checks.campaign(id).await?.is_none()
         {
             return Err(ServiceError::NotFound(format!("no campaign `{id}`")));
         }
-        let answers = self.store.promise_answers(campaign_id).await?;
+        let answers = self.store.answers.promise_answers(campaign_id).await?;
         Ok(PromiseInsight::from_campaigns(&answers))
     }
 }

@@ -6,7 +6,7 @@ use crate::check::CheckResult;
 use crate::domain::{FieldError, Phase, ReviewAction, ReviewState, Reviewer};
 use crate::services::ServiceError;
 use crate::store::ReviewRow;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Longest note kept with a review.
@@ -69,9 +69,35 @@ impl ReviewRequest {
     }
 }
 
+/// One review: who decided what about a finding, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Review {
+    pub id: String,
+    pub finding_id: String,
+    pub campaign_id: String,
+    pub action: ReviewAction,
+    pub note: Option<String>,
+    pub reviewer: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ReviewRow> for Review {
+    fn from(r: ReviewRow) -> Self {
+        Self {
+            id: r.id,
+            finding_id: r.finding_id,
+            campaign_id: r.campaign_id,
+            action: r.action,
+            note: r.note,
+            reviewer: r.reviewer,
+            created_at: r.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReviewAnswer {
-    pub review: ReviewRow,
+    pub review: Review,
     /// The finding's state after this review.
     pub review_state: ReviewState,
 }
@@ -86,6 +112,7 @@ impl Analysts {
     ) -> Result<ReviewAnswer, ServiceError> {
         let review = self
             .store
+            .reviews
             .review_finding(
                 finding_id,
                 command.action,
@@ -97,7 +124,7 @@ impl Analysts {
             .ok_or_else(|| ServiceError::NotFound(format!("no finding `{finding_id}`")))?;
         tracing::info!(finding = %finding_id, campaign = %review.campaign_id, analyst = %reviewer.name(), action = command.action.as_str(), "finding reviewed");
         Ok(ReviewAnswer {
-            review,
+            review: review.into(),
             review_state: command.action.state(),
         })
     }
@@ -110,6 +137,7 @@ impl Analysts {
     ) -> Result<CheckResult, ServiceError> {
         let campaign = self
             .store
+            .checks
             .campaign(id)
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no campaign `{id}`")))?;
