@@ -303,6 +303,20 @@ impl Offer {
 }
 
 impl Campaign {
+    /// A campaign known only by its id (an event named it; no check has described it).
+    pub fn named(id: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: None,
+            platform: None,
+            send_at: None,
+            audience_size: None,
+            brand: None,
+            locale: None,
+            offers: Vec::new(),
+        }
+    }
+
     /// What a survey about this campaign calls the offer: the first offer title written for
     /// customers (never the campaign's internal `name`).
     pub fn offer_title(&self) -> Option<&str> {

@@ -10,10 +10,7 @@ use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
 use crate::signatures::SigningKey;
-use crate::store::{
-    AlertAbout, AlertStore, CheckStore, ClaimedAlert, FindingStore, InvitationStore, Store,
-    StoreError,
-};
+use crate::store::{AlertAbout, ClaimedAlert, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lettre::Message;
@@ -21,23 +18,14 @@ use lettre::message::Mailbox;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// The store's concerns alert delivery uses: the alerts themselves, and what an alert is about
-/// (the campaign and its checks, the finding, the invitation answered).
-pub struct AlertStores {
-    pub alerts: Arc<dyn AlertStore>,
-    pub checks: Arc<dyn CheckStore>,
-    pub findings: Arc<dyn FindingStore>,
-    pub invitations: Arc<dyn InvitationStore>,
-}
-
-impl AlertStores {
-    pub fn of(store: &Arc<dyn Store>) -> Self {
-        Self {
-            alerts: store.clone(),
-            checks: store.clone(),
-            findings: store.clone(),
-            invitations: store.clone(),
-        }
+super::store_concerns! {
+    /// The store's concerns alert delivery uses: the alerts themselves, and what an alert is
+    /// about (the campaign and its checks, the finding, the invitation answered).
+    AlertStores {
+        alerts: AlertStore,
+        checks: CheckStore,
+        findings: FindingStore,
+        invitations: InvitationStore,
     }
 }
 

@@ -2,6 +2,28 @@
 //! analyst API and pages, the scheduled jobs, the CLI. Each door parses its input and renders
 //! the answer; everything between (checking, recording, deciding, delivering) happens here,
 //! once, on the machinery below (`check`, `lookup`, `sources`, `store`, `email`).
+/// A service's part of the store: a field per concern it uses, each the concern's trait, all
+/// filled from the whole store by `of` — so a service is built from the store, and holds no
+/// more of it than it uses.
+macro_rules! store_concerns {
+    ($(#[$doc:meta])* $name:ident { $($field:ident: $concern:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct $name {
+            $(pub $field: std::sync::Arc<dyn $crate::store::$concern>,)+
+        }
+
+        impl $name {
+            pub fn of(store: &std::sync::Arc<dyn $crate::store::Store>) -> Self {
+                Self {
+                    $($field: store.clone(),)+
+                }
+            }
+        }
+    };
+}
+pub(crate) use store_concerns;
+
 pub mod alerts;
 pub mod analyst;
 pub mod checks;

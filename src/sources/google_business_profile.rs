@@ -8,7 +8,6 @@ use crate::config::SourceConfig;
 use crate::domain::hours::WeeklyPeriod;
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use reqwest::StatusCode;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -272,13 +271,7 @@ impl GoogleBusinessProfile {
 
 #[async_trait]
 impl LocationSource for GoogleBusinessProfile {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn pace(&self) -> Option<super::quota::Pace> {
-        self.upstream.quota().pace()
-    }
+    super::upstream_source!();
 
     #[tracing::instrument(skip_all, fields(source = NAME, location = id))]
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
@@ -289,29 +282,18 @@ impl LocationSource for GoogleBusinessProfile {
         let base = self.config.base();
         let url = format!("{base}/v1/locations/{}", path_segment(upstream_id));
         let token = self.config.token_value();
-        let reply = self
-            .upstream
-            .call(
+        self.upstream
+            .location(
                 |c| {
                     c.get(&url)
                         .query(&[("readMask", READ_MASK)])
                         .bearer_auth(token)
                 },
-                Retry::Idempotent,
                 deadline,
+                |reply| SourceError::Status(reply.status.as_u16()),
+                interpret,
             )
-            .await?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Ok(LocationAnswer::unknown());
-        }
-        if !reply.status.is_success() {
-            return Err(SourceError::Status(reply.status.as_u16()));
-        }
-        let parsed = reply.json::<Location>().and_then(interpret);
-        if parsed.is_err() {
-            self.upstream.note_garbage();
-        }
-        parsed
+            .await
     }
 
     /// With an account, the list whenever it costs fewer calls than asking each id: more ids

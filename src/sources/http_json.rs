@@ -77,13 +77,7 @@ async fn get_json(
 
 #[async_trait]
 impl LocationSource for HttpJsonLocations {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn pace(&self) -> Option<super::quota::Pace> {
-        self.upstream.quota().pace()
-    }
+    super::upstream_source!();
 
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
         let template = self.config.url.as_deref().unwrap_or_default();
@@ -164,13 +158,7 @@ fn interpret_location(
 
 #[async_trait]
 impl InventorySource for HttpJsonInventory {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn pace(&self) -> Option<super::quota::Pace> {
-        self.upstream.quota().pace()
-    }
+    super::upstream_source!();
 
     fn batch_limits(&self) -> BatchLimits {
         BatchLimits::ONE

@@ -56,6 +56,21 @@ impl LocationAnswer {
     }
 }
 
+/// The `name` (the module's `NAME`) and `pace` (its upstream's quota) of a source that calls
+/// its upstream through `self.upstream`: written once for every such source.
+macro_rules! upstream_source {
+    () => {
+        fn name(&self) -> &'static str {
+            NAME
+        }
+
+        fn pace(&self) -> Option<$crate::sources::quota::Pace> {
+            self.upstream.quota().pace()
+        }
+    };
+}
+pub(crate) use upstream_source;
+
 #[async_trait]
 pub trait LocationSource: Send + Sync {
     fn name(&self) -> &'static str;

@@ -54,13 +54,7 @@ impl Shopify {
 
 #[async_trait]
 impl InventorySource for Shopify {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn pace(&self) -> Option<super::quota::Pace> {
-        self.upstream.quota().pace()
-    }
+    super::upstream_source!();
 
     fn batch_limits(&self) -> BatchLimits {
         BatchLimits {

@@ -59,13 +59,7 @@ impl Square {
 
 #[async_trait]
 impl InventorySource for Square {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn pace(&self) -> Option<super::quota::Pace> {
-        self.upstream.quota().pace()
-    }
+    super::upstream_source!();
 
     fn batch_limits(&self) -> BatchLimits {
         let n = self

@@ -6,13 +6,12 @@
 //! location; any other error answers Square's envelope (`errors[]` with `category`, `code`,
 //! `detail`), named in the failure.
 use super::square::SQUARE_VERSION;
-use super::upstream::{Reply, Retry, Upstream};
+use super::upstream::{Reply, Upstream};
 use super::{LocationAnswer, LocationSource, SourceError, path_segment};
 use crate::config::SourceConfig;
 use crate::domain::hours::WeeklyPeriod;
 use crate::domain::{LocalZone, LocationStatus, ZoneOrigin};
 use async_trait::async_trait;
-use reqwest::StatusCode;
 use serde::Deserialize;
 use tokio::time::Instant;
 
@@ -78,13 +77,7 @@ impl SquareLocations {
 
 #[async_trait]
 impl LocationSource for SquareLocations {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn pace(&self) -> Option<super::quota::Pace> {
-        self.upstream.quota().pace()
-    }
+    super::upstream_source!();
 
     #[tracing::instrument(skip_all, fields(source = NAME, location = id))]
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
@@ -94,31 +87,18 @@ impl LocationSource for SquareLocations {
             path_segment(self.config.upstream_id(id))
         );
         let token = self.config.token_value();
-        let reply = self
-            .upstream
-            .call(
+        self.upstream
+            .location(
                 |c| {
                     c.get(&url)
                         .bearer_auth(token)
                         .header("Square-Version", SQUARE_VERSION)
                 },
-                Retry::Idempotent,
                 deadline,
+                failure,
+                |r: Retrieved| interpret(r.location),
             )
-            .await?;
-        if reply.status == StatusCode::NOT_FOUND {
-            return Ok(LocationAnswer::unknown());
-        }
-        if !reply.status.is_success() {
-            return Err(failure(&reply));
-        }
-        let parsed = reply
-            .json::<Retrieved>()
-            .and_then(|r| interpret(r.location));
-        if parsed.is_err() {
-            self.upstream.note_garbage();
-        }
-        parsed
+            .await
     }
 }
 

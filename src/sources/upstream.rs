@@ -234,6 +234,30 @@ impl Upstream {
     pub fn note_garbage(&self) {
         self.breaker.on_failure(std::time::Instant::now());
     }
+
+    /// One location, asked by an idempotent call: a 404 is a location the source does not
+    /// know, another failure is what `failed` makes of the reply, and an answer that does not
+    /// read as `T` (or that `interpret` refuses) is garbage, and counts against the breaker.
+    pub async fn location<T: serde::de::DeserializeOwned>(
+        &self,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        deadline: Instant,
+        failed: impl FnOnce(&Reply) -> SourceError,
+        interpret: impl FnOnce(T) -> Result<super::LocationAnswer, SourceError>,
+    ) -> Result<super::LocationAnswer, SourceError> {
+        let reply = self.call(build, Retry::Idempotent, deadline).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(super::LocationAnswer::unknown());
+        }
+        if !reply.status.is_success() {
+            return Err(failed(&reply));
+        }
+        let parsed = reply.json::<T>().and_then(interpret);
+        if parsed.is_err() {
+            self.note_garbage();
+        }
+        parsed
+    }
 }
 
 enum ReadError {

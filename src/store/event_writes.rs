@@ -29,16 +29,7 @@ where
 {
     ids.iter()
         .map(|id| {
-            let definition = serde_json::to_string(&Campaign {
-                id: (*id).to_owned(),
-                name: None,
-                platform: None,
-                send_at: None,
-                audience_size: None,
-                brand: None,
-                locale: None,
-                offers: Vec::new(),
-            })
+            let definition = serde_json::to_string(&Campaign::named(id))
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             Ok(sqlx::query(
                 "INSERT INTO campaigns (id, definition, window_start, window_end, created_at, updated_at)

@@ -40,14 +40,8 @@ pub(super) fn offer(locations: &[&str], items: &[(&str, &str, i64)]) -> Offer {
 
 pub(super) fn campaign(offers: Vec<Offer>) -> Campaign {
     Campaign {
-        id: "c".into(),
-        name: None,
-        platform: None,
-        send_at: None,
-        audience_size: None,
-        brand: None,
-        locale: None,
         offers,
+        ..Campaign::named("c")
     }
 }
 

@@ -98,12 +98,7 @@ fn stored_result(raw: &str) -> Result<CheckResult, ServiceError> {
 impl Analysts {
     /// Everything about one campaign; `NotFound` when there is no such campaign.
     pub async fn campaign(&self, id: &str) -> Result<CampaignDetail, ServiceError> {
-        let campaign = self
-            .store
-            .checks
-            .campaign(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no campaign `{id}`")))?;
+        let campaign = self.known_campaign(id).await?;
         let checks = self.store.checks.checks(id).await?;
         let reviews = self.store.reviews.reviews(id).await?;
         let latest_check = match checks.first() {

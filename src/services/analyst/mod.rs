@@ -15,23 +15,23 @@ pub use list::{
 pub use nps::CampaignNps;
 pub use review::{MAX_NOTE_CHARS, ReviewAnswer, ReviewCommand, ReviewRequest};
 
+use super::ServiceError;
 use super::checks::Checks;
-use crate::store::{
-    AlertStore, AnswerStore, CheckStore, ErasureStore, FindingStore, RecipientStore, ReviewStore,
-    Store,
-};
+use crate::store::{CampaignRow, Store};
 use std::sync::Arc;
 
-/// The store's concerns analysts read and write: campaigns and their checks, findings, reviews,
-/// alerts, answers, a recipient's data and its erasure.
-pub struct AnalystStores {
-    pub checks: Arc<dyn CheckStore>,
-    pub findings: Arc<dyn FindingStore>,
-    pub reviews: Arc<dyn ReviewStore>,
-    pub alerts: Arc<dyn AlertStore>,
-    pub answers: Arc<dyn AnswerStore>,
-    pub recipients: Arc<dyn RecipientStore>,
-    pub erasure: Arc<dyn ErasureStore>,
+crate::services::store_concerns! {
+    /// The store's concerns analysts read and write: campaigns and their checks, findings,
+    /// reviews, alerts, answers, a recipient's data and its erasure.
+    AnalystStores {
+        checks: CheckStore,
+        findings: FindingStore,
+        reviews: ReviewStore,
+        alerts: AlertStore,
+        answers: AnswerStore,
+        recipients: RecipientStore,
+        erasure: ErasureStore,
+    }
 }
 
 pub struct Analysts {
@@ -42,15 +42,16 @@ pub struct Analysts {
 
 impl Analysts {
     pub fn new(store: Arc<dyn Store>, checks: Arc<Checks>) -> Self {
-        let store = AnalystStores {
-            checks: store.clone(),
-            findings: store.clone(),
-            reviews: store.clone(),
-            alerts: store.clone(),
-            answers: store.clone(),
-            recipients: store.clone(),
-            erasure: store,
-        };
+        let store = AnalystStores::of(&store);
         Self { store, checks }
+    }
+
+    /// The campaign stored as `id`; `NotFound` when there is none.
+    async fn known_campaign(&self, id: &str) -> Result<CampaignRow, ServiceError> {
+        self.store
+            .checks
+            .campaign(id)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no campaign `{id}`")))
     }
 }

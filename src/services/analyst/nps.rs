@@ -32,9 +32,7 @@ pub struct CampaignNps {
 impl Analysts {
     /// NPS of a campaign's respondents; `NotFound` when there is no such campaign.
     pub async fn nps(&self, id: &str) -> Result<CampaignNps, ServiceError> {
-        if self.store.checks.campaign(id).await?.is_none() {
-            return Err(ServiceError::NotFound(format!("no campaign `{id}`")));
-        }
+        self.known_campaign(id).await?;
         self.campaign_nps(id).await
     }
 
@@ -61,10 +59,8 @@ impl Analysts {
     /// Broken against kept promises, overall or for one campaign (`NotFound` when it does not
     /// exist).
     pub async fn insight(&self, campaign_id: Option<&str>) -> Result<PromiseInsight, ServiceError> {
-        if let Some(id) = campaign_id
-            && self.store.checks.campaign(id).await?.is_none()
-        {
-            return Err(ServiceError::NotFound(format!("no campaign `{id}`")));
+        if let Some(id) = campaign_id {
+            self.known_campaign(id).await?;
         }
         let answers = self.store.answers.promise_answers(campaign_id).await?;
         Ok(PromiseInsight::from_campaigns(&answers))

@@ -135,12 +135,7 @@ impl Analysts {
         reviewer: &Reviewer,
         id: &str,
     ) -> Result<CheckResult, ServiceError> {
-        let campaign = self
-            .store
-            .checks
-            .campaign(id)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound(format!("no campaign `{id}`")))?;
+        let campaign = self.known_campaign(id).await?;
         if campaign.latest_check_id.is_none() {
             return Err(ServiceError::Conflict(format!(
                 "campaign `{id}` is known only from engagement events: there are no offers to check"

@@ -13,39 +13,24 @@ use crate::domain::attribution::{click_locale, eligible_campaigns};
 pub use crate::domain::wording::Wording;
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
-use crate::store::{
-    AlertStore, AnswerStore, CheckStore, EngagementStore, InvitationStore, NewInvitation,
-    ReminderStore, Store, StoreError,
-};
+use crate::store::{CheckStore, NewInvitation, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// The store's concerns surveys use: who is eligible (engagement), the invitations and their
-/// reminders, the campaign a survey is about (checks), the answers, and the detractor alerts an
-/// answer queues.
-#[derive(Clone)]
-pub struct SurveyStores {
-    pub engagement: Arc<dyn EngagementStore>,
-    pub invitations: Arc<dyn InvitationStore>,
-    pub reminders: Arc<dyn ReminderStore>,
-    pub checks: Arc<dyn CheckStore>,
-    pub answers: Arc<dyn AnswerStore>,
-    pub alerts: Arc<dyn AlertStore>,
-}
-
-impl SurveyStores {
-    pub fn of(store: &Arc<dyn Store>) -> Self {
-        Self {
-            engagement: store.clone(),
-            invitations: store.clone(),
-            reminders: store.clone(),
-            checks: store.clone(),
-            answers: store.clone(),
-            alerts: store.clone(),
-        }
+crate::services::store_concerns! {
+    /// The store's concerns surveys use: who is eligible (engagement), the invitations and
+    /// their reminders, the campaign a survey is about (checks), the answers, and the detractor
+    /// alerts an answer queues.
+    SurveyStores {
+        engagement: EngagementStore,
+        invitations: InvitationStore,
+        reminders: ReminderStore,
+        checks: CheckStore,
+        answers: AnswerStore,
+        alerts: AlertStore,
     }
 }
 
