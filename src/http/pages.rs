@@ -40,14 +40,18 @@ fn respond(status: StatusCode, markup: Markup) -> HttpResponse {
 
 /// A link whose token does not verify: no invitation, so no reader's language — the default's.
 fn not_found(l: &Locale) -> HttpResponse {
-    respond(
-        StatusCode::NOT_FOUND,
-        page(
-            l,
-            &l.text("not-found-title", &[]),
-            html! { h1 { (l.text("not-found-heading", &[])) } p { (l.text("not-found-body", &[])) } },
-        ),
-    )
+    message(l, StatusCode::NOT_FOUND, "not-found", &[], html! {})
+}
+
+/// The invitation and its reader's language, as `opened` finds them — or, from the handler,
+/// the page saying the link is not (or no longer) valid.
+macro_rules! opened {
+    ($state:expr, $token:expr) => {
+        match opened(&$state, &$token).await? {
+            Ok(opened) => opened,
+            Err(not_found) => return Ok(not_found),
+        }
+    };
 }
 
 /// The invitation a link's token names, its wording and its language.
@@ -65,10 +69,16 @@ async fn opened(
 }
 
 /// A page of a heading and a paragraph — the words `{key}-title`, `{key}-heading` and
-/// `{key}-body` (with `args`) — and what follows them, 200.
-fn message(l: &Locale, key: &str, args: &[crate::i18n::Arg<'_>], more: Markup) -> HttpResponse {
+/// `{key}-body` (with `args`) — and what follows them.
+fn message(
+    l: &Locale,
+    status: StatusCode,
+    key: &str,
+    args: &[crate::i18n::Arg<'_>],
+    more: Markup,
+) -> HttpResponse {
     respond(
-        StatusCode::OK,
+        status,
         page(
             l,
             &l.text(&format!("{key}-title"), &[]),
@@ -158,10 +168,7 @@ pub async fn survey(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let (inv, l) = match opened(&state, &token).await? {
-        Ok(opened) => opened,
-        Err(not_found) => return Ok(not_found),
-    };
+    let (inv, l) = opened!(state, token);
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     let score = url::form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(k, _)| k == "score")
@@ -198,10 +205,7 @@ pub async fn answer(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let (inv, l) = match opened(&state, &token).await? {
-        Ok(opened) => opened,
-        Err(not_found) => return Ok(not_found),
-    };
+    let (inv, l) = opened!(state, token);
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     if body.len() > MAX_FORM_BYTES {
         let filled = Filled {
@@ -254,7 +258,7 @@ pub async fn answer(
         ("brand", wording.brand.as_str().into()),
         ("score", answer.score.into()),
     ];
-    Ok(message(&l, "thanks", &words, html! {}))
+    Ok(message(&l, StatusCode::OK, "thanks", &words, html! {}))
 }
 
 /// `GET /u/{token}`: asks to confirm. Records nothing.
@@ -271,17 +275,20 @@ pub async fn unsubscribe_page(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let (inv, l) = match opened(&state, &token).await? {
-        Ok(opened) => opened,
-        Err(not_found) => return Ok(not_found),
-    };
+    let (inv, l) = opened!(state, token);
     let address = [("address", inv.recipient.as_str().into())];
     let confirm = html! {
         form method="post" action=(format!("/u/{}", token.as_str())) {
             button type="submit" { (l.text("unsubscribe-button", &[])) }
         }
     };
-    Ok(message(&l, "unsubscribe", &address, confirm))
+    Ok(message(
+        &l,
+        StatusCode::OK,
+        "unsubscribe",
+        &address,
+        confirm,
+    ))
 }
 
 /// `POST /u/{token}`: unsubscribes (also RFC 8058 one-click, body `List-Unsubscribe=One-Click`).
@@ -299,10 +306,7 @@ pub async fn unsubscribe(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::error::ApiError> {
-    let (inv, l) = match opened(&state, &token).await? {
-        Ok(opened) => opened,
-        Err(not_found) => return Ok(not_found),
-    };
+    let (inv, l) = opened!(state, token);
     state.surveys.unsubscribe(&inv).await?;
-    Ok(message(&l, "unsubscribed", &[], html! {}))
+    Ok(message(&l, StatusCode::OK, "unsubscribed", &[], html! {}))
 }

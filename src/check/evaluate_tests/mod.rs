@@ -100,6 +100,11 @@ pub(super) fn run(c: &Campaign, policy: &Policy, obs: &Observations) -> Evaluati
     })
 }
 
+/// Location `a`, open, with these special closures (from, until).
+pub(super) fn open_a_closed_on(closed: &[(&str, &str)]) -> Observations {
+    obs_locations(vec![("a", location(LocationStatus::Open, "OPEN", closed))])
+}
+
 pub(super) fn obs_locations(
     pairs: Vec<(&str, Result<LocationReport, LookupFailure>)>,
 ) -> Observations {
@@ -165,14 +170,7 @@ fn unknown_location_blocks() {
 #[test]
 fn special_closure_inside_window_flags_with_a_warning() {
     let c = campaign(vec![offer(&["a"], &[])]);
-    let obs = obs_locations(vec![(
-        "a",
-        location(
-            LocationStatus::Open,
-            "OPEN",
-            &[("2026-11-26", "2026-11-26")],
-        ),
-    )]);
+    let obs = open_a_closed_on(&[("2026-11-26", "2026-11-26")]);
     let e = run(&c, &Policy::default(), &obs);
     assert_eq!(e.verdict, Verdict::Flag);
     assert_eq!(
@@ -193,14 +191,7 @@ fn special_closure_inside_window_flags_with_a_warning() {
 fn special_closure_outside_window_is_not_a_finding() {
     let c = campaign(vec![offer(&["a"], &[])]);
     // The window is [11-24, 12-01): the first of December is outside, so is 11-23.
-    let obs = obs_locations(vec![(
-        "a",
-        location(
-            LocationStatus::Open,
-            "OPEN",
-            &[("2026-12-01", "2026-12-03"), ("2026-11-20", "2026-11-23")],
-        ),
-    )]);
+    let obs = open_a_closed_on(&[("2026-12-01", "2026-12-03"), ("2026-11-20", "2026-11-23")]);
     assert_eq!(run(&c, &Policy::default(), &obs).verdict, Verdict::Pass);
 }
 

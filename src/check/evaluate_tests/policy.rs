@@ -35,26 +35,12 @@ fn every_rule_under_every_action() {
         v.push((
             Rule::LocationClosedDuringWindow,
             one.clone(),
-            obs_locations(vec![(
-                "a",
-                location(
-                    LocationStatus::Open,
-                    "OPEN",
-                    &[("2026-11-25", "2026-11-25")],
-                ),
-            )]),
+            open_a_closed_on(&[("2026-11-25", "2026-11-25")]),
         ));
         v.push((
             Rule::LocationClosedWholeWindow,
             one.clone(),
-            obs_locations(vec![(
-                "a",
-                location(
-                    LocationStatus::Open,
-                    "OPEN",
-                    &[("2026-11-24", "2026-11-30")],
-                ),
-            )]),
+            open_a_closed_on(&[("2026-11-24", "2026-11-30")]),
         ));
         v.push((
             Rule::UpstreamUnavailable,
