@@ -83,7 +83,7 @@ fn fleet(n: usize) -> Vec<Campaign> {
             let input: CampaignInput =
                 serde_json::from_value(json!({"id": format!("camp-{i:05}"), "offers": offers}))
                     .unwrap();
-            input.parse("/campaign").unwrap()
+            input.parse("/campaign", chrono::Utc::now()).unwrap()
         })
         .collect()
 }

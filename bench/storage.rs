@@ -31,6 +31,7 @@ async fn run(store: &SqlStore) -> Rates {
         )
         .unwrap(),
         "",
+        chrono::Utc::now(),
     )
     .unwrap();
     let checks: Vec<(String, Vec<Finding>)> = (0..CHECKS)

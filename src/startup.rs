@@ -95,6 +95,7 @@ impl Services {
             config.policy().clone(),
             config.alerts.targets(),
             metrics.clone(),
+            config.promises.templates().clone(),
         ));
         let links = SurveyLinks::new(
             link_key(&config, shared.as_ref()).await?,

@@ -65,7 +65,7 @@ mod tests {
             .collect();
         let input: CampaignInput =
             serde_json::from_value(serde_json::json!({"id": "c", "offers": offers})).unwrap();
-        let plan = LookupPlan::for_campaign(&input.parse("").unwrap());
+        let plan = LookupPlan::for_campaign(&input.parse("", chrono::Utc::now()).unwrap());
         assert_eq!(plan.locations, vec!["loc-101"]);
         assert_eq!(plan.items, vec![ItemKey::new("S", "loc-101")]);
     }
@@ -78,7 +78,7 @@ mod tests {
                 "locations": locations, "items": [{"sku": sku, "location": locations[0]}]
             }]}))
             .unwrap();
-            input.parse("").unwrap()
+            input.parse("", chrono::Utc::now()).unwrap()
         };
         let (a, b) = (
             campaign("a", &["l2", "l1"], "S1"),

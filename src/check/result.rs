@@ -1,5 +1,6 @@
 //! The result of one check, as answered by the webhook and stored with the check.
 use super::{Evaluation, OfferOutcome};
+use crate::domain::content::{ContentReport, Extracted, Promised};
 use crate::domain::{Finding, Mode, Phase, Verdict};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,15 @@ pub struct CheckResult {
     pub send_at: DateTime<Utc>,
     pub offers: Vec<OfferResult>,
     pub findings: Vec<Finding>,
-    /// One line per `flag` finding.
+    /// One line per `flag` finding, after what the content's reading needs said (an assumed
+    /// window, personalised links).
     pub warnings: Vec<String>,
+    /// The promises found in the campaign's content, each with its offer and link.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extracted: Vec<Extracted>,
+    /// The content's links counted, and the personalised ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<ContentReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,7 +68,51 @@ impl CheckResult {
                 .collect(),
             findings: evaluation.findings,
             warnings: evaluation.warnings,
+            extracted: Vec::new(),
+            content: None,
         }
+    }
+
+    /// With what was read from the campaign's content: the promises found, the links
+    /// counted, the content's warnings first, and each finding's evidence naming the link its
+    /// promise came from (`evidence.link: {href, text}`).
+    pub fn with_promised(mut self, promised: &Promised) -> Self {
+        if promised.content.is_none() {
+            return self;
+        }
+        let linked: std::collections::HashMap<_, _> = promised
+            .extracted
+            .iter()
+            .filter_map(|e| {
+                let href = e.href.as_ref()?;
+                let key = (e.offer_id.as_str(), e.sku.as_deref(), e.location.as_deref());
+                Some((key, (href, &e.text)))
+            })
+            .collect();
+        for finding in &mut self.findings {
+            let t = &finding.target;
+            let key = (
+                finding.offer_id.as_str(),
+                t.sku.as_deref(),
+                t.location.as_deref(),
+            );
+            if let (Some((href, text)), Some(evidence)) =
+                (linked.get(&key), finding.evidence.as_object_mut())
+            {
+                let mut link = serde_json::Map::new();
+                link.insert("href".into(), (*href).clone().into());
+                if let Some(text) = text {
+                    link.insert("text".into(), text.clone().into());
+                }
+                evidence.insert("link".into(), link.into());
+            }
+        }
+        let mut warnings = promised.warnings.clone();
+        warnings.append(&mut self.warnings);
+        self.warnings = warnings;
+        self.extracted = promised.extracted.clone();
+        self.content = promised.content.clone();
+        self
     }
 }
 

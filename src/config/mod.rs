@@ -6,6 +6,7 @@
 //! downstream parses configuration again.
 mod inbound;
 mod load;
+mod promises;
 mod schedule;
 mod secret;
 mod sections;
@@ -20,6 +21,7 @@ pub use inbound::{
     MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
 };
 pub use load::load;
+pub use promises::PromisesConfig;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
@@ -77,6 +79,8 @@ pub struct Config {
     pub events: EventsConfig,
     pub retention: RetentionConfig,
     pub conversions: ConversionsConfig,
+    /// Which links of an email promise a location or an item.
+    pub promises: PromisesConfig,
     /// After SIGTERM or SIGINT, how long `/readyz` answers 503 while requests are still served,
     /// before the server drains and stops.
     pub shutdown_grace_s: u64,
@@ -107,6 +111,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             retention: RetentionConfig::default(),
             conversions: ConversionsConfig::default(),
+            promises: PromisesConfig::default(),
             shutdown_grace_s: 5,
             workers: 0,
             parsed_policy: Policy::default(),
@@ -189,6 +194,7 @@ impl Config {
                     )
                 })?;
         self.sources.validate()?;
+        self.promises.validate()?;
         if let Some(url) = &self.alerts.webhook_url {
             let parsed = url::Url::parse(url)
                 .map_err(|e| ConfigError::new("alerts.webhook_url", e.to_string()))?;

@@ -1,6 +1,7 @@
 //! A campaign and its offers, parsed from what a platform sends. Parse, don't validate: a
 //! `Campaign` can only be built from input that passed every check below, so the engine never
 //! meets an offer whose window runs backwards.
+pub use super::content::Content;
 pub use super::hours::WindowTime;
 use super::hours::{LocalWindow, OfferWindow};
 use super::validation::FieldError;
@@ -29,7 +30,20 @@ pub struct Campaign {
     /// The audience's language (BCP 47), for the survey when an event names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The offers given as JSON (the content's are read from it at each check).
     pub offers: Vec<Offer>,
+    /// The email itself, when given: its links and markup promise too (`domain::content`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Content>,
+    /// The window of the content's offers, as written (or assumed: the send day, local to
+    /// each location).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<WindowTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<WindowTime>,
+    /// No window was given for the content's offers: the send day was assumed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub window_assumed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,7 +120,23 @@ pub struct CampaignInput {
     /// recipient whose events name none; absent: `[surveys] default_locale`.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The offers as JSON. May be empty when `content` promises something.
+    #[serde(default)]
     pub offers: Vec<OfferInput>,
+    /// The email: the links and markup of its HTML (and the URLs of its text part) promise
+    /// locations and items by `[promises] location_links` / `item_links` and
+    /// `data-promise-*` attributes (docs/promises.md).
+    #[serde(default)]
+    pub content: Option<Content>,
+    /// The window of the promises found in the content (a group's own
+    /// `data-promise-valid-from` / `-until` wins), written like an offer's; absent: the send
+    /// day, local to each location.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2026-12-13T09:00:00")]
+    pub valid_from: Option<WindowTime>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "2026-12-13T17:00:00")]
+    pub valid_until: Option<WindowTime>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -156,8 +186,9 @@ fn check_id(value: &str, pointer: String, errors: &mut Vec<FieldError>) {
 
 impl CampaignInput {
     /// Turns wire input into a `Campaign`, or lists every field that is wrong, each by the JSON
-    /// pointer under `base` (e.g. `/campaign`).
-    pub fn parse(self, base: &str) -> Result<Campaign, Vec<FieldError>> {
+    /// pointer under `base` (e.g. `/campaign`). `now` is the send day when none is given and
+    /// the content's window must be assumed.
+    pub fn parse(self, base: &str, now: DateTime<Utc>) -> Result<Campaign, Vec<FieldError>> {
         let mut errors = Vec::new();
         check_id(&self.id, format!("{base}/id"), &mut errors);
         if let Some(brand) = &self.brand {
@@ -168,12 +199,13 @@ impl CampaignInput {
             format!("{base}/locale"),
             &mut errors,
         );
-        if self.offers.is_empty() {
+        if self.offers.is_empty() && self.content.is_none() {
             errors.push(FieldError::new(
                 format!("{base}/offers"),
-                "a campaign needs at least one offer",
+                "a campaign needs at least one offer, or content whose links promise",
             ));
         }
+        let window = self.content_window(base, now, &mut errors);
         if self.offers.len() > MAX_OFFERS {
             errors.push(FieldError::new(
                 format!("{base}/offers"),
@@ -239,12 +271,17 @@ impl CampaignInput {
                 .into_iter()
                 .map(OfferInput::into_offer)
                 .collect(),
+            valid_from: window.map(|w| w.0),
+            valid_until: window.map(|w| w.1),
+            window_assumed: window.is_some_and(|w| w.2),
+            content: self.content,
         })
     }
 }
 
 impl OfferInput {
-    fn into_offer(self) -> Offer {
+    /// The offer of input that passed `CampaignInput::parse` (or was built from content).
+    pub(super) fn into_offer(self) -> Offer {
         let mut locations = Vec::with_capacity(self.locations.len());
         for location in self.locations {
             if !locations.contains(&location) {
@@ -314,17 +351,23 @@ impl Campaign {
             brand: None,
             locale: None,
             offers: Vec::new(),
+            content: None,
+            valid_from: None,
+            valid_until: None,
+            window_assumed: false,
         }
     }
 
     /// What a survey about this campaign calls the offer: the first offer title written for
-    /// customers (never the campaign's internal `name`).
-    pub fn offer_title(&self) -> Option<&str> {
+    /// customers (never the campaign's internal `name`), else the title its content gives.
+    pub fn offer_title(&self) -> Option<String> {
         self.offers
             .iter()
             .filter_map(|o| o.title.as_deref())
             .map(str::trim)
             .find(|t| !t.is_empty())
+            .map(str::to_owned)
+            .or_else(|| self.content.as_ref().and_then(Content::title))
     }
 
     /// The offers still running or yet to start at `now` (a live re-check ignores the ended
@@ -371,7 +414,9 @@ mod tests {
 
     #[test]
     fn parses_defaults_and_dedupes_locations() {
-        let c = input(valid()).parse("/campaign").unwrap();
+        let c = input(valid())
+            .parse("/campaign", chrono::Utc::now())
+            .unwrap();
         assert_eq!(c.offers[0].locations, vec!["loc-1", "loc-2"]);
         assert_eq!(c.offers[0].items[0].min_available, 1);
     }
@@ -381,7 +426,9 @@ mod tests {
         let mut v = valid();
         v["offers"][0]["valid_from"] = "2026-12-13T09:00:00".into();
         v["offers"][0]["valid_until"] = "2026-12-13T17:00".into();
-        let c = input(v.clone()).parse("/campaign").unwrap();
+        let c = input(v.clone())
+            .parse("/campaign", chrono::Utc::now())
+            .unwrap();
         let offer = &c.offers[0];
         let local = offer.local.unwrap();
         assert_eq!(local.from.to_string(), "2026-12-13 09:00:00");
@@ -397,24 +444,35 @@ mod tests {
         assert_eq!(serde_json::from_str::<Campaign>(&stored).unwrap(), c);
         // An offset on one end only is refused, by the field.
         v["offers"][0]["valid_until"] = "2026-12-13T17:00:00+03:30".into();
-        let errs = input(v.clone()).parse("/campaign").unwrap_err();
+        let errs = input(v.clone())
+            .parse("/campaign", chrono::Utc::now())
+            .unwrap_err();
         assert_eq!(errs[0].pointer, "/campaign/offers/0/valid_until");
         // An offset is an instant, whatever the offset.
         v["offers"][0]["valid_from"] = "2026-12-13T09:00:00+03:30".into();
-        let c = input(v).parse("/campaign").unwrap();
+        let c = input(v).parse("/campaign", chrono::Utc::now()).unwrap();
         assert_eq!(c.offers[0].local, None);
         assert_eq!(
             c.offers[0].valid_from.to_rfc3339(),
             "2026-12-13T05:30:00+00:00"
         );
         assert!("13/12/2026".parse::<WindowTime>().is_err());
+        // Years a window's envelope could not hold are refused, not a panic later.
+        for far in [
+            "+262142-12-31T23:59:59",
+            "9999-12-31T23:00:00+14:00x",
+            "0001-01-01T00:00:00",
+        ] {
+            assert!(far.parse::<WindowTime>().is_err(), "{far}");
+        }
+        assert!("9999-12-31T23:00:00".parse::<WindowTime>().is_ok());
     }
 
     #[test]
     fn window_running_backwards_names_valid_until() {
         let mut v = valid();
         v["offers"][0]["valid_until"] = "2026-11-01T00:00:00Z".into();
-        let errs = input(v).parse("/campaign").unwrap_err();
+        let errs = input(v).parse("/campaign", chrono::Utc::now()).unwrap_err();
         assert_eq!(errs[0].pointer, "/campaign/offers/0/valid_until");
     }
 
@@ -424,7 +482,7 @@ mod tests {
         let offer = v["offers"][0].clone();
         v["offers"].as_array_mut().unwrap().push(offer);
         v["offers"][1]["items"][0]["min_available"] = 0.into();
-        let errs = input(v).parse("/campaign").unwrap_err();
+        let errs = input(v).parse("/campaign", chrono::Utc::now()).unwrap_err();
         let pointers: Vec<_> = errs.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(
             pointers,
@@ -438,7 +496,7 @@ mod tests {
     #[test]
     fn empty_ids_and_offers_are_refused() {
         let errs = input(serde_json::json!({"id": " ", "offers": []}))
-            .parse("/campaign")
+            .parse("/campaign", chrono::Utc::now())
             .unwrap_err();
         let pointers: Vec<_> = errs.iter().map(|e| e.pointer.as_str()).collect();
         assert_eq!(pointers, vec!["/campaign/id", "/campaign/offers"]);

@@ -312,11 +312,18 @@ pub enum WindowTime {
 impl std::str::FromStr for WindowTime {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        // Years 1000 to 9999: a window's instants in every zone (±14 h) and a day beyond it
+        // are then always representable.
+        let sane = |t: NaiveDateTime| (1000..=9999).contains(&t.year());
+        if let Ok(t) = DateTime::parse_from_rfc3339(text)
+            && sane(t.naive_utc())
+        {
             return Ok(WindowTime::Instant(t.with_timezone(&Utc)));
         }
         for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
-            if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            if let Ok(t) = NaiveDateTime::parse_from_str(text, format)
+                && sane(t)
+            {
                 return Ok(WindowTime::Local(t));
             }
         }

@@ -5,6 +5,7 @@ pub mod attribution;
 pub mod campaign;
 pub mod check;
 pub mod compliance;
+pub mod content;
 pub mod erasure;
 pub mod event;
 pub mod finding;

@@ -5,8 +5,9 @@ use super::AppState;
 use super::body::{read_limited, require_json};
 use super::error::ApiError;
 use crate::check::CheckResult;
+use crate::domain::content::nothing_promised;
 use crate::domain::json::parse_json;
-use crate::services::checks::{Answer, Idempotency, PresendRequest};
+use crate::services::checks::{Answer, Idempotency, Presend, PresendRequest};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -62,7 +63,13 @@ pub async fn presend(
     }
     require_json(&req)?;
     let request: PresendRequest = parse_json(&body)?;
-    respond(state.checks.presend(request, idempotency.as_ref()).await?)
+    match state.checks.presend(request, idempotency.as_ref()).await? {
+        Presend::Answered(answer) => respond(answer),
+        Presend::NothingPromised(report) => Err(ApiError::Invalid(vec![nothing_promised(
+            "/campaign",
+            &report,
+        )])),
+    }
 }
 
 fn respond(answer: Answer) -> Result<HttpResponse, ApiError> {

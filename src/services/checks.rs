@@ -5,6 +5,7 @@
 use super::ServiceError;
 use crate::check::{CheckResult, CheckSpec, Checker};
 use crate::domain::campaign::CampaignInput;
+use crate::domain::content::{ContentReport, LinkTemplates, Promised};
 use crate::domain::{AlertTarget, Campaign, FieldError, Mode, Phase, Policy};
 use crate::metrics::Metrics;
 use crate::store::{
@@ -30,9 +31,13 @@ pub struct PresendRequest {
 
 impl PresendRequest {
     /// The campaign and the policy to check it under (`base` with the request's overrides);
-    /// every bad field is named by its pointer.
-    pub fn validated(self, base: &Policy) -> Result<(Campaign, Mode, Policy), Vec<FieldError>> {
-        let campaign = self.campaign.parse("/campaign")?;
+    /// every bad field is named by its pointer. `now`: the send day when none is given.
+    pub fn validated(
+        self,
+        base: &Policy,
+        now: DateTime<Utc>,
+    ) -> Result<(Campaign, Mode, Policy), Vec<FieldError>> {
+        let campaign = self.campaign.parse("/campaign", now)?;
         let policy = match &self.policy {
             Some(overrides) => base.with_overrides(overrides, "/policy")?,
             None => base.clone(),
@@ -47,6 +52,15 @@ impl PresendRequest {
 pub struct Idempotency {
     pub key: String,
     pub request_hash: String,
+}
+
+/// How a pre-send request ends: answered (a check, or the first answer to a retry), or with
+/// nothing to check — no offer given and none found in the content, which the HTTP and CLI
+/// edges refuse (422) and a platform watcher records.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Presend {
+    Answered(Answer),
+    NothingPromised(ContentReport),
 }
 
 /// What the webhook answers: the status and JSON body, and whether it is a replay.
@@ -66,6 +80,8 @@ pub struct Checks {
     /// Where alerts about new block findings on running campaigns go (`[alerts]`).
     pub(super) alert_to: Vec<AlertTarget>,
     pub(super) metrics: Metrics,
+    /// How a campaign's content says what it promises (`[promises]`).
+    pub(super) templates: Arc<LinkTemplates>,
 }
 
 impl Checks {
@@ -75,6 +91,7 @@ impl Checks {
         policy: Policy,
         alert_to: Vec<AlertTarget>,
         metrics: Metrics,
+        templates: LinkTemplates,
     ) -> Self {
         Self {
             store: store.clone(),
@@ -83,7 +100,13 @@ impl Checks {
             policy,
             alert_to,
             metrics,
+            templates: Arc::new(templates),
         }
+    }
+
+    /// What a stored or submitted campaign promises, its content read with `[promises]`.
+    pub fn promised(&self, campaign: &Campaign, base: &str) -> Result<Promised, Vec<FieldError>> {
+        campaign.promised(&self.templates, base)
     }
 
     /// The configured policy, before any request's overrides.
@@ -107,42 +130,61 @@ impl Checks {
         &self,
         request: PresendRequest,
         idempotency: Option<&Idempotency>,
-    ) -> Result<Answer, ServiceError> {
+    ) -> Result<Presend, ServiceError> {
         let (campaign, mode, policy) = request
-            .validated(&self.policy)
+            .validated(&self.policy, Utc::now())
             .map_err(ServiceError::Invalid)?;
         tracing::Span::current().record("campaign", campaign.id.as_str());
+        let promised = self
+            .promised(&campaign, "/campaign")
+            .map_err(ServiceError::Invalid)?;
+        if promised.nothing() {
+            return Ok(Presend::NothingPromised(
+                promised.content.unwrap_or_default(),
+            ));
+        }
         let spec = CheckSpec {
             phase: Phase::PreSend,
             mode,
             send_at: campaign.send_at.unwrap_or_else(Utc::now),
             policy: &policy,
         };
-        let result = self.checker.run(&campaign, spec).await;
+        let result = self
+            .checker
+            .run(&promised.campaign, spec)
+            .await
+            .with_promised(&promised);
         let body = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
+        // With content, the campaign is kept as given (its content read again at each
+        // re-check); the window stored beside it is that of every offer it makes.
+        let definition = match promised.content {
+            Some(_) => Some(serde_json::to_string(&campaign).map_err(anyhow::Error::from)?),
+            None => None,
+        };
         let answer = idempotency.map(|i| NewAnswer {
             key: &i.key,
             request_hash: &i.request_hash,
             status: 200,
             body: &body,
         });
+        let stored = (&promised.campaign, definition.as_deref());
         if let Recorded::Replayed(first) = self
-            .record(&campaign, &result, &body, &[], answer.as_ref())
+            .record(stored, &result, &body, &[], answer.as_ref())
             .await?
         {
             // `answer` is Some whenever a replay is possible.
             let idempotency = idempotency.ok_or_else(|| {
                 anyhow::anyhow!("a check without an idempotency key was answered as a replay")
             })?;
-            return replayed(first, idempotency);
+            return replayed(first, idempotency).map(Presend::Answered);
         }
         tracing::Span::current().record("verdict", result.verdict.as_str());
         tracing::info!(check = %result.check_id, findings = result.findings.len(), "pre-send check");
-        Ok(Answer {
+        Ok(Presend::Answered(Answer {
             status: 200,
             body,
             replayed: false,
-        })
+        }))
     }
 
     /// Checks the offers of a stored campaign that have not ended, at `now`, in `phase` (`live`
@@ -154,7 +196,11 @@ impl Checks {
         phase: Phase,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<CheckResult>> {
-        let campaign = stored.campaign()?;
+        let promised = stored
+            .campaign()?
+            .into_promised(&self.templates, "")
+            .map_err(|e| anyhow::anyhow!("the stored campaign's content: {}", e[0].detail))?;
+        let campaign = &promised.campaign;
         let unfinished = campaign.unfinished_at(now);
         if unfinished.offers.is_empty() {
             return Ok(None);
@@ -166,24 +212,29 @@ impl Checks {
             send_at: now,
             policy: &self.policy,
         };
-        let result = self.checker.run(&unfinished, spec).await;
+        let result = self
+            .checker
+            .run(&unfinished, spec)
+            .await
+            .with_promised(&promised);
         let body = serde_json::to_string(&result)?;
         let alert_to = if running { &self.alert_to[..] } else { &[] };
-        self.record(&campaign, &result, &body, alert_to, None)
-            .await?;
+        let kept = (campaign, Some(stored.definition.as_str()));
+        self.record(kept, &result, &body, alert_to, None).await?;
         Ok(Some(result))
     }
 
-    /// Stores a check (`body` is its result as JSON) and counts its verdict.
+    /// Stores a check (`body` is its result as JSON) of `campaign` — the offers it makes, kept
+    /// as `definition` when given (the campaign as submitted) — and counts its verdict.
     async fn record(
         &self,
-        campaign: &Campaign,
+        (campaign, definition): (&Campaign, Option<&str>),
         result: &CheckResult,
         body: &str,
         alert_to: &[AlertTarget],
         idempotency: Option<&NewAnswer<'_>>,
     ) -> Result<Recorded, ServiceError> {
-        let check = self.new_check(campaign, result, body, alert_to, None);
+        let check = self.new_check(campaign, result, body, alert_to, definition);
         let recorded = self.store.record_check(&check, idempotency).await?;
         if recorded == Recorded::Stored {
             self.count(result);

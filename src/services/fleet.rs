@@ -6,6 +6,7 @@
 //! cost follows the distinct questions, not campaigns × questions.
 use super::checks::Checks;
 use crate::check::{Asking, CheckResult, CheckSpec, Checker, LookupPlan, Observations};
+use crate::domain::content::{LinkTemplates, Promised};
 use crate::domain::{Campaign, Mode, Phase, Policy, Severity};
 use crate::sources::batches;
 use crate::sources::quota::{Pace, Urgency};
@@ -24,17 +25,25 @@ const READ_PAGE: usize = 500;
 
 /// The campaigns of one page that are still live at `now`, the plan of their questions, and
 /// how many were unreadable.
-fn live_of(page: Vec<CampaignRow>, now: DateTime<Utc>) -> (Vec<Live>, LookupPlan, usize) {
+fn live_of(
+    page: Vec<CampaignRow>,
+    now: DateTime<Utc>,
+    templates: &LinkTemplates,
+) -> (Vec<Live>, LookupPlan, usize) {
     let mut live = Vec::with_capacity(page.len());
     let mut unreadable = 0;
     for row in page {
-        match row.campaign() {
-            Ok(campaign) => {
-                let unfinished = campaign.unfinished_at(now);
+        let promised = row.campaign().map_err(|e| e.to_string()).and_then(|c| {
+            c.into_promised(templates, "")
+                .map_err(|e| format!("its content: {}", e[0].detail))
+        });
+        match promised {
+            Ok(promised) => {
+                let unfinished = promised.campaign.unfinished_at(now);
                 if !unfinished.offers.is_empty() {
                     let running = unfinished.offers.iter().any(|o| o.valid_from <= now);
                     live.push(Live {
-                        campaign,
+                        promised,
                         definition: row.definition,
                         unfinished,
                         running,
@@ -53,8 +62,9 @@ fn live_of(page: Vec<CampaignRow>, now: DateTime<Utc>) -> (Vec<Live>, LookupPlan
 
 /// One live campaign of the tick.
 struct Live {
-    /// As stored: a check is kept under the campaign's full definition.
-    campaign: Campaign,
+    /// What the stored campaign promises (its content read again): a check is kept under the
+    /// campaign's full definition.
+    promised: Promised,
     /// The same, as the store's JSON text (written back as it is).
     definition: String,
     /// Its offers that have not ended: what is checked.
@@ -90,7 +100,9 @@ fn conclude_in_batches(
                 .iter()
                 .map_while(|live| (!stop.is_cancelled()).then_some(live))
                 .map(|live| {
-                    let result = checker.conclude(&live.unfinished, spec, &observations);
+                    let result = checker
+                        .conclude(&live.unfinished, spec, &observations)
+                        .with_promised(&live.promised);
                     let body = serde_json::to_string(&result)?;
                     Ok((result, body))
                 })
@@ -202,7 +214,10 @@ impl Checks {
                 .await?;
             let last = page.len() < READ_PAGE;
             after = page.last().map(|row| row.id.clone());
-            parsing.push(tokio::task::spawn_blocking(move || live_of(page, now)));
+            let templates = self.templates.clone();
+            parsing.push(tokio::task::spawn_blocking(move || {
+                live_of(page, now, &templates)
+            }));
             if last {
                 break;
             }
@@ -249,7 +264,7 @@ impl Checks {
                         &[]
                     };
                     self.new_check(
-                        &live.campaign,
+                        &live.promised.campaign,
                         result,
                         body,
                         alert_to,

@@ -166,7 +166,7 @@ async fn a_429_with_retry_after_pauses_the_source_for_everyone() {
 async fn store_live_campaign(app: &TestApp, id: &str, branches: &[&str]) {
     let input: CampaignInput =
         serde_json::from_value(json!({"id": id, "offers": [live_offer("o", branches)]})).unwrap();
-    let campaign = input.parse("/campaign").unwrap();
+    let campaign = input.parse("/campaign", chrono::Utc::now()).unwrap();
     let check_id = format!("seed-{id}");
     let check = NewCheck {
         id: &check_id,

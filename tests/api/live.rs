@@ -60,6 +60,7 @@ async fn a_branch_that_closes_after_the_send_is_a_new_finding_on_the_live_rechec
         app.config.policy().clone(),
         Vec::new(),
         Metrics::new(),
+        app.config.promises.templates().clone(),
     )));
     let summary = job
         .run(chrono::Utc::now(), &CancellationToken::new())

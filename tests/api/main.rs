@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod cli;
 mod compliance;
+mod content;
 mod crash;
 mod errors;
 mod events;

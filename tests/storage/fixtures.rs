@@ -13,7 +13,7 @@ pub fn campaign(id: &str) -> Campaign {
                     "locations": ["loc-101", "loc-102"]}]
     }))
     .unwrap();
-    input.parse("/campaign").unwrap()
+    input.parse("/campaign", chrono::Utc::now()).unwrap()
 }
 
 pub fn finding(n: usize) -> Finding {

@@ -141,6 +141,73 @@ fn local_window(evidence: &serde_json::Value) -> Option<String> {
     ))
 }
 
+/// What heads an offer's card: its id, title and window as the page shows them.
+struct OfferHead<'a> {
+    id: &'a str,
+    title: &'a str,
+    window: String,
+}
+
+/// Whether the stored campaign gives an offer with this id as JSON.
+fn given(offers: &[serde_json::Value], id: &str) -> bool {
+    offers
+        .iter()
+        .any(|o| o.get("id").and_then(|v| v.as_str()) == Some(id))
+}
+
+/// One offer: its verdict and keepable locations in the latest check, the promises read for
+/// it from the content ("from the link …"), and its findings.
+fn offer_card(ctx: &Ctx<'_>, detail: &CampaignDetail, head: OfferHead<'_>) -> Markup {
+    let latest = detail.latest_check.as_ref();
+    let result = latest.and_then(|l| l.offers.iter().find(|o| o.offer_id == head.id));
+    let extracted: Vec<_> = latest
+        .iter()
+        .flat_map(|l| &l.extracted)
+        .filter(|e| e.offer_id == head.id)
+        .collect();
+    html! {
+        section.card {
+            h3 {
+                (head.title) " "
+                @if let Some(r) = result { (verdict_badge(Some(r.verdict.as_str()))) }
+            }
+            p.muted { code { (head.id) } " · " (head.window) }
+            @if let Some(r) = result {
+                p { "Still keepable at: "
+                    @if r.keepable_locations.is_empty() { strong { "no location" } }
+                    @else { (r.keepable_locations.join(", ")) } }
+            }
+            @if !extracted.is_empty() {
+                details.extracted {
+                    summary { "Read from the email (" (extracted.len()) ")" }
+                    ul { @for e in &extracted { li {
+                        @if let Some(sku) = &e.sku { code { (sku) } " at " }
+                        code { (e.location.as_deref().unwrap_or("")) }
+                        (link_origin(e.text.as_deref(), e.href.as_deref()))
+                    } } }
+                }
+            }
+            @if let Some(l) = latest {
+                @for f in l.findings.iter().filter(|f| f.finding.offer_id == head.id) {
+                    (finding_card(ctx, &detail.id, f))
+                }
+            }
+        }
+    }
+}
+
+/// " — from the link *Rent from Downtown →*", or from markup.
+fn link_origin(text: Option<&str>, href: Option<&str>) -> Markup {
+    html! {
+        @match (text, href) {
+            (Some(text), Some(href)) => { " — from the link " em title=(href) { (text) } }
+            (None, Some(href)) => { " — from the link " code { (href) } }
+            (Some(text), None) => { " — from the markup of " em { (text) } }
+            (None, None) => { " — from the email's markup" }
+        }
+    }
+}
+
 fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
     let evidence = serde_json::to_string_pretty(&f.finding.evidence).unwrap_or_default();
     html! {
@@ -154,6 +221,9 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
                 @if f.is_new { span.badge.new title="Not in the campaign's previous check" { "new" } }
             }
             p { (f.finding.message) }
+            @if let Some(link) = f.finding.evidence.get("link") {
+                p.muted { (link_origin(link["text"].as_str(), link["href"].as_str())) }
+            }
             @if let Some(local) = local_window(&f.finding.evidence) { p.muted { (local) } }
             @if f.finding.evidence.is_null() {
                 p.muted { "Evidence removed after " code { "[retention] evidence_days" } "." }
@@ -257,30 +327,21 @@ fn campaign_page(
                 }
             }
             h2 { "Offers" }
-            @if offers.is_empty() { p.card { "This campaign is known only from engagement events: no offers were checked." } }
+            @if offers.is_empty() && latest.is_none_or(|l| l.offers.is_empty()) { p.card { "This campaign is known only from engagement events: no offers were checked." } }
             @for offer in &offers {
                 @let offer_id = offer.get("id").and_then(|v| v.as_str()).unwrap_or("");
-                @let result = latest.and_then(|l| l.offers.iter().find(|o| o.offer_id == offer_id));
-                section.card {
-                    h3 {
-                        (offer.get("title").and_then(|v| v.as_str()).unwrap_or(offer_id)) " "
-                        @if let Some(r) = result { (verdict_badge(Some(r.verdict.as_str()))) }
-                    }
-                    p.muted {
-                        code { (offer_id) } " · "
-                        (offer_time(offer, "valid_from")) " – " (offer_time(offer, "valid_until"))
-                    }
-                    @if let Some(r) = result {
-                        p { "Still keepable at: "
-                            @if r.keepable_locations.is_empty() { strong { "no location" } }
-                            @else { (r.keepable_locations.join(", ")) } }
-                    }
-                    @if let Some(l) = latest {
-                        @for f in l.findings.iter().filter(|f| f.finding.offer_id == offer_id) {
-                            (finding_card(ctx, &detail.id, f))
-                        }
-                    }
-                }
+                (offer_card(ctx, detail, OfferHead {
+                    id: offer_id,
+                    title: offer.get("title").and_then(|v| v.as_str()).unwrap_or(offer_id),
+                    window: format!("{} – {}", offer_time(offer, "valid_from"), offer_time(offer, "valid_until")),
+                }))
+            }
+            @for found in latest.iter().flat_map(|l| &l.offers).filter(|o| !given(&offers, &o.offer_id)) {
+                (offer_card(ctx, detail, OfferHead {
+                    id: &found.offer_id,
+                    title: &found.offer_id,
+                    window: "promised by the email's links and markup".into(),
+                }))
             }
             div.grid {
                 (nps_panel(detail))

@@ -4,6 +4,7 @@ use super::Analysts;
 use super::nps::CampaignNps;
 use super::review::Review;
 use crate::check::{CheckResult, OfferResult};
+use crate::domain::content::Extracted;
 use crate::domain::{AlertChannel, Finding, Mode, Phase, ReviewState, Verdict};
 use crate::services::ServiceError;
 use crate::store::{AlertAbout, AlertRow, CheckRow, ReviewRow};
@@ -39,6 +40,9 @@ pub struct CheckDetail {
     pub offers: Vec<OfferResult>,
     pub warnings: Vec<String>,
     pub findings: Vec<FindingView>,
+    /// The promises read from the campaign's content, each with its offer and link.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extracted: Vec<Extracted>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -186,6 +190,7 @@ impl Analysts {
             offers: result.offers,
             warnings: result.warnings,
             findings,
+            extracted: result.extracted,
         })
     }
 }

@@ -61,10 +61,7 @@ async fn wording_of(
             .as_ref()
             .and_then(|c| c.brand.clone())
             .unwrap_or_else(|| default_brand.to_owned()),
-        offer: campaign
-            .as_ref()
-            .and_then(|c| c.offer_title())
-            .map(str::to_owned),
+        offer: campaign.as_ref().and_then(|c| c.offer_title()),
     })
 }
 

@@ -1,15 +1,14 @@
-//! Command line (pinned): `serve`, `migrate`, `check CAMPAIGN.json`, `surveys run` — a door
-//! like the HTTP routes: it parses its input, calls the services, and prints.
-use crate::check::{CheckResult, CheckSpec, Checker};
+//! Command line (pinned): `serve`, `migrate`, `check CAMPAIGN.json` (check.rs), `surveys
+//! run`, `extract EMAIL.html` (extract.rs) — a door like the HTTP routes: it parses its input,
+//! calls the services, and prints.
+mod check;
+mod extract;
+
+pub use check::table;
+
 use crate::config::{Config, redact_url};
-use crate::domain::campaign::CampaignInput;
-use crate::domain::json::{JsonError, parse_json};
-use crate::domain::{FieldError, Finding, Phase, Verdict};
 use crate::jobs::{Job, RetentionJob, SurveysJob};
-use crate::metrics::Metrics;
-use crate::observations::Observer;
-use crate::services::checks::PresendRequest;
-use crate::startup::{Application, Services, check_limits, keep_answers_for};
+use crate::startup::{Application, Services};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -53,6 +52,16 @@ pub enum Command {
         /// A pre-send request body (`{"campaign": …}`) or a bare campaign.
         file: PathBuf,
         /// Print the full result as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the promises an email's HTML makes by the configured `[promises]` link templates
+    /// and its data-promise-* markup, asking no source — to try a template before a send.
+    /// Exit status: 0 read, 2 unreadable markup.
+    Extract {
+        /// The email's HTML.
+        file: PathBuf,
+        /// Print `{"extracted": […], "content": {…}}` instead of a table.
         #[arg(long)]
         json: bool,
     },
@@ -112,7 +121,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("migrations applied to {}", redact_url(url));
             Ok(0)
         }
-        Command::Check { file, json } => check(&config, &file, json).await,
+        Command::Check { file, json } => check::check(&config, &file, json).await,
+        Command::Extract { file, json } => extract::run(&config, &file, json),
         Command::Surveys {
             action: SurveysAction::Run,
         } => surveys_run(config).await,
@@ -230,132 +240,4 @@ async fn run_once(
             }
         }
     }
-}
-
-async fn check(config: &Config, file: &std::path::Path, json: bool) -> anyhow::Result<i32> {
-    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let value: serde_json::Value = match serde_json::from_slice(&text) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("{}: not valid JSON: {e}", file.display());
-            return Ok(2);
-        }
-    };
-    // A pre-send request body (`{"campaign": …}`), or a bare campaign.
-    let request = if value.get("campaign").is_some() {
-        parse_json::<PresendRequest>(&text)
-    } else {
-        parse_json::<CampaignInput>(&text).map(|campaign| PresendRequest {
-            campaign,
-            mode: Default::default(),
-            policy: None,
-        })
-    };
-    let bare = value.get("campaign").is_none();
-    let request = match request {
-        Ok(r) => r,
-        Err(JsonError::Malformed(detail)) => {
-            eprintln!("{}: the body is not valid JSON: {detail}", file.display());
-            return Ok(2);
-        }
-        Err(JsonError::Invalid(errors)) => return Ok(report_problem(file, &errors)),
-    };
-    let validated = if bare {
-        request
-            .campaign
-            .parse("")
-            .map(|c| (c, request.mode, config.policy().clone()))
-    } else {
-        request.validated(config.policy())
-    };
-    let (campaign, mode, policy) = match validated {
-        Ok(v) => v,
-        Err(errors) => return Ok(report_problem(file, &errors)),
-    };
-    let sources = crate::sources::build(&config.sources, &Metrics::new(), None)?;
-    let observer = Arc::new(Observer::new(sources, keep_answers_for(config)));
-    let checker = Checker::new(observer, check_limits(config));
-    let spec = CheckSpec {
-        phase: Phase::Manual,
-        mode,
-        send_at: campaign.send_at.unwrap_or_else(chrono::Utc::now),
-        policy: &policy,
-    };
-    let result = checker.run(&campaign, spec).await;
-    let verdict = result.verdict;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&result)?);
-    } else {
-        print!("{}", table(&campaign.id, verdict, &result));
-    }
-    Ok(verdict.exit_code())
-}
-
-/// Says which fields are wrong, one per line, as the API would name them; exit status 2.
-fn report_problem(file: &std::path::Path, errors: &[FieldError]) -> i32 {
-    match errors {
-        [one] => eprintln!("{}: {}: {}", file.display(), one.pointer, one.detail),
-        many => eprintln!("{}: {} fields are invalid", file.display(), many.len()),
-    }
-    for err in errors {
-        eprintln!("  {} {}", err.pointer, err.detail);
-    }
-    2
-}
-
-/// A plain-text table of findings, then each offer's keepable locations.
-pub fn table(campaign_id: &str, verdict: Verdict, result: &CheckResult) -> String {
-    let mut out = format!(
-        "campaign {campaign_id}: {}\n",
-        verdict.as_str().to_uppercase()
-    );
-    if result.findings.is_empty() {
-        out.push_str("no findings: every promise can be kept\n");
-    } else {
-        let rows: Vec<[String; 5]> = result
-            .findings
-            .iter()
-            .map(|f: &Finding| {
-                let target = match (&f.target.sku, &f.target.location) {
-                    (Some(s), Some(l)) => format!("{s}@{l}"),
-                    (None, Some(l)) => l.clone(),
-                    _ => "(offer)".into(),
-                };
-                [
-                    f.severity.as_str().into(),
-                    f.rule.as_str().into(),
-                    f.offer_id.clone(),
-                    target,
-                    f.message.clone(),
-                ]
-            })
-            .collect();
-        let header = ["SEVERITY", "RULE", "OFFER", "TARGET", "MESSAGE"].map(String::from);
-        let mut widths = [0usize; 4];
-        for row in std::iter::once(&header).chain(&rows) {
-            for (w, cell) in widths.iter_mut().zip(row.iter()) {
-                *w = (*w).max(cell.chars().count());
-            }
-        }
-        for row in std::iter::once(&header).chain(&rows) {
-            for (w, cell) in widths.iter().zip(row.iter()) {
-                out.push_str(&format!("{cell:<w$}  "));
-            }
-            out.push_str(&row[4]);
-            out.push('\n');
-        }
-    }
-    for offer in &result.offers {
-        out.push_str(&format!(
-            "offer {}: {} — keepable locations: {}\n",
-            offer.offer_id,
-            offer.verdict.as_str(),
-            if offer.keepable_locations.is_empty() {
-                "none".to_owned()
-            } else {
-                offer.keepable_locations.join(", ")
-            }
-        ));
-    }
-    out
 }

@@ -1,0 +1,388 @@
+//! The promises an email's HTML (and text part) makes, found by its links and markup.
+//!
+//! The HTML is parsed as a browser parses it (html5ever, through `scraper`): unclosed tags,
+//! uppercase, stray end tags and comments — Outlook's conditional comments included — end up
+//! where a browser puts them. A tree, not a stream: a promise belongs to the innermost
+//! `data-promise-offer` element around it and an item to the nearest `data-promise-location`,
+//! and only the parser's own tree knows what encloses what once it has repaired the markup. It
+//! is walked once, in document order, without recursion (a deeply nested email cannot exhaust
+//! the stack).
+use super::links::{collapse, is_personalized, is_web, link_host, text_urls};
+use super::templates::{LinkPromise, LinkTemplates};
+use super::window::group_window;
+use crate::domain::campaign::{MAX_ID_LEN, WindowTime};
+use ego_tree::NodeId;
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+use std::collections::HashMap;
+
+/// The offer that promises found outside any `data-promise-offer` element form.
+pub const EMAIL_OFFER: &str = "email";
+
+/// One promise as found: a location, or a sku at a location, with the link it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundPromise {
+    pub location: String,
+    pub sku: Option<String>,
+    pub quantity: Option<i64>,
+    pub href: Option<String>,
+    pub text: Option<String>,
+}
+
+/// The promises one offer of the email makes: the `email` offer, or a `data-promise-offer`
+/// group with its own title and window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundOffer {
+    pub id: String,
+    pub title: Option<String>,
+    pub window: Option<(WindowTime, WindowTime)>,
+    pub promises: Vec<FoundPromise>,
+}
+
+/// Everything the content says: its offers in the order first seen, and its links counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub offers: Vec<FoundOffer>,
+    /// `<a href>` elements with an http(s) URL, and URLs in the text part.
+    pub links: u64,
+    /// Those of them that promise something (by markup or by a template).
+    pub promising_links: u64,
+    /// Links holding template syntax to a template's host: judged at send time, not here.
+    pub personalized: Vec<String>,
+    /// The first `data-promise-title` outside any `data-promise-offer` element.
+    pub title: Option<String>,
+    /// The document's `<title>`.
+    pub html_title: Option<String>,
+}
+
+/// An element's markup that applies to what it encloses.
+struct Frame {
+    node: NodeId,
+    group: Option<usize>,
+    location: Option<String>,
+}
+
+/// A link being read: its promise waits for the link's text.
+struct Anchor {
+    node: NodeId,
+    text: String,
+    promise: Option<(usize, FoundPromise)>,
+}
+
+/// Finds the promises of `html` and `text` (the text part) with `templates`. An error is
+/// markup that cannot be read (`data-promise-quantity="many"`), said of the element.
+pub fn extract(
+    html: &str,
+    text: Option<&str>,
+    templates: &LinkTemplates,
+) -> Result<Found, Vec<String>> {
+    let document = Html::parse_document(html);
+    let mut walk = Walk {
+        templates,
+        found: Found::default(),
+        frames: Vec::new(),
+        anchors: Vec::new(),
+        title: None,
+        offer_ids: HashMap::new(),
+        errors: Vec::new(),
+    };
+    for edge in document.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(element) => walk.open(node.id(), element),
+                Node::Text(t) => walk.text(t),
+                _ => {}
+            },
+            Edge::Close(node) => walk.close(node.id()),
+        }
+    }
+    if let Some(text) = text {
+        for url in text_urls(text) {
+            if let Some((group, promise)) = walk.link(url) {
+                walk.add(group, promise);
+            }
+        }
+    }
+    if walk.errors.is_empty() {
+        Ok(walk.found)
+    } else {
+        Err(walk.errors)
+    }
+}
+
+struct Walk<'t> {
+    templates: &'t LinkTemplates,
+    found: Found,
+    frames: Vec<Frame>,
+    anchors: Vec<Anchor>,
+    /// The `<title>` being read, and its text so far.
+    title: Option<(NodeId, String)>,
+    /// Each offer's index in `found.offers`.
+    offer_ids: HashMap<String, usize>,
+    errors: Vec<String>,
+}
+
+impl Walk<'_> {
+    fn open(&mut self, node: NodeId, element: &scraper::node::Element) {
+        let attr = |name: &str| element.attr(name).map(str::trim);
+        if element.name() == "title" && self.found.html_title.is_none() && self.title.is_none() {
+            self.title = Some((node, String::new()));
+        }
+        let group = match attr("data-promise-offer") {
+            Some(id) => self.group(id, attr("data-promise-title"), element),
+            None => {
+                if let Some(title) = attr("data-promise-title").filter(|t| !t.is_empty()) {
+                    self.title_within(title);
+                }
+                None
+            }
+        };
+        let location = attr("data-promise-location").and_then(|l| self.id(l, "location"));
+        if group.is_some() || location.is_some() {
+            self.frames.push(Frame {
+                node,
+                group,
+                location: location.clone(),
+            });
+        }
+        let marked = self.marked(element, location);
+        let is_link = element.name() == "a";
+        let href = is_link.then(|| attr("href")).flatten();
+        match (marked, href) {
+            (Some(promise), Some(href)) if is_web(href) => {
+                self.found.links += 1;
+                self.found.promising_links += 1;
+                self.anchor(node, Some(promise), Some(href));
+            }
+            (Some(promise), href) if is_link => self.anchor(node, Some(promise), href),
+            (Some((group, promise)), _) => self.add(group, promise),
+            (None, Some(href)) => {
+                let promise = self.link(href);
+                self.anchor(node, promise, Some(href));
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        for anchor in &mut self.anchors {
+            if anchor.text.len() < 1000 {
+                anchor.text.push_str(text);
+            }
+        }
+        if let Some((_, title)) = &mut self.title {
+            title.push_str(text);
+        }
+    }
+
+    fn close(&mut self, node: NodeId) {
+        if self.frames.last().is_some_and(|f| f.node == node) {
+            self.frames.pop();
+        }
+        if self.anchors.last().is_some_and(|a| a.node == node)
+            && let Some(anchor) = self.anchors.pop()
+            && let Some((group, mut promise)) = anchor.promise
+        {
+            promise.text = Some(collapse(&anchor.text)).filter(|t| !t.is_empty());
+            self.add(group, promise);
+        }
+        if self.title.as_ref().is_some_and(|(n, _)| *n == node)
+            && let Some((_, title)) = self.title.take()
+        {
+            self.found.html_title = Some(collapse(&title)).filter(|t| !t.is_empty());
+        }
+    }
+
+    /// Counts a link and finds what it promises by the templates, and in which offer.
+    /// Personalised links are listed, not judged.
+    fn link(&mut self, href: &str) -> Option<(usize, FoundPromise)> {
+        if !is_web(href) {
+            return None;
+        }
+        self.found.links += 1;
+        if is_personalized(href) {
+            if link_host(href).is_some_and(|h| self.templates.has_host(&h)) {
+                self.found.personalized.push(href.to_owned());
+            }
+            return None;
+        }
+        let promise = match self.templates.promise(href)? {
+            LinkPromise::Location(location) => FoundPromise {
+                location,
+                sku: None,
+                quantity: None,
+                href: Some(href.to_owned()),
+                text: None,
+            },
+            LinkPromise::Item { sku, location } => FoundPromise {
+                location,
+                sku: Some(sku),
+                quantity: None,
+                href: Some(href.to_owned()),
+                text: None,
+            },
+        };
+        self.found.promising_links += 1;
+        Some((self.current_group(), promise))
+    }
+
+    fn anchor(&mut self, node: NodeId, promise: Option<(usize, FoundPromise)>, href: Option<&str>) {
+        let promise = promise.map(|(group, mut p)| {
+            p.href = href.filter(|h| is_web(h)).map(str::to_owned);
+            (group, p)
+        });
+        self.anchors.push(Anchor {
+            node,
+            text: String::new(),
+            promise,
+        });
+    }
+
+    /// The promise an element's own markup makes: a sku (at its location, the nearest enclosing
+    /// one, or online) or a location.
+    fn marked(
+        &mut self,
+        element: &scraper::node::Element,
+        location: Option<String>,
+    ) -> Option<(usize, FoundPromise)> {
+        let attr = |name: &str| element.attr(name).map(str::trim);
+        let quantity = attr("data-promise-quantity");
+        let sku = match attr("data-promise-sku") {
+            Some(sku) => Some(self.id(sku, "sku")?),
+            None if quantity.is_some() => {
+                self.errors.push(
+                    "data-promise-quantity is the quantity of a data-promise-sku on the same \
+                     element"
+                        .into(),
+                );
+                return None;
+            }
+            None => None,
+        };
+        let quantity = match quantity.map(str::parse::<i64>) {
+            Some(Ok(q)) if q >= 1 => Some(q),
+            Some(_) => {
+                self.errors.push(format!(
+                    "data-promise-quantity={:?}: must be a whole number of at least 1",
+                    quantity.unwrap_or_default()
+                ));
+                return None;
+            }
+            None => None,
+        };
+        let promise = match sku {
+            Some(sku) => FoundPromise {
+                location: location
+                    .or_else(|| self.frames.iter().rev().find_map(|f| f.location.clone()))
+                    .unwrap_or_else(|| "online".into()),
+                sku: Some(sku),
+                quantity,
+                href: None,
+                text: None,
+            },
+            None => FoundPromise {
+                location: location?,
+                sku: None,
+                quantity: None,
+                href: None,
+                text: None,
+            },
+        };
+        Some((self.current_group(), promise))
+    }
+
+    /// The group a `data-promise-offer` element opens (or joins, when its id was seen before).
+    fn group(
+        &mut self,
+        id: &str,
+        title: Option<&str>,
+        element: &scraper::node::Element,
+    ) -> Option<usize> {
+        let id = self.id(id, "offer")?;
+        let window = group_window(
+            &id,
+            element.attr("data-promise-valid-from"),
+            element.attr("data-promise-valid-until"),
+        )
+        .map_err(|e| self.errors.push(e))
+        .ok()
+        .flatten();
+        let title = title.filter(|t| !t.is_empty()).map(str::to_owned);
+        Some(self.offer(&id, title, window))
+    }
+
+    /// The index of offer `id`, added if new; a title or window it lacked is taken.
+    fn offer(
+        &mut self,
+        id: &str,
+        title: Option<String>,
+        window: Option<(WindowTime, WindowTime)>,
+    ) -> usize {
+        if let Some(&i) = self.offer_ids.get(id) {
+            let offer = &mut self.found.offers[i];
+            offer.title = offer.title.take().or(title);
+            offer.window = offer.window.or(window);
+            return i;
+        }
+        self.found.offers.push(FoundOffer {
+            id: id.to_owned(),
+            title,
+            window,
+            promises: Vec::new(),
+        });
+        self.offer_ids
+            .insert(id.to_owned(), self.found.offers.len() - 1);
+        self.found.offers.len() - 1
+    }
+
+    fn current_group(&mut self) -> usize {
+        match self.frames.iter().rev().find_map(|f| f.group) {
+            Some(group) => group,
+            None => self.offer(EMAIL_OFFER, None, None),
+        }
+    }
+
+    /// A `data-promise-title` on an element that opens no offer: the title of the offer around
+    /// it, or of the email when outside every group.
+    fn title_within(&mut self, title: &str) {
+        match self.frames.iter().rev().find_map(|f| f.group) {
+            Some(group) => {
+                let offer = &mut self.found.offers[group];
+                offer.title.get_or_insert_with(|| title.to_owned());
+            }
+            None => {
+                self.found.title.get_or_insert_with(|| title.to_owned());
+            }
+        }
+    }
+
+    /// Adds a promise to its offer, once: a second link to the same promise adds nothing but
+    /// a larger quantity.
+    fn add(&mut self, group: usize, promise: FoundPromise) {
+        let offer = &mut self.found.offers[group];
+        match offer
+            .promises
+            .iter_mut()
+            .find(|p| p.location == promise.location && p.sku == promise.sku)
+        {
+            Some(seen) => seen.quantity = seen.quantity.max(promise.quantity),
+            None => offer.promises.push(promise),
+        }
+    }
+
+    /// A markup value used as an id, or an error naming the attribute.
+    fn id(&mut self, value: &str, what: &str) -> Option<String> {
+        if value.is_empty() || value.len() > MAX_ID_LEN || value.chars().any(char::is_control) {
+            self.errors.push(format!(
+                "data-promise-{what}={value:?}: must be 1 to {MAX_ID_LEN} characters, none a \
+                 control character"
+            ));
+            return None;
+        }
+        Some(value.to_owned())
+    }
+}
+
+#[cfg(test)]
+#[path = "extract_tests.rs"]
+mod tests;
