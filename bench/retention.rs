@@ -17,15 +17,8 @@ use promiseguard::store::{EngagementStore, InvitationStore, NewInvitation, SqlSt
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+use support::arg;
 use tokio_util::sync::CancellationToken;
-
-fn arg(name: &str, default: usize) -> usize {
-    std::env::args()
-        .skip_while(|a| a != name)
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The campaign a bench person clicked (so their invitation's campaign exists).
 fn campaign_of(recipient: &str) -> String {

@@ -1,18 +1,8 @@
+use crate::support::process::cli;
 use std::process::Command;
 
 fn check(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_promiseguard"))
-        .arg("check")
-        .args(args)
-        .env_remove("PROMISEGUARD_CONFIG")
-        .env("PROMISEGUARD_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    cli(&[&["check"], args].concat())
 }
 
 #[test]
@@ -75,5 +65,53 @@ fn version_names_the_time_zone_database_it_judges_hours_by() {
             env!("CARGO_PKG_VERSION"),
             chrono_tz::IANA_TZDB_VERSION
         )
+    );
+}
+
+#[test]
+fn check_reads_the_promises_of_a_campaigns_email_and_refuses_one_that_promises_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = std::fs::read_to_string("fixtures/emails/klaviyo-neighborhood-rental.html").unwrap();
+    let campaign = |html: &str| {
+        serde_json::json!({"id": "email", "send_at": "2026-12-10T17:00:00Z",
+                           "content": {"html": html, "subject": "A free day"}})
+        .to_string()
+    };
+    let path = dir.path().join("email.json");
+    std::fs::write(&path, campaign(&html)).unwrap();
+    let config = dir.path().join("promiseguard.toml");
+    std::fs::copy("fixtures/emails/promises.toml", &config).unwrap();
+    let run = |file: &std::path::Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_promiseguard"))
+            .args(["--config", config.to_str().unwrap(), "check"])
+            .arg(file)
+            .env_remove("PROMISEGUARD_CONFIG")
+            .env("PROMISEGUARD_LOG", "warn")
+            .output()
+            .unwrap();
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (
+            out.status.code().unwrap(),
+            text(&out.stdout),
+            text(&out.stderr),
+        )
+    };
+    let (code, out, _) = run(&path);
+    assert_eq!(code, 4, "{out}");
+    assert!(
+        out.contains("Riverside (loc-102) is CLOSED_PERMANENTLY"),
+        "{out}"
+    );
+    assert!(out.contains("“Rent from Riverside →”"), "{out}");
+    assert!(
+        out.contains("7 links, 5 promising, 0 personalised"),
+        "{out}"
+    );
+    std::fs::write(&path, campaign("<p>Season's greetings</p>")).unwrap();
+    let (code, _, err) = run(&path);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("/content") && err.contains("nothing is promised"),
+        "{err}"
     );
 }

@@ -2,11 +2,11 @@
 //! emails checked through `POST /v1/presend` and re-checked from what was stored.
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::fake_server::FakeServer;
+use crate::support::process::cli;
 use crate::support::upstreams::{TOKEN, gbp_branch, gbp_location, google_business_profile};
 use promiseguard::store::CheckStore;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::process::Command;
 
 const TEMPLATES: &str = "[promises]\n\
     location_links = [\"https://rent.example.com/branches/{location}\", \"https://rent.example.com/find?branch={location}\"]\n\
@@ -17,18 +17,8 @@ fn email(name: &str) -> String {
 }
 
 fn extract(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_promiseguard"))
-        .args(["--config", "fixtures/emails/promises.toml", "extract"])
-        .args(args)
-        .env_remove("PROMISEGUARD_CONFIG")
-        .env("PROMISEGUARD_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let with = ["--config", "fixtures/emails/promises.toml", "extract"];
+    cli(&[&with[..], args].concat())
 }
 
 #[test]
@@ -128,6 +118,11 @@ async fn the_neighborhood_rental_email_blocks_with_each_finding_naming_its_link(
             .contains("the send day, 2026-12-10, local to each location, was assumed"),
         "{body}"
     );
+    // The analyst page names the offer by its title and each finding by its link.
+    let page = app.get("/ui/campaigns/rental").await.text().await.unwrap();
+    assert!(page.contains("A free day at your branch"), "{page}");
+    assert!(page.contains("Read from the email (5)"), "{page}");
+    assert!(page.contains("from the link <em title=\"https://rent.example.com/branches/loc-101"));
     // Stored as given (content and all), the offer's title the subject, not the name.
     let row = app.store.campaign("rental").await.unwrap().unwrap();
     let stored = row.campaign().unwrap();

@@ -105,3 +105,20 @@ impl Served {
         self.log.lock().unwrap().clone()
     }
 }
+
+/// Runs the `promiseguard` binary with `args` (no configuration from the environment, logs at
+/// `warn`): its exit status, standard output and standard error.
+pub fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_promiseguard"))
+        .args(args)
+        .env_remove("PROMISEGUARD_CONFIG")
+        .env("PROMISEGUARD_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}

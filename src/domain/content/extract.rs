@@ -62,6 +62,41 @@ struct Frame {
     location: Option<String>,
 }
 
+/// The attributes the walk reads, found in one pass over an element's attributes (asking for
+/// each by name would intern the name in the parser's atom table, under its lock, every time).
+#[derive(Default)]
+struct Marks<'e> {
+    href: Option<&'e str>,
+    offer: Option<&'e str>,
+    title: Option<&'e str>,
+    location: Option<&'e str>,
+    sku: Option<&'e str>,
+    quantity: Option<&'e str>,
+    valid_from: Option<&'e str>,
+    valid_until: Option<&'e str>,
+}
+
+impl<'e> Marks<'e> {
+    fn of(element: &'e scraper::node::Element) -> Self {
+        let mut marks = Marks::default();
+        for (name, value) in element.attrs() {
+            let slot = match name {
+                "href" => &mut marks.href,
+                "data-promise-offer" => &mut marks.offer,
+                "data-promise-title" => &mut marks.title,
+                "data-promise-location" => &mut marks.location,
+                "data-promise-sku" => &mut marks.sku,
+                "data-promise-quantity" => &mut marks.quantity,
+                "data-promise-valid-from" => &mut marks.valid_from,
+                "data-promise-valid-until" => &mut marks.valid_until,
+                _ => continue,
+            };
+            *slot = Some(value.trim());
+        }
+        marks
+    }
+}
+
 /// A link being read: its promise waits for the link's text.
 struct Anchor {
     node: NodeId,
@@ -124,20 +159,20 @@ struct Walk<'t> {
 
 impl Walk<'_> {
     fn open(&mut self, node: NodeId, element: &scraper::node::Element) {
-        let attr = |name: &str| element.attr(name).map(str::trim);
         if element.name() == "title" && self.found.html_title.is_none() && self.title.is_none() {
             self.title = Some((node, String::new()));
         }
-        let group = match attr("data-promise-offer") {
-            Some(id) => self.group(id, attr("data-promise-title"), element),
+        let marks = Marks::of(element);
+        let group = match marks.offer {
+            Some(id) => self.group(id, &marks),
             None => {
-                if let Some(title) = attr("data-promise-title").filter(|t| !t.is_empty()) {
+                if let Some(title) = marks.title.filter(|t| !t.is_empty()) {
                     self.title_within(title);
                 }
                 None
             }
         };
-        let location = attr("data-promise-location").and_then(|l| self.id(l, "location"));
+        let location = marks.location.and_then(|l| self.id(l, "location"));
         if group.is_some() || location.is_some() {
             self.frames.push(Frame {
                 node,
@@ -145,9 +180,9 @@ impl Walk<'_> {
                 location: location.clone(),
             });
         }
-        let marked = self.marked(element, location);
+        let marked = self.marked(&marks, location);
         let is_link = element.name() == "a";
-        let href = is_link.then(|| attr("href")).flatten();
+        let href = is_link.then_some(marks.href).flatten();
         match (marked, href) {
             (Some(promise), Some(href)) if is_web(href) => {
                 self.found.links += 1;
@@ -200,10 +235,17 @@ impl Walk<'_> {
             return None;
         }
         self.found.links += 1;
+        let host = link_host(href);
         if is_personalized(href) {
-            if link_host(href).is_some_and(|h| self.templates.has_host(&h)) {
+            if host.is_some_and(|h| self.templates.has_host(h)) {
                 self.found.personalized.push(href.to_owned());
             }
+            return None;
+        }
+        // Most links of an email go elsewhere: a host written in ASCII that no template is for
+        // cannot match, and is not parsed (a host written otherwise is, as the URL parser
+        // reads it: punycode, percent-escapes).
+        if host.is_some_and(|h| h.is_ascii() && !h.contains('%') && !self.templates.has_host(h)) {
             return None;
         }
         let promise = match self.templates.promise(href)? {
@@ -240,14 +282,9 @@ impl Walk<'_> {
 
     /// The promise an element's own markup makes: a sku (at its location, the nearest enclosing
     /// one, or online) or a location.
-    fn marked(
-        &mut self,
-        element: &scraper::node::Element,
-        location: Option<String>,
-    ) -> Option<(usize, FoundPromise)> {
-        let attr = |name: &str| element.attr(name).map(str::trim);
-        let quantity = attr("data-promise-quantity");
-        let sku = match attr("data-promise-sku") {
+    fn marked(&mut self, marks: &Marks, location: Option<String>) -> Option<(usize, FoundPromise)> {
+        let quantity = marks.quantity;
+        let sku = match marks.sku {
             Some(sku) => Some(self.id(sku, "sku")?),
             None if quantity.is_some() => {
                 self.errors.push(
@@ -292,21 +329,13 @@ impl Walk<'_> {
     }
 
     /// The group a `data-promise-offer` element opens (or joins, when its id was seen before).
-    fn group(
-        &mut self,
-        id: &str,
-        title: Option<&str>,
-        element: &scraper::node::Element,
-    ) -> Option<usize> {
+    fn group(&mut self, id: &str, marks: &Marks) -> Option<usize> {
+        let title = marks.title;
         let id = self.id(id, "offer")?;
-        let window = group_window(
-            &id,
-            element.attr("data-promise-valid-from"),
-            element.attr("data-promise-valid-until"),
-        )
-        .map_err(|e| self.errors.push(e))
-        .ok()
-        .flatten();
+        let window = group_window(&id, marks.valid_from, marks.valid_until)
+            .map_err(|e| self.errors.push(e))
+            .ok()
+            .flatten();
         let title = title.filter(|t| !t.is_empty()).map(str::to_owned);
         Some(self.offer(&id, title, window))
     }

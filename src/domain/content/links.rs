@@ -6,9 +6,9 @@ const MAX_TEXT: usize = 200;
 
 /// An http(s) URL (by its scheme; a personalised one may not parse).
 pub fn is_web(href: &str) -> bool {
-    let head: String = href.trim_start().chars().take(8).collect();
-    let head = head.to_ascii_lowercase();
-    head.starts_with("http://") || head.starts_with("https://")
+    let h = href.trim_start().as_bytes();
+    let starts = |p: &[u8]| h.len() >= p.len() && h[..p.len()].eq_ignore_ascii_case(p);
+    starts(b"http://") || starts(b"https://")
 }
 
 /// Holds the syntax of a sending platform's templates: Liquid and Jinja (`{{ … }}`,
@@ -17,13 +17,13 @@ pub fn is_personalized(href: &str) -> bool {
     ["{{", "{%", "*|", "%%"].iter().any(|s| href.contains(s))
 }
 
-/// The host of an http(s) URL, lowercase, read as text (a personalised URL may not parse).
-pub fn link_host(href: &str) -> Option<String> {
+/// The host of an http(s) URL as written (any case), read as text: a personalised URL may not
+/// parse.
+pub fn link_host(href: &str) -> Option<&str> {
     let rest = href.trim().split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = rest.split(['/', '?', '#', '\\']).next()?;
     let host = authority.rsplit('@').next()?;
-    let host = host.split(':').next()?;
-    Some(host.to_ascii_lowercase())
+    host.split(':').next()
 }
 
 /// Whitespace collapsed, at most `MAX_TEXT` characters (a link's visible text).

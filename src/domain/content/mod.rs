@@ -123,7 +123,7 @@ impl Campaign {
         }
         let mut warnings = Vec::new();
         if self.window_assumed
-            && merge.made_offers()
+            && merge.used_campaign_window()
             && let Some(WindowTime::Local(from)) = self.valid_from
         {
             warnings.push(format!(
@@ -205,6 +205,7 @@ struct Merge<'c> {
     added_ids: HashMap<String, usize>,
     extracted: Vec<Extracted>,
     seen: HashSet<(String, String, Option<String>)>,
+    used_campaign_window: bool,
 }
 
 impl<'c> Merge<'c> {
@@ -230,11 +231,13 @@ impl<'c> Merge<'c> {
             added_ids: HashMap::new(),
             extracted: Vec::new(),
             seen: HashSet::new(),
+            used_campaign_window: false,
         }
     }
 
-    fn made_offers(&self) -> bool {
-        !self.added.is_empty()
+    /// Whether an offer the content makes runs over the campaign's window (a group gave none).
+    fn used_campaign_window(&self) -> bool {
+        self.used_campaign_window
     }
 
     fn offer(&mut self, found: &FoundOffer, all: &Found, content: &Content) {
@@ -270,6 +273,7 @@ impl<'c> Merge<'c> {
                     extract::EMAIL_OFFER => all.title.clone(),
                     _ => found.title.clone(),
                 };
+                self.used_campaign_window |= found.window.is_none();
                 let (valid_from, valid_until) = found.window.unwrap_or(self.window);
                 self.added.push(OfferInput {
                     id: found.id.clone(),

@@ -81,9 +81,11 @@ impl LinkTemplates {
         self.templates.iter().find_map(|t| t.promise(&url))
     }
 
-    /// Whether some template is for links to `host` (lowercase).
+    /// Whether some template is for links to `host` (any case).
     pub fn has_host(&self, host: &str) -> bool {
-        self.templates.iter().any(|t| t.host == host)
+        self.templates
+            .iter()
+            .any(|t| t.host.eq_ignore_ascii_case(host))
     }
 }
 

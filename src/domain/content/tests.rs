@@ -72,6 +72,22 @@ fn a_promise_a_json_offer_names_attaches_to_it_and_the_rest_forms_the_email_offe
 }
 
 #[test]
+fn the_assumed_window_is_said_only_of_an_offer_that_runs_over_it() {
+    let grouped = r#"<div data-promise-offer="weekend" data-promise-valid-from="2026-12-12T09:00:00"
+        data-promise-valid-until="2026-12-13T18:00:00">
+        <a href="https://rent.example.com/branches/loc-2">Two</a></div>"#;
+    let c = campaign(json!({"id": "c", "content": {"html": grouped}}));
+    assert!(c.window_assumed);
+    let p = c.promised(&templates(), "").unwrap();
+    assert_eq!(p.campaign.offers[0].id, "weekend");
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    let loose = format!(r#"{grouped}<a href="https://rent.example.com/branches/loc-3">Three</a>"#);
+    let c = campaign(json!({"id": "c", "content": {"html": loose}}));
+    let p = c.promised(&templates(), "").unwrap();
+    assert_eq!(p.warnings.len(), 1);
+}
+
+#[test]
 fn content_promising_nothing_is_nothing_and_bad_windows_are_named() {
     let c = campaign(json!({"id": "c", "content": {"html": "<p>Hello</p>"}}));
     let p = c.promised(&templates(), "/campaign").unwrap();

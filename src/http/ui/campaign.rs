@@ -4,10 +4,11 @@ use super::charts;
 use super::layout::{Ctx, page, review_badge, url_escape, verdict_badge, when};
 use super::page::{Access, Page, access, read_form, signed_in};
 use super::session;
-use crate::domain::ReviewAction;
+use crate::domain::content::LinkTemplates;
 use crate::domain::hours::local_label;
 use crate::domain::insight::PromiseInsight;
 use crate::domain::observation::location_label;
+use crate::domain::{Campaign, Offer, ReviewAction};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::services::analyst::{CampaignDetail, FindingView, ReviewRequest};
@@ -33,7 +34,9 @@ pub(super) async fn show(
     .await;
     match loaded {
         Ok((detail, mine, overall)) => {
-            let markup = campaign_page(&page.ctx(Some(&analyst)), &detail, &mine, &overall);
+            let offers = offers_made(&detail, state.config.promises.templates());
+            let ctx = page.ctx(Some(&analyst));
+            let markup = campaign_page(&ctx, &detail, &offers, &mine, &overall);
             page.html(StatusCode::OK, markup)
         }
         Err(e) => page.error(Some(&analyst), e.into(), Some("/ui/campaigns")),
@@ -116,13 +119,15 @@ fn past_tense(action: ReviewAction) -> &'static str {
     }
 }
 
-/// An offer's time from the stored campaign definition, shown like the other times on the page
-/// (the stored text as it is if it somehow does not parse).
-fn offer_time(offer: &serde_json::Value, field: &str) -> String {
-    let raw = offer.get(field).and_then(|v| v.as_str()).unwrap_or("");
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| when(t.with_timezone(&Utc)))
-        .unwrap_or_else(|_| raw.to_owned())
+/// The offers the campaign makes as last received: those given as JSON, then those its content
+/// makes (read again with the configured templates); none for a campaign known only from
+/// engagement events.
+fn offers_made(detail: &CampaignDetail, templates: &LinkTemplates) -> Vec<Offer> {
+    serde_json::from_value::<Campaign>(detail.campaign.clone())
+        .ok()
+        .and_then(|c| c.into_promised(templates, "").ok())
+        .map(|p| p.campaign.offers)
+        .unwrap_or_default()
 }
 
 /// The window judged at this location, in its own zone: "Window there: Sun 13 Dec 09:00 –
@@ -146,13 +151,6 @@ struct OfferHead<'a> {
     id: &'a str,
     title: &'a str,
     window: String,
-}
-
-/// Whether the stored campaign gives an offer with this id as JSON.
-fn given(offers: &[serde_json::Value], id: &str) -> bool {
-    offers
-        .iter()
-        .any(|o| o.get("id").and_then(|v| v.as_str()) == Some(id))
 }
 
 /// One offer: its verdict and keepable locations in the latest check, the promises read for
@@ -294,16 +292,11 @@ fn nps_panel(detail: &CampaignDetail) -> Markup {
 fn campaign_page(
     ctx: &Ctx<'_>,
     detail: &CampaignDetail,
+    offers: &[Offer],
     insight: &PromiseInsight,
     overall: &PromiseInsight,
 ) -> Markup {
     let title = detail.name.clone().unwrap_or_else(|| detail.id.clone());
-    let offers = detail
-        .campaign
-        .get("offers")
-        .and_then(|o| o.as_array())
-        .cloned()
-        .unwrap_or_default();
     let latest = detail.latest_check.as_ref();
     let broke = insight.campaigns.first().map(|c| c.broken);
     html! {
@@ -328,19 +321,19 @@ fn campaign_page(
             }
             h2 { "Offers" }
             @if offers.is_empty() && latest.is_none_or(|l| l.offers.is_empty()) { p.card { "This campaign is known only from engagement events: no offers were checked." } }
-            @for offer in &offers {
-                @let offer_id = offer.get("id").and_then(|v| v.as_str()).unwrap_or("");
+            @for offer in offers {
                 (offer_card(ctx, detail, OfferHead {
-                    id: offer_id,
-                    title: offer.get("title").and_then(|v| v.as_str()).unwrap_or(offer_id),
-                    window: format!("{} – {}", offer_time(offer, "valid_from"), offer_time(offer, "valid_until")),
+                    id: &offer.id,
+                    title: offer.title.as_deref().unwrap_or(&offer.id),
+                    window: format!("{} – {}", when(offer.valid_from), when(offer.valid_until)),
                 }))
             }
-            @for found in latest.iter().flat_map(|l| &l.offers).filter(|o| !given(&offers, &o.offer_id)) {
+            // Checked once, no longer made (the templates changed since): its findings stay in view.
+            @for gone in latest.iter().flat_map(|l| &l.offers).filter(|o| !offers.iter().any(|m| m.id == o.offer_id)) {
                 (offer_card(ctx, detail, OfferHead {
-                    id: &found.offer_id,
-                    title: &found.offer_id,
-                    window: "promised by the email's links and markup".into(),
+                    id: &gone.offer_id,
+                    title: &gone.offer_id,
+                    window: "no longer made by the campaign as stored".into(),
                 }))
             }
             div.grid {
