@@ -331,3 +331,33 @@ async fn a_manual_recheck_of_a_content_only_campaign_reads_its_stored_content_ag
     let row = app.store.campaign("again").await.unwrap().unwrap();
     assert!(row.window_end > chrono::Utc::now());
 }
+
+#[tokio::test]
+async fn the_live_recheck_reads_a_running_content_campaigns_email_again() {
+    let app = spawn_app(&format!(
+        "{TEMPLATES}[schedule]\nrecheck = \"* * * * * *\"\nsurveys = \"off\"\nalerts = \"off\"\nlease_ttl_s = 5\n"
+    ))
+    .await;
+    // Sent an hour ago: the assumed window (today, local to each branch) is running.
+    let sent = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let html = email("klaviyo-neighborhood-rental");
+    let (status, _) = presend(&app, &content_body("running", &html, &sent)).await;
+    assert_eq!(status, 200);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let live = loop {
+        let checks = app.store.checks("running").await.unwrap();
+        if let Some(live) = checks.iter().find(|c| c.phase.as_str() == "live") {
+            break live.result.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no live re-check");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let live: Value = serde_json::from_str(&live).unwrap();
+    assert_eq!(live["verdict"], "block");
+    assert_eq!(live["extracted"].as_array().unwrap().len(), 5, "{live}");
+    assert_eq!(live["content"]["promising_links"], 5);
+    assert_eq!(
+        live["findings"][4]["evidence"]["link"]["text"],
+        "Rent from Airport Road →"
+    );
+}
