@@ -289,6 +289,18 @@ async fn content_that_is_not_html_a_backwards_window_and_no_promise_are_422() {
             .unwrap()
             .contains("nothing is promised")
     );
+    // Nested 100,000 deep the parser would be quadratic: refused before it starts.
+    let started = std::time::Instant::now();
+    let (status, body) = presend(
+        &app,
+        &content_body("deep", &"<div>".repeat(100_000), "2026-12-10T17:00:00Z"),
+    )
+    .await;
+    assert_eq!(
+        (status, pointer(&body)),
+        (422, "/campaign/content/html".into())
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert_eq!(app.checks_stored().await, 0);
     let huge = "<p>x</p>".repeat(200_000);
     let res = app

@@ -7,7 +7,8 @@
 //! and only the parser's own tree knows what encloses what once it has repaired the markup. It
 //! is walked once, in document order, without recursion (a deeply nested email cannot exhaust
 //! the stack).
-use super::links::{collapse, is_personalized, is_web, link_host, text_urls};
+use super::links::text_urls;
+use super::links::{MAX_DEPTH, collapse, is_personalized, is_web, link_host, nesting_depth};
 use super::templates::{LinkPromise, LinkTemplates};
 use super::window::group_window;
 use crate::domain::campaign::{MAX_ID_LEN, WindowTime};
@@ -111,6 +112,12 @@ pub fn extract(
     text: Option<&str>,
     templates: &LinkTemplates,
 ) -> Result<Found, Vec<String>> {
+    let depth = nesting_depth(html);
+    if depth > MAX_DEPTH {
+        return Err(vec![format!(
+            "the HTML nests elements {depth} deep; at most {MAX_DEPTH} are read"
+        )]);
+    }
     let document = Html::parse_document(html);
     let mut walk = Walk {
         templates,

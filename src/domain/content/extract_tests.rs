@@ -215,7 +215,24 @@ fn a_long_link_text_is_cut_and_a_deep_email_does_not_exhaust_the_stack() {
     assert_eq!(text, "word ".repeat(40).trim_end());
     let deep = format!(
         "{}<a href=\"https://rent.example.com/branches/deep\">d</a>",
-        "<div>".repeat(5_000)
+        "<div>".repeat(500)
     );
     assert_eq!(found(&deep).promising_links, 1);
+    // Nested thousands deep, the parser would be quadratic (minutes for 1 MB): refused first.
+    let deeper = "<div><span>".repeat(100_000);
+    let errors = extract(&deeper, None, &templates()).unwrap_err();
+    assert!(errors[0].contains("200000 deep"), "{errors:?}");
+}
+
+#[test]
+fn nesting_is_read_from_the_tags_alone() {
+    use super::super::links::nesting_depth;
+    assert_eq!(nesting_depth("<div><p>a<p>b<div/><br><img src=x></div>"), 1);
+    assert_eq!(
+        nesting_depth("<TABLE><TR><TD><TABLE><TR><TD>x</TD></TR></TABLE></TD></TR></TABLE>"),
+        2
+    );
+    assert_eq!(nesting_depth("<!-- <div><div><div> --><span>x</span>"), 1);
+    assert_eq!(nesting_depth("a < b and </ c > d <"), 0);
+    assert_eq!(nesting_depth(&"<ul><li>x".repeat(10)), 10);
 }

@@ -1,5 +1,6 @@
 //! Links and text as the content holds them: which hrefs are web links, which hold a sending
-//! platform's template syntax, the URLs of a text part, a link's visible text.
+//! platform's template syntax, the URLs of a text part, a link's visible text; and how deep the
+//! markup nests, read before it is parsed.
 
 /// A link's visible text is kept to this many characters.
 const MAX_TEXT: usize = 200;
@@ -61,4 +62,60 @@ pub fn text_urls(text: &str) -> Vec<&str> {
         from = start + len.max(1);
     }
     out
+}
+
+/// The deepest an email's elements may nest (Chromium's parser stops nesting at 512 too). The
+/// HTML parser checks scope by walking the stack of open elements, so elements nested
+/// thousands deep make parsing quadratic: a 1 MB body of `<div>`s would hold a thread for
+/// minutes. Real emails nest tens deep.
+pub const MAX_DEPTH: usize = 512;
+
+/// How deep the elements of `html` nest, read from its tags alone: start tags of elements that
+/// hold content deepen it, their end tags undo that; void elements, self-closed tags and the
+/// elements a parser closes by itself when the next one starts (`p`, `li`, `td`, `tr`, `option`,
+/// …) do not count, nor anything inside comments. An estimate that errs deep only where the
+/// markup leaves such elements open, which does not make the parser slow.
+pub fn nesting_depth(html: &str) -> usize {
+    const FLAT: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
+        "tbody", "thead", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "rtc", "html", "head",
+        "body", "!doctype",
+    ];
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0usize);
+    while let Some(offset) = bytes[at..].iter().position(|b| *b == b'<') {
+        at += offset + 1;
+        if bytes[at..].starts_with(b"!--") {
+            at = html[at..]
+                .find("-->")
+                .map_or(bytes.len(), |end| at + end + 3);
+            continue;
+        }
+        let closing = bytes.get(at) == Some(&b'/');
+        let name_start = at + usize::from(closing);
+        let name_len = bytes[name_start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-' || *b == b'!'))
+            .unwrap_or(bytes.len() - name_start);
+        if name_len == 0 {
+            continue;
+        }
+        let name = &html[name_start..name_start + name_len];
+        if FLAT.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let end = bytes[name_start..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(bytes.len(), |e| name_start + e);
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if bytes.get(end.wrapping_sub(1)) != Some(&b'/') {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        at = end.min(bytes.len());
+    }
+    deepest
 }
