@@ -104,9 +104,24 @@ impl Checks {
         }
     }
 
-    /// What a stored or submitted campaign promises, its content read with `[promises]`.
-    pub fn promised(&self, campaign: &Campaign, base: &str) -> Result<Promised, Vec<FieldError>> {
-        campaign.promised(&self.templates, base)
+    /// What a stored or submitted campaign promises, its content read with `[promises]` — on a
+    /// blocking thread when there is content: parsing a large email takes tens of
+    /// milliseconds, which a request worker (serving send-time lookups) must not wait out.
+    pub async fn promised(
+        &self,
+        campaign: Campaign,
+        base: &'static str,
+    ) -> Result<Promised, ServiceError> {
+        if campaign.content.is_none() {
+            return campaign
+                .into_promised(&self.templates, base)
+                .map_err(ServiceError::Invalid);
+        }
+        let templates = self.templates.clone();
+        tokio::task::spawn_blocking(move || campaign.into_promised(&templates, base))
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(ServiceError::Invalid)
     }
 
     /// The configured policy, before any request's overrides.
@@ -135,9 +150,7 @@ impl Checks {
             .validated(&self.policy, Utc::now())
             .map_err(ServiceError::Invalid)?;
         tracing::Span::current().record("campaign", campaign.id.as_str());
-        let promised = self
-            .promised(&campaign, "/campaign")
-            .map_err(ServiceError::Invalid)?;
+        let promised = self.promised(campaign.clone(), "/campaign").await?;
         if promised.nothing() {
             return Ok(Presend::NothingPromised(
                 promised.content.unwrap_or_default(),
@@ -196,10 +209,13 @@ impl Checks {
         phase: Phase,
         now: DateTime<Utc>,
     ) -> anyhow::Result<Option<CheckResult>> {
-        let promised = stored
-            .campaign()?
-            .into_promised(&self.templates, "")
-            .map_err(|e| anyhow::anyhow!("the stored campaign's content: {}", e[0].detail))?;
+        let promised = match self.promised(stored.campaign()?, "").await {
+            Ok(promised) => promised,
+            Err(ServiceError::Invalid(e)) => {
+                anyhow::bail!("the stored campaign's content: {}", e[0].detail)
+            }
+            Err(e) => return Err(anyhow::anyhow!(e.to_string())),
+        };
         let campaign = &promised.campaign;
         let unfinished = campaign.unfinished_at(now);
         if unfinished.offers.is_empty() {
