@@ -9,6 +9,7 @@
 //! the stack).
 use super::links::text_urls;
 use super::links::{MAX_DEPTH, collapse, is_personalized, is_web, link_host, nesting_depth};
+use super::marks::Marks;
 use super::templates::{LinkPromise, LinkTemplates};
 use super::window::group_window;
 use crate::domain::campaign::{MAX_ID_LEN, WindowTime};
@@ -61,41 +62,6 @@ struct Frame {
     node: NodeId,
     group: Option<usize>,
     location: Option<String>,
-}
-
-/// The attributes the walk reads, found in one pass over an element's attributes (asking for
-/// each by name would intern the name in the parser's atom table, under its lock, every time).
-#[derive(Default)]
-struct Marks<'e> {
-    href: Option<&'e str>,
-    offer: Option<&'e str>,
-    title: Option<&'e str>,
-    location: Option<&'e str>,
-    sku: Option<&'e str>,
-    quantity: Option<&'e str>,
-    valid_from: Option<&'e str>,
-    valid_until: Option<&'e str>,
-}
-
-impl<'e> Marks<'e> {
-    fn of(element: &'e scraper::node::Element) -> Self {
-        let mut marks = Marks::default();
-        for (name, value) in element.attrs() {
-            let slot = match name {
-                "href" => &mut marks.href,
-                "data-promise-offer" => &mut marks.offer,
-                "data-promise-title" => &mut marks.title,
-                "data-promise-location" => &mut marks.location,
-                "data-promise-sku" => &mut marks.sku,
-                "data-promise-quantity" => &mut marks.quantity,
-                "data-promise-valid-from" => &mut marks.valid_from,
-                "data-promise-valid-until" => &mut marks.valid_until,
-                _ => continue,
-            };
-            *slot = Some(value.trim());
-        }
-        marks
-    }
 }
 
 /// A link being read: its promise waits for the link's text.

@@ -3,6 +3,7 @@
 //! and the offers they make beside the offers given as JSON (`promised`).
 pub mod extract;
 mod links;
+mod marks;
 pub mod templates;
 mod window;
 
