@@ -114,8 +114,15 @@ impl<'c> Routes<'c> {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.cfg
-            .route(path, web::method(method.clone()).to(handler));
+        // As `ServiceConfig::route` registers it (the method a guard of the resource, so a path
+        // with several methods falls through to the next), with the route's pattern as data the
+        // observing middleware reads instead of walking the route table again.
+        self.cfg.service(
+            web::resource(path)
+                .guard(actix_web::guard::Method(method.clone()))
+                .app_data(observe::RouteLabel(path))
+                .route(web::route().to(handler)),
+        );
         self.registered.push((method, path));
         self
     }
