@@ -1,12 +1,12 @@
 //! `promiseguard check FILE`: one campaign checked against the configured sources, printed as
 //! a table or JSON; and the tables the CLI prints.
-use super::extract;
+use super::print::{columns, promises, report_problem};
 use crate::check::{CheckResult, CheckSpec, Checker};
 use crate::config::Config;
 use crate::domain::campaign::CampaignInput;
 use crate::domain::content::nothing_promised;
 use crate::domain::json::{JsonError, parse_json};
-use crate::domain::{FieldError, Finding, Phase, Verdict};
+use crate::domain::{Finding, Phase, Verdict};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::services::checks::PresendRequest;
@@ -90,18 +90,6 @@ pub(super) async fn check(
     Ok(verdict.exit_code())
 }
 
-/// Says which fields are wrong, one per line, as the API would name them; exit status 2.
-pub(super) fn report_problem(file: &std::path::Path, errors: &[FieldError]) -> i32 {
-    match errors {
-        [one] => eprintln!("{}: {}: {}", file.display(), one.pointer, one.detail),
-        many => eprintln!("{}: {} fields are invalid", file.display(), many.len()),
-    }
-    for err in errors {
-        eprintln!("  {} {}", err.pointer, err.detail);
-    }
-    2
-}
-
 /// A plain-text table of findings, then each offer's keepable locations.
 pub fn table(campaign_id: &str, verdict: Verdict, result: &CheckResult) -> String {
     let mut out = format!(
@@ -145,29 +133,7 @@ pub fn table(campaign_id: &str, verdict: Verdict, result: &CheckResult) -> Strin
         ));
     }
     if let Some(report) = &result.content {
-        out.push_str(&extract::table(&result.extracted, report));
-    }
-    out
-}
-
-/// Rows under a header, each column but the last padded to its widest cell.
-pub(super) fn columns<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let header = header.map(String::from);
-    let mut widths = [0usize; N];
-    for row in std::iter::once(&header).chain(rows) {
-        for (w, cell) in widths.iter_mut().zip(row.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in std::iter::once(&header).chain(rows) {
-        for (i, cell) in row.iter().enumerate() {
-            match i + 1 == N {
-                true => out.push_str(cell),
-                false => out.push_str(&format!("{cell:<w$}  ", w = widths[i])),
-            }
-        }
-        out.push('\n');
+        out.push_str(&promises(&result.extracted, report));
     }
     out
 }

@@ -1,11 +1,11 @@
 //! `promiseguard extract EMAIL.html [--json]`: the promises an email makes, read with the
 //! configured link templates and the markup, without asking any source — so a marketer can try
 //! a template before the send is scheduled.
-use super::check::{columns, report_problem};
+use super::print::{promises, report_problem};
 use crate::config::Config;
 use crate::domain::Campaign;
+use crate::domain::campaign::Content;
 use crate::domain::campaign::WindowTime;
-use crate::domain::content::{Content, ContentReport, Extracted};
 use anyhow::Context;
 use std::path::Path;
 
@@ -35,7 +35,7 @@ pub fn run(config: &Config, file: &Path, json: bool) -> anyhow::Result<i32> {
         let out = serde_json::json!({ "extracted": promised.extracted, "content": report });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print!("{}", table(&promised.extracted, &report));
+        print!("{}", promises(&promised.extracted, &report));
         if config.promises.templates().is_empty() {
             println!(
                 "(no [promises] location_links or item_links are configured: only markup was read)"
@@ -43,42 +43,4 @@ pub fn run(config: &Config, file: &Path, json: bool) -> anyhow::Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// The promises found, a row each, then the links counted and the personalised ones.
-pub fn table(extracted: &[Extracted], report: &ContentReport) -> String {
-    let rows: Vec<[String; 4]> = extracted
-        .iter()
-        .map(|e| {
-            let promise = match (&e.sku, &e.location) {
-                (Some(sku), Some(location)) => format!("{sku}@{location}"),
-                (None, Some(location)) => location.clone(),
-                (sku, None) => sku.clone().unwrap_or_default(),
-            };
-            let quantity = e.quantity.map(|q| q.to_string()).unwrap_or_default();
-            let from = match (&e.text, &e.href) {
-                (Some(text), Some(href)) => format!("“{text}” {href}"),
-                (None, Some(href)) => href.clone(),
-                (Some(text), None) => format!("“{text}” (markup)"),
-                (None, None) => "(markup)".into(),
-            };
-            [e.offer_id.clone(), promise, quantity, from]
-        })
-        .collect();
-    let mut out = match rows.is_empty() {
-        true => "no promises found\n".to_owned(),
-        false => columns(["OFFER", "PROMISE", "QTY", "FROM"], &rows),
-    };
-    out.push_str(&format!(
-        "{} links, {} promising, {} personalised\n",
-        report.links,
-        report.promising_links,
-        report.personalized.len()
-    ));
-    for href in &report.personalized {
-        out.push_str(&format!(
-            "  personalised (check at send time with GET /v1/lookup): {href}\n"
-        ));
-    }
-    out
 }

@@ -3,6 +3,7 @@
 //! calls the services, and prints.
 mod check;
 mod extract;
+mod print;
 
 pub use check::table;
 

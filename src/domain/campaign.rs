@@ -1,7 +1,6 @@
 //! A campaign and its offers, parsed from what a platform sends. Parse, don't validate: a
 //! `Campaign` can only be built from input that passed every check below, so the engine never
 //! meets an offer whose window runs backwards.
-pub use super::content::Content;
 pub use super::hours::WindowTime;
 use super::hours::{LocalWindow, OfferWindow};
 use super::validation::FieldError;
@@ -44,6 +43,18 @@ pub struct Campaign {
     /// No window was given for the content's offers: the send day was assumed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub window_assumed: bool,
+}
+
+/// The email as the platform holds it (its promises are read by `domain::content`). Kept with the campaign, so a re-check reads it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Content {
+    pub html: String,
+    /// The plain-text part; its URLs are read too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The subject line: the title of the email's offer when the markup names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -7,25 +7,13 @@ mod marks;
 pub mod templates;
 mod window;
 
-use super::campaign::{Campaign, ItemInput, ItemKey, MAX_LOCATIONS_PER_OFFER, OfferInput};
+use super::campaign::{Campaign, Content, ItemInput, ItemKey, MAX_LOCATIONS_PER_OFFER, OfferInput};
 use super::campaign::{MAX_ITEMS_PER_OFFER, MAX_OFFERS, WindowTime};
 use super::validation::FieldError;
 use extract::{Found, FoundOffer, FoundPromise};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 pub use templates::LinkTemplates;
-
-/// The email as the platform holds it. Kept with the campaign, so a re-check reads it again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Content {
-    pub html: String,
-    /// The plain-text part; its URLs are read too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// The subject line: the title of the email's offer when the markup names none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-}
 
 /// One promise found in the content, the offer it belongs to, and the link it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
