@@ -3,7 +3,8 @@
 //! meets an offer whose window runs backwards.
 pub use super::hours::WindowTime;
 use super::hours::{LocalWindow, OfferWindow};
-use super::validation::FieldError;
+pub use super::validation::MAX_ID_LEN;
+use super::validation::{FieldError, check_id};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -13,7 +14,6 @@ use std::fmt;
 pub const MAX_OFFERS: usize = 10_000;
 pub const MAX_LOCATIONS_PER_OFFER: usize = 1_000;
 pub const MAX_ITEMS_PER_OFFER: usize = 5_000;
-pub const MAX_ID_LEN: usize = 256;
 
 /// Serializable both ways: it is stored as the campaign's definition and read back by re-checks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -177,22 +177,6 @@ pub struct ItemInput {
 
 fn one() -> i64 {
     1
-}
-
-fn check_id(value: &str, pointer: String, errors: &mut Vec<FieldError>) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(pointer, "must not be empty"));
-    } else if value.len() > MAX_ID_LEN {
-        errors.push(FieldError::new(
-            pointer,
-            format!("must be at most {MAX_ID_LEN} characters"),
-        ));
-    } else if value.chars().any(char::is_control) {
-        errors.push(FieldError::new(
-            pointer,
-            "must not contain control characters",
-        ));
-    }
 }
 
 impl CampaignInput {

@@ -16,6 +16,31 @@ impl FieldError {
     }
 }
 
+/// The longest id (campaign, offer, location, sku) accepted.
+pub const MAX_ID_LEN: usize = 256;
+
+/// Why `value` cannot be an id — of a campaign, an offer, a location, a sku — if it cannot: one
+/// rule wherever ids come from (JSON, markup, a link).
+pub fn id_problem(value: &str) -> Option<String> {
+    let most = MAX_ID_LEN;
+    if value.trim().is_empty() {
+        Some("must not be empty".into())
+    } else if value.len() > most {
+        Some(format!("must be at most {most} characters"))
+    } else if value.chars().any(char::is_control) {
+        Some("must not contain control characters".into())
+    } else {
+        None
+    }
+}
+
+/// Adds the error of an id that cannot be one, named by `pointer`.
+pub fn check_id(value: &str, pointer: String, errors: &mut Vec<FieldError>) {
+    if let Some(why) = id_problem(value) {
+        errors.push(FieldError::new(pointer, why));
+    }
+}
+
 /// Escapes one reference token of a JSON pointer (`~` → `~0`, `/` → `~1`).
 pub fn escape_pointer_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")

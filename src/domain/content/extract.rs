@@ -12,7 +12,8 @@ use super::links::{MAX_DEPTH, collapse, is_personalized, is_web, link_host, nest
 use super::marks::Marks;
 use super::templates::{LinkPromise, LinkTemplates};
 use super::window::group_window;
-use crate::domain::campaign::{MAX_ID_LEN, WindowTime};
+use crate::domain::campaign::WindowTime;
+use crate::domain::validation::id_problem;
 use ego_tree::NodeId;
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
@@ -374,11 +375,9 @@ impl Walk<'_> {
 
     /// A markup value used as an id, or an error naming the attribute.
     fn id(&mut self, value: &str, what: &str) -> Option<String> {
-        if value.is_empty() || value.len() > MAX_ID_LEN || value.chars().any(char::is_control) {
-            self.errors.push(format!(
-                "data-promise-{what}={value:?}: must be 1 to {MAX_ID_LEN} characters, none a \
-                 control character"
-            ));
+        if let Some(why) = id_problem(value) {
+            self.errors
+                .push(format!("data-promise-{what}={value:?}: {why}"));
             return None;
         }
         Some(value.to_owned())

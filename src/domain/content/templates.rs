@@ -155,9 +155,7 @@ impl LinkTemplate {
             Part::Literal(text) => text == value,
             Part::Slot(slot) => {
                 let value = value.trim();
-                let good = !value.is_empty()
-                    && value.len() <= super::super::campaign::MAX_ID_LEN
-                    && !value.chars().any(char::is_control);
+                let good = crate::domain::validation::id_problem(value).is_none();
                 match slot {
                     Slot::Location => location = Some(value.to_owned()),
                     Slot::Sku => sku = Some(value.to_owned()),
