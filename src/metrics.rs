@@ -31,6 +31,45 @@ pub struct Metrics {
     pub open_findings: IntGaugeVec,
     /// Events an endpoint quarantined instead of storing, by endpoint.
     pub quarantined: IntCounterVec,
+    /// The emails' links checked.
+    pub links: LinkMetrics,
+}
+
+#[derive(Clone)]
+pub struct LinkMetrics {
+    /// Requests made to check the links of emails (each redirect one more).
+    pub fetches: IntCounter,
+    /// Links checked, by the class of their last answer (or `too_many_redirects`).
+    pub results: IntCounterVec,
+    /// Links (or redirects) not fetched, by reason.
+    pub refusals: IntCounterVec,
+}
+
+impl LinkMetrics {
+    fn registered(r: &Registry) -> Self {
+        Self {
+            fetches: registered(
+                r,
+                IntCounter::new(
+                    "link_fetches_total",
+                    "HTTP requests made to check the links of emails (each redirect counts)",
+                )
+                .expect(STATIC),
+            ),
+            results: counters(
+                r,
+                "link_results_total",
+                "Links checked, by the class of their last answer (2xx … 5xx, too_many_redirects)",
+                &["class"],
+            ),
+            refusals: counters(
+                r,
+                "link_refusals_total",
+                "Links or redirects not fetched, by reason (unlisted_host, internal_address)",
+                &["reason"],
+            ),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -187,6 +226,7 @@ impl Metrics {
                 "Events (or whole bodies) an endpoint could not take and quarantined, by endpoint",
                 &["endpoint"],
             ),
+            links: LinkMetrics::registered(r),
             registry,
         }
     }

@@ -8,9 +8,9 @@ use crate::domain::content::nothing_promised;
 use crate::domain::json::{JsonError, parse_json};
 use crate::domain::{Finding, Phase, Verdict};
 use crate::metrics::Metrics;
-use crate::observations::Observer;
 use crate::services::checks::PresendRequest;
-use crate::startup::{check_limits, keep_answers_for};
+use crate::sources::links::SystemResolver;
+use crate::startup::{check_limits, observer};
 use anyhow::Context;
 use std::sync::Arc;
 
@@ -71,8 +71,14 @@ pub(super) async fn check(
         Err(errors) => return Ok(report_problem(file, &errors)),
     };
     let campaign = &promised.campaign;
-    let sources = crate::sources::build(&config.sources, &Metrics::new(), None)?;
-    let observer = Arc::new(Observer::new(sources, keep_answers_for(config)));
+    let metrics = Metrics::new();
+    let sources = crate::sources::build(&config.sources, &metrics, None)?;
+    let observer = Arc::new(observer(
+        config,
+        sources,
+        &metrics,
+        Arc::new(SystemResolver),
+    )?);
     let checker = Checker::new(observer, check_limits(config));
     let spec = CheckSpec {
         phase: Phase::Manual,
@@ -80,7 +86,7 @@ pub(super) async fn check(
         send_at: campaign.send_at.unwrap_or_else(chrono::Utc::now),
         policy: &policy,
     };
-    let result = checker.run(campaign, spec).await.with_promised(&promised);
+    let result = checker.run_promised(campaign, &promised, spec).await;
     let verdict = result.verdict;
     if json {
         println!("{}", serde_json::to_string_pretty(&result)?);

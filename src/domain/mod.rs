@@ -12,6 +12,7 @@ pub mod finding;
 pub mod hours;
 pub mod insight;
 pub mod json;
+pub mod link;
 pub mod nps;
 pub mod observation;
 pub mod outbox;

@@ -56,7 +56,8 @@ impl Default for Policy {
                     | Rule::OfferExpired => Action::Block,
                     Rule::LocationClosedDuringWindow
                     | Rule::LowStock
-                    | Rule::UpstreamUnavailable => Action::Flag,
+                    | Rule::UpstreamUnavailable
+                    | Rule::LinkBroken => Action::Flag,
                 };
                 (rule, action)
             })
@@ -144,6 +145,7 @@ mod tests {
         assert_eq!(p.action(Rule::LowStock), Action::Flag);
         assert_eq!(p.action(Rule::OfferExpired), Action::Block);
         assert_eq!(p.action(Rule::UpstreamUnavailable), Action::Flag);
+        assert_eq!(p.action(Rule::LinkBroken), Action::Flag);
     }
 
     #[test]

@@ -14,10 +14,12 @@ pub enum Rule {
     LowStock,
     OfferExpired,
     UpstreamUnavailable,
+    /// A link of the email answers 4xx or 5xx (or redirects without end).
+    LinkBroken,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Rule::LocationClosed,
         Rule::LocationClosedDuringWindow,
         Rule::LocationClosedWholeWindow,
@@ -26,6 +28,7 @@ impl Rule {
         Rule::LowStock,
         Rule::OfferExpired,
         Rule::UpstreamUnavailable,
+        Rule::LinkBroken,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +41,7 @@ impl Rule {
             Rule::LowStock => "low_stock",
             Rule::OfferExpired => "offer_expired",
             Rule::UpstreamUnavailable => "upstream_unavailable",
+            Rule::LinkBroken => "link_broken",
         }
     }
 }

@@ -5,6 +5,7 @@
 //! always ask), the lookup its `ttl_s` and `stale_s`, a re-check tick nothing older than the
 //! tick. Whoever asks, concurrent requests for one question share one upstream call, so two
 //! webhooks arriving together for overlapping campaigns ask each branch once.
+pub mod links;
 pub mod shelf;
 
 use crate::domain::ItemKey;
@@ -25,6 +26,8 @@ pub struct Observer {
     sources: Sources,
     locations: Arc<Shelf<String, LocationAnswer>>,
     items: Arc<Shelf<ItemKey, f64>>,
+    /// The emails' links, when `[promises] check_links_hosts` lists any host.
+    links: Option<links::Links>,
 }
 
 impl Observer {
@@ -34,11 +37,23 @@ impl Observer {
             sources,
             locations: Arc::new(Shelf::new(keep_for, CAPACITY)),
             items: Arc::new(Shelf::new(keep_for, CAPACITY)),
+            links: None,
         }
+    }
+
+    /// The same observer, fetching the links of emails through `links`.
+    pub fn with_links(mut self, links: links::Links) -> Self {
+        self.links = Some(links);
+        self
     }
 
     pub fn sources(&self) -> &Sources {
         &self.sources
+    }
+
+    /// The emails' links, if any host is listed for fetching.
+    pub fn links(&self) -> Option<&links::Links> {
+        self.links.as_ref()
     }
 
     /// Each location's answer, as `want` accepts it.

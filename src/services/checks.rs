@@ -164,9 +164,8 @@ impl Checks {
         };
         let result = self
             .checker
-            .run(&promised.campaign, spec)
-            .await
-            .with_promised(&promised);
+            .run_promised(&promised.campaign, &promised, spec)
+            .await;
         let body = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
         // With content, the campaign is kept as given (its content read again at each
         // re-check); the window stored beside it is that of every offer it makes.
@@ -230,9 +229,8 @@ impl Checks {
         };
         let result = self
             .checker
-            .run(&unfinished, spec)
-            .await
-            .with_promised(&promised);
+            .run_promised(&unfinished, &promised, spec)
+            .await;
         let body = serde_json::to_string(&result)?;
         let alert_to = if running { &self.alert_to[..] } else { &[] };
         let kept = (campaign, Some(stored.definition.as_str()));

@@ -5,8 +5,10 @@
 //! carried-over reviews, alerts, record times in order), writing the checks in batches. Its
 //! cost follows the distinct questions, not campaigns × questions.
 use super::checks::Checks;
-use crate::check::{Asking, CheckResult, CheckSpec, Checker, LookupPlan, Observations};
-use crate::domain::content::{LinkTemplates, Promised};
+use crate::check::{
+    Asking, CheckResult, CheckSpec, Checker, LinkAnswers, LookupPlan, Observations,
+};
+use crate::domain::content::{EmailLink, LinkTemplates, Promised};
 use crate::domain::{Campaign, Mode, Phase, Policy, Severity};
 use crate::sources::batches;
 use crate::sources::quota::{Pace, Urgency};
@@ -82,7 +84,7 @@ fn conclude_in_batches(
     policy: Policy,
     stop: CancellationToken,
     now: DateTime<Utc>,
-    observations: Observations,
+    (observations, links): (Observations, LinkAnswers),
     ready: tokio::sync::mpsc::Sender<Vec<(CheckResult, String)>>,
 ) -> tokio::task::JoinHandle<anyhow::Result<()>> {
     tokio::task::spawn_blocking(move || {
@@ -100,9 +102,11 @@ fn conclude_in_batches(
                 .iter()
                 .map_while(|live| (!stop.is_cancelled()).then_some(live))
                 .map(|live| {
+                    let promised = &live.promised;
                     let result = checker
                         .conclude(&live.unfinished, spec, &observations)
-                        .with_promised(&live.promised);
+                        .with_promised(promised)
+                        .with_links(&promised.links, &links, &policy);
                     let body = serde_json::to_string(&result)?;
                     Ok((result, body))
                 })
@@ -140,8 +144,15 @@ impl Checks {
             deadline: Instant::now() + self.tick_budget(&plan),
             max_age: Some(Duration::ZERO),
         };
-        let observations = tokio::select! {
-            observations = self.checker.observe(&plan, asking) => observations,
+        let links: Vec<&EmailLink> = fleet.iter().flat_map(|l| &l.promised.links).collect();
+        let observing = async {
+            futures::join!(
+                self.checker.observe(&plan, asking),
+                self.checker.links(links, asking)
+            )
+        };
+        let answers = tokio::select! {
+            answers = observing => answers,
             _ = stop.cancelled() => {
                 return Ok(format!(
                     "stopped before any of {} live campaigns was checked: the service is stopping",
@@ -159,7 +170,7 @@ impl Checks {
             self.policy.clone(),
             stop.clone(),
             now,
-            observations,
+            answers,
             ready,
         );
         let stored = self.store_batches(&fleet, &mut to_store, stop).await;

@@ -291,14 +291,18 @@ mod tests {
 
         async fn send(&self, item: &String) -> Result<(), SendError> {
             tokio::task::yield_now().await;
-            let recorded = lock(&self.recorded).len();
+            // Held while the stop fires: nothing is recorded (nor claimed with it) between
+            // the count and the stop.
+            let recorded = lock(&self.recorded);
             if let Some((after, stop)) = &self.stop_after
-                && recorded >= *after
+                && recorded.len() >= *after
                 && !stop.is_cancelled()
             {
-                self.recorded_at_stop.store(recorded, Ordering::SeqCst);
+                self.recorded_at_stop
+                    .store(recorded.len(), Ordering::SeqCst);
                 stop.cancel();
             }
+            drop(recorded);
             let mut failing = lock(&self.fail_once);
             match failing.iter().position(|f| f == item) {
                 Some(i) => {

@@ -5,6 +5,7 @@ pub mod breaker;
 pub mod error;
 pub mod google_business_profile;
 pub mod http_json;
+pub mod links;
 pub mod quota;
 pub mod shopify;
 pub mod square;

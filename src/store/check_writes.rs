@@ -37,9 +37,9 @@ const CHECKS_PER_TRANSACTION: usize = 250;
 
 const INSERT_FINDINGS: &str = "
 INSERT INTO findings (id, check_id, position, campaign_id, offer_id, rule, severity, target_sku,
-                      target_location, message, evidence, created_at, fingerprint, is_new,
-                      review_state) ";
-/// 15 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
+                      target_location, target_link, message, evidence, created_at, fingerprint,
+                      is_new, review_state) ";
+/// 16 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
 const FINDINGS_PER_INSERT: usize = 500;
 
 /// Fingerprints and review states of the findings of each campaign's latest check (the
@@ -260,6 +260,7 @@ where
                     .push_bind(f.severity.as_str())
                     .push_bind(f.target.sku.clone())
                     .push_bind(f.target.location.clone())
+                    .push_bind(f.target.link.clone())
                     .push_bind(f.message.clone())
                     .push_bind(f.evidence.to_string())
                     .push_bind(millis(check.checked_at))

@@ -35,8 +35,8 @@ pub struct FindingRecord {
 /// The columns `FindingRow` reads, for `concat!` into each query that reads findings.
 macro_rules! select_finding {
     () => {
-        "SELECT id, offer_id, rule, severity, target_sku, target_location, message, evidence,
-                is_new, review_state, check_id, campaign_id, fingerprint
+        "SELECT id, offer_id, rule, severity, target_sku, target_location, target_link, message,
+                evidence, is_new, review_state, check_id, campaign_id, fingerprint
          FROM findings "
     };
 }
@@ -50,6 +50,7 @@ struct FindingRow {
     severity: String,
     target_sku: Option<String>,
     target_location: Option<String>,
+    target_link: Option<String>,
     message: String,
     evidence: String,
     is_new: i64,
@@ -74,6 +75,7 @@ impl FindingRow {
                     target: Target {
                         sku: self.target_sku,
                         location: self.target_location,
+                        link: self.target_link,
                     },
                     message: self.message,
                     evidence: serde_json::from_str(&self.evidence)

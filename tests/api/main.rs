@@ -20,6 +20,7 @@ mod http_json;
 mod inbound;
 mod inventory;
 mod languages;
+mod links;
 mod live;
 mod local_hours;
 mod lookup;

@@ -1,7 +1,7 @@
 //! Checks and campaigns: a campaign's story, idempotency records, concurrent writers, new
 //! findings, live campaigns — and what a failed or cancelled write leaves behind.
 use crate::fixtures::{Draft, at, campaign, finding};
-use promiseguard::domain::{Campaign, Finding, Phase, ReviewAction, Rule, Verdict};
+use promiseguard::domain::{Campaign, Finding, Phase, ReviewAction, Rule, Target, Verdict};
 use promiseguard::store::{
     CheckStore, FindingStore, NewAnswer, Ping, Recorded, ReviewStore, SqlStore,
 };
@@ -9,7 +9,14 @@ use promiseguard::store::{
 pub async fn story_of_a_campaign_checked_twice(store: SqlStore) {
     store.ping().await.unwrap();
     assert!(store.campaign("c1").await.unwrap().is_none());
-    let first = Draft::new("c1", 3, "2026-11-23T10:00:00Z");
+    // Three findings about locations and items, and one about a link of the email.
+    let mut findings: Vec<Finding> = (0..3).map(finding).collect();
+    findings.push(Finding {
+        rule: Rule::LinkBroken,
+        target: Target::link("https://rent.example.com/gone"),
+        ..finding(3)
+    });
+    let first = Draft::new("c1", 0, "2026-11-23T10:00:00Z").with_findings(findings);
     assert_eq!(
         store.record_check(&first.check(), None).await.unwrap(),
         Recorded::Stored

@@ -188,7 +188,9 @@ async fn alerts_queued_before_the_answer_alerts_migration_survive_it() {
     for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0008" {
+        // And the findings' `target_link` (0017), which today's writer below writes: a column
+        // of its own, apart from the alerts this test is about.
+        if name.as_str() < "0008" || name.starts_with("0017_") {
             std::fs::copy(&path, old.join(&name)).unwrap();
         }
     }

@@ -1,6 +1,7 @@
 //! Starts the real service on port 0 with a fresh SQLite database of its own.
 use promiseguard::config::{self, Config};
-use promiseguard::startup::Application;
+use promiseguard::sources::links::NameResolver;
+use promiseguard::startup::{Application, Seams};
 use promiseguard::store::{SqlStore, Store};
 use std::sync::Arc;
 use tempfile::TempDir;
@@ -58,12 +59,11 @@ pub async fn spawn_app_on(database_url: &str, extra: &str) -> TestApp {
 }
 
 async fn start(dir: TempDir, config: Config) -> TestApp {
-    start_with(dir, config, None).await
+    start_with(dir, config, Seams::default()).await
 }
 
-async fn start_with(dir: TempDir, config: Config, sns: Option<Arc<FakeSns>>) -> TestApp {
-    let fetcher = sns.map(|s| s as Arc<dyn promiseguard::services::sns::SnsFetcher>);
-    let app = Application::build_with(config.clone(), fetcher)
+async fn start_with(dir: TempDir, config: Config, seams: Seams) -> TestApp {
+    let app = Application::build_with(config.clone(), seams)
         .await
         .expect("app builds");
     let port = app.port();
@@ -180,5 +180,20 @@ impl promiseguard::services::sns::SnsFetcher for FakeSns {
 pub async fn spawn_app_with_sns(extra: &str, sns: Arc<FakeSns>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let config = test_config(&dir, extra);
-    start_with(dir, config, Some(sns)).await
+    let seams = Seams {
+        sns_fetcher: Some(sns as Arc<dyn promiseguard::services::sns::SnsFetcher>),
+        ..Seams::default()
+    };
+    start_with(dir, config, seams).await
+}
+
+/// The service with the host names of emails' links resolved by `resolver`.
+pub async fn spawn_app_resolving(extra: &str, resolver: Arc<dyn NameResolver>) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = test_config(&dir, extra);
+    let seams = Seams {
+        resolver: Some(resolver),
+        ..Seams::default()
+    };
+    start_with(dir, config, seams).await
 }

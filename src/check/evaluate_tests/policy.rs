@@ -55,7 +55,9 @@ fn every_rule_under_every_action() {
         }
         v
     };
-    assert_eq!(cases.len(), Rule::ALL.len());
+    // `link_broken` is judged beside the evaluation, on what links answered (check/links.rs,
+    // under every action there).
+    assert_eq!(cases.len(), Rule::ALL.len() - 1);
     for (rule, c, obs) in &cases {
         for (action, verdict) in [
             (Action::Block, Verdict::Block),

@@ -7,6 +7,7 @@
 //! and only the parser's own tree knows what encloses what once it has repaired the markup. It
 //! is walked once, in document order, without recursion (a deeply nested email cannot exhaust
 //! the stack).
+use super::found::{EMAIL_OFFER, Found, FoundLink, FoundOffer, FoundPromise};
 use super::links::text_urls;
 use super::links::{MAX_DEPTH, collapse, is_personalized, is_web, link_host, nesting_depth};
 use super::marks::Marks;
@@ -19,45 +20,6 @@ use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 use std::collections::HashMap;
 
-/// The offer that promises found outside any `data-promise-offer` element form.
-pub const EMAIL_OFFER: &str = "email";
-
-/// One promise as found: a location, or a sku at a location, with the link it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FoundPromise {
-    pub location: String,
-    pub sku: Option<String>,
-    pub quantity: Option<i64>,
-    pub href: Option<String>,
-    pub text: Option<String>,
-}
-
-/// The promises one offer of the email makes: the `email` offer, or a `data-promise-offer`
-/// group with its own title and window.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FoundOffer {
-    pub id: String,
-    pub title: Option<String>,
-    pub window: Option<(WindowTime, WindowTime)>,
-    pub promises: Vec<FoundPromise>,
-}
-
-/// Everything the content says: its offers in the order first seen, and its links counted.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Found {
-    pub offers: Vec<FoundOffer>,
-    /// `<a href>` elements with an http(s) URL, and URLs in the text part.
-    pub links: u64,
-    /// Those of them that promise something (by markup or by a template).
-    pub promising_links: u64,
-    /// Links holding template syntax to a template's host: judged at send time, not here.
-    pub personalized: Vec<String>,
-    /// The first `data-promise-title` outside any `data-promise-offer` element.
-    pub title: Option<String>,
-    /// The document's `<title>`.
-    pub html_title: Option<String>,
-}
-
 /// An element's markup that applies to what it encloses.
 struct Frame {
     node: NodeId,
@@ -65,11 +27,12 @@ struct Frame {
     location: Option<String>,
 }
 
-/// A link being read: its promise waits for the link's text.
+/// A link being read: its promise (and the link itself) waits for the link's text.
 struct Anchor {
     node: NodeId,
     text: String,
     promise: Option<(usize, FoundPromise)>,
+    link: Option<(Option<usize>, String)>,
 }
 
 /// Finds the promises of `html` and `text` (the text part) with `templates`. An error is
@@ -109,6 +72,13 @@ pub fn extract(
         for url in text_urls(text) {
             if let Some((group, promise)) = walk.link(url) {
                 walk.add(group, promise);
+            }
+            if !is_personalized(url) {
+                walk.found.web_links.push(FoundLink {
+                    group: None,
+                    href: url.to_owned(),
+                    text: None,
+                });
             }
         }
     }
@@ -190,10 +160,16 @@ impl Walk<'_> {
         }
         if self.anchors.last().is_some_and(|a| a.node == node)
             && let Some(anchor) = self.anchors.pop()
-            && let Some((group, mut promise)) = anchor.promise
+            && (anchor.promise.is_some() || anchor.link.is_some())
         {
-            promise.text = Some(collapse(&anchor.text)).filter(|t| !t.is_empty());
-            self.add(group, promise);
+            let text = Some(collapse(&anchor.text)).filter(|t| !t.is_empty());
+            if let Some((group, mut promise)) = anchor.promise {
+                promise.text = text.clone();
+                self.add(group, promise);
+            }
+            if let Some((group, href)) = anchor.link {
+                self.found.web_links.push(FoundLink { group, href, text });
+            }
         }
         if self.title.as_ref().is_some_and(|(n, _)| *n == node)
             && let Some((_, title)) = self.title.take()
@@ -243,14 +219,20 @@ impl Walk<'_> {
     }
 
     fn anchor(&mut self, node: NodeId, promise: Option<(usize, FoundPromise)>, href: Option<&str>) {
+        let web = href.filter(|h| is_web(h));
         let promise = promise.map(|(group, mut p)| {
-            p.href = href.filter(|h| is_web(h)).map(str::to_owned);
+            p.href = web.map(str::to_owned);
             (group, p)
+        });
+        let link = web.filter(|h| !is_personalized(h)).map(|h| {
+            let group = self.frames.iter().rev().find_map(|f| f.group);
+            (group, h.to_owned())
         });
         self.anchors.push(Anchor {
             node,
             text: String::new(),
             promise,
+            link,
         });
     }
 

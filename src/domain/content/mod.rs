@@ -2,6 +2,7 @@
 //! link templates and markup that say what a link promises (`templates.rs`, `extract.rs`),
 //! and the offers they make beside the offers given as JSON (`promised`).
 pub mod extract;
+pub mod found;
 mod links;
 mod marks;
 pub mod templates;
@@ -10,7 +11,7 @@ mod window;
 use super::campaign::{Campaign, Content, ItemInput, ItemKey, MAX_LOCATIONS_PER_OFFER, OfferInput};
 use super::campaign::{MAX_ITEMS_PER_OFFER, MAX_OFFERS, WindowTime};
 use super::validation::FieldError;
-use extract::{Found, FoundOffer, FoundPromise};
+use found::{EMAIL_OFFER, Found, FoundOffer, FoundPromise};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 pub use templates::LinkTemplates;
@@ -51,6 +52,9 @@ pub struct Promised {
     pub extracted: Vec<Extracted>,
     pub content: Option<ContentReport>,
     pub warnings: Vec<String>,
+    /// The content's web links, each once, with the offer each belongs to: what a link check
+    /// fetches (of the listed hosts).
+    pub links: Vec<EmailLink>,
 }
 
 impl Promised {
@@ -77,6 +81,7 @@ impl Campaign {
                 extracted: Vec::new(),
                 content: None,
                 warnings: Vec::new(),
+                links: Vec::new(),
             });
         }
         self.promised(templates, base)
@@ -129,19 +134,56 @@ impl Campaign {
                 found.personalized.len()
             ));
         }
+        let (campaign, extracted) = merge.finish(&at)?;
+        let links = email_links(&found, &extracted);
         let report = ContentReport {
             links: found.links,
             promising_links: found.promising_links,
             personalized: found.personalized,
         };
-        let (campaign, extracted) = merge.finish(&at)?;
         Ok(Promised {
             campaign,
             extracted,
             content: Some(report),
             warnings,
+            links,
         })
     }
+}
+
+/// A web link of the email, the offer it belongs to — the offer its promise joined, else its
+/// `data-promise-offer` group, else `email` — and its visible text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmailLink {
+    pub offer_id: String,
+    pub href: String,
+    pub text: Option<String>,
+}
+
+/// Each distinct web link of `found`, with its offer.
+pub fn email_links(found: &Found, extracted: &[Extracted]) -> Vec<EmailLink> {
+    let joined: HashMap<&str, &str> = extracted
+        .iter()
+        .filter_map(|e| Some((e.href.as_deref()?, e.offer_id.as_str())))
+        .collect();
+    let mut seen = HashSet::new();
+    found
+        .web_links
+        .iter()
+        .filter(|l| seen.insert(l.href.as_str()))
+        .map(|l| {
+            let offer_id = match (joined.get(l.href.as_str()), l.group) {
+                (Some(offer), _) => (*offer).to_owned(),
+                (None, Some(group)) => found.offers[group].id.clone(),
+                (None, None) => EMAIL_OFFER.to_owned(),
+            };
+            EmailLink {
+                offer_id,
+                href: l.href.clone(),
+                text: l.text.clone(),
+            }
+        })
+        .collect()
 }
 
 /// The refusal of content that promises nothing, with no offers beside it (HTTP and CLI).
@@ -259,7 +301,7 @@ impl<'c> Merge<'c> {
             Some(i) => *i,
             None => {
                 let title = match found.id.as_str() {
-                    extract::EMAIL_OFFER => all.title.clone(),
+                    EMAIL_OFFER => all.title.clone(),
                     _ => found.title.clone(),
                 };
                 self.used_campaign_window |= found.window.is_none();

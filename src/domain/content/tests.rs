@@ -121,3 +121,45 @@ fn content_promising_nothing_is_nothing_and_bad_windows_are_named() {
         .unwrap_err();
     assert_eq!(errors[0].pointer, "/campaign/content/html");
 }
+
+#[test]
+fn each_web_link_once_with_the_offer_it_belongs_to() {
+    let html = r#"<a href="https://rent.example.com/branches/loc-1">One</a>
+        <div data-promise-offer="spring"><a href="https://rent.example.com/branches/loc-2">Two</a>
+          <a href="https://rent.example.com/about">About</a></div>
+        <a href="https://rent.example.com/about">About again</a>
+        <a href="https://rent.example.com/u/{{ person.id }}">Personalised</a>
+        <a href="mailto:help@example.com">Mail</a>
+        <a href="https://elsewhere.example.com/">Elsewhere</a>"#;
+    let c = campaign(json!({
+        "id": "c",
+        "valid_from": "2026-12-10T00:00:00Z", "valid_until": "2026-12-11T00:00:00Z",
+        "offers": [{"id": "free-day", "valid_from": "2026-12-01T00:00:00Z",
+                    "valid_until": "2026-12-20T00:00:00Z", "locations": ["loc-1"]}],
+        "content": {"html": html, "text": "Or see https://rent.example.com/faq."}
+    }));
+    let p = c.promised(&templates(), "").unwrap();
+    let links: Vec<(&str, &str, Option<&str>)> = p
+        .links
+        .iter()
+        .map(|l| (l.offer_id.as_str(), l.href.as_str(), l.text.as_deref()))
+        .collect();
+    assert_eq!(
+        links,
+        [
+            (
+                "free-day",
+                "https://rent.example.com/branches/loc-1",
+                Some("One")
+            ),
+            (
+                "spring",
+                "https://rent.example.com/branches/loc-2",
+                Some("Two")
+            ),
+            ("spring", "https://rent.example.com/about", Some("About")),
+            ("email", "https://elsewhere.example.com/", Some("Elsewhere")),
+            ("email", "https://rent.example.com/faq", None),
+        ]
+    );
+}

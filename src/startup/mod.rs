@@ -1,26 +1,24 @@
 //! Builds the application from its configuration — wiring only: every value it needs was
 //! parsed when the configuration was read. `Application::build` binds the listener first, so
 //! tests bind port 0 and ask `port()` — no sleeping, no port races.
-use crate::check::{CheckLimits, Checker};
+use crate::check::Checker;
 use crate::config::{Config, redact_url};
 use crate::email::{Mailer, SurveyLinks, build_mailer};
 use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
 use crate::jobs::{AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveysJob};
 use crate::metrics::Metrics;
-use crate::observations::Observer;
 use crate::services::alerts::{AlertStores, Alerts};
 use crate::services::analyst::Analysts;
 use crate::services::checks::Checks;
 use crate::services::compliance::Compliance;
 use crate::services::engagement::Engagement;
 use crate::services::health::Health;
-use crate::services::quota::QuotaInDatabase;
 use crate::services::retention::Retention;
-use crate::services::sns::{HttpsFetcher, Sns, SnsFetcher};
+use crate::services::sns::{HttpsFetcher, SnsFetcher};
 use crate::services::surveys::{SurveyStores, Surveys};
-use crate::sources::quota::SharedQuota;
-use crate::store::{self, Backend, SecretStore, SqlStore, Store};
+use crate::sources::links::{NameResolver, SystemResolver};
+use crate::store::{self, SqlStore, Store};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -29,6 +27,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+mod parts;
+
+pub use parts::{check_limits, keep_answers_for, observer};
+use parts::{link_key, shared_quota, sns_intake, stored_key};
 
 pub struct Application {
     port: u16,
@@ -66,8 +69,23 @@ pub struct Services {
     pub session_key: Vec<u8>,
 }
 
+/// What tests put in place of the outside world (`Default`: the real one).
+#[derive(Default)]
+pub struct Seams {
+    /// Fetches SNS's certificates and subscription confirmations.
+    pub sns_fetcher: Option<Arc<dyn SnsFetcher>>,
+    /// Resolves the host names of the emails' links.
+    pub resolver: Option<Arc<dyn NameResolver>>,
+}
+
 impl Services {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with(config, Seams::default()).await
+    }
+
+    /// As `build`, with the outside world's doors of `seams` (tests: offline, with their own
+    /// CA, their own names).
+    pub async fn build_with(config: Config, seams: Seams) -> anyhow::Result<Self> {
         let db_url = config.database_url.expose().to_owned();
         let store = store::connect(&db_url, true).await.with_context(|| {
             format!(
@@ -79,7 +97,8 @@ impl Services {
         let shared: Arc<dyn Store> = Arc::new(store.clone());
         let metrics = Metrics::new();
         let sources = crate::sources::build(&config.sources, &metrics, shared_quota(&store))?;
-        let observer = Arc::new(Observer::new(sources, keep_answers_for(&config)));
+        let resolver = seams.resolver.unwrap_or_else(|| Arc::new(SystemResolver));
+        let observer = Arc::new(observer(&config, sources, &metrics, resolver)?);
         let lookup = Arc::new(crate::lookup::Lookup::new(
             observer.clone(),
             Duration::from_secs(config.lookup.ttl_s),
@@ -123,7 +142,10 @@ impl Services {
             retry: config.alerts.retry_schedule(),
             public_base_url: config.public_base_url(),
         });
-        let sns = Arc::new(sns_intake(&config, Arc::new(HttpsFetcher::new()))?);
+        let sns_fetcher = seams
+            .sns_fetcher
+            .unwrap_or_else(|| Arc::new(HttpsFetcher::new()));
+        let sns = Arc::new(sns_intake(&config, sns_fetcher)?);
         Ok(Self {
             sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
@@ -144,12 +166,6 @@ impl Services {
             alerts,
             lookup,
         })
-    }
-
-    /// The same services, fetching SNS's certificates and confirmations through `fetcher`.
-    pub fn with_sns_fetcher(mut self, fetcher: Arc<dyn SnsFetcher>) -> anyhow::Result<Self> {
-        self.sns = Arc::new(sns_intake(&self.config, fetcher)?);
-        Ok(self)
     }
 
     /// What the HTTP handlers see.
@@ -190,72 +206,18 @@ impl Services {
     }
 }
 
-/// A pre-send check's limits (`[check]`, and each source's `max_age_s`).
-pub fn check_limits(config: &Config) -> CheckLimits {
-    CheckLimits {
-        deadline: Duration::from_millis(config.check.deadline_ms),
-        concurrency: config.check.concurrency,
-        location_max_age: Duration::from_secs(config.sources.locations.max_age_s),
-        inventory_max_age: Duration::from_secs(config.sources.inventory.max_age_s),
-    }
-}
-
-/// The oldest answer any consumer accepts: the lookup's TTL and stale window, or a source's
-/// `max_age_s` for pre-send checks.
-pub fn keep_answers_for(config: &Config) -> Duration {
-    let lookup = config.lookup.ttl_s + config.lookup.stale_s;
-    let checks = config
-        .sources
-        .locations
-        .max_age_s
-        .max(config.sources.inventory.max_age_s);
-    Duration::from_secs(lookup.max(checks).max(1))
-}
-
-/// On PostgreSQL, every source's quota is one bucket in the database, shared by every instance.
-fn shared_quota(store: &SqlStore) -> Option<Arc<dyn SharedQuota>> {
-    match store.db().backend() {
-        Backend::Postgres => Some(Arc::new(QuotaInDatabase::new(Arc::new(store.clone())))),
-        Backend::Sqlite => None,
-    }
-}
-
-/// `[events.ses]` read into the SNS intake: its topics and the roots certificates must chain to.
-fn sns_intake(config: &Config, fetcher: Arc<dyn SnsFetcher>) -> anyhow::Result<Sns> {
-    let ses = &config.events.ses;
-    let pem = match &ses.trust_anchors_pem {
-        Some(path) => Some(std::fs::read(path).with_context(|| {
-            format!(
-                "events.ses.trust_anchors_pem: cannot read {}",
-                path.display()
-            )
-        })?),
-        None => None,
-    };
-    let anchors = crate::signatures::sns::anchors(pem.as_deref())
-        .map_err(|e| anyhow::anyhow!("events.ses.trust_anchors_pem: {e}"))?;
-    Ok(Sns::new(fetcher, anchors, ses.topic_arns.clone()))
-}
-
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        Self::build_with(config, None).await
+        Self::build_with(config, Seams::default()).await
     }
 
-    /// As `build`, with SNS's certificates and confirmations fetched through `sns_fetcher`
-    /// (tests: offline, with their own CA).
-    pub async fn build_with(
-        config: Config,
-        sns_fetcher: Option<Arc<dyn SnsFetcher>>,
-    ) -> anyhow::Result<Self> {
+    /// As `build`, with the outside world's doors of `seams`.
+    pub async fn build_with(config: Config, seams: Seams) -> anyhow::Result<Self> {
         let listen = config.listen;
         let workers = config.workers;
         let grace = Duration::from_secs(config.shutdown_grace_s);
         crate::http::inbound::log_at_start(&config);
-        let mut services = Services::build(config).await?;
-        if let Some(fetcher) = sns_fetcher {
-            services = services.with_sns_fetcher(fetcher)?;
-        }
+        let services = Services::build_with(config, seams).await?;
         let scheduler = services.scheduler();
         let listener =
             TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
@@ -365,24 +327,4 @@ async fn shutdown_signal() -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
     }
-}
-
-/// A random 32-byte key generated on first start and kept in the database, so every instance
-/// (and every restart) uses the same one.
-async fn stored_key(store: &dyn SecretStore, name: &str) -> anyhow::Result<Vec<u8>> {
-    use base64::Engine;
-    let fresh = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
-    let stored = store.secret(name, &fresh).await?;
-    base64::engine::general_purpose::STANDARD
-        .decode(stored)
-        .with_context(|| format!("app_secrets.{name} is not base64"))
-}
-
-/// The key that signs survey and unsubscribe links: `surveys.link_secret`, or one generated on
-/// first start and kept in the database so every instance (and every restart) signs alike.
-async fn link_key(config: &Config, store: &dyn SecretStore) -> anyhow::Result<Vec<u8>> {
-    if let Some(secret) = &config.surveys.link_secret {
-        return Ok(secret.expose().as_bytes().to_vec());
-    }
-    stored_key(store, "survey_link_key").await
 }

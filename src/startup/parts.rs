@@ -1,0 +1,113 @@
+//! What the services are built from, each read from the configuration: the checker's limits,
+//! the layer of observations (and the links it fetches), the shared quota, the SNS intake, and
+//! the keys kept in the database.
+use crate::check::CheckLimits;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::observations::Observer;
+use crate::observations::links::Links;
+use crate::services::quota::QuotaInDatabase;
+use crate::services::sns::{Sns, SnsFetcher};
+use crate::sources::Sources;
+use crate::sources::links::{LinkFetcher, NameResolver};
+use crate::sources::quota::{Pace, SharedQuota};
+use crate::store::{Backend, SecretStore, SqlStore};
+use anyhow::Context;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A pre-send check's limits (`[check]`, and each source's `max_age_s`).
+pub fn check_limits(config: &Config) -> CheckLimits {
+    CheckLimits {
+        deadline: Duration::from_millis(config.check.deadline_ms),
+        concurrency: config.check.concurrency,
+        location_max_age: Duration::from_secs(config.sources.locations.max_age_s),
+        inventory_max_age: Duration::from_secs(config.sources.inventory.max_age_s),
+    }
+}
+
+/// The oldest answer any consumer accepts: the lookup's TTL and stale window, or a source's
+/// `max_age_s` for pre-send checks.
+pub fn keep_answers_for(config: &Config) -> Duration {
+    let lookup = config.lookup.ttl_s + config.lookup.stale_s;
+    let checks = config
+        .sources
+        .locations
+        .max_age_s
+        .max(config.sources.inventory.max_age_s);
+    Duration::from_secs(lookup.max(checks).max(1))
+}
+
+/// The layer of observations over `sources`; with hosts in `[promises] check_links_hosts`, it
+/// fetches the emails' links too (names resolved by `resolver`).
+pub fn observer(
+    config: &Config,
+    sources: Sources,
+    metrics: &Metrics,
+    resolver: Arc<dyn NameResolver>,
+) -> anyhow::Result<Observer> {
+    let observer = Observer::new(sources, keep_answers_for(config));
+    let promises = &config.promises;
+    if promises.link_hosts().is_empty() {
+        return Ok(observer);
+    }
+    let pace = promises.link_requests_per_minute.map(|rpm| Pace {
+        requests_per_minute: rpm,
+        burst: (rpm / 60).max(1),
+    });
+    let fetcher = LinkFetcher::new(
+        promises.link_hosts().clone(),
+        pace,
+        Duration::from_millis(config.sources.locations.timeout_ms),
+        resolver,
+        metrics.clone(),
+    )
+    .context("cannot build the HTTP client for link checks")?;
+    let max_age = Duration::from_secs(promises.link_max_age_s);
+    Ok(observer.with_links(Links::new(fetcher, max_age)))
+}
+
+/// On PostgreSQL, every source's quota is one bucket in the database, shared by every instance.
+pub(super) fn shared_quota(store: &SqlStore) -> Option<Arc<dyn SharedQuota>> {
+    match store.db().backend() {
+        Backend::Postgres => Some(Arc::new(QuotaInDatabase::new(Arc::new(store.clone())))),
+        Backend::Sqlite => None,
+    }
+}
+
+/// `[events.ses]` read into the SNS intake: its topics and the roots certificates must chain to.
+pub(super) fn sns_intake(config: &Config, fetcher: Arc<dyn SnsFetcher>) -> anyhow::Result<Sns> {
+    let ses = &config.events.ses;
+    let pem = match &ses.trust_anchors_pem {
+        Some(path) => Some(std::fs::read(path).with_context(|| {
+            format!(
+                "events.ses.trust_anchors_pem: cannot read {}",
+                path.display()
+            )
+        })?),
+        None => None,
+    };
+    let anchors = crate::signatures::sns::anchors(pem.as_deref())
+        .map_err(|e| anyhow::anyhow!("events.ses.trust_anchors_pem: {e}"))?;
+    Ok(Sns::new(fetcher, anchors, ses.topic_arns.clone()))
+}
+
+/// A random 32-byte key generated on first start and kept in the database, so every instance
+/// (and every restart) uses the same one.
+pub(super) async fn stored_key(store: &dyn SecretStore, name: &str) -> anyhow::Result<Vec<u8>> {
+    use base64::Engine;
+    let fresh = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+    let stored = store.secret(name, &fresh).await?;
+    base64::engine::general_purpose::STANDARD
+        .decode(stored)
+        .with_context(|| format!("app_secrets.{name} is not base64"))
+}
+
+/// The key that signs survey and unsubscribe links: `surveys.link_secret`, or one generated on
+/// first start and kept in the database so every instance (and every restart) signs alike.
+pub(super) async fn link_key(config: &Config, store: &dyn SecretStore) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &config.surveys.link_secret {
+        return Ok(secret.expose().as_bytes().to_vec());
+    }
+    stored_key(store, "survey_link_key").await
+}
