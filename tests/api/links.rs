@@ -180,6 +180,29 @@ async fn links_of_listed_hosts_are_checked_once_and_nothing_else_is_fetched() {
     );
     assert_eq!(site.count() - before, count(&site, "/slow") - 1);
     assert_eq!(count(&site, "/slow"), 2);
+    // So does a manual re-check of the stored campaign.
+    let before = site.count();
+    let res = app
+        .client
+        .post(format!("{}/v1/campaigns/links/recheck", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let recheck: Value = res.json().await.unwrap();
+    let result = recheck.get("check").unwrap_or(&recheck);
+    let rules: Vec<&Value> = result["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["rule"])
+        .collect();
+    assert_eq!(rules, ["link_broken"; 3], "{recheck:#}");
+    assert_eq!(
+        site.count() - before,
+        1,
+        "only the link that never answered"
+    );
 
     // The findings are kept with the link they name.
     let kept = app
