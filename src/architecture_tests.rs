@@ -5,95 +5,46 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Each module, and the modules of this crate it may import (besides itself).
-const ALLOWED: &[(&str, &[&str])] = &[
+/// Each module, and the modules of this crate it may import (besides itself), named one after
+/// another.
+const ALLOWED: &[(&str, &str)] = &[
     // The ground floor: pure, or plain infrastructure. The domain's keyed digest (the
     // do-not-contact hash) is the one keyed hash of `signatures`, pure bytes as it is.
-    ("domain", &["signatures"]),
-    ("signatures", &[]),
-    ("clock", &[]),
-    ("metrics", &[]),
-    ("telemetry", &[]),
+    ("domain", "signatures"),
+    ("signatures", ""),
+    ("clock", ""),
+    ("metrics", ""),
+    ("telemetry", ""),
     // The survey's catalogs (`locales/`) and locale negotiation.
-    ("i18n", &[]),
-    ("config", &["domain", "signatures", "i18n"]),
+    ("i18n", ""),
+    ("config", "domain signatures i18n"),
     // The machinery.
-    ("sources", &["domain", "config", "metrics"]),
-    ("store", &["domain"]),
-    ("email", &["domain", "config", "i18n", "signatures"]),
-    ("observations", &["domain", "sources", "metrics"]),
-    ("check", &["domain", "sources", "observations", "clock"]),
-    ("lookup", &["domain", "sources", "observations", "metrics"]),
+    ("sources", "domain config metrics"),
+    ("store", "domain"),
+    ("email", "domain config i18n signatures"),
+    ("observations", "domain sources metrics"),
+    ("check", "domain sources observations clock"),
+    ("lookup", "domain sources observations metrics"),
     // The use cases.
     (
         "services",
-        &[
-            "domain",
-            "signatures",
-            "clock",
-            "metrics",
-            "config",
-            "i18n",
-            "sources",
-            "store",
-            "email",
-            "observations",
-            "check",
-            "lookup",
-        ],
+        "domain signatures clock metrics config i18n sources store email observations check lookup",
     ),
     // The doors: they call services; none calls another door.
     (
         "http",
-        &[
-            "domain",
-            "signatures",
-            "clock",
-            "metrics",
-            "config",
-            "i18n",
-            "check",
-            "lookup",
-            "store",
-            "services",
-        ],
+        "domain signatures clock metrics config i18n check lookup store services",
     ),
-    ("jobs", &["domain", "config", "store", "services"]),
+    ("jobs", "domain config store services"),
     (
         "cli",
-        &[
-            "domain",
-            "config",
-            "i18n",
-            "metrics",
-            "sources",
-            "observations",
-            "check",
-            "store",
-            "services",
-            "jobs",
-            "startup",
-        ],
+        "domain config i18n metrics sources check store services jobs startup",
     ),
     // The wiring.
     (
         "startup",
-        &[
-            "domain",
-            "signatures",
-            "config",
-            "i18n",
-            "metrics",
-            "sources",
-            "store",
-            "email",
-            "observations",
-            "check",
-            "lookup",
-            "services",
-            "http",
-            "jobs",
-        ],
+        "domain signatures config i18n metrics sources store email observations check lookup \
+         services http jobs",
     ),
 ];
 
@@ -151,10 +102,10 @@ fn violations(src: &Path) -> Vec<String> {
         if matches!(module.as_str(), "lib" | "main" | "architecture_tests") {
             continue;
         }
-        let allowed = ALLOWED
+        let allowed: Vec<&str> = ALLOWED
             .iter()
             .find(|(m, _)| *m == module)
-            .map(|(_, a)| *a)
+            .map(|(_, a)| a.split_whitespace().collect())
             .unwrap_or_else(|| panic!("{module} has no entry in ALLOWED: add one"));
         let in_ui = relative.starts_with("http/ui");
         let text = std::fs::read_to_string(&file).unwrap();

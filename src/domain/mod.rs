@@ -20,6 +20,7 @@ pub mod policy;
 pub mod providers;
 pub mod review;
 pub mod rule;
+pub mod spacing;
 pub mod validation;
 pub mod verdict;
 pub mod wording;

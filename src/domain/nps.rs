@@ -90,6 +90,14 @@ const Z95: f64 = 1.959_963_985;
 /// is still about ±30 points for a middling NPS.
 pub const TOO_FEW_BELOW: u64 = 30;
 
+/// One survey answer as given: the score, the optional comment, and the optional reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SurveyAnswer<'a> {
+    pub score: u8,
+    pub comment: Option<&'a str>,
+    pub reason: Option<Reason>,
+}
+
 /// The adjusted-Wald estimate behind a margin: centre and variance, in NPS points.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Estimate {

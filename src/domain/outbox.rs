@@ -144,6 +144,14 @@ impl RetrySchedule {
     }
 }
 
+/// What one commit of the sending workers carries: how the sends that ended since went, and
+/// how many items to claim for the workers waiting (one each).
+#[derive(Debug, Clone, Copy)]
+pub struct GroupCommit<'a> {
+    pub finished: &'a [(String, SendOutcome)],
+    pub claims: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

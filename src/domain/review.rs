@@ -119,6 +119,14 @@ pub fn inherit(findings: &[Finding], previous: &HashMap<String, ReviewState>) ->
         .collect()
 }
 
+/// One analyst's decision about a finding: what, why, and who.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision<'a> {
+    pub action: ReviewAction,
+    pub note: Option<&'a str>,
+    pub reviewer: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,19 +7,33 @@ use crate::domain::Analyst;
 use crate::services::analyst::parse_list_query;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+/// The filters of `GET /v1/campaigns`, as `/openapi.json` shows them; the handler reads the
+/// raw query (`parse_list_query`), so a bad value is named by its parameter.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // documentation only: never built
+struct ListParams {
+    /// Latest check's verdict: pass, flag or block
+    verdict: Option<String>,
+    /// open: the latest check has unreviewed findings; reviewed: it has findings, all reviewed
+    review: Option<String>,
+    /// Latest check's phase: pre_send, live or manual
+    phase: Option<String>,
+    /// Offer window ends after this (date or RFC 3339)
+    from: Option<String>,
+    /// Offer window starts before this (date or RFC 3339)
+    to: Option<String>,
+    /// `next_cursor` of the previous page
+    cursor: Option<String>,
+    /// 1 to 200, default 50
+    limit: Option<u32>,
+}
+
 /// Campaigns, newest first, a page at a time.
 #[utoipa::path(
     get,
     path = "/v1/campaigns",
-    params(
-        ("verdict" = Option<String>, Query, description = "Latest check's verdict: pass, flag or block"),
-        ("review" = Option<String>, Query, description = "open: the latest check has unreviewed findings; reviewed: it has findings, all reviewed"),
-        ("phase" = Option<String>, Query, description = "Latest check's phase: pre_send, live or manual"),
-        ("from" = Option<String>, Query, description = "Offer window ends after this (date or RFC 3339)"),
-        ("to" = Option<String>, Query, description = "Offer window starts before this (date or RFC 3339)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
-        ("limit" = Option<u32>, Query, description = "1 to 200, default 50"),
-    ),
+    params(ListParams),
     responses(
         (status = 200, body = crate::services::analyst::CampaignPage),
         (status = 400, description = "Malformed parameters", body = super::error::Problem, content_type = "application/problem+json"),

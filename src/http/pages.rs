@@ -12,6 +12,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
+/// What a survey or unsubscribe page answers: the page, or the error a page says.
+type Answer = Result<HttpResponse, super::error::ApiError>;
+
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
 /// A page in the reader's language, laid out in its direction.
@@ -167,7 +170,7 @@ pub async fn survey(
     req: HttpRequest,
     token: web::Path<String>,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, super::error::ApiError> {
+) -> Answer {
     let (inv, l) = opened!(state, token);
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     let score = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -204,7 +207,7 @@ pub async fn answer(
     token: web::Path<String>,
     body: web::Bytes,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, super::error::ApiError> {
+) -> Answer {
     let (inv, l) = opened!(state, token);
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     if body.len() > MAX_FORM_BYTES {
@@ -271,10 +274,7 @@ pub async fn answer(
         (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
     )
 )]
-pub async fn unsubscribe_page(
-    token: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, super::error::ApiError> {
+pub async fn unsubscribe_page(token: web::Path<String>, state: web::Data<AppState>) -> Answer {
     let (inv, l) = opened!(state, token);
     let address = [("address", inv.recipient.as_str().into())];
     let confirm = html! {
@@ -302,10 +302,7 @@ pub async fn unsubscribe_page(
         (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
     )
 )]
-pub async fn unsubscribe(
-    token: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, super::error::ApiError> {
+pub async fn unsubscribe(token: web::Path<String>, state: web::Data<AppState>) -> Answer {
     let (inv, l) = opened!(state, token);
     state.surveys.unsubscribe(&inv).await?;
     Ok(message(&l, StatusCode::OK, "unsubscribed", &[], html! {}))

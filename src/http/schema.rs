@@ -7,87 +7,74 @@ use crate::store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-/// What one events request changed.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct EventsRecorded {
-    /// Events in the request.
-    pub received: u64,
-    /// Events stored now (the rest had been seen before).
-    pub stored: u64,
-    pub duplicates: u64,
-    /// Addresses newly suppressed from surveys.
-    pub suppressed: u64,
-    /// Events for erased addresses, refused quietly (stored nowhere).
-    pub forgotten: u64,
-    /// Events (or a whole body) that could not be taken, kept in the quarantine instead.
-    pub quarantined: u64,
-    /// Events understood and deliberately not kept: types promiseguard does not use that name
-    /// no address (Braze), orders without a customer address, other Segment events.
-    pub ignored: u64,
+/// A JSON shape of the API and its mapping from the store record of the same fields, each
+/// copied as it is (a shape whose fields differ from its record's maps them by hand).
+macro_rules! mapped {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident from $record:ty {
+            $( $(#[$field_meta:meta])* pub $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty ),*
+        }
+
+        impl From<$record> for $name {
+            fn from(r: $record) -> Self {
+                Self { $( $field: r.$field ),* }
+            }
+        }
+    };
 }
 
-impl From<store::EventsRecorded> for EventsRecorded {
-    fn from(r: store::EventsRecorded) -> Self {
-        Self {
-            received: r.received,
-            stored: r.stored,
-            duplicates: r.duplicates,
-            suppressed: r.suppressed,
-            forgotten: r.forgotten,
-            quarantined: r.quarantined,
-            ignored: r.ignored,
-        }
+mapped! {
+    /// What one events request changed.
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct EventsRecorded from store::EventsRecorded {
+        /// Events in the request.
+        pub received: u64,
+        /// Events stored now (the rest had been seen before).
+        pub stored: u64,
+        pub duplicates: u64,
+        /// Addresses newly suppressed from surveys.
+        pub suppressed: u64,
+        /// Events for erased addresses, refused quietly (stored nowhere).
+        pub forgotten: u64,
+        /// Events (or a whole body) that could not be taken, kept in the quarantine instead.
+        pub quarantined: u64,
+        /// Events understood and deliberately not kept: types promiseguard does not use that name
+        /// no address (Braze), orders without a customer address, other Segment events.
+        pub ignored: u64,
     }
 }
 
-/// One quarantined event (or body).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Quarantined {
-    pub id: String,
-    pub endpoint: String,
-    /// The raw JSON, as it came (an event, or a whole body that did not parse).
-    pub payload: String,
-    pub reason: String,
-    pub pointer: String,
-    pub credential: String,
-    pub received_at: DateTime<Utc>,
-}
-
-impl From<store::Quarantined> for Quarantined {
-    fn from(q: store::Quarantined) -> Self {
-        Self {
-            id: q.id,
-            endpoint: q.endpoint,
-            payload: q.payload,
-            reason: q.reason,
-            pointer: q.pointer,
-            credential: q.credential,
-            received_at: q.received_at,
-        }
+mapped! {
+    /// One quarantined event (or body).
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct Quarantined from store::Quarantined {
+        pub id: String,
+        pub endpoint: String,
+        /// The raw JSON, as it came (an event, or a whole body that did not parse).
+        pub payload: String,
+        pub reason: String,
+        pub pointer: String,
+        pub credential: String,
+        pub received_at: DateTime<Utc>,
     }
 }
 
-/// A Shopify `customers/data_request`, as recorded.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DataRequest {
-    pub id: String,
-    pub shop_domain: String,
-    pub customer_email: Option<String>,
-    pub data_request_id: Option<String>,
-    pub orders_requested: Vec<u64>,
-    pub received_at: DateTime<Utc>,
-}
-
-impl From<store::DataRequestRow> for DataRequest {
-    fn from(r: store::DataRequestRow) -> Self {
-        Self {
-            id: r.id,
-            shop_domain: r.shop_domain,
-            customer_email: r.customer_email,
-            data_request_id: r.data_request_id,
-            orders_requested: r.orders_requested,
-            received_at: r.received_at,
-        }
+mapped! {
+    /// A Shopify `customers/data_request`, as recorded.
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct DataRequest from store::DataRequestRow {
+        pub id: String,
+        pub shop_domain: String,
+        pub customer_email: Option<String>,
+        pub data_request_id: Option<String>,
+        pub orders_requested: Vec<u64>,
+        pub received_at: DateTime<Utc>,
     }
 }
 
@@ -105,37 +92,41 @@ pub struct RecipientData {
     pub do_not_contact: bool,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecipientEvent {
-    pub id: String,
-    pub source: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub campaign_id: Option<String>,
-    pub occurred_at: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-    pub url: Option<String>,
-    pub order_id: Option<String>,
-    /// The language the event named (BCP 47).
-    pub locale: Option<String>,
+mapped! {
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct RecipientEvent from store::RecipientEvent {
+        pub id: String,
+        pub source: String,
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub campaign_id: Option<String>,
+        pub occurred_at: DateTime<Utc>,
+        pub received_at: DateTime<Utc>,
+        pub url: Option<String>,
+        pub order_id: Option<String>,
+        /// The language the event named (BCP 47).
+        pub locale: Option<String>,
+    }
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RecipientInvitation {
-    pub id: String,
-    pub campaign_id: String,
-    /// queued, sending, sent, failed or unknown.
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub score: Option<u8>,
-    pub reason: Option<String>,
-    pub comment: Option<String>,
-    pub answered_at: Option<DateTime<Utc>>,
-    pub unsubscribed_at: Option<DateTime<Utc>>,
-    pub reminder_status: Option<String>,
-    /// The language the survey was written in.
-    pub locale: Option<String>,
+mapped! {
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct RecipientInvitation from store::RecipientInvitation {
+        pub id: String,
+        pub campaign_id: String,
+        /// queued, sending, sent, failed or unknown.
+        pub status: String,
+        pub created_at: DateTime<Utc>,
+        pub sent_at: Option<DateTime<Utc>>,
+        pub score: Option<u8>,
+        pub reason: Option<String>,
+        pub comment: Option<String>,
+        pub answered_at: Option<DateTime<Utc>>,
+        pub unsubscribed_at: Option<DateTime<Utc>>,
+        pub reminder_status: Option<String>,
+        /// The language the survey was written in.
+        pub locale: Option<String>,
+    }
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -177,41 +168,6 @@ impl From<store::RecipientData> for RecipientData {
     }
 }
 
-impl From<store::RecipientEvent> for RecipientEvent {
-    fn from(e: store::RecipientEvent) -> Self {
-        Self {
-            id: e.id,
-            source: e.source,
-            kind: e.kind,
-            campaign_id: e.campaign_id,
-            occurred_at: e.occurred_at,
-            received_at: e.received_at,
-            url: e.url,
-            order_id: e.order_id,
-            locale: e.locale,
-        }
-    }
-}
-
-impl From<store::RecipientInvitation> for RecipientInvitation {
-    fn from(i: store::RecipientInvitation) -> Self {
-        Self {
-            id: i.id,
-            campaign_id: i.campaign_id,
-            status: i.status,
-            created_at: i.created_at,
-            sent_at: i.sent_at,
-            score: i.score,
-            reason: i.reason,
-            comment: i.comment,
-            answered_at: i.answered_at,
-            unsubscribed_at: i.unsubscribed_at,
-            reminder_status: i.reminder_status,
-            locale: i.locale,
-        }
-    }
-}
-
 /// What one erasure removed, counted by kind.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErasureReceipt {
@@ -226,38 +182,31 @@ pub struct ErasureReceipt {
     pub erased_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Erased {
-    /// Engagement events (clicks, conversions, sends, provider events) deleted.
-    pub events: u64,
-    /// Survey invitations whose address was removed.
-    pub invitations: u64,
-    /// Free-text survey comments deleted.
-    pub comments: u64,
-    /// Suppressions (unsubscribes, bounces, spam reports) deleted — the do-not-contact list
-    /// takes their place.
-    pub suppressions: u64,
-    /// Detractor alerts about the person's answers deleted (they named the address).
-    pub alerts: u64,
-    /// Recorded data requests (Shopify's `customers/data_request`) naming the address.
-    pub requests: u64,
-    /// Quarantined events whose payload holds the address.
-    pub quarantined: u64,
+mapped! {
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct Erased from store::Erased {
+        /// Engagement events (clicks, conversions, sends, provider events) deleted.
+        pub events: u64,
+        /// Survey invitations whose address was removed.
+        pub invitations: u64,
+        /// Free-text survey comments deleted.
+        pub comments: u64,
+        /// Suppressions (unsubscribes, bounces, spam reports) deleted — the do-not-contact list
+        /// takes their place.
+        pub suppressions: u64,
+        /// Detractor alerts about the person's answers deleted (they named the address).
+        pub alerts: u64,
+        /// Recorded data requests (Shopify's `customers/data_request`) naming the address.
+        pub requests: u64,
+        /// Quarantined events whose payload holds the address.
+        pub quarantined: u64,
+    }
 }
 
 impl From<store::ErasureReceipt> for ErasureReceipt {
     fn from(r: store::ErasureReceipt) -> Self {
-        let e = r.erased;
         Self {
-            erased: Erased {
-                events: e.events,
-                invitations: e.invitations,
-                comments: e.comments,
-                suppressions: e.suppressions,
-                alerts: e.alerts,
-                requests: e.requests,
-                quarantined: e.quarantined,
-            },
+            erased: r.erased.into(),
             anonymised_answers: r.anonymised_answers,
             do_not_contact: r.do_not_contact,
             already_erased: r.already_erased,

@@ -5,7 +5,7 @@
 //! that pass while a run is still going are skipped and logged, not queued.
 use super::Job;
 use crate::config::JobSchedule;
-use crate::store::LeaseStore;
+use crate::store::{Lease, LeaseStore};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -126,7 +126,7 @@ impl Scheduler {
         }
         match self
             .store
-            .try_lease(name, tick, &self.instance, Utc::now(), self.lease_ttl)
+            .try_lease(self.lease(name), tick, Utc::now())
             .await
         {
             Ok(true) => {}
@@ -148,9 +148,7 @@ impl Scheduler {
         let renew = async {
             loop {
                 tokio::time::sleep(self.lease_ttl / 3).await;
-                let until =
-                    Utc::now() + chrono::Duration::from_std(self.lease_ttl).unwrap_or_default();
-                match self.store.renew_lease(name, &self.instance, until).await {
+                match self.store.renew_lease(self.lease(name), Utc::now()).await {
                     Ok(true) => {}
                     Ok(false) => tracing::error!(job = name, "lost the job lease while running"),
                     Err(e) => tracing::warn!(job = name, error = %e, "cannot renew the job lease"),
@@ -175,8 +173,17 @@ impl Scheduler {
         }
     }
 
+    /// This instance's lease on `job`.
+    fn lease<'a>(&'a self, job: &'a str) -> Lease<'a> {
+        Lease {
+            job,
+            holder: &self.instance,
+            ttl: self.lease_ttl,
+        }
+    }
+
     async fn release(&self, job: &str) {
-        if let Err(e) = self.store.release_lease(job, &self.instance).await {
+        if let Err(e) = self.store.release_lease(self.lease(job)).await {
             tracing::warn!(job, error = %e, "cannot release the job lease; it will expire");
         }
     }

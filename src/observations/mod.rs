@@ -9,7 +9,7 @@ pub mod links;
 pub mod shelf;
 
 use crate::domain::ItemKey;
-use crate::sources::{LocationAnswer, SourceError, Sources, batches};
+use crate::sources::{LocationAnswer, SourceError, Sources, Stock, batches};
 use futures::FutureExt;
 use shelf::{Fetched, Served, Shelf, Tally, Want};
 use std::collections::HashMap;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// One inventory batch and what the source answered for it.
-type BatchAnswer = (Vec<ItemKey>, Result<HashMap<ItemKey, f64>, SourceError>);
+type BatchAnswer = (Vec<ItemKey>, Result<Stock, SourceError>);
 
 /// Answers kept of each kind (bounded memory).
 const CAPACITY: u64 = 100_000;

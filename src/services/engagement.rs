@@ -2,8 +2,8 @@
 use crate::domain::event::EngagementEvent;
 use crate::metrics::Metrics;
 use crate::store::{
-    DeliveryToken, EngagementStore, EventsRecorded, NewQuarantined, QuarantineStore, Quarantined,
-    Store, StoreError,
+    Delivery, DeliveryToken, EngagementStore, EventsRecorded, NewQuarantined, QuarantineStore,
+    Quarantined, Store, StoreError,
 };
 use chrono::Utc;
 use std::sync::Arc;
@@ -51,7 +51,14 @@ impl Engagement {
         let mut recorded = match token {
             Some(token) if !events.is_empty() => {
                 self.store
-                    .record_events_once(events, delivered_by, token, Utc::now())
+                    .record_events_once(
+                        events,
+                        Delivery {
+                            by: delivered_by,
+                            token,
+                        },
+                        Utc::now(),
+                    )
                     .await?
             }
             _ => self.record(events, delivered_by).await?,

@@ -1,5 +1,6 @@
 //! The sources' request quotas, kept in the database so every instance shares one bucket per
 //! source (PostgreSQL; on SQLite one instance paces in memory).
+use crate::domain::spacing::Spacing;
 use crate::sources::quota::SharedQuota;
 use crate::store::{QuotaStore, Store};
 use async_trait::async_trait;
@@ -22,11 +23,10 @@ impl SharedQuota for QuotaInDatabase {
         &self,
         source: &str,
         now_ms: i64,
-        interval_ms: i64,
-        tolerance_ms: i64,
+        spacing: Spacing,
     ) -> Result<Option<Duration>, String> {
         self.store
-            .take_quota_slot(source, now_ms, interval_ms, tolerance_ms)
+            .take_quota_slot(source, now_ms, spacing)
             .await
             .map_err(|e| e.to_string())
     }

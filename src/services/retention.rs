@@ -2,7 +2,7 @@
 //! invitations' addresses and comments removed (their scores and reasons stay, so every NPS and
 //! the insight stay as they were), old checks' evidence cleared — one short batch at a time.
 use crate::config::RetentionConfig;
-use crate::store::{Expiring, QuarantineStore, RetentionStore, Store};
+use crate::store::{Cutoff, Expiring, ExpiringPage, QuarantineStore, RetentionStore, Store};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use std::sync::Arc;
@@ -62,7 +62,10 @@ impl Retention {
             if days == 0 {
                 continue;
             }
-            let before = now - Duration::days(days as i64);
+            let cutoff = Cutoff {
+                kind,
+                before: now - Duration::days(days as i64),
+            };
             // A check's result can be large: a tenth as many a transaction.
             let limit = match kind {
                 Expiring::Evidence => (c.batch / 10).max(1),
@@ -70,10 +73,7 @@ impl Retention {
             };
             let mut after: Option<String> = None;
             while !stop.is_cancelled() {
-                let ids = self
-                    .store
-                    .expiring(kind, before, after.as_deref(), limit)
-                    .await?;
+                let ids = self.store.expiring(cutoff, after.as_deref(), limit).await?;
                 let Some(last) = ids.last().cloned() else {
                     break;
                 };
@@ -87,7 +87,11 @@ impl Retention {
                         .collect::<anyhow::Result<Vec<_>>>()?,
                     _ => Vec::new(),
                 };
-                *count += self.store.expire(kind, &ids, &results, before, now).await?;
+                let page = ExpiringPage {
+                    ids: &ids,
+                    results: &results,
+                };
+                *count += self.store.expire(cutoff, page, now).await?;
                 after = Some(last);
                 // Other writers (the requests) take their turn between pages.
                 tokio::task::yield_now().await;

@@ -3,7 +3,9 @@
 //! configured — `GET {base_url}/v1/{account}/locations?pageSize=100&readMask=…` following
 //! `nextPageToken`, whenever listing the account costs fewer calls than asking each id.
 use super::upstream::{Retry, Upstream};
-use super::{LocationAnswer, LocationSource, SourceError, parse_open_status, path_segment};
+use super::{
+    Located, LocationAnswer, LocationSource, SourceError, parse_open_status, path_segment,
+};
 use crate::config::SourceConfig;
 use crate::domain::hours::WeeklyPeriod;
 use async_trait::async_trait;
@@ -209,7 +211,7 @@ impl GoogleBusinessProfile {
         ids: &[String],
         deadline: Instant,
         permits: &tokio::sync::Semaphore,
-    ) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+    ) -> Located {
         let mut wanted = self.ours_by_upstream(ids);
         let mut out = HashMap::new();
         let mut token: Option<String> = None;
@@ -303,7 +305,7 @@ impl LocationSource for GoogleBusinessProfile {
         ids: &[String],
         deadline: Instant,
         permits: &tokio::sync::Semaphore,
-    ) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+    ) -> Located {
         let pages = self.list_pages.load(Ordering::Relaxed);
         match &self.config.account {
             Some(account) if ids.len() > pages.max(1) => {

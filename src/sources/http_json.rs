@@ -4,7 +4,7 @@
 //! Inventory: `url` with `{sku}` and `{location}`, `available_pointer` (number, decimal
 //! string or null). A 404 means an unknown location, or none of that item in stock.
 use super::upstream::{Retry, Upstream};
-use super::{InventorySource, LocationAnswer, LocationSource, SourceError, path_segment};
+use super::{InventorySource, LocationAnswer, LocationSource, SourceError, Stock, path_segment};
 use crate::config::SourceConfig;
 use crate::domain::{ItemKey, LocationStatus};
 use crate::sources::BatchLimits;
@@ -164,11 +164,7 @@ impl InventorySource for HttpJsonInventory {
         BatchLimits::ONE
     }
 
-    async fn stock(
-        &self,
-        keys: &[ItemKey],
-        deadline: Instant,
-    ) -> Result<HashMap<ItemKey, f64>, SourceError> {
+    async fn stock(&self, keys: &[ItemKey], deadline: Instant) -> Result<Stock, SourceError> {
         let mut answer = HashMap::new();
         let template = self.config.url.as_deref().unwrap_or_default();
         let pointer = self.config.available_pointer.as_deref().unwrap_or_default();

@@ -72,6 +72,12 @@ macro_rules! upstream_source {
 }
 pub(crate) use upstream_source;
 
+/// How many of each (sku, location) are available, by key.
+pub type Stock = HashMap<ItemKey, f64>;
+
+/// Each asked location's answer, by our id.
+pub type Located = HashMap<String, Result<LocationAnswer, SourceError>>;
+
 #[async_trait]
 pub trait LocationSource: Send + Sync {
     fn name(&self) -> &'static str;
@@ -85,12 +91,7 @@ pub trait LocationSource: Send + Sync {
     /// Answers for many ids. By default each is asked on its own, as many at once as
     /// `permits` allow; a source that can list them (Google, with an account) answers in
     /// fewer calls.
-    async fn locations(
-        &self,
-        ids: &[String],
-        deadline: Instant,
-        permits: &Semaphore,
-    ) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+    async fn locations(&self, ids: &[String], deadline: Instant, permits: &Semaphore) -> Located {
         one_by_one(self, ids, deadline, permits).await
     }
 }
@@ -101,7 +102,7 @@ pub async fn one_by_one<S: LocationSource + ?Sized>(
     ids: &[String],
     deadline: Instant,
     permits: &Semaphore,
-) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+) -> Located {
     futures::future::join_all(ids.iter().cloned().map(|id: String| async move {
         // The semaphore is never closed: acquiring only waits.
         let _permit = permits.acquire().await;
@@ -122,11 +123,7 @@ pub trait InventorySource: Send + Sync {
     }
     fn batch_limits(&self) -> BatchLimits;
     /// Answers every key of one batch: a pair the source has no count for is 0 available.
-    async fn stock(
-        &self,
-        keys: &[ItemKey],
-        deadline: Instant,
-    ) -> Result<HashMap<ItemKey, f64>, SourceError>;
+    async fn stock(&self, keys: &[ItemKey], deadline: Instant) -> Result<Stock, SourceError>;
 }
 
 #[derive(Clone)]

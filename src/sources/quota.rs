@@ -14,6 +14,7 @@
 //! On PostgreSQL the bucket lives in the database (`SharedQuota`), so every instance takes
 //! from the same one and ten instances still stay inside one quota.
 use super::error::SourceError;
+use crate::domain::spacing::Spacing;
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,8 +67,7 @@ pub trait SharedQuota: Send + Sync {
         &self,
         source: &str,
         now_ms: i64,
-        interval_ms: i64,
-        tolerance_ms: i64,
+        spacing: Spacing,
     ) -> Result<Option<Duration>, String>;
 
     /// Pauses the source for every instance until `until_ms` (never shortens a pause).
@@ -216,8 +216,10 @@ impl Quota {
         urgency: Urgency,
         deadline: Instant,
     ) -> Result<(), SourceError> {
-        let interval = pace.interval().as_millis() as i64;
-        let tolerance = pace.tolerance().as_millis() as i64;
+        let spacing = Spacing {
+            interval_ms: pace.interval().as_millis() as i64,
+            tolerance_ms: pace.tolerance().as_millis() as i64,
+        };
         loop {
             let paused = self.local().paused_until;
             let standing_aside =
@@ -228,7 +230,7 @@ impl Quota {
                 Instant::now() + BACKGROUND_POLL
             } else {
                 let now_ms = chrono::Utc::now().timestamp_millis();
-                match shared.take(self.source, now_ms, interval, tolerance).await {
+                match shared.take(self.source, now_ms, spacing).await {
                     Ok(None) => return Ok(()),
                     Ok(Some(wait)) => Instant::now() + wait.max(Duration::from_millis(1)),
                     Err(e) => {

@@ -3,13 +3,12 @@
 //! with `X-Shopify-Access-Token`, at most 50 ids of each kind per call, following the `Link`
 //! header's `rel="next"` page. `available: null` counts as 0.
 use super::upstream::{Retry, Upstream};
-use super::{InventorySource, SourceError, UpstreamBatch};
+use super::{InventorySource, SourceError, Stock, UpstreamBatch};
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
 use crate::sources::BatchLimits;
 use async_trait::async_trait;
 use serde::Deserialize;
-use std::collections::HashMap;
 use tokio::time::Instant;
 
 pub const NAME: &str = "shopify";
@@ -65,11 +64,7 @@ impl InventorySource for Shopify {
     }
 
     #[tracing::instrument(skip_all, fields(source = NAME, keys = keys.len()))]
-    async fn stock(
-        &self,
-        keys: &[ItemKey],
-        deadline: Instant,
-    ) -> Result<HashMap<ItemKey, f64>, SourceError> {
+    async fn stock(&self, keys: &[ItemKey], deadline: Instant) -> Result<Stock, SourceError> {
         let batch = UpstreamBatch::new(&self.config, keys);
         let mut answer = batch.zeroes();
         let base = self.config.base();

@@ -2,13 +2,12 @@
 //! `catalog_object_ids`, `location_ids` and `states: ["IN_STOCK"]`, following `cursor` pages.
 //! Quantities are decimal strings; a pair with no count has none in stock.
 use super::upstream::{Retry, Upstream};
-use super::{InventorySource, SourceError, UpstreamBatch};
+use super::{InventorySource, SourceError, Stock, UpstreamBatch};
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
 use crate::sources::BatchLimits;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use tokio::time::Instant;
 
 pub const NAME: &str = "square";
@@ -75,11 +74,7 @@ impl InventorySource for Square {
     }
 
     #[tracing::instrument(skip_all, fields(source = NAME, keys = keys.len()))]
-    async fn stock(
-        &self,
-        keys: &[ItemKey],
-        deadline: Instant,
-    ) -> Result<HashMap<ItemKey, f64>, SourceError> {
+    async fn stock(&self, keys: &[ItemKey], deadline: Instant) -> Result<Stock, SourceError> {
         let batch = UpstreamBatch::new(&self.config, keys);
         let mut answer = batch.zeroes();
         let base = self.config.base();

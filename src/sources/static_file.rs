@@ -6,7 +6,9 @@
 //! the file is unknown. No weekly hours: only the closed dates are judged.
 //! Inventory: `{ "items": [ { "sku": "SUV-STD", "location": "loc-101", "available": 3 } ] }` —
 //! a pair not in the file has 0 available.
-use super::{InventorySource, LocationAnswer, LocationSource, SourceError, parse_open_status};
+use super::{
+    InventorySource, LocationAnswer, LocationSource, SourceError, Stock, parse_open_status,
+};
 use crate::config::SourceConfig;
 use crate::domain::ItemKey;
 use crate::domain::{LocalZone, ZoneOrigin};
@@ -164,11 +166,7 @@ impl InventorySource for StaticInventory {
         }
     }
 
-    async fn stock(
-        &self,
-        keys: &[ItemKey],
-        _deadline: Instant,
-    ) -> Result<HashMap<ItemKey, f64>, SourceError> {
+    async fn stock(&self, keys: &[ItemKey], _deadline: Instant) -> Result<Stock, SourceError> {
         Ok(keys
             .iter()
             .map(|k| (k.clone(), self.levels.get(k).copied().unwrap_or(0.0)))

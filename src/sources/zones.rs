@@ -2,11 +2,11 @@
 //! (`[sources.locations.timezones]`), else what the source says (Square Locations'
 //! `timezone`), else the source's default (`[sources.locations] timezone`), else UTC — which
 //! the answer marks as assumed, so a check can say so.
-use super::{LocationAnswer, LocationSource, SourceError, quota};
+use super::{Located, LocationAnswer, LocationSource, SourceError, quota};
 use crate::domain::{LocalZone, ZoneOrigin};
 use async_trait::async_trait;
 use chrono_tz::Tz;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -74,12 +74,7 @@ impl LocationSource for Zoned {
         self.apply(id, answer)
     }
 
-    async fn locations(
-        &self,
-        ids: &[String],
-        deadline: Instant,
-        permits: &Semaphore,
-    ) -> HashMap<String, Result<LocationAnswer, SourceError>> {
+    async fn locations(&self, ids: &[String], deadline: Instant, permits: &Semaphore) -> Located {
         let answers = self.inner.locations(ids, deadline, permits).await;
         answers
             .into_iter()

@@ -96,6 +96,54 @@ pub struct AlertRow {
     pub last_error: Option<String>,
 }
 
+/// The columns every read of an alert starts with, as stored.
+#[derive(sqlx::FromRow)]
+struct HeadRaw {
+    id: String,
+    finding_id: Option<String>,
+    invitation_id: Option<String>,
+    campaign_id: String,
+    channel: String,
+    target: String,
+}
+
+/// The same, read: what the alert is about and where it goes.
+struct Head {
+    id: String,
+    about: AlertAbout,
+    campaign_id: String,
+    channel: AlertChannel,
+    target: String,
+}
+
+impl HeadRaw {
+    fn read(self) -> Result<Head, StoreError> {
+        Ok(Head {
+            about: AlertAbout::of(self.finding_id, self.invitation_id)?,
+            channel: parse("alerts.channel", &self.channel)?,
+            id: self.id,
+            campaign_id: self.campaign_id,
+            target: self.target,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRaw {
+    #[sqlx(flatten)]
+    head: HeadRaw,
+    attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RowRaw {
+    #[sqlx(flatten)]
+    head: HeadRaw,
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+}
+
 const INSERT_ALERTS: &str = "
 INSERT INTO alerts (id, finding_id, campaign_id, channel, target, status, attempts, next_attempt_at,
                     created_at) ";
@@ -170,38 +218,28 @@ impl AlertStore for SqlStore {
         run: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ClaimedAlert>, StoreError> {
-        type Raw = (
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            String,
-            i64,
-        );
         let sql = match self.db() {
             Db::Postgres(_) => CLAIM_ALERT_POSTGRES,
             Db::Sqlite(_) => CLAIM_ALERT_SQLITE,
         };
-        let raw: Option<Raw> = on_writer!(self, conn => {
+        let raw: Option<ClaimedRaw> = on_writer!(self, conn => {
             sqlx::query_as(sql)
                 .bind(millis(now))
                 .bind(run)
                 .fetch_optional(&mut *conn)
                 .await
         })?;
-        raw.map(
-            |(id, finding_id, invitation_id, campaign_id, channel, target, attempts)| {
-                Ok(ClaimedAlert {
-                    id,
-                    about: AlertAbout::of(finding_id, invitation_id)?,
-                    campaign_id,
-                    channel: parse("alerts.channel", &channel)?,
-                    target,
-                    attempts: attempts as u32,
-                })
-            },
-        )
+        raw.map(|raw| {
+            let head = raw.head.read()?;
+            Ok(ClaimedAlert {
+                id: head.id,
+                about: head.about,
+                campaign_id: head.campaign_id,
+                channel: head.channel,
+                target: head.target,
+                attempts: raw.attempts as u32,
+            })
+        })
         .transpose()
     }
 
@@ -229,18 +267,7 @@ impl AlertStore for SqlStore {
     }
 
     async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
-        type Raw = (
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            String,
-            String,
-            i64,
-            Option<String>,
-        );
-        let rows: Vec<Raw> = on_pool!(self.db(), pool => sqlx::query_as(
+        let rows: Vec<RowRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, finding_id, invitation_id, campaign_id, channel, target, status, attempts, last_error
              FROM alerts WHERE campaign_id = $1 ORDER BY created_at, channel, target",
         )
@@ -248,30 +275,19 @@ impl AlertStore for SqlStore {
         .fetch_all(pool)
         .await)?;
         rows.into_iter()
-            .map(
-                |(
-                    id,
-                    finding_id,
-                    invitation_id,
-                    campaign_id,
-                    channel,
-                    target,
-                    status,
-                    attempts,
-                    last_error,
-                )| {
-                    Ok(AlertRow {
-                        id,
-                        about: AlertAbout::of(finding_id, invitation_id)?,
-                        campaign_id,
-                        channel: parse("alerts.channel", &channel)?,
-                        target,
-                        status: status.parse().map_err(StoreError::Corrupt)?,
-                        attempts: attempts as u32,
-                        last_error,
-                    })
-                },
-            )
+            .map(|raw| {
+                let head = raw.head.read()?;
+                Ok(AlertRow {
+                    id: head.id,
+                    about: head.about,
+                    campaign_id: head.campaign_id,
+                    channel: head.channel,
+                    target: head.target,
+                    status: raw.status.parse().map_err(StoreError::Corrupt)?,
+                    attempts: raw.attempts as u32,
+                    last_error: raw.last_error,
+                })
+            })
             .collect()
     }
     async fn queue_detractor_alerts(

@@ -4,7 +4,7 @@ use super::db::on_pool;
 use super::rows::{from_millis, millis};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
-use crate::domain::nps::{NpsSummary, Reason};
+use crate::domain::nps::{NpsSummary, Reason, SurveyAnswer};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -15,9 +15,7 @@ pub trait AnswerStore: Send + Sync {
     async fn record_answer(
         &self,
         id: &str,
-        score: u8,
-        comment: Option<&str>,
-        reason: Option<Reason>,
+        answer: SurveyAnswer<'_>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
@@ -59,11 +57,14 @@ impl AnswerStore for SqlStore {
     async fn record_answer(
         &self,
         id: &str,
-        score: u8,
-        comment: Option<&str>,
-        reason: Option<Reason>,
+        answer: SurveyAnswer<'_>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let SurveyAnswer {
+            score,
+            comment,
+            reason,
+        } = answer;
         let n = on_writer!(self, conn => sqlx::query(
             "UPDATE invitations SET score = $2, comment = $3, answered_at = $4, reason = $5 WHERE id = $1",
         )

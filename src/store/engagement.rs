@@ -22,15 +22,14 @@ pub trait EngagementStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError>;
 
-    /// As `record_events`, and in the same transaction marks `token` used (Mailgun's one-time
-    /// webhook tokens): a token already used for another event refuses the request
-    /// (`TokenReplayed`, nothing stored); used for these same events it is the provider
+    /// As `record_events`, and in the same transaction marks the delivery's token used
+    /// (Mailgun's one-time webhook tokens): a token already used for another event refuses the
+    /// request (`TokenReplayed`, nothing stored); used for these same events it is the provider
     /// redelivering, stored as duplicates. Tokens past their `keep_until` are dropped.
     async fn record_events_once(
         &self,
         events: &[EngagementEvent],
-        delivered_by: &str,
-        token: &DeliveryToken,
+        delivery: Delivery<'_>,
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError>;
 
@@ -53,6 +52,13 @@ pub trait EngagementStore: Send + Sync {
 pub struct DeliveryToken {
     pub token: String,
     pub keep_until: DateTime<Utc>,
+}
+
+/// Who delivered a request (the credential's name) and the one-time token it came with.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    pub by: &'a str,
+    pub token: &'a DeliveryToken,
 }
 
 /// What one events request changed.
@@ -92,11 +98,11 @@ impl EngagementStore for SqlStore {
     async fn record_events_once(
         &self,
         events: &[EngagementEvent],
-        delivered_by: &str,
-        token: &DeliveryToken,
+        delivery: Delivery<'_>,
         now: DateTime<Utc>,
     ) -> Result<EventsRecorded, StoreError> {
-        self.record(events, delivered_by, Some(token), now).await
+        self.record(events, delivery.by, Some(delivery.token), now)
+            .await
     }
 
     async fn sweep_candidates(

@@ -7,6 +7,7 @@ use super::rows::millis;
 use super::sqlite_claims::{Claim, ClaimRow, OtherOutcome};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
+use crate::domain::outbox::GroupCommit;
 use crate::domain::{DeliveryStatus, SendOutcome};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -31,7 +32,7 @@ pub trait InvitationStore: Send + Sync {
     /// `unknown`: the email may or may not have gone out, so it is never sent again.
     async fn abandon_unfinished_sends(&self, run: &str) -> Result<u64, StoreError>;
 
-    /// Records how several sends ended and claims up to `claims` due invitations, in one
+    /// Records how several sends ended and claims up to `commit.claims` due invitations, in one
     /// transaction: the group commit of the sending workers that are waiting for their next
     /// invitation (one claim each), so a commit is shared by several emails. Claimed
     /// invitations are committed before anything is sent (`FOR UPDATE SKIP LOCKED` on
@@ -40,8 +41,7 @@ pub trait InvitationStore: Send + Sync {
         &self,
         run: &str,
         now: DateTime<Utc>,
-        finished: &[(String, SendOutcome)],
-        claims: u32,
+        commit: GroupCommit<'_>,
     ) -> Result<Vec<ClaimedInvitation>, StoreError>;
 
     /// The invitation a survey link names; `None` if unknown or erased.
@@ -252,9 +252,9 @@ impl InvitationStore for SqlStore {
         &self,
         run: &str,
         now: DateTime<Utc>,
-        finished: &[(String, SendOutcome)],
-        claims: u32,
+        commit: GroupCommit<'_>,
     ) -> Result<Vec<ClaimedInvitation>, StoreError> {
+        let GroupCommit { finished, claims } = commit;
         let sent: Vec<&str> = finished
             .iter()
             .filter(|(_, o)| matches!(o, SendOutcome::Sent))

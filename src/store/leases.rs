@@ -7,41 +7,47 @@ use super::{SqlStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// A job's lease as one holder asks for it: which job, who, and how long it lives unrenewed.
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    pub job: &'a str,
+    pub holder: &'a str,
+    pub ttl: std::time::Duration,
+}
+
+impl Lease<'_> {
+    /// When a lease taken or renewed at `now` ends.
+    fn until(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::seconds(60))
+    }
+}
+
 #[async_trait]
 pub trait LeaseStore: Send + Sync {
-    /// Takes the lease on `job` for the tick at `tick`, if no earlier claim of this tick exists
-    /// and no other holder's lease is still live. True: this caller runs the tick.
+    /// Takes the lease on its job for the tick at `tick`, if no earlier claim of this tick
+    /// exists and no other holder's lease is still live. True: this caller runs the tick.
     async fn try_lease(
         &self,
-        job: &str,
+        lease: Lease<'_>,
         tick: DateTime<Utc>,
-        holder: &str,
         now: DateTime<Utc>,
-        ttl: std::time::Duration,
     ) -> Result<bool, StoreError>;
 
-    /// Extends a held lease; false if it is no longer this holder's.
-    async fn renew_lease(
-        &self,
-        job: &str,
-        holder: &str,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
+    /// Extends a held lease from `now`; false if it is no longer this holder's.
+    async fn renew_lease(&self, lease: Lease<'_>, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
-    async fn release_lease(&self, job: &str, holder: &str) -> Result<(), StoreError>;
+    async fn release_lease(&self, lease: Lease<'_>) -> Result<(), StoreError>;
 }
 
 #[async_trait]
 impl LeaseStore for SqlStore {
     async fn try_lease(
         &self,
-        job: &str,
+        lease: Lease<'_>,
         tick: DateTime<Utc>,
-        holder: &str,
         now: DateTime<Utc>,
-        ttl: std::time::Duration,
     ) -> Result<bool, StoreError> {
-        let until = now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(60));
+        let (job, holder, until) = (lease.job, lease.holder, lease.until(now));
         let taken = on_writer!(self, conn => {
             sqlx::query("INSERT INTO job_leases (job) VALUES ($1) ON CONFLICT (job) DO NOTHING")
                 .bind(job)
@@ -64,17 +70,12 @@ impl LeaseStore for SqlStore {
         Ok(taken)
     }
 
-    async fn renew_lease(
-        &self,
-        job: &str,
-        holder: &str,
-        until: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
+    async fn renew_lease(&self, lease: Lease<'_>, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let renewed = on_writer!(self, conn => {
             sqlx::query("UPDATE job_leases SET expires_at = $3 WHERE job = $1 AND holder = $2")
-                .bind(job)
-                .bind(holder)
-                .bind(millis(until))
+                .bind(lease.job)
+                .bind(lease.holder)
+                .bind(millis(lease.until(now)))
                 .execute(&mut *conn)
                 .await
                 .map(|r| r.rows_affected() == 1)
@@ -82,11 +83,11 @@ impl LeaseStore for SqlStore {
         Ok(renewed)
     }
 
-    async fn release_lease(&self, job: &str, holder: &str) -> Result<(), StoreError> {
+    async fn release_lease(&self, lease: Lease<'_>) -> Result<(), StoreError> {
         on_writer!(self, conn => {
             sqlx::query("UPDATE job_leases SET holder = NULL, expires_at = 0 WHERE job = $1 AND holder = $2")
-                .bind(job)
-                .bind(holder)
+                .bind(lease.job)
+                .bind(lease.holder)
                 .execute(&mut *conn)
                 .await
                 .map(|_| ())

@@ -45,19 +45,19 @@ pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use db::{Backend, Db};
-pub use engagement::{DeliveryToken, EngagementStore, EventsRecorded};
+pub use engagement::{Delivery, DeliveryToken, EngagementStore, EventsRecorded};
 pub use erasure::{Erased, ErasureReceipt, ErasureStore};
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use identities::Folded;
 pub use invitations::{
     ClaimedInvitation, InvitationRow, InvitationStatus, InvitationStore, NewInvitation,
 };
-pub use leases::LeaseStore;
+pub use leases::{Lease, LeaseStore};
 pub use quarantine::{NewQuarantined, QuarantineStore, Quarantined};
 pub use quotas::QuotaStore;
 pub use recipients::{RecipientData, RecipientEvent, RecipientInvitation, RecipientStore};
 pub use reminders::{ClaimedReminder, ReminderStore};
-pub use retention::{Expiring, RetentionStore};
+pub use retention::{Cutoff, Expiring, ExpiringPage, RetentionStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
 pub use writer::SqlStore;

@@ -2,19 +2,19 @@
 //! taken by a single atomic `UPDATE`, so ten instances still keep one quota.
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
+use crate::domain::spacing::Spacing;
 use async_trait::async_trait;
 use std::time::Duration;
 
 #[async_trait]
 pub trait QuotaStore: Send + Sync {
     /// Takes the source's next request slot if it is due at `now_ms`: `None`; otherwise how
-    /// long until it is (the bucket's emission `interval_ms`, its burst `tolerance_ms`).
+    /// long until it is (at the bucket's `spacing`).
     async fn take_quota_slot(
         &self,
         source: &str,
         now_ms: i64,
-        interval_ms: i64,
-        tolerance_ms: i64,
+        spacing: Spacing,
     ) -> Result<Option<Duration>, StoreError>;
 
     /// Pauses the source until `until_ms` for every instance (never shortens a pause).
@@ -36,9 +36,12 @@ impl QuotaStore for SqlStore {
         &self,
         source: &str,
         now_ms: i64,
-        interval_ms: i64,
-        tolerance_ms: i64,
+        spacing: Spacing,
     ) -> Result<Option<Duration>, StoreError> {
+        let Spacing {
+            interval_ms,
+            tolerance_ms,
+        } = spacing;
         on_writer!(self, conn => {
             let taken = sqlx::query(TAKE)
                 .bind(source)

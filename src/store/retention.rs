@@ -26,14 +26,28 @@ pub enum Expiring {
     Evidence,
 }
 
+/// What expires: the rows of `kind` older than `before`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cutoff {
+    pub kind: Expiring,
+    pub before: DateTime<Utc>,
+}
+
+/// One page of expiring rows: their ids and, for `Evidence`, each check's result with its
+/// evidence removed.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpiringPage<'a> {
+    pub ids: &'a [String],
+    pub results: &'a [(String, String)],
+}
+
 #[async_trait]
 pub trait RetentionStore: Send + Sync {
-    /// Up to `limit` ids of rows of `kind` older than `before`, after `after` in id order
-    /// (the readers only: the writer is not held).
+    /// Up to `limit` ids of the rows `cutoff` expires, after `after` in id order (the readers
+    /// only: the writer is not held).
     async fn expiring(
         &self,
-        kind: Expiring,
-        before: DateTime<Utc>,
+        cutoff: Cutoff,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>, StoreError>;
@@ -41,14 +55,12 @@ pub trait RetentionStore: Send + Sync {
     /// The stored results of these checks, to strip their evidence (readers only).
     async fn check_results(&self, ids: &[String]) -> Result<Vec<(String, String)>, StoreError>;
 
-    /// Removes `kind` from these rows, in one short write transaction; how many changed. For
-    /// `Evidence`, `results` holds each check's result with its evidence removed.
+    /// Removes the cutoff's kind from the page's rows (still past it), in one short write
+    /// transaction; how many changed.
     async fn expire(
         &self,
-        kind: Expiring,
-        ids: &[String],
-        results: &[(String, String)],
-        before: DateTime<Utc>,
+        cutoff: Cutoff,
+        page: ExpiringPage<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
 }
@@ -77,11 +89,11 @@ fn find_sql(kind: Expiring) -> &'static str {
 impl RetentionStore for SqlStore {
     async fn expiring(
         &self,
-        kind: Expiring,
-        before: DateTime<Utc>,
+        cutoff: Cutoff,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<String>, StoreError> {
+        let Cutoff { kind, before } = cutoff;
         let sql = find_sql(kind);
         let ids: Vec<String> = on_pool!(self.db(), pool => sqlx::query_scalar(sql)
             .bind(after.unwrap_or(""))
@@ -109,12 +121,11 @@ impl RetentionStore for SqlStore {
 
     async fn expire(
         &self,
-        kind: Expiring,
-        ids: &[String],
-        results: &[(String, String)],
-        before: DateTime<Utc>,
+        cutoff: Cutoff,
+        page: ExpiringPage<'_>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
+        let (Cutoff { kind, before }, ExpiringPage { ids, results }) = (cutoff, page);
         if ids.is_empty() {
             return Ok(0);
         }

@@ -4,6 +4,7 @@ use super::db::on_pool;
 use super::rows::{from_millis, millis, parse};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
+use crate::domain::review::Decision;
 use crate::domain::{Phase, ReviewAction, Severity, Verdict};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -23,9 +24,7 @@ pub trait ReviewStore: Send + Sync {
     async fn review_finding(
         &self,
         finding_id: &str,
-        action: ReviewAction,
-        note: Option<&str>,
-        reviewer: &str,
+        decision: Decision<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<ReviewRow>, StoreError>;
 
@@ -235,11 +234,14 @@ impl ReviewStore for SqlStore {
     async fn review_finding(
         &self,
         finding_id: &str,
-        action: ReviewAction,
-        note: Option<&str>,
-        reviewer: &str,
+        decision: Decision<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<ReviewRow>, StoreError> {
+        let Decision {
+            action,
+            note,
+            reviewer,
+        } = decision;
         let begin = self.db().begin_write();
         let review_id = uuid::Uuid::new_v4().to_string();
         let found = on_writer!(self, conn => {

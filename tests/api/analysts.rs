@@ -2,6 +2,7 @@
 //! the real service on SQLite. Reviews and re-checks are in `reviews.rs`.
 use crate::support::analysts::{REVIEWER, VIEWER, fixture, get, post, tokens};
 use crate::support::app::{live_offer, spawn_app};
+use promiseguard::domain::nps::SurveyAnswer;
 use promiseguard::store::{AnswerStore, InvitationStore, ReviewStore};
 use serde_json::{Value, json};
 
@@ -224,7 +225,15 @@ async fn the_insight_compares_nps_of_broken_and_kept_promises() {
         let rows = app.store.invitations(campaign).await.unwrap();
         let id = &rows.iter().find(|r| r.recipient == recipient).unwrap().id;
         app.store
-            .record_answer(id, score, None, None, now)
+            .record_answer(
+                id,
+                SurveyAnswer {
+                    score,
+                    comment: None,
+                    reason: None,
+                },
+                now,
+            )
             .await
             .unwrap();
     }

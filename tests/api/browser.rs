@@ -4,7 +4,7 @@
 //! review forms; the page fits a phone's width. No JavaScript on the pages: forms and links.
 use crate::support::app::{TestApp, spawn_app};
 use crate::support::browser::Browser;
-use promiseguard::domain::nps::Reason;
+use promiseguard::domain::nps::{Reason, SurveyAnswer};
 use promiseguard::store::{AnswerStore, InvitationStore, ReviewStore};
 use serde_json::Value;
 
@@ -75,7 +75,15 @@ async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>, Opti
     invitations.sort_by(|a, b| a.recipient.cmp(&b.recipient));
     for (inv, (score, comment, reason)) in invitations.iter().zip(scores) {
         app.store
-            .record_answer(&inv.id, *score, *comment, *reason, now)
+            .record_answer(
+                &inv.id,
+                SurveyAnswer {
+                    score: *score,
+                    comment: *comment,
+                    reason: *reason,
+                },
+                now,
+            )
             .await
             .unwrap();
     }

@@ -11,7 +11,7 @@ use promiseguard::domain::Phase;
 use promiseguard::jobs::scheduler::TickOutcome;
 use promiseguard::jobs::{Job, Scheduler};
 use promiseguard::signatures::SigningKey;
-use promiseguard::store::{CheckStore, EngagementStore, InvitationStore, Store};
+use promiseguard::store::{CheckStore, EngagementStore, InvitationStore, Lease, Store};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -128,11 +128,13 @@ async fn a_lease_held_by_a_crashed_instance_expires_and_the_next_tick_runs_elsew
     assert!(
         store
             .try_lease(
-                "counting",
+                Lease {
+                    job: "counting",
+                    holder: "crashed",
+                    ttl: Duration::from_secs(2)
+                },
                 crashed_at,
-                "crashed",
-                crashed_at,
-                Duration::from_secs(2)
+                crashed_at
             )
             .await
             .unwrap()

@@ -1,5 +1,6 @@
 //! Alerts: queued once per new block finding and destination, claimed once.
 use crate::fixtures::{Draft, at};
+use promiseguard::domain::nps::SurveyAnswer;
 use promiseguard::domain::{AlertChannel, AlertTarget, Phase, SendOutcome, Severity};
 use promiseguard::store::{AlertAbout, AlertStatus, AlertStore, CheckStore, SqlStore};
 
@@ -125,7 +126,15 @@ pub async fn a_detractor_of_a_broken_promise_is_alerted_once_per_destination(sto
     );
     for (inv, score) in [(&a, 2), (&b, 9), (&c, 0)] {
         store
-            .record_answer(inv, score, None, None, now)
+            .record_answer(
+                inv,
+                SurveyAnswer {
+                    score,
+                    comment: None,
+                    reason: None,
+                },
+                now,
+            )
             .await
             .unwrap();
     }
@@ -137,7 +146,18 @@ pub async fn a_detractor_of_a_broken_promise_is_alerted_once_per_destination(sto
             .unwrap(),
         2
     );
-    store.record_answer(&a, 1, None, None, now).await.unwrap();
+    store
+        .record_answer(
+            &a,
+            SurveyAnswer {
+                score: 1,
+                comment: None,
+                reason: None,
+            },
+            now,
+        )
+        .await
+        .unwrap();
     assert_eq!(
         store
             .queue_detractor_alerts(&a, &targets, now)

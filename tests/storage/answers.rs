@@ -1,6 +1,6 @@
 //! Survey answers split by whether the campaign broke a promise.
 use crate::fixtures::{Draft, at, finding};
-use promiseguard::domain::nps::Reason;
+use promiseguard::domain::nps::{Reason, SurveyAnswer};
 use promiseguard::store::{AnswerStore, CheckStore, InvitationStore, SqlStore};
 
 pub async fn survey_answers_split_by_broken_and_kept_promises(store: SqlStore) {
@@ -34,7 +34,15 @@ pub async fn survey_answers_split_by_broken_and_kept_promises(store: SqlStore) {
             let id = &rows.iter().find(|r| r.recipient == recipient).unwrap().id;
             assert!(
                 store
-                    .record_answer(id, score, None, None, now)
+                    .record_answer(
+                        id,
+                        SurveyAnswer {
+                            score,
+                            comment: None,
+                            reason: None
+                        },
+                        now
+                    )
                     .await
                     .unwrap()
             );
@@ -80,20 +88,52 @@ pub async fn reasons_are_kept_with_answers_and_counted_per_campaign_and_side(sto
     // a first says "did not try", then changes it: the last answer wins, reason included.
     let a = id("a@x.com");
     store
-        .record_answer(&a, 5, None, Some(Reason::DidNotTry), now)
+        .record_answer(
+            &a,
+            SurveyAnswer {
+                score: 5,
+                comment: None,
+                reason: Some(Reason::DidNotTry),
+            },
+            now,
+        )
         .await
         .unwrap();
     store
-        .record_answer(&a, 3, None, Some(Reason::LocationClosed), now)
+        .record_answer(
+            &a,
+            SurveyAnswer {
+                score: 3,
+                comment: None,
+                reason: Some(Reason::LocationClosed),
+            },
+            now,
+        )
         .await
         .unwrap();
     store
-        .record_answer(&id("b@x.com"), 2, None, Some(Reason::LocationClosed), now)
+        .record_answer(
+            &id("b@x.com"),
+            SurveyAnswer {
+                score: 2,
+                comment: None,
+                reason: Some(Reason::LocationClosed),
+            },
+            now,
+        )
         .await
         .unwrap();
     // c answers the score only.
     store
-        .record_answer(&id("c@x.com"), 9, None, None, now)
+        .record_answer(
+            &id("c@x.com"),
+            SurveyAnswer {
+                score: 9,
+                comment: None,
+                reason: None,
+            },
+            now,
+        )
         .await
         .unwrap();
 

@@ -1,6 +1,7 @@
 //! Checks and campaigns: a campaign's story, idempotency records, concurrent writers, new
 //! findings, live campaigns — and what a failed or cancelled write leaves behind.
 use crate::fixtures::{Draft, at, campaign, finding};
+use promiseguard::domain::review::Decision;
 use promiseguard::domain::{Campaign, Finding, Phase, ReviewAction, Rule, Target, Verdict};
 use promiseguard::store::{
     CheckStore, FindingStore, NewAnswer, Ping, Recorded, ReviewStore, SqlStore,
@@ -271,9 +272,11 @@ pub async fn failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on
     let none = store
         .review_finding(
             "no-such-finding",
-            ReviewAction::Acknowledge,
-            None,
-            "dana",
+            Decision {
+                action: ReviewAction::Acknowledge,
+                note: None,
+                reviewer: "dana",
+            },
             now,
         )
         .await

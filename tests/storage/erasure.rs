@@ -5,6 +5,7 @@
 use crate::fixtures::{Draft, at, event};
 use crate::support::store::{claim_one, finish_one};
 use promiseguard::domain::nps::Reason;
+use promiseguard::domain::nps::SurveyAnswer;
 use promiseguard::domain::{AlertChannel, AlertTarget, SendOutcome};
 use promiseguard::store::{
     AlertStore, AnswerStore, CheckStore, Db, EngagementStore, ErasureStore, InvitationStore,
@@ -157,15 +158,25 @@ pub async fn an_erased_address_is_nowhere_in_the_schema_or_the_files(store: SqlS
     store
         .record_answer(
             &id(DANA),
-            2,
-            Some(&format!("Closed. Write to me at {DANA}")),
-            Some(Reason::LocationClosed),
+            SurveyAnswer {
+                score: 2,
+                comment: Some(&format!("Closed. Write to me at {DANA}")),
+                reason: Some(Reason::LocationClosed),
+            },
             now,
         )
         .await
         .unwrap();
     store
-        .record_answer(&id("bob@example.com"), 9, Some("Fine"), None, now)
+        .record_answer(
+            &id("bob@example.com"),
+            SurveyAnswer {
+                score: 9,
+                comment: Some("Fine"),
+                reason: None,
+            },
+            now,
+        )
         .await
         .unwrap();
     let target = AlertTarget {

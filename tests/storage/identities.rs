@@ -2,7 +2,8 @@
 //! (colliding rows merged, not failing), one-time delivery tokens, and a provider's
 //! reactivation lifting the suppression a provider set (and only that).
 use crate::fixtures::{Draft, at, event};
-use promiseguard::store::{AnswerStore, Db};
+use promiseguard::domain::nps::SurveyAnswer;
+use promiseguard::store::{AnswerStore, Db, Delivery};
 use promiseguard::store::{
     CheckStore, DeliveryToken, EngagementStore, InvitationStore, NewInvitation, RecipientStore,
     SqlStore, StoreError,
@@ -95,7 +96,20 @@ pub async fn stored_addresses_are_folded_once_and_what_collides_is_merged(store:
     assert_eq!((person.events.len(), person.invitations.len()), (2, 1));
     // The merged invitation still answers its survey.
     let id = person.invitations[0].id.clone();
-    assert!(store.record_answer(&id, 9, None, None, now).await.unwrap());
+    assert!(
+        store
+            .record_answer(
+                &id,
+                SurveyAnswer {
+                    score: 9,
+                    comment: None,
+                    reason: None
+                },
+                now
+            )
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn a_one_time_token_goes_with_one_event_and_expires(store: SqlStore) {
@@ -119,12 +133,26 @@ pub async fn a_one_time_token_goes_with_one_event_and_expires(store: SqlStore) {
         "2026-11-23T11:00:00Z",
     )];
     let first = store
-        .record_events_once(&click, "signed", &token, now)
+        .record_events_once(
+            &click,
+            Delivery {
+                by: "signed",
+                token: &token,
+            },
+            now,
+        )
         .await
         .unwrap();
     assert_eq!(first.stored, 1);
     let again = store
-        .record_events_once(&click, "signed", &token, now)
+        .record_events_once(
+            &click,
+            Delivery {
+                by: "signed",
+                token: &token,
+            },
+            now,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -133,7 +161,14 @@ pub async fn a_one_time_token_goes_with_one_event_and_expires(store: SqlStore) {
         "the provider's redelivery"
     );
     let replay = store
-        .record_events_once(&other, "signed", &token, now)
+        .record_events_once(
+            &other,
+            Delivery {
+                by: "signed",
+                token: &token,
+            },
+            now,
+        )
         .await;
     assert!(
         matches!(replay, Err(StoreError::TokenReplayed(_))),
@@ -150,7 +185,14 @@ pub async fn a_one_time_token_goes_with_one_event_and_expires(store: SqlStore) {
         keep_until: at("2026-11-26T12:00:00Z"),
     };
     store
-        .record_events_once(&[], "signed", &fresh, later)
+        .record_events_once(
+            &[],
+            Delivery {
+                by: "signed",
+                token: &fresh,
+            },
+            later,
+        )
         .await
         .unwrap();
     assert_eq!(

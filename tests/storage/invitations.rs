@@ -5,6 +5,8 @@ use crate::support::store::{claim_one, finish_one};
 use chrono::{DateTime, Utc};
 use promiseguard::domain::SendOutcome;
 use promiseguard::domain::event::{EngagementEvent, EventKind};
+use promiseguard::domain::nps::SurveyAnswer;
+use promiseguard::domain::outbox::GroupCommit;
 use promiseguard::store::{
     AnswerStore, EngagementStore, InvitationStatus, InvitationStore, ReminderStore, SqlStore,
 };
@@ -86,20 +88,44 @@ pub async fn invitations_are_unique_claimed_once_and_answered(store: SqlStore) {
 
     assert!(
         store
-            .record_answer(&again.id, 9, Some("great"), None, retry_at)
+            .record_answer(
+                &again.id,
+                SurveyAnswer {
+                    score: 9,
+                    comment: Some("great"),
+                    reason: None
+                },
+                retry_at
+            )
             .await
             .unwrap()
     );
     assert!(
         store
-            .record_answer(&again.id, 4, None, None, retry_at)
+            .record_answer(
+                &again.id,
+                SurveyAnswer {
+                    score: 4,
+                    comment: None,
+                    reason: None
+                },
+                retry_at
+            )
             .await
             .unwrap(),
         "the last answer wins"
     );
     assert!(
         !store
-            .record_answer("nope", 4, None, None, retry_at)
+            .record_answer(
+                "nope",
+                SurveyAnswer {
+                    score: 4,
+                    comment: None,
+                    reason: None
+                },
+                retry_at
+            )
             .await
             .unwrap()
     );
@@ -163,8 +189,22 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
 
     // Two committers at once (two workers' batches, or two instances) take disjoint rows.
     let (a, b) = futures::join!(
-        store.finish_and_claim("run-1", now, &[], 3),
-        store.finish_and_claim("run-1", now, &[], 2)
+        store.finish_and_claim(
+            "run-1",
+            now,
+            GroupCommit {
+                finished: &[],
+                claims: 3
+            }
+        ),
+        store.finish_and_claim(
+            "run-1",
+            now,
+            GroupCommit {
+                finished: &[],
+                claims: 2
+            }
+        )
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.len(), b.len()), (3, 2));
@@ -195,7 +235,14 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
         (b[0].id.clone(), SendOutcome::Sent),
     ];
     let next = store
-        .finish_and_claim("run-1", now, &finished, 8)
+        .finish_and_claim(
+            "run-1",
+            now,
+            GroupCommit {
+                finished: &finished,
+                claims: 8,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(next.len(), 2);
@@ -224,7 +271,14 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
         .collect();
     assert!(
         store
-            .finish_and_claim("run-1", now, &last, 3)
+            .finish_and_claim(
+                "run-1",
+                now,
+                GroupCommit {
+                    finished: &last,
+                    claims: 3
+                }
+            )
             .await
             .unwrap()
             .is_empty()
@@ -238,7 +292,14 @@ pub async fn claims_are_group_committed_with_the_outcomes_of_finished_sends(stor
     );
     // The retry comes due and is claimed for its second attempt.
     let retried = store
-        .finish_and_claim("run-2", later, &[], 8)
+        .finish_and_claim(
+            "run-2",
+            later,
+            GroupCommit {
+                finished: &[],
+                claims: 8,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(retried.len(), 1);
@@ -298,7 +359,17 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
     };
     // On a single-threaded runtime, the lock is only ever released if the waiting claim
     // leaves the thread free.
-    let (claimed, ()) = tokio::join!(db.store.finish_and_claim("run-1", now, &[], 2), release);
+    let (claimed, ()) = tokio::join!(
+        db.store.finish_and_claim(
+            "run-1",
+            now,
+            GroupCommit {
+                finished: &[],
+                claims: 2
+            }
+        ),
+        release
+    );
     let claimed = claimed.unwrap();
     assert!(held.elapsed() >= Duration::from_millis(300));
     assert_eq!(claimed.len(), 2);

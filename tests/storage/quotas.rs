@@ -1,15 +1,19 @@
 //! The sources' request quotas in the database, shared by every instance.
+use promiseguard::domain::spacing::Spacing;
 use promiseguard::store::{QuotaStore, SqlStore};
 use std::time::Duration;
 
 pub async fn a_shared_quota_paces_requests_and_pauses_for_everyone(store: SqlStore) {
     // One request every 100 ms, two at once after a quiet spell.
-    let (interval, tolerance) = (100, 100);
+    let spacing = Spacing {
+        interval_ms: 100,
+        tolerance_ms: 100,
+    };
     let take = |now: i64| {
         let store = store.clone();
         async move {
             store
-                .take_quota_slot("google-business-profile", now, interval, tolerance)
+                .take_quota_slot("google-business-profile", now, spacing)
                 .await
                 .unwrap()
         }
@@ -23,7 +27,14 @@ pub async fn a_shared_quota_paces_requests_and_pauses_for_everyone(store: SqlSto
     // Another source has a bucket of its own.
     assert_eq!(
         store
-            .take_quota_slot("square", 10_100, 60_000, 0)
+            .take_quota_slot(
+                "square",
+                10_100,
+                Spacing {
+                    interval_ms: 60_000,
+                    tolerance_ms: 0
+                }
+            )
             .await
             .unwrap(),
         Some(Duration::ZERO)

@@ -1,6 +1,7 @@
 //! Everything stored about one person, on both backends.
 use crate::fixtures::{Draft, at, event};
 use promiseguard::domain::nps::Reason;
+use promiseguard::domain::nps::SurveyAnswer;
 use promiseguard::store::{
     AnswerStore, CheckStore, EngagementStore, InvitationStore, RecipientStore, SqlStore,
 };
@@ -46,9 +47,11 @@ pub async fn a_persons_data_is_found_by_address_whatever_its_case(store: SqlStor
     store
         .record_answer(
             &inv.id,
-            4,
-            Some("closed"),
-            Some(Reason::LocationClosed),
+            SurveyAnswer {
+                score: 4,
+                comment: Some("closed"),
+                reason: Some(Reason::LocationClosed),
+            },
             now,
         )
         .await

@@ -3,6 +3,7 @@
 use crate::fixtures::{Draft, at};
 use crate::support::store::{claim_one, finish_one};
 use promiseguard::domain::SendOutcome;
+use promiseguard::domain::nps::SurveyAnswer;
 use promiseguard::store::{AnswerStore, CheckStore, InvitationStore, ReminderStore, SqlStore};
 
 pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) {
@@ -34,7 +35,15 @@ pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) 
     let id = |r: &str| rows.iter().find(|i| i.recipient == r).unwrap().id.clone();
     // b answered, c unsubscribed, e was surveyed for another campaign since.
     store
-        .record_answer(&id("b@x.com"), 7, None, None, t0)
+        .record_answer(
+            &id("b@x.com"),
+            SurveyAnswer {
+                score: 7,
+                comment: None,
+                reason: None,
+            },
+            t0,
+        )
         .await
         .unwrap();
     store.unsubscribe(&id("c@x.com"), t0).await.unwrap();

@@ -5,7 +5,7 @@
 use crate::erasure::holding;
 use crate::fixtures::{Draft, at, event, finding};
 use promiseguard::config::RetentionConfig;
-use promiseguard::domain::nps::Reason;
+use promiseguard::domain::nps::{Reason, SurveyAnswer};
 use promiseguard::services::retention::{Retention, RetentionReport};
 use promiseguard::store::{
     AnswerStore, CheckStore, EngagementStore, FindingStore, InvitationStore, NewInvitation,
@@ -67,7 +67,15 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
         {
             let reason = (i % 2 == 0).then_some(Reason::LocationClosed);
             store
-                .record_answer(&inv.id, (i * 2) as u8, Some("a comment"), reason, at(when))
+                .record_answer(
+                    &inv.id,
+                    SurveyAnswer {
+                        score: (i * 2) as u8,
+                        comment: Some("a comment"),
+                        reason,
+                    },
+                    at(when),
+                )
                 .await
                 .unwrap();
         }

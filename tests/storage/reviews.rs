@@ -1,6 +1,7 @@
 //! Reviews of findings (kept, carried over until resolved, an override needs a note) and the
 //! campaign list analysts work from.
 use crate::fixtures::{Draft, at, finding};
+use promiseguard::domain::review::Decision;
 use promiseguard::domain::{Phase, ReviewAction, ReviewState, Verdict};
 use promiseguard::store::{
     CampaignFilter, CheckStore, FindingStore, ReviewFilter, ReviewStore, SqlStore,
@@ -16,7 +17,15 @@ pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
     assert!(stored.iter().all(|f| f.review_state == ReviewState::Open));
 
     let ack = store
-        .review_finding(&closed.id, ReviewAction::Acknowledge, None, "dana", now)
+        .review_finding(
+            &closed.id,
+            Decision {
+                action: ReviewAction::Acknowledge,
+                note: None,
+                reviewer: "dana",
+            },
+            now,
+        )
         .await
         .unwrap()
         .expect("the finding exists");
@@ -27,9 +36,11 @@ pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
     store
         .review_finding(
             &low.id,
-            ReviewAction::Override,
-            Some("two SUVs are enough for this audience"),
-            "eli",
+            Decision {
+                action: ReviewAction::Override,
+                note: Some("two SUVs are enough for this audience"),
+                reviewer: "eli",
+            },
             at("2026-11-23T12:01:00Z"),
         )
         .await
@@ -37,7 +48,15 @@ pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
         .unwrap();
     assert!(
         store
-            .review_finding("no-such-finding", ReviewAction::Resolve, None, "dana", now)
+            .review_finding(
+                "no-such-finding",
+                Decision {
+                    action: ReviewAction::Resolve,
+                    note: None,
+                    reviewer: "dana"
+                },
+                now
+            )
             .await
             .unwrap()
             .is_none()
@@ -84,9 +103,11 @@ pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
     store
         .review_finding(
             &second.findings[0].id,
-            ReviewAction::Resolve,
-            Some("branch reopened"),
-            "dana",
+            Decision {
+                action: ReviewAction::Resolve,
+                note: Some("branch reopened"),
+                reviewer: "dana",
+            },
             at("2026-11-23T12:20:00Z"),
         )
         .await
@@ -109,7 +130,15 @@ pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
 
     // Reviewing an older check's finding also moves the same finding in the latest check.
     store
-        .review_finding(&closed.id, ReviewAction::Acknowledge, None, "eli", now)
+        .review_finding(
+            &closed.id,
+            Decision {
+                action: ReviewAction::Acknowledge,
+                note: None,
+                reviewer: "eli",
+            },
+            now,
+        )
         .await
         .unwrap()
         .unwrap();
@@ -126,9 +155,11 @@ pub async fn an_override_without_a_note_is_refused_by_the_schema(store: SqlStore
     let refused = store
         .review_finding(
             &draft.findings[0].id,
-            ReviewAction::Override,
-            None,
-            "dana",
+            Decision {
+                action: ReviewAction::Override,
+                note: None,
+                reviewer: "dana",
+            },
             at("2026-11-23T11:00:00Z"),
         )
         .await;
@@ -164,9 +195,11 @@ pub async fn the_campaign_list_filters_and_pages_newest_first(store: SqlStore) {
     store
         .review_finding(
             &l4.findings[0].id,
-            ReviewAction::Acknowledge,
-            None,
-            "dana",
+            Decision {
+                action: ReviewAction::Acknowledge,
+                note: None,
+                reviewer: "dana",
+            },
             at("2026-11-21T00:00:00Z"),
         )
         .await

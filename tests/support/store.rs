@@ -2,6 +2,7 @@
 //! outcome at a time through the senders' group commit, and row counts.
 use chrono::{DateTime, Utc};
 use promiseguard::domain::SendOutcome;
+use promiseguard::domain::outbox::GroupCommit;
 use promiseguard::store::{ClaimedInvitation, Db, InvitationStore, SqlStore};
 
 /// Claims the next due invitation for `run`, alone.
@@ -11,7 +12,14 @@ pub async fn claim_one(
     now: DateTime<Utc>,
 ) -> Option<ClaimedInvitation> {
     store
-        .finish_and_claim(run, now, &[], 1)
+        .finish_and_claim(
+            run,
+            now,
+            GroupCommit {
+                finished: &[],
+                claims: 1,
+            },
+        )
         .await
         .unwrap()
         .into_iter()
@@ -26,7 +34,14 @@ pub async fn finish_one(
     now: DateTime<Utc>,
 ) {
     let claimed = store
-        .finish_and_claim("test", now, &[(id.to_owned(), outcome)], 0)
+        .finish_and_claim(
+            "test",
+            now,
+            GroupCommit {
+                finished: &[(id.to_owned(), outcome)],
+                claims: 0,
+            },
+        )
         .await
         .unwrap();
     assert!(claimed.is_empty(), "a finish claims nothing: {claimed:?}");

@@ -302,11 +302,11 @@ fn campaign_page(
     html! {
         (page(ctx, &title, html! {
             p.muted { a href="/ui/campaigns" { "← Campaigns" } }
-            h1 { (title) " " (verdict_badge(latest.map(|l| l.verdict.as_str()))) }
+            h1 { (title) " " (verdict_badge(latest.map(|l| l.head.verdict.as_str()))) }
             p.muted {
                 code { (detail.id) } @if let Some(p) = &detail.platform { " · " (p) }
                 " · offers run " (when(detail.valid_from)) " – " (when(detail.valid_until))
-                @if let Some(l) = latest { " · last checked " (when(l.checked_at)) " (" (l.phase.as_str()) ")" }
+                @if let Some(l) = latest { " · last checked " (when(l.checked_at)) " (" (l.head.phase.as_str()) ")" }
             }
             @if ctx.can_review() && latest.is_some() {
                 form method="post" action=(format!("/ui/campaigns/{}/recheck", url_escape(&detail.id))) {
@@ -354,8 +354,8 @@ fn campaign_page(
             h2 { "History of checks" }
             ol.timeline {
                 @for c in &detail.checks {
-                    li { (when(c.checked_at)) " · " (c.phase.as_str()) " · " (verdict_badge(Some(c.verdict.as_str())))
-                         " · " (c.findings) " findings" @if c.mode.as_str() == "dry_run" { " (dry run)" } }
+                    li { (when(c.checked_at)) " · " (c.head.phase.as_str()) " · " (verdict_badge(Some(c.head.verdict.as_str())))
+                         " · " (c.findings) " findings" @if c.head.mode.as_str() == "dry_run" { " (dry run)" } }
                 }
             }
             @if !detail.alerts.is_empty() {

@@ -26,8 +26,9 @@ pub struct FindingView {
     pub reviews: Vec<Review>,
 }
 
+/// What a check is, in every view of it: its id, phase, mode and verdict.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CheckDetail {
+pub struct CheckHead {
     pub check_id: String,
     #[schema(value_type = String)]
     pub phase: Phase,
@@ -35,6 +36,23 @@ pub struct CheckDetail {
     pub mode: Mode,
     #[schema(value_type = String)]
     pub verdict: Verdict,
+}
+
+impl From<&CheckRow> for CheckHead {
+    fn from(c: &CheckRow) -> Self {
+        Self {
+            check_id: c.id.clone(),
+            phase: c.phase,
+            mode: c.mode,
+            verdict: c.verdict,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CheckDetail {
+    #[serde(flatten)]
+    pub head: CheckHead,
     pub send_at: DateTime<Utc>,
     pub checked_at: DateTime<Utc>,
     pub offers: Vec<OfferResult>,
@@ -47,13 +65,8 @@ pub struct CheckDetail {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckSummary {
-    pub check_id: String,
-    #[schema(value_type = String)]
-    pub phase: Phase,
-    #[schema(value_type = String)]
-    pub mode: Mode,
-    #[schema(value_type = String)]
-    pub verdict: Verdict,
+    #[serde(flatten)]
+    pub head: CheckHead,
     pub checked_at: DateTime<Utc>,
     pub findings: u64,
 }
@@ -114,10 +127,7 @@ impl Analysts {
             .take(HISTORY)
             .map(|c| {
                 Ok(CheckSummary {
-                    check_id: c.id.clone(),
-                    phase: c.phase,
-                    mode: c.mode,
-                    verdict: c.verdict,
+                    head: c.into(),
                     checked_at: c.checked_at,
                     findings: stored_result(&c.result)?.findings.len() as u64,
                 })
@@ -181,10 +191,7 @@ impl Analysts {
             })
             .collect();
         Ok(CheckDetail {
-            check_id: check.id.clone(),
-            phase: check.phase,
-            mode: check.mode,
-            verdict: check.verdict,
+            head: check.into(),
             send_at: check.send_at,
             checked_at: check.checked_at,
             offers: result.offers,

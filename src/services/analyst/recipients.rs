@@ -27,14 +27,10 @@ impl Analysts {
     /// went. `who` names the requester in the log (a reviewer, the CLI, a Shopify webhook).
     pub async fn erase(&self, who: &str, address: &str) -> Result<ErasureReceipt, ServiceError> {
         let receipt = self.store.erasure.erase(address, Utc::now()).await?;
-        let e = &receipt.erased;
+        // Every count of what went, in one field: `Erased { events: 3, invitations: 1, … }`.
         tracing::info!(
             requested_by = who,
-            events = e.events,
-            invitations = e.invitations,
-            comments = e.comments,
-            suppressions = e.suppressions,
-            alerts = e.alerts,
+            erased = ?receipt.erased,
             anonymised_answers = receipt.anonymised_answers,
             already_erased = receipt.already_erased,
             "erased a person's data (erasure request)"

@@ -3,6 +3,7 @@
 //! the command came through, before anything is read.
 use super::Analysts;
 use crate::check::CheckResult;
+use crate::domain::review::Decision;
 use crate::domain::{FieldError, Phase, ReviewAction, ReviewState, Reviewer};
 use crate::services::ServiceError;
 use crate::store::ReviewRow;
@@ -115,9 +116,11 @@ impl Analysts {
             .reviews
             .review_finding(
                 finding_id,
-                command.action,
-                command.note.as_deref(),
-                reviewer.name(),
+                Decision {
+                    action: command.action,
+                    note: command.note.as_deref(),
+                    reviewer: reviewer.name(),
+                },
                 crate::clock::record_time(),
             )
             .await?

@@ -1,7 +1,7 @@
 //! What the survey and unsubscribe pages do: find the invitation a signed link names, record
 //! an answer (the last one wins), unsubscribe its address.
 use super::Surveys;
-use crate::domain::nps::Reason;
+use crate::domain::nps::{Reason, SurveyAnswer};
 use crate::store::{InvitationRow, StoreError};
 use chrono::Utc;
 
@@ -81,9 +81,11 @@ impl Surveys {
             .answers
             .record_answer(
                 &invitation.id,
-                answer.score,
-                answer.comment.as_deref(),
-                answer.reason,
+                SurveyAnswer {
+                    score: answer.score,
+                    comment: answer.comment.as_deref(),
+                    reason: answer.reason,
+                },
                 now,
             )
             .await?;

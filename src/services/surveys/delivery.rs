@@ -4,6 +4,7 @@
 //! becomes `unknown` and is never sent by itself: a duplicate survey is worse than a missing
 //! one.
 use super::{Surveys, Wordings};
+use crate::domain::outbox::GroupCommit;
 use crate::domain::{RetrySchedule, SendError, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::email::{Mailer, SurveyLinks};
@@ -89,7 +90,14 @@ impl Outbox for Delivery {
         wanted: u32,
     ) -> Result<Vec<ClaimedInvitation>, StoreError> {
         self.invitations
-            .finish_and_claim(run, Utc::now(), finished, wanted)
+            .finish_and_claim(
+                run,
+                Utc::now(),
+                GroupCommit {
+                    finished,
+                    claims: wanted,
+                },
+            )
             .await
     }
 
