@@ -361,9 +361,11 @@ mod tests {
         assert_eq!(report.sent, recorded, "every send in flight was recorded");
         let at_stop = memory.recorded_at_stop.load(Ordering::SeqCst) as u64;
         assert!(at_stop >= 20);
-        // What was in flight when it fired (at most one per worker), and nothing more.
+        // What the workers held when it fired, and nothing more: per worker (3), a send that
+        // had ended but was not recorded yet, and the one item a commit begun before the stop
+        // claimed for it (the commit decides how many to claim before it writes).
         assert!(
-            recorded <= at_stop + 3,
+            recorded <= at_stop + 2 * 3,
             "{recorded} recorded, {at_stop} at the stop"
         );
         assert_eq!(lock(&memory.due).len() as u64, 1000 - recorded);
