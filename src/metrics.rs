@@ -33,6 +33,61 @@ pub struct Metrics {
     pub quarantined: IntCounterVec,
     /// The emails' links checked.
     pub links: LinkMetrics,
+    /// Campaigns watched where they are scheduled.
+    pub watch: WatchMetrics,
+}
+
+#[derive(Clone)]
+pub struct WatchMetrics {
+    /// Scheduled email campaigns within the horizon at the last tick, by platform.
+    pub campaigns: IntGaugeVec,
+    pub checks: IntCounterVec,
+    pub actions: IntCounterVec,
+    pub errors: IntCounterVec,
+    /// Campaigns listed whose email cannot be read (Braze Canvases), counted once each.
+    pub unreadable: IntCounterVec,
+}
+
+impl WatchMetrics {
+    fn registered(r: &Registry) -> Self {
+        Self {
+            campaigns: registered(
+                r,
+                IntGaugeVec::new(
+                    Opts::new(
+                        "watch_campaigns",
+                        "Scheduled email campaigns within the horizon at the last watch tick",
+                    ),
+                    &["platform"],
+                )
+                .expect(STATIC),
+            ),
+            checks: counters(
+                r,
+                "watch_checks_total",
+                "Checks of scheduled campaigns, by platform and verdict (none: promises nothing)",
+                &["platform", "verdict"],
+            ),
+            actions: counters(
+                r,
+                "watch_actions_total",
+                "What the watch did about scheduled campaigns (unscheduled, alerted, failed)",
+                &["platform", "action"],
+            ),
+            errors: counters(
+                r,
+                "watch_errors_total",
+                "Platform calls that failed during a watch tick, by kind",
+                &["platform", "kind"],
+            ),
+            unreadable: counters(
+                r,
+                "watch_unreadable_total",
+                "Scheduled campaigns whose email cannot be read through the platform's API (Braze Canvases)",
+                &["platform"],
+            ),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -209,6 +264,7 @@ impl Metrics {
                 .expect(STATIC),
             ),
             recheck: RecheckGauges::registered(r),
+            watch: WatchMetrics::registered(r),
             open_findings: registered(
                 r,
                 IntGaugeVec::new(

@@ -8,7 +8,7 @@ mod print;
 pub use check::table;
 
 use crate::config::{Config, redact_url};
-use crate::jobs::{Job, RetentionJob, SurveysJob};
+use crate::jobs::{Job, RetentionJob, SurveysJob, WatchJob};
 use crate::startup::{Application, Services};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -82,6 +82,11 @@ pub enum Command {
         #[command(subcommand)]
         action: RetentionAction,
     },
+    /// The campaigns scheduled on `[[platforms]]`.
+    Watch {
+        #[command(subcommand)]
+        action: WatchAction,
+    },
     /// Erase one person's data (an erasure request) and keep their address off every future
     /// survey; prints the receipt as JSON. Exit status: 0 erased (or already), 2 not an address.
     Erase {
@@ -93,6 +98,13 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum RetentionAction {
     /// One retention run now, as the daily `retention` job does (under the same lease).
+    Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchAction {
+    /// One watch tick now, as the scheduled `watch` job does (under the same lease): read,
+    /// check and act on every platform's scheduled campaigns; the summary on stdout.
     Run,
 }
 
@@ -135,6 +147,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Box::new(RetentionJob(s.retention.clone()))
             })
             .await
+        }
+        Command::Watch {
+            action: WatchAction::Run,
+        } => {
+            if config.platforms.is_empty() {
+                eprintln!("watch run: no [[platforms]] are configured");
+                return Ok(2);
+            }
+            run_once(config, "watch run", |s| Box::new(WatchJob(s.watch.clone()))).await
         }
         Command::Backup { file } => {
             let url = config.database_url.expose();

@@ -6,6 +6,7 @@
 //! downstream parses configuration again.
 mod inbound;
 mod load;
+mod platforms;
 mod promises;
 mod schedule;
 mod secret;
@@ -21,6 +22,7 @@ pub use inbound::{
     MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
 };
 pub use load::load;
+pub use platforms::{KLAVIYO_REVISION, MAILCHIMP_IN_FLIGHT, PlatformConfig, WatchConfig};
 pub use promises::PromisesConfig;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
@@ -81,6 +83,9 @@ pub struct Config {
     pub conversions: ConversionsConfig,
     /// Which links of an email promise a location or an item.
     pub promises: PromisesConfig,
+    /// Where campaigns are scheduled (Klaviyo, Mailchimp, Braze): watched by the `watch` job.
+    pub platforms: Vec<PlatformConfig>,
+    pub watch: WatchConfig,
     /// After SIGTERM or SIGINT, how long `/readyz` answers 503 while requests are still served,
     /// before the server drains and stops.
     pub shutdown_grace_s: u64,
@@ -112,6 +117,8 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             conversions: ConversionsConfig::default(),
             promises: PromisesConfig::default(),
+            platforms: Vec::new(),
+            watch: WatchConfig::default(),
             shutdown_grace_s: 5,
             workers: 0,
             parsed_policy: Policy::default(),
@@ -195,6 +202,7 @@ impl Config {
                 })?;
         self.sources.validate()?;
         self.promises.validate()?;
+        platforms::validate(&self.platforms, &self.watch)?;
         if let Some(url) = &self.alerts.webhook_url {
             let parsed = url::Url::parse(url)
                 .map_err(|e| ConfigError::new("alerts.webhook_url", e.to_string()))?;

@@ -152,6 +152,8 @@ pub struct ScheduleConfig {
     pub alerts: JobSchedule,
     /// Removes what `[retention]` no longer keeps.
     pub retention: JobSchedule,
+    /// Reads the campaigns scheduled on `[[platforms]]` and checks them.
+    pub watch: JobSchedule,
     /// A job's lease, renewed every third of it while the job runs; how long a crashed
     /// instance's lease blocks the job.
     pub lease_ttl_s: u64,
@@ -165,6 +167,7 @@ impl Default for ScheduleConfig {
             surveys: cron("0 5 * * * *"),
             alerts: cron("*/30 * * * * *"),
             retention: cron("0 30 3 * * *"),
+            watch: cron("0 */5 * * * *"),
             lease_ttl_s: 60,
         }
     }

@@ -62,3 +62,34 @@ pub struct DetractorAlert<'a> {
     pub findings: &'a [crate::domain::Finding],
     pub url: &'a str,
 }
+
+/// `campaign.blocked_scheduled` (it would break a promise and stays scheduled, or taking it
+/// off failed) and `campaign.unscheduled` (taken off the schedule): when it would have sent,
+/// what is broken, what was done.
+#[derive(Debug, Serialize)]
+pub struct ScheduledAlert<'a> {
+    pub campaign_id: &'a str,
+    pub campaign_name: Option<&'a str>,
+    /// The platform's kind (klaviyo, mailchimp, braze).
+    pub platform: &'a str,
+    /// `alerted`, `unscheduled` or `failed`.
+    pub action: &'a str,
+    pub send_time: chrono::DateTime<chrono::Utc>,
+    pub check_id: &'a str,
+    /// The platform's answer when taking it off failed.
+    pub detail: Option<&'a str>,
+    /// The check's block findings.
+    pub findings: &'a [crate::domain::Finding],
+    pub url: &'a str,
+}
+
+impl ScheduledAlert<'_> {
+    /// The webhook's `type`.
+    pub fn kind(&self) -> &'static str {
+        if self.action == "unscheduled" {
+            "campaign.unscheduled"
+        } else {
+            "campaign.blocked_scheduled"
+        }
+    }
+}

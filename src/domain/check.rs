@@ -1,13 +1,15 @@
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// When a check ran: before the send, while the offer is live, or because an analyst asked.
+/// When a check ran: before the send, while the offer is live, because an analyst asked, or
+/// while the campaign waits on a platform's schedule (the `watch` job).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     PreSend,
     Live,
     Manual,
+    Scheduled,
 }
 
 impl Phase {
@@ -16,6 +18,7 @@ impl Phase {
             Phase::PreSend => "pre_send",
             Phase::Live => "live",
             Phase::Manual => "manual",
+            Phase::Scheduled => "scheduled",
         }
     }
 }
@@ -27,6 +30,7 @@ impl FromStr for Phase {
             "pre_send" => Ok(Phase::PreSend),
             "live" => Ok(Phase::Live),
             "manual" => Ok(Phase::Manual),
+            "scheduled" => Ok(Phase::Scheduled),
             other => Err(format!("unknown phase `{other}`")),
         }
     }

@@ -23,6 +23,7 @@ pub mod rule;
 pub mod spacing;
 pub mod validation;
 pub mod verdict;
+pub mod watch;
 pub mod wording;
 
 pub use alert::{AlertChannel, AlertTarget};

@@ -1,6 +1,6 @@
 //! The alert emails: a new block finding on a running campaign, and a detractor's answer to a
 //! campaign that broke a promise — each as plain text and HTML.
-use crate::domain::alert::{BlockedAlert, DetractorAlert};
+use crate::domain::alert::{BlockedAlert, DetractorAlert, ScheduledAlert};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use maud::{Markup, html};
@@ -28,6 +28,55 @@ pub fn blocked(from: &Mailbox, to: &str, a: &BlockedAlert<'_>) -> Result<Message
             dt { "Rule" } dd { code { (f.rule.as_str()) } }
         }
         p { strong { (f.message) } }
+        p { a href=(a.url) { "Review it" } }
+    };
+    message(from, to, subject, text, html)
+}
+
+/// `campaign.blocked_scheduled` or `campaign.unscheduled`, to `to`.
+pub fn scheduled(from: &Mailbox, to: &str, a: &ScheduledAlert<'_>) -> Result<Message, String> {
+    let title = a.campaign_name.unwrap_or(a.campaign_id);
+    let when = a.send_time.format("%Y-%m-%d %H:%M UTC");
+    let (subject, lead) = match a.action {
+        "unscheduled" => (
+            format!("Taken off the schedule: {title}"),
+            format!(
+                "promiseguard took this {} campaign off the schedule (it was to send {when}): it makes promises that cannot be kept. It is a draft again: fix it and schedule it anew.",
+                a.platform
+            ),
+        ),
+        _ => (
+            format!("Scheduled to break promises: {title}"),
+            format!(
+                "This {} campaign is scheduled to send {when} and makes promises that cannot be kept.",
+                a.platform
+            ),
+        ),
+    };
+    let failed = a
+        .detail
+        .map(|d| format!("Taking it off the schedule failed: {d}"));
+    let broken: Vec<String> = a
+        .findings
+        .iter()
+        .map(|f| format!("- {} ({}): {}", f.offer_id, f.rule.as_str(), f.message))
+        .collect();
+    let text = format!(
+        "{lead}\n{failed}\nCampaign: {title} ({campaign})\n\n{broken}\n\nReview it: {url}\n",
+        failed = failed.as_deref().unwrap_or(""),
+        campaign = a.campaign_id,
+        broken = broken.join("\n"),
+        url = a.url,
+    );
+    let html = html! {
+        p { (lead) }
+        @if let Some(failed) = &failed { p { strong { (failed) } } }
+        dl { dt { "Campaign" } dd { (title) " (" code { (a.campaign_id) } ")" } }
+        ul {
+            @for f in a.findings {
+                li { code { (f.offer_id) } " · " code { (f.rule.as_str()) } ": " (f.message) }
+            }
+        }
         p { a href=(a.url) { "Review it" } }
     };
     message(from, to, subject, text, html)

@@ -17,7 +17,7 @@ struct ListParams {
     verdict: Option<String>,
     /// open: the latest check has unreviewed findings; reviewed: it has findings, all reviewed
     review: Option<String>,
-    /// Latest check's phase: pre_send, live or manual
+    /// Latest check's phase: pre_send, live, manual or scheduled
     phase: Option<String>,
     /// Offer window ends after this (date or RFC 3339)
     from: Option<String>,

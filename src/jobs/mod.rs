@@ -8,6 +8,7 @@ use crate::services::alerts::Alerts;
 use crate::services::checks::Checks;
 use crate::services::retention::Retention;
 use crate::services::surveys::Surveys;
+use crate::services::watch::Watch;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -30,6 +31,20 @@ pub struct SurveysJob(pub Arc<Surveys>);
 
 /// `alerts`: deliver the alerts re-checks queued, and their retries.
 pub struct AlertsJob(pub Arc<Alerts>);
+
+/// `watch`: the campaigns scheduled on `[[platforms]]`, read and checked (phase `scheduled`).
+pub struct WatchJob(pub Arc<Watch>);
+
+#[async_trait]
+impl Job for WatchJob {
+    fn name(&self) -> &'static str {
+        "watch"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        Ok(self.0.run(Utc::now(), stop).await.to_string())
+    }
+}
 
 /// `retention`: remove what `[retention]` no longer keeps (daily by default).
 pub struct RetentionJob(pub Arc<Retention>);

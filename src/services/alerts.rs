@@ -1,11 +1,14 @@
 //! Alert delivery (the `alerts` job): delivers the alerts a live or manual re-check queued for each new `block`
 //! finding on a running campaign (`finding.blocked`), and those a survey answer queued for a
-//! detractor of a campaign that broke a promise (`survey.detractor`) — an email to each
+//! detractor of a campaign that broke a promise (`survey.detractor`), and those the watch
+//! queued about a scheduled campaign (`campaign.blocked_scheduled`, `campaign.unscheduled`) —
+//! an email to each
 //! `[alerts] emails` address and a Standard-Webhooks-signed POST to `[alerts] webhook_url` —
 //! retrying on `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is
-//! sent, and the alerts table's unique keys mean no finding and no answer is ever alerted twice
+//! sent, and the alerts table's unique keys mean no finding, answer or action is ever alerted twice
 //! to one destination.
-use crate::domain::alert::{BlockedAlert, DetractorAlert};
+use crate::domain::Severity;
+use crate::domain::alert::{BlockedAlert, DetractorAlert, ScheduledAlert};
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
@@ -20,12 +23,13 @@ use tokio_util::sync::CancellationToken;
 
 super::store_concerns! {
     /// The store's concerns alert delivery uses: the alerts themselves, and what an alert is
-    /// about (the campaign and its checks, the finding, the invitation answered).
+    /// about (the campaign and its checks, the finding, the invitation answered, the action).
     AlertStores {
         alerts: AlertStore,
         checks: CheckStore,
         findings: FindingStore,
         invitations: InvitationStore,
+        watch: WatchStore,
     }
 }
 
@@ -105,6 +109,7 @@ impl Outbox for Alerts {
             AlertAbout::Answer(invitation_id) => {
                 self.send_answer(alert, invitation_id, name, &url).await
             }
+            AlertAbout::Action(action_id) => self.send_action(alert, action_id, name, &url).await,
         }
     }
 
@@ -163,6 +168,47 @@ impl Alerts {
             email::alerts::detractor,
         )
         .await
+    }
+
+    /// `campaign.blocked_scheduled` / `campaign.unscheduled`: what was done about a scheduled
+    /// campaign, and the block findings of the check that led to it.
+    async fn send_action(
+        &self,
+        alert: &ClaimedAlert,
+        action_id: &str,
+        name: Option<&str>,
+        url: &str,
+    ) -> Result<(), SendError> {
+        let action = self
+            .store
+            .watch
+            .action(action_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| SendError::Permanent("the action no longer exists".into()))?;
+        let findings: Vec<crate::domain::Finding> = self
+            .store
+            .findings
+            .findings(&action.check_id)
+            .await
+            .map_err(store_error)?
+            .into_iter()
+            .map(|f| f.finding)
+            .filter(|f| f.severity == Severity::Block)
+            .collect();
+        let data = ScheduledAlert {
+            campaign_id: &alert.campaign_id,
+            campaign_name: name,
+            platform: &action.platform,
+            action: action.outcome.as_str(),
+            send_time: action.send_time,
+            check_id: &action.check_id,
+            detail: action.detail.as_deref(),
+            findings: &findings,
+            url,
+        };
+        self.dispatch(alert, data.kind(), &data, email::alerts::scheduled)
+            .await
     }
 
     /// Sends one alert on its channel: the email `email` writes of `data`, or a signed POST

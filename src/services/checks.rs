@@ -240,7 +240,7 @@ impl Checks {
 
     /// Stores a check (`body` is its result as JSON) of `campaign` — the offers it makes, kept
     /// as `definition` when given (the campaign as submitted) — and counts its verdict.
-    async fn record(
+    pub(super) async fn record(
         &self,
         (campaign, definition): (&Campaign, Option<&str>),
         result: &CheckResult,

@@ -36,6 +36,7 @@ pub mod quota;
 pub mod retention;
 pub mod sns;
 pub mod surveys;
+pub mod watch;
 
 use crate::domain::FieldError;
 use crate::domain::analyst::NotAReviewer;

@@ -6,7 +6,7 @@ use crate::config::{Config, redact_url};
 use crate::email::{Mailer, SurveyLinks, build_mailer};
 use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
-use crate::jobs::{AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveysJob};
+use crate::jobs::{AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveysJob, WatchJob};
 use crate::metrics::Metrics;
 use crate::services::alerts::{AlertStores, Alerts};
 use crate::services::analyst::Analysts;
@@ -17,6 +17,7 @@ use crate::services::health::Health;
 use crate::services::retention::Retention;
 use crate::services::sns::{HttpsFetcher, SnsFetcher};
 use crate::services::surveys::{SurveyStores, Surveys};
+use crate::services::watch::Watch;
 use crate::sources::links::{NameResolver, SystemResolver};
 use crate::store::{self, SqlStore, Store};
 use actix_web::dev::Server;
@@ -31,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 mod parts;
 
 pub use parts::{check_limits, keep_answers_for, observer};
-use parts::{link_key, shared_quota, sns_intake, stored_key};
+use parts::{link_key, shared_quota, sns_intake, stored_key, watch};
 
 pub struct Application {
     port: u16,
@@ -62,6 +63,8 @@ pub struct Services {
     pub retention: Arc<Retention>,
     pub compliance: Arc<Compliance>,
     pub lookup: Arc<crate::lookup::Lookup>,
+    /// The campaigns scheduled on `[[platforms]]`.
+    pub watch: Arc<Watch>,
     pub health: Arc<Health>,
     /// SES events through SNS: certificates, signatures, the subscription handshake.
     pub sns: Arc<crate::services::sns::Sns>,
@@ -146,7 +149,9 @@ impl Services {
             .sns_fetcher
             .unwrap_or_else(|| Arc::new(HttpsFetcher::new()));
         let sns = Arc::new(sns_intake(&config, sns_fetcher)?);
+        let watch = Arc::new(watch(&config, &checks, &shared, &metrics, &store)?);
         Ok(Self {
+            watch,
             sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
             analysts: Arc::new(Analysts::new(shared.clone(), checks.clone())),
@@ -202,6 +207,9 @@ impl Services {
             &schedule.retention,
             Arc::new(RetentionJob(self.retention.clone())),
         );
+        if !self.watch.platforms.is_empty() {
+            scheduler.add(&schedule.watch, Arc::new(WatchJob(self.watch.clone())));
+        }
         scheduler
     }
 }

@@ -1,17 +1,19 @@
 //! What the services are built from, each read from the configuration: the checker's limits,
 //! the layer of observations (and the links it fetches), the shared quota, the SNS intake, and
-//! the keys kept in the database.
+//! the keys kept in the database, the platforms the watch reads.
 use crate::check::CheckLimits;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::observations::links::Links;
+use crate::services::checks::Checks;
 use crate::services::quota::QuotaInDatabase;
 use crate::services::sns::{Sns, SnsFetcher};
+use crate::services::watch::{Watch, WatchStores, Watched};
 use crate::sources::Sources;
 use crate::sources::links::{LinkFetcher, NameResolver};
 use crate::sources::quota::{Pace, SharedQuota};
-use crate::store::{Backend, SecretStore, SqlStore};
+use crate::store::{Backend, SecretStore, SqlStore, Store};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,4 +112,34 @@ pub(super) async fn link_key(config: &Config, store: &dyn SecretStore) -> anyhow
         return Ok(secret.expose().as_bytes().to_vec());
     }
     stored_key(store, "survey_link_key").await
+}
+
+/// The watch over `[[platforms]]` (none configured: a watch with nothing to read).
+pub(super) fn watch(
+    config: &Config,
+    checks: &Arc<Checks>,
+    store: &Arc<dyn Store>,
+    metrics: &Metrics,
+    sql: &SqlStore,
+) -> anyhow::Result<Watch> {
+    let platforms = crate::sources::platforms::build(&config.platforms, metrics, shared_quota(sql))
+        .context("cannot build the HTTP client for the platforms")?;
+    for (platform, c) in platforms.iter().zip(&config.platforms) {
+        tracing::info!(platform = platform.name(), kind = platform.kind().as_str(), base_url = %c.base_url(), on_block = ?c.on_block, "watching a platform");
+    }
+    Ok(Watch {
+        platforms: platforms
+            .into_iter()
+            .zip(&config.platforms)
+            .map(|(platform, c)| Watched {
+                platform,
+                on_block: c.on_block,
+            })
+            .collect(),
+        checks: checks.clone(),
+        store: WatchStores::of(store),
+        timing: config.watch.timing(),
+        alert_to: config.alerts.targets(),
+        metrics: metrics.clone(),
+    })
 }

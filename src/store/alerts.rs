@@ -55,15 +55,23 @@ pub enum AlertAbout {
     Finding(String),
     /// A detractor's answer, by invitation (`survey.detractor`).
     Answer(String),
+    /// What the watch did about a scheduled campaign (`campaign.blocked_scheduled`,
+    /// `campaign.unscheduled`), by action.
+    Action(String),
 }
 
 impl AlertAbout {
-    fn of(finding_id: Option<String>, invitation_id: Option<String>) -> Result<Self, StoreError> {
-        match (finding_id, invitation_id) {
-            (Some(f), None) => Ok(AlertAbout::Finding(f)),
-            (None, Some(i)) => Ok(AlertAbout::Answer(i)),
+    fn of(
+        finding_id: Option<String>,
+        invitation_id: Option<String>,
+        action_id: Option<String>,
+    ) -> Result<Self, StoreError> {
+        match (finding_id, invitation_id, action_id) {
+            (Some(f), None, None) => Ok(AlertAbout::Finding(f)),
+            (None, Some(i), None) => Ok(AlertAbout::Answer(i)),
+            (None, None, Some(a)) => Ok(AlertAbout::Action(a)),
             _ => Err(StoreError::Corrupt(
-                "an alert is about one finding or one answer".into(),
+                "an alert is about one finding, one answer or one action".into(),
             )),
         }
     }
@@ -102,6 +110,7 @@ struct HeadRaw {
     id: String,
     finding_id: Option<String>,
     invitation_id: Option<String>,
+    action_id: Option<String>,
     campaign_id: String,
     channel: String,
     target: String,
@@ -119,7 +128,7 @@ struct Head {
 impl HeadRaw {
     fn read(self) -> Result<Head, StoreError> {
         Ok(Head {
-            about: AlertAbout::of(self.finding_id, self.invitation_id)?,
+            about: AlertAbout::of(self.finding_id, self.invitation_id, self.action_id)?,
             channel: parse("alerts.channel", &self.channel)?,
             id: self.id,
             campaign_id: self.campaign_id,
@@ -192,24 +201,28 @@ where
 
 /// One detractor alert to one destination, if the invitation's answer is a detractor's and its
 /// campaign broke a promise; nothing if that alert exists already.
-const QUEUE_DETRACTOR_ALERT: &str = "
+const QUEUE_DETRACTOR_ALERT: &str = concat!(
+    "
 INSERT INTO alerts (id, invitation_id, campaign_id, channel, target, status, attempts,
                     next_attempt_at, created_at)
 SELECT $1, i.id, i.campaign_id, $3, $4, 'queued', 0, $5, $5 FROM invitations i
 WHERE i.id = $2 AND i.score IS NOT NULL AND i.score <= 6
-  AND EXISTS (SELECT 1 FROM findings f WHERE f.campaign_id = i.campaign_id)
-ON CONFLICT (invitation_id, channel, target) DO NOTHING";
+  AND ",
+    super::answers::broke_a_promise!(),
+    "
+ON CONFLICT (invitation_id, channel, target) DO NOTHING"
+);
 
 const CLAIM_ALERT_POSTGRES: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-RETURNING id, finding_id, invitation_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, action_id, campaign_id, channel, target, attempts";
 const CLAIM_ALERT_SQLITE: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1)
-RETURNING id, finding_id, invitation_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, action_id, campaign_id, channel, target, attempts";
 
 #[async_trait]
 impl AlertStore for SqlStore {
@@ -268,7 +281,7 @@ impl AlertStore for SqlStore {
 
     async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
         let rows: Vec<RowRaw> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT id, finding_id, invitation_id, campaign_id, channel, target, status, attempts, last_error
+            "SELECT id, finding_id, invitation_id, action_id, campaign_id, channel, target, status, attempts, last_error
              FROM alerts WHERE campaign_id = $1 ORDER BY created_at, channel, target",
         )
         .bind(campaign_id)

@@ -9,6 +9,22 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 
+/// Whether the campaign of invitation `i` broke a promise: a finding of any of its checks —
+/// except a `scheduled` check that was not its last before its send time (a campaign fixed
+/// before it was sent broke nothing).
+macro_rules! broke_a_promise {
+    () => {
+        "EXISTS (SELECT 1 FROM findings f JOIN checks k ON k.id = f.check_id
+                 WHERE f.campaign_id = i.campaign_id
+                   AND (k.phase <> 'scheduled'
+                        OR NOT EXISTS (SELECT 1 FROM checks later
+                                       WHERE later.campaign_id = k.campaign_id
+                                         AND later.checked_at > k.checked_at
+                                         AND later.checked_at < k.send_at)))"
+    };
+}
+pub(super) use broke_a_promise;
+
 #[async_trait]
 pub trait AnswerStore: Send + Sync {
     /// Records a survey answer (the last one wins). False if there is no such invitation.
@@ -166,12 +182,12 @@ impl AnswerStore for SqlStore {
         type Raw = (String, Option<String>, i64, i64, i64);
         let rows: Vec<Raw> = on_pool!(self.db(), pool => {
             let mut q = sqlx::QueryBuilder::new(
-                "SELECT i.campaign_id, c.name,
-                        CAST(CASE WHEN EXISTS (SELECT 1 FROM findings f WHERE f.campaign_id = i.campaign_id)
+                concat!("SELECT i.campaign_id, c.name,
+                        CAST(CASE WHEN ", broke_a_promise!(), "
                              THEN 1 ELSE 0 END AS BIGINT) AS broken,
                         i.score, COUNT(*)
                  FROM invitations i JOIN campaigns c ON c.id = i.campaign_id
-                 WHERE i.score IS NOT NULL",
+                 WHERE i.score IS NOT NULL"),
             );
             if let Some(id) = campaign_id {
                 q.push(" AND i.campaign_id = ").push_bind(id.to_owned());

@@ -37,6 +37,7 @@ mod reviews;
 mod rows;
 mod secrets;
 mod sqlite_claims;
+mod watch;
 mod writer;
 
 pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
@@ -60,6 +61,7 @@ pub use reminders::{ClaimedReminder, ReminderStore};
 pub use retention::{Cutoff, Expiring, ExpiringPage, RetentionStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
+pub use watch::{ActionKind, ActionOutcome, ActionRow, Fetched, NewAction, WatchStore};
 pub use writer::SqlStore;
 
 use async_trait::async_trait;
@@ -104,6 +106,7 @@ pub trait Store:
     + RetentionStore
     + ComplianceStore
     + QuarantineStore
+    + WatchStore
 {
 }
 

@@ -85,6 +85,10 @@ pub struct CampaignSummary {
     pub latest_verdict: Option<Verdict>,
     pub latest_phase: Option<Phase>,
     pub latest_checked_at: Option<DateTime<Utc>>,
+    /// The send time the latest check judged (a scheduled campaign's planned send).
+    pub latest_send_at: Option<DateTime<Utc>>,
+    /// What the watch did about it last (`unscheduled`, `alerted`, `failed`, `pending`).
+    pub last_action: Option<String>,
     /// Findings of the latest check, and how many of them are open.
     pub findings: u64,
     pub open_findings: u64,
@@ -146,6 +150,8 @@ impl ReviewStore for SqlStore {
             Option<String>,
             Option<String>,
             Option<i64>,
+            Option<i64>,
+            Option<String>,
             i64,
             i64,
         );
@@ -153,7 +159,9 @@ impl ReviewStore for SqlStore {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT * FROM (
                    SELECT c.id, c.name, c.platform, c.window_start, c.window_end, c.created_at,
-                          c.latest_check_id, c.latest_verdict, k.phase, c.latest_checked_at,
+                          c.latest_check_id, c.latest_verdict, k.phase, c.latest_checked_at, k.send_at,
+                          (SELECT a.action FROM campaign_actions a WHERE a.campaign_id = c.id
+                           ORDER BY a.at DESC, a.id DESC LIMIT 1) AS last_action,
                           (SELECT COUNT(*) FROM findings f WHERE f.check_id = c.latest_check_id) AS findings,
                           (SELECT COUNT(*) FROM findings f
                            WHERE f.check_id = c.latest_check_id AND f.review_state = 'open') AS open_findings
@@ -207,6 +215,8 @@ impl ReviewStore for SqlStore {
                     latest_verdict,
                     phase,
                     latest_checked_at,
+                    latest_send_at,
+                    last_action,
                     findings,
                     open_findings,
                 )| {
@@ -223,6 +233,8 @@ impl ReviewStore for SqlStore {
                             .transpose()?,
                         latest_phase: phase.map(|p| parse("checks.phase", &p)).transpose()?,
                         latest_checked_at: latest_checked_at.map(from_millis),
+                        latest_send_at: latest_send_at.map(from_millis),
+                        last_action,
                         findings: findings as u64,
                         open_findings: open_findings as u64,
                     })

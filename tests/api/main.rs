@@ -37,3 +37,5 @@ mod shutdown;
 mod signatures;
 mod surveys;
 mod ui;
+mod watch;
+mod watch_safety;

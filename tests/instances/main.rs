@@ -239,3 +239,58 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
     b.close().await;
     db.drop_database().await;
 }
+
+/// Two instances ticking the watch at the same moment over one Klaviyo account: the campaign
+/// is taken off the schedule once — one `PATCH`, one `unscheduled` action — whoever wins the
+/// action's claim (the lease keeps scheduled ticks apart; the unique action row is what holds
+/// even when ticks meet).
+#[tokio::test]
+async fn two_instances_watching_one_platform_take_one_action() {
+    use support::platforms::{Fake, FakeCampaign, KEY};
+    let Some(db) = postgres().await else {
+        return skipped("two_instances_watching_one_platform_take_one_action");
+    };
+    let html = std::fs::read_to_string("fixtures/emails/klaviyo-neighborhood-rental.html").unwrap();
+    let send = Utc::now() + chrono::Duration::hours(1);
+    let fake = Fake::klaviyo(vec![FakeCampaign::new("k-both", send, &html)]).await;
+    let extra = format!(
+        "[promises]\nlocation_links = [\"https://rent.example.com/branches/{{location}}\", \"https://rent.example.com/find?branch={{location}}\"]\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nalerts = \"off\"\nwatch = \"off\"\n\
+         [alerts]\nemails = [\"cx@example.com\"]\n\
+         [[platforms]]\nname = \"klaviyo-main\"\nkind = \"klaviyo\"\napi_key = \"{KEY}\"\nbase_url = \"{}\"\non_block = \"unschedule\"\n",
+        fake.server.url
+    );
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = promiseguard::startup::Services::build(support::app::test_config_on(
+        &dir_a, &db.url, &extra,
+    ))
+    .await
+    .unwrap();
+    let b = promiseguard::startup::Services::build(support::app::test_config_on(
+        &dir_b, &db.url, &extra,
+    ))
+    .await
+    .unwrap();
+    let stop = CancellationToken::new();
+    let now = Utc::now();
+    let (ra, rb) = tokio::join!(a.watch.run(now, &stop), b.watch.run(now, &stop));
+    assert_eq!(ra.unscheduled + rb.unscheduled, 1, "{ra} / {rb}");
+    let patches = fake
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .count();
+    assert_eq!(patches, 1);
+    let actions = promiseguard::store::WatchStore::actions(&a.store, "k-both")
+        .await
+        .unwrap();
+    let unscheduled = actions
+        .iter()
+        .filter(|x| x.outcome == promiseguard::store::ActionOutcome::Unscheduled)
+        .count();
+    assert_eq!(unscheduled, 1, "{actions:?}");
+    a.store.close().await;
+    b.store.close().await;
+    db.drop_database().await;
+}

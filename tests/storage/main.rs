@@ -19,6 +19,7 @@ mod schema;
 mod secrets;
 #[path = "../support/mod.rs"]
 mod support;
+mod watch;
 
 /// Instantiates each listed test (an `async fn(SqlStore)`) for both backends.
 macro_rules! storage_suite {
@@ -82,6 +83,8 @@ storage_suite!(
     stored_addresses_are_folded_once_and_what_collides_is_merged,
     a_one_time_token_goes_with_one_event_and_expires,
     a_reactivation_lifts_a_providers_suppression_but_not_a_survey_unsubscribe,
+    a_watched_campaign_is_remembered_and_acted_on_once,
+    a_scheduled_check_fixed_before_the_send_broke_nothing,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -101,4 +104,5 @@ mod cases {
     pub use crate::reviews::*;
     pub use crate::schema::*;
     pub use crate::secrets::*;
+    pub use crate::watch::*;
 }

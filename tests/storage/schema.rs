@@ -2,7 +2,7 @@
 //! folders say the same thing except where `migrations/differences.toml` declares otherwise.
 use crate::fixtures::Draft;
 use crate::support::store::count_checks;
-use promiseguard::store::{CheckStore, FindingStore, SqlStore};
+use promiseguard::store::{CheckStore, FindingStore, SqlStore, WatchStore};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -223,5 +223,91 @@ async fn alerts_queued_before_the_answer_alerts_migration_survive_it() {
     assert_eq!(
         alerts[0].about,
         AlertAbout::Finding(draft.findings[0].id.clone())
+    );
+}
+
+/// The migrations up to `last` (a file name prefix such as `0017`), applied to a fresh SQLite
+/// file: the schema a release before the later ones left behind.
+async fn sqlite_at(url: &str, last: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.as_str() <= last || name.starts_with(last) {
+            std::fs::copy(&path, dir.path().join(&name)).unwrap();
+        }
+    }
+    let options = url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .unwrap()
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(dir.path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// SQLite rebuilds `checks` to let a check be `scheduled` (0018, outside the migrator's
+/// transaction, foreign keys off while it runs): the checks, findings and idempotency records
+/// written before it are all there after it, every reference holds, and foreign keys are on
+/// again for what follows.
+#[tokio::test]
+async fn the_checks_rebuild_keeps_what_was_written_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    sqlite_at(&url, "0017").await;
+    let old = promiseguard::store::connect(&url, false).await.unwrap();
+    let draft = Draft::new("before", 2, "2026-11-23T10:00:00Z");
+    let answer = promiseguard::store::NewAnswer {
+        key: "presend:msg_1",
+        request_hash: "h",
+        status: 200,
+        body: "{}",
+    };
+    old.record_check(&draft.check(), Some(&answer))
+        .await
+        .unwrap();
+    old.close().await;
+
+    let store = promiseguard::store::connect(&url, true).await.unwrap();
+    assert_eq!(count_checks(&store).await, 1);
+    assert_eq!(store.findings(&draft.id).await.unwrap().len(), 2);
+    assert!(
+        store
+            .idempotent_answer("presend:msg_1")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let promiseguard::store::Db::Sqlite(pool) = store.db() else {
+        unreachable!()
+    };
+    let broken: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert!(broken.is_empty(), "{broken:?}");
+    let mut scheduled = Draft::new("before", 1, "2026-11-24T10:00:00Z");
+    scheduled.phase = promiseguard::domain::Phase::Scheduled;
+    store.record_check(&scheduled.check(), None).await.unwrap();
+    // Foreign keys are enforced again on the writing connection the migration ran on: an
+    // action about no campaign is refused.
+    let orphan = promiseguard::store::NewAction {
+        campaign_id: "no-such-campaign",
+        platform: "klaviyo",
+        version: "v",
+        kind: promiseguard::store::ActionKind::Alert,
+        check_id: &scheduled.id,
+        send_time: scheduled.checked_at,
+        at: scheduled.checked_at,
+    };
+    assert!(
+        store.claim_action(orphan).await.is_err(),
+        "foreign keys are on"
     );
 }

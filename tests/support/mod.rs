@@ -5,6 +5,7 @@ pub mod app;
 pub mod browser;
 pub mod databases;
 pub mod fake_server;
+pub mod platforms;
 pub mod process;
 pub mod smtp;
 pub mod store;

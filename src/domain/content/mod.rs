@@ -31,6 +31,10 @@ pub struct Extracted {
     /// The link's visible text, white space collapsed, at most 200 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The A/B variations of a watched campaign's email that make this promise (by the
+    /// platform's names); absent for an email without variations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variations: Vec<String>,
 }
 
 /// The content's links: how many, how many promise something, and which cannot be judged
@@ -380,6 +384,7 @@ fn extracted(offer_id: String, promise: &FoundPromise) -> Extracted {
         quantity: promise.quantity,
         href: promise.href.clone(),
         text: promise.text.clone(),
+        variations: Vec::new(),
     }
 }
 

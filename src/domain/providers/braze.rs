@@ -66,7 +66,11 @@ impl BrazeEvent {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
         );
-        let campaign_id = campaign_text(self.properties.get("campaign_id"))
+        // Currents names the campaign by an internal id; the REST API's id (the one the watch
+        // stores a scheduled campaign under) arrives as `campaign_api_id`.
+        let campaign_id = campaign_text(self.properties.get("campaign_api_id"))
+            .or_else(|| campaign_text(self.properties.get("campaign_id")))
+            .or_else(|| campaign_text(self.properties.get("canvas_api_id")))
             .or_else(|| campaign_text(self.properties.get("canvas_id")));
         let kind = if event_type == CLICK {
             EventKind::Click
@@ -130,6 +134,15 @@ mod tests {
             (EventKind::Click, Some("spring-2027"))
         );
         assert_eq!(click.recipient, "example@braze.com");
+        // The REST API's id wins over Currents' internal one: a watched campaign's clicks meet it.
+        let Ok(Taken::Event(click)) = parse(
+            json!({"event_type": "users.messages.email.Click", "id": "c", "time": 1_477_502_783,
+            "properties": {"campaign_id": "internal-7", "campaign_api_id": "0f1e2d3c-rest",
+                           "email_address": "a@example.com", "url": "https://braze.com"}}),
+        ) else {
+            panic!()
+        };
+        assert_eq!(click.campaign_id.as_deref(), Some("0f1e2d3c-rest"));
         let Ok(Taken::Event(bounce)) = parse(
             json!({"event_type": "users.messages.email.Bounce", "id": "b",
             "time": 1_477_502_783, "properties": {"email_address": "a@example.com"}}),

@@ -1,5 +1,6 @@
 //! One campaign: offers with their findings, evidence and reviews, the review form, a re-check
-//! button, NPS with its chart, broken vs kept, the history of checks, and alerts.
+//! button, NPS with its chart, broken vs kept, the history of checks, what the watch did, and
+//! alerts.
 use super::charts;
 use super::layout::{Ctx, page, review_badge, url_escape, verdict_badge, when};
 use super::page::{Access, Page, access, read_form, signed_in};
@@ -357,6 +358,15 @@ fn campaign_page(
                     li { (when(c.checked_at)) " · " (c.head.phase.as_str()) " · " (verdict_badge(Some(c.head.verdict.as_str())))
                          " · " (c.findings) " findings" @if c.head.mode.as_str() == "dry_run" { " (dry run)" } }
                 }
+            }
+            @if !detail.actions.is_empty() {
+                h2 { "Where it is scheduled" }
+                div.table-wrap { table {
+                    thead { tr { th { "When" } th { "Platform" } th { "Done" } th { "Was to send" } } }
+                    tbody { @for a in &detail.actions {
+                        tr { td { (when(a.at)) } td { (a.platform) } td { strong { (a.action.as_str()) } @if let Some(d) = &a.detail { br; span.muted { (d) } } } td { (when(a.send_time)) } }
+                    } }
+                } }
             }
             @if !detail.alerts.is_empty() {
                 h2 { "Alerts" }

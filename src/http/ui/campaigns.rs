@@ -88,7 +88,7 @@ fn campaign_list(
             form.filters method="get" action="/ui/campaigns" {
                 (select("verdict", "Verdict", form.verdict, &[("", "any"), ("block", "block"), ("flag", "flag"), ("pass", "pass")]))
                 (select("review", "Review", form.review, &[("", "any"), ("open", "needs review"), ("reviewed", "reviewed")]))
-                (select("phase", "Latest check", form.phase, &[("", "any"), ("pre_send", "pre-send"), ("live", "live"), ("manual", "manual")]))
+                (select("phase", "Latest check", form.phase, &[("", "any"), ("pre_send", "pre-send"), ("live", "live"), ("manual", "manual"), ("scheduled", "scheduled")]))
                 label { "Running from" input type="date" name="from" value=(form.from); }
                 label { "to" input type="date" name="to" value=(form.to); }
                 button type="submit" { "Filter" }
@@ -117,6 +117,10 @@ fn campaign_list(
                                     td.muted {
                                         @if let Some(l) = &c.latest_check { (when(l.checked_at)) " (" (l.phase.as_str()) ")" }
                                         @else { "—" }
+                                        @if let Some(l) = c.latest_check.as_ref().filter(|l| l.phase.as_str() == "scheduled") {
+                                            br; "sends " (when(l.send_at))
+                                        }
+                                        @if let Some(action) = &c.last_action { br; strong { (action) } }
                                     }
                                 }
                             }

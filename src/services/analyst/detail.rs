@@ -1,5 +1,5 @@
 //! One campaign as analysts see it: the campaign as last received, its latest check with each
-//! finding's review state and reviews, the history of checks, NPS and alerts.
+//! finding's review state and reviews, the history of checks, NPS, alerts and what the watch did.
 use super::Analysts;
 use super::nps::CampaignNps;
 use super::review::Review;
@@ -7,7 +7,7 @@ use crate::check::{CheckResult, OfferResult};
 use crate::domain::content::Extracted;
 use crate::domain::{AlertChannel, Finding, Mode, Phase, ReviewState, Verdict};
 use crate::services::ServiceError;
-use crate::store::{AlertAbout, AlertRow, CheckRow, ReviewRow};
+use crate::store::{ActionOutcome, ActionRow, AlertAbout, AlertRow, CheckRow, ReviewRow};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -79,6 +79,8 @@ pub struct AlertView {
     /// …or the detractor's invitation (`survey.detractor`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_id: Option<String>,
     pub channel: AlertChannel,
     pub target: String,
     /// queued, sending, sent, failed or unknown.
@@ -104,6 +106,36 @@ pub struct CampaignDetail {
     pub checks: Vec<CheckSummary>,
     pub nps: CampaignNps,
     pub alerts: Vec<AlertView>,
+    /// What the watch did about the campaign where it is scheduled, oldest first.
+    pub actions: Vec<ActionView>,
+}
+
+/// One thing the watch did about a scheduled campaign that would break a promise.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActionView {
+    /// The platform's kind: klaviyo, mailchimp or braze.
+    pub platform: String,
+    /// `unscheduled`, `alerted`, `failed` (the platform's answer in `detail`), or `pending`
+    /// while the platform is being asked.
+    pub action: ActionOutcome,
+    pub at: DateTime<Utc>,
+    /// The send time it was scheduled for when acted on.
+    pub send_time: DateTime<Utc>,
+    pub check_id: String,
+    pub detail: Option<String>,
+}
+
+impl From<ActionRow> for ActionView {
+    fn from(a: ActionRow) -> Self {
+        Self {
+            platform: a.platform,
+            action: a.outcome,
+            at: a.at,
+            send_time: a.send_time,
+            check_id: a.check_id,
+            detail: a.detail,
+        }
+    }
 }
 
 fn stored_result(raw: &str) -> Result<CheckResult, ServiceError> {
@@ -159,6 +191,14 @@ impl Analysts {
             checks: history,
             nps: self.campaign_nps(&campaign.id).await?,
             alerts,
+            actions: self
+                .store
+                .watch
+                .actions(id)
+                .await?
+                .into_iter()
+                .map(ActionView::from)
+                .collect(),
         })
     }
 
@@ -204,13 +244,15 @@ impl Analysts {
 
 impl From<AlertRow> for AlertView {
     fn from(a: AlertRow) -> Self {
-        let (finding_id, invitation_id) = match a.about {
-            AlertAbout::Finding(f) => (Some(f), None),
-            AlertAbout::Answer(i) => (None, Some(i)),
+        let (finding_id, invitation_id, action_id) = match a.about {
+            AlertAbout::Finding(f) => (Some(f), None, None),
+            AlertAbout::Answer(i) => (None, Some(i), None),
+            AlertAbout::Action(x) => (None, None, Some(x)),
         };
         Self {
             finding_id,
             invitation_id,
+            action_id,
             channel: a.channel,
             target: a.target,
             status: a.status.as_str().to_owned(),

@@ -41,7 +41,7 @@ pub fn parse_list_query(query: &str) -> Result<CampaignFilter, Vec<FieldError>> 
             },
             "phase" => match value.parse::<Phase>() {
                 Ok(p) => filter.phase = Some(p),
-                Err(_) => bad("must be pre_send, live or manual"),
+                Err(_) => bad("must be pre_send, live, manual or scheduled"),
             },
             "from" | "to" => match parse_date(value) {
                 Some(t) if name == "from" => filter.from = Some(t),
@@ -99,6 +99,8 @@ pub struct LatestCheck {
     #[schema(value_type = String, example = "block")]
     pub verdict: Verdict,
     pub checked_at: DateTime<Utc>,
+    /// The send time it judged: for a `scheduled` check, when the platform will send.
+    pub send_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -115,6 +117,10 @@ pub struct CampaignListItem {
     /// Findings of the latest check, and how many nobody has reviewed yet.
     pub findings: u64,
     pub open_findings: u64,
+    /// What the watch did about it last, where it is scheduled (`unscheduled`, `alerted`,
+    /// `failed`, `pending`); absent when nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_action: Option<String>,
 }
 
 impl From<CampaignSummary> for CampaignListItem {
@@ -125,6 +131,7 @@ impl From<CampaignSummary> for CampaignListItem {
                 phase,
                 verdict,
                 checked_at: c.latest_checked_at.unwrap_or(c.created_at),
+                send_at: c.latest_send_at.unwrap_or(c.created_at),
             }),
             _ => None,
         };
@@ -138,6 +145,7 @@ impl From<CampaignSummary> for CampaignListItem {
             latest_check,
             findings: c.findings,
             open_findings: c.open_findings,
+            last_action: c.last_action,
         }
     }
 }

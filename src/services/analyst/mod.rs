@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 crate::services::store_concerns! {
     /// The store's concerns analysts read and write: campaigns and their checks, findings,
-    /// reviews, alerts, answers, a recipient's data and its erasure.
+    /// reviews, alerts, answers, a recipient's data and its erasure, what the watch did.
     AnalystStores {
         checks: CheckStore,
         findings: FindingStore,
@@ -31,6 +31,7 @@ crate::services::store_concerns! {
         answers: AnswerStore,
         recipients: RecipientStore,
         erasure: ErasureStore,
+        watch: WatchStore,
     }
 }
 

@@ -1,0 +1,322 @@
+//! The `watch` job: the campaigns scheduled on each `[[platforms]]` entry, read and checked
+//! where marketers schedule them. Each tick lists every platform's scheduled email campaigns
+//! whose first delivery is within the horizon, reads a campaign's email only when the rule of
+//! `domain::watch::Timing::fetch` says (first seen, moved, changed, due, or once more inside
+//! the act window), checks it (phase `scheduled`, under the platform's campaign id) and acts:
+//! an alert once per content version, or — inside the act window, when the platform's
+//! `on_block` asks and an unreviewed promise is broken — takes it off the schedule, once.
+use super::checks::Checks;
+use crate::check::CheckResult;
+use crate::domain::AlertTarget;
+use crate::domain::watch::{Act, OnBlock, Scheduled, Timing, act};
+use crate::metrics::Metrics;
+use crate::sources::platforms::{Platform, PlatformError};
+use crate::store::{ActionKind, ActionOutcome, Fetched, NewAction, StoreError};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+mod check;
+
+super::store_concerns! {
+    /// The store's concerns the watch uses: what it saw and did, and the findings it acts on.
+    WatchStores {
+        watch: WatchStore,
+        findings: FindingStore,
+    }
+}
+
+/// One platform and what it does about a campaign that would break a promise.
+pub struct Watched {
+    pub platform: Arc<dyn Platform>,
+    pub on_block: OnBlock,
+}
+
+pub struct Watch {
+    pub platforms: Vec<Watched>,
+    pub checks: Arc<Checks>,
+    pub store: WatchStores,
+    pub timing: Timing,
+    /// Where `campaign.*` alerts go (`[alerts]`).
+    pub alert_to: Vec<AlertTarget>,
+    pub metrics: Metrics,
+}
+
+/// What one tick did, for the log.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WatchReport {
+    pub listed: u64,
+    pub fetched: u64,
+    pub checked: u64,
+    pub nothing_promised: u64,
+    pub alerted: u64,
+    pub unscheduled: u64,
+    pub failed: u64,
+    /// Platforms whose list could not be read this tick.
+    pub platform_errors: u64,
+    /// Campaigns whose content could not be read or checked this tick.
+    pub campaign_errors: u64,
+}
+
+impl std::fmt::Display for WatchReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "watch: {} scheduled, {} read, {} checked ({} promise nothing), {} alerted, {} unscheduled, {} failed actions, {} platform errors, {} campaign errors",
+            self.listed,
+            self.fetched,
+            self.checked,
+            self.nothing_promised,
+            self.alerted,
+            self.unscheduled,
+            self.failed,
+            self.platform_errors,
+            self.campaign_errors
+        )
+    }
+}
+
+/// Why one campaign was not checked this tick.
+#[derive(Debug, thiserror::Error)]
+enum CampaignError {
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Check(String),
+}
+
+impl Watch {
+    /// One tick over every platform: a platform that fails is logged, counted and asked again
+    /// next tick; nothing is acted on from what it did not answer.
+    pub async fn run(&self, now: DateTime<Utc>, stop: &CancellationToken) -> WatchReport {
+        let mut report = WatchReport::default();
+        for watched in &self.platforms {
+            if stop.is_cancelled() {
+                break;
+            }
+            if let Err(e) = self.tick(watched, now, stop, &mut report).await {
+                report.platform_errors += 1;
+                self.error(watched.platform.as_ref(), &e);
+            }
+        }
+        report
+    }
+
+    fn error(&self, platform: &dyn Platform, e: &PlatformError) {
+        self.metrics
+            .watch
+            .errors
+            .with_label_values(&[platform.name(), e.kind()])
+            .inc();
+        tracing::warn!(platform = platform.name(), error = %e, "watch: the platform did not answer");
+    }
+
+    async fn tick(
+        &self,
+        watched: &Watched,
+        now: DateTime<Utc>,
+        stop: &CancellationToken,
+        report: &mut WatchReport,
+    ) -> Result<(), PlatformError> {
+        let platform = watched.platform.as_ref();
+        // A campaign sent in recipients' local time may list a send time up to 14 h past its
+        // first delivery.
+        let until = now + self.timing.horizon + chrono::Duration::hours(14);
+        let listed: Vec<Scheduled> = platform
+            .scheduled(until)
+            .await?
+            .into_iter()
+            .filter(|s| self.timing.watches(s, now))
+            .collect();
+        self.metrics
+            .watch
+            .campaigns
+            .with_label_values(&[platform.name()])
+            .set(listed.len() as i64);
+        report.listed += listed.len() as u64;
+        let seen = self
+            .store
+            .watch
+            .watched(platform.name())
+            .await
+            .map_err(|e| PlatformError::Refused {
+                status: 0,
+                detail: format!("the store: {e}"),
+            })?;
+        for scheduled in &listed {
+            if stop.is_cancelled() {
+                break;
+            }
+            let known = seen.get(&scheduled.id);
+            if scheduled.unreadable {
+                if known.is_none() {
+                    self.note_unreadable(platform, scheduled, now).await;
+                }
+                continue;
+            }
+            let Some(reason) = self.timing.fetch(scheduled, known, now) else {
+                continue;
+            };
+            tracing::debug!(platform = platform.name(), campaign = %scheduled.id, ?reason, "watch: reading the campaign");
+            if let Err(e) = self.campaign(watched, scheduled, now, report).await {
+                report.campaign_errors += 1;
+                if let CampaignError::Platform(e) = &e {
+                    self.error(platform, e);
+                }
+                tracing::warn!(platform = platform.name(), campaign = %scheduled.id, error = %e, "watch: the campaign was not checked");
+            }
+        }
+        Ok(())
+    }
+
+    /// A campaign whose email the platform does not give (a Braze Canvas): counted once,
+    /// remembered as seen.
+    async fn note_unreadable(
+        &self,
+        platform: &dyn Platform,
+        scheduled: &Scheduled,
+        now: DateTime<Utc>,
+    ) {
+        self.metrics
+            .watch
+            .unreadable
+            .with_label_values(&[platform.name()])
+            .inc();
+        tracing::info!(platform = platform.name(), campaign = %scheduled.id, "watch: a Canvas's email cannot be read through the platform's API: not checked");
+        let fetched = Fetched {
+            platform: platform.name(),
+            listed: scheduled,
+            content_hash: None,
+            check_id: None,
+            at: now,
+        };
+        if let Err(e) = self.store.watch.record_fetch(fetched).await {
+            tracing::warn!(error = %e, "watch: could not remember an unreadable campaign");
+        }
+    }
+
+    /// Reads, checks and acts on one campaign.
+    async fn campaign(
+        &self,
+        watched: &Watched,
+        scheduled: &Scheduled,
+        now: DateTime<Utc>,
+        report: &mut WatchReport,
+    ) -> Result<(), CampaignError> {
+        let platform = watched.platform.as_ref();
+        let variations = platform.content(scheduled).await?;
+        report.fetched += 1;
+        let version = check::version(&variations);
+        let checked = self.check(platform, scheduled, &variations, now).await?;
+        let fetched = Fetched {
+            platform: platform.name(),
+            listed: scheduled,
+            content_hash: Some(&version),
+            check_id: checked.as_ref().map(|r| r.check_id.as_str()),
+            at: now,
+        };
+        self.store.watch.record_fetch(fetched).await?;
+        let verdict = checked.as_ref().map_or("none", |r| r.verdict.as_str());
+        self.metrics
+            .watch
+            .checks
+            .with_label_values(&[platform.name(), verdict])
+            .inc();
+        let Some(result) = checked else {
+            report.nothing_promised += 1;
+            tracing::info!(platform = platform.name(), campaign = %scheduled.id, "watch: the campaign promises nothing");
+            return Ok(());
+        };
+        report.checked += 1;
+        let stored = self.store.findings.findings(&result.check_id).await?;
+        let findings: Vec<_> = stored
+            .iter()
+            .map(|s| (&s.finding, s.review_state))
+            .collect();
+        let inside = self
+            .timing
+            .inside_act_window(scheduled.earliest_delivery(), now);
+        match act(&findings, watched.on_block, inside) {
+            Act::Nothing => Ok(()),
+            Act::Alert => {
+                self.act(
+                    platform,
+                    scheduled,
+                    &result,
+                    &version,
+                    ActionKind::Alert,
+                    report,
+                )
+                .await
+            }
+            Act::Unschedule => {
+                self.act(
+                    platform,
+                    scheduled,
+                    &result,
+                    &version,
+                    ActionKind::Unschedule,
+                    report,
+                )
+                .await
+            }
+        }
+    }
+
+    /// Claims the action (once per campaign, content version and kind, across instances),
+    /// carries it out and records how it ended, with its alerts.
+    async fn act(
+        &self,
+        platform: &dyn Platform,
+        scheduled: &Scheduled,
+        result: &CheckResult,
+        version: &str,
+        kind: ActionKind,
+        report: &mut WatchReport,
+    ) -> Result<(), CampaignError> {
+        let claim = NewAction {
+            campaign_id: &scheduled.id,
+            platform: platform.kind().as_str(),
+            version,
+            kind,
+            check_id: &result.check_id,
+            send_time: scheduled.send_time,
+            at: Utc::now(),
+        };
+        let Some(id) = self.store.watch.claim_action(claim).await? else {
+            return Ok(());
+        };
+        let (outcome, detail) = match kind {
+            ActionKind::Alert => (ActionOutcome::Alerted, None),
+            ActionKind::Unschedule => match platform.unschedule(scheduled).await {
+                Ok(()) => (ActionOutcome::Unscheduled, None),
+                Err(e) => (ActionOutcome::Failed, Some(e.to_string())),
+            },
+        };
+        self.store
+            .watch
+            .settle_action(&id, outcome, detail.as_deref(), &self.alert_to)
+            .await?;
+        match outcome {
+            ActionOutcome::Unscheduled => report.unscheduled += 1,
+            ActionOutcome::Failed => report.failed += 1,
+            _ => report.alerted += 1,
+        }
+        self.metrics
+            .watch
+            .actions
+            .with_label_values(&[platform.name(), outcome.as_str()])
+            .inc();
+        tracing::warn!(
+            platform = platform.name(),
+            campaign = %scheduled.id,
+            check = %result.check_id,
+            action = outcome.as_str(),
+            detail = detail.as_deref().unwrap_or(""),
+            "watch: a scheduled campaign would break a promise"
+        );
+        Ok(())
+    }
+}

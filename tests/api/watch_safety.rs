@@ -1,0 +1,110 @@
+//! What the watch must never do: take a campaign off the schedule for a source outage, for a
+//! finding an analyst overrode, or from a platform that refused its key or is down.
+use crate::support::platforms::watcher::{
+    ahead, branch_email, klaviyo_table, rental_email, watcher,
+};
+use crate::support::platforms::{Fake, FakeCampaign, KEY, set};
+use chrono::{Duration, Utc};
+use promiseguard::domain::review::Decision;
+use promiseguard::domain::{Phase, ReviewAction};
+use promiseguard::store::{CheckStore, FindingStore, ReviewStore};
+
+#[tokio::test]
+async fn a_source_outage_unschedules_nothing() {
+    let gbp = crate::support::fake_server::FakeServer::start(|_| {
+        crate::support::fake_server::FakeResponse::text(503, "unavailable")
+    })
+    .await;
+    let fake = Fake::klaviyo(vec![FakeCampaign::new(
+        "k-out",
+        ahead(1),
+        &branch_email("101"),
+    )])
+    .await;
+    let sources = format!(
+        "[sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{}\"\ntoken = \"t\"\n",
+        gbp.url
+    );
+    let w = watcher(&klaviyo_table(&fake.server.url), &sources).await;
+    let report = w.tick(Utc::now()).await;
+    assert_eq!((report.checked, report.unscheduled), (1, 0), "{report}");
+    assert!(fake.campaigns.get("k-out").scheduled);
+    let detail = w.detail("k-out").await;
+    let rules: Vec<&str> = detail["latest_check"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.iter().all(|r| *r == "upstream_unavailable"),
+        "{rules:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_overridden_finding_does_not_unschedule_the_rescheduled_campaign() {
+    let send = ahead(1);
+    let fake = Fake::klaviyo(vec![FakeCampaign::new(
+        "k-ok",
+        send,
+        &branch_email("loc-101"),
+    )])
+    .await;
+    let w = watcher(&klaviyo_table(&fake.server.url), "").await;
+    assert_eq!(w.tick(Utc::now()).await.unscheduled, 1);
+    let check = &w.services.store.checks("k-ok").await.unwrap()[0];
+    assert_eq!(check.phase, Phase::Scheduled);
+    for f in w.services.store.findings(&check.id).await.unwrap() {
+        let decision = Decision {
+            action: ReviewAction::Override,
+            note: Some("branch reopens for the event"),
+            reviewer: "cx-lead",
+        };
+        w.services
+            .store
+            .review_finding(&f.finding.id, decision, Utc::now())
+            .await
+            .unwrap();
+    }
+    // The marketer schedules it again, a day later, as it was.
+    fake.campaigns.edit("k-ok", |c| {
+        c.scheduled = true;
+        c.send_time = send + Duration::days(1);
+    });
+    let report = w.tick(send + Duration::days(1) - Duration::hours(1)).await;
+    assert_eq!(
+        (report.checked, report.unscheduled, report.alerted),
+        (1, 0, 0),
+        "{report}"
+    );
+    assert!(fake.campaigns.get("k-ok").scheduled);
+}
+
+#[tokio::test]
+async fn a_refused_key_names_its_platform_and_acts_on_nothing() {
+    let fake = Fake::klaviyo(vec![FakeCampaign::new("k-1", ahead(1), &rental_email())]).await;
+    let table = klaviyo_table(&fake.server.url).replace(KEY, "pk_wrong");
+    let w = watcher(&table, "").await;
+    let report = w.tick(Utc::now()).await;
+    assert_eq!((report.platform_errors, report.checked), (1, 0), "{report}");
+    let metrics = w.services.metrics.render();
+    assert!(
+        metrics.contains(
+            "promiseguard_watch_errors_total{kind=\"key_refused\",platform=\"klaviyo-main\"} 1"
+        ),
+        "{metrics}"
+    );
+    // A revision the endpoint lacks is answered as Klaviyo answers it, and refused the same way.
+    let old = format!(
+        "{}revision = \"2023-02-22\"\n",
+        klaviyo_table(&fake.server.url)
+    );
+    let w = watcher(&old, "").await;
+    assert_eq!(w.tick(Utc::now()).await.platform_errors, 1);
+    set(&fake.campaigns.down, 1);
+    let w = watcher(&klaviyo_table(&fake.server.url), "").await;
+    let down = w.tick(Utc::now()).await;
+    assert_eq!((down.platform_errors, down.checked), (1, 0), "{down}");
+    assert!(fake.campaigns.get("k-1").scheduled);
+}
