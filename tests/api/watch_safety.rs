@@ -108,3 +108,35 @@ async fn a_refused_key_names_its_platform_and_acts_on_nothing() {
     assert_eq!((down.platform_errors, down.checked), (1, 0), "{down}");
     assert!(fake.campaigns.get("k-1").scheduled);
 }
+
+#[tokio::test]
+async fn a_campaign_that_starts_sending_before_it_is_taken_off_is_a_failed_action() {
+    use crate::support::platforms::watcher::mailchimp_table;
+    let mut sending = FakeCampaign::new("m-sending", ahead(1), &branch_email("loc-103"));
+    sending.sending = true;
+    let fake = Fake::mailchimp(vec![sending]).await;
+    let w = watcher(&mailchimp_table(&fake.server.url), "").await;
+    let report = w.tick(Utc::now()).await;
+    assert_eq!(
+        (report.failed, report.unscheduled, report.campaign_errors),
+        (1, 0, 0),
+        "{report}"
+    );
+    let detail = w.detail("m-sending").await;
+    assert_eq!(detail["actions"][0]["action"], "failed");
+    let said = detail["actions"][0]["detail"].as_str().unwrap();
+    assert!(
+        said.contains("currently sending"),
+        "the platform's own words: {said}"
+    );
+    let subjects = w.deliver_alerts().await;
+    assert_eq!(subjects.len(), 1, "{subjects:?}");
+    assert!(
+        subjects[0].starts_with("Scheduled to break promises"),
+        "{subjects:?}"
+    );
+    let body = &w.sink.delivered()[0].data;
+    assert!(body.contains("Taking it off the schedule failed"), "{body}");
+    // Not tried again for the same content.
+    assert_eq!(w.tick(Utc::now() + Duration::minutes(5)).await.failed, 0);
+}

@@ -13,8 +13,13 @@ use crate::metrics::Metrics;
 use crate::sources::platforms::{Platform, PlatformError};
 use crate::store::{ActionKind, ActionOutcome, Fetched, NewAction, StoreError};
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+
+/// Campaigns of one platform read and checked at once (each platform's own quota and, for
+/// Mailchimp, its 10 requests in flight still bound its calls).
+const CAMPAIGNS_AT_ONCE: usize = 10;
 
 mod check;
 
@@ -58,6 +63,20 @@ pub struct WatchReport {
     pub campaign_errors: u64,
 }
 
+impl std::ops::AddAssign for WatchReport {
+    fn add_assign(&mut self, o: Self) {
+        self.listed += o.listed;
+        self.fetched += o.fetched;
+        self.checked += o.checked;
+        self.nothing_promised += o.nothing_promised;
+        self.alerted += o.alerted;
+        self.unscheduled += o.unscheduled;
+        self.failed += o.failed;
+        self.platform_errors += o.platform_errors;
+        self.campaign_errors += o.campaign_errors;
+    }
+}
+
 impl std::fmt::Display for WatchReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -88,18 +107,21 @@ enum CampaignError {
 }
 
 impl Watch {
-    /// One tick over every platform: a platform that fails is logged, counted and asked again
-    /// next tick; nothing is acted on from what it did not answer.
+    /// One tick over every platform, the platforms side by side (one's pace does not hold
+    /// up another): a platform that fails is logged, counted and asked again next tick;
+    /// nothing is acted on from what it did not answer.
     pub async fn run(&self, now: DateTime<Utc>, stop: &CancellationToken) -> WatchReport {
-        let mut report = WatchReport::default();
-        for watched in &self.platforms {
-            if stop.is_cancelled() {
-                break;
-            }
+        let ticks = self.platforms.iter().map(|watched| async move {
+            let mut report = WatchReport::default();
             if let Err(e) = self.tick(watched, now, stop, &mut report).await {
                 report.platform_errors += 1;
                 self.error(watched.platform.as_ref(), &e);
             }
+            report
+        });
+        let mut report = WatchReport::default();
+        for one in futures::future::join_all(ticks).await {
+            report += one;
         }
         report
     }
@@ -145,10 +167,8 @@ impl Watch {
                 status: 0,
                 detail: format!("the store: {e}"),
             })?;
+        let mut due = Vec::new();
         for scheduled in &listed {
-            if stop.is_cancelled() {
-                break;
-            }
             let known = seen.get(&scheduled.id);
             if scheduled.unreadable {
                 if known.is_none() {
@@ -156,19 +176,46 @@ impl Watch {
                 }
                 continue;
             }
-            let Some(reason) = self.timing.fetch(scheduled, known, now) else {
-                continue;
-            };
-            tracing::debug!(platform = platform.name(), campaign = %scheduled.id, ?reason, "watch: reading the campaign");
-            if let Err(e) = self.campaign(watched, scheduled, now, report).await {
-                report.campaign_errors += 1;
-                if let CampaignError::Platform(e) = &e {
-                    self.error(platform, e);
-                }
-                tracing::warn!(platform = platform.name(), campaign = %scheduled.id, error = %e, "watch: the campaign was not checked");
+            if let Some(reason) = self.timing.fetch(scheduled, known, now) {
+                tracing::debug!(platform = platform.name(), campaign = %scheduled.id, ?reason, "watch: reading the campaign");
+                due.push(scheduled);
             }
         }
+        let reads: Vec<_> = due
+            .into_iter()
+            .map(|scheduled| self.read_one(watched, scheduled, now, stop))
+            .collect();
+        let read: Vec<WatchReport> = futures::stream::iter(reads)
+            .buffer_unordered(CAMPAIGNS_AT_ONCE)
+            .collect()
+            .await;
+        for one in read {
+            *report += one;
+        }
         Ok(())
+    }
+
+    /// One campaign read, checked and acted on, its failure logged and counted.
+    async fn read_one(
+        &self,
+        watched: &Watched,
+        scheduled: &Scheduled,
+        now: DateTime<Utc>,
+        stop: &CancellationToken,
+    ) -> WatchReport {
+        let mut one = WatchReport::default();
+        if stop.is_cancelled() {
+            return one;
+        }
+        if let Err(e) = self.campaign(watched, scheduled, now, &mut one).await {
+            one.campaign_errors += 1;
+            let platform = watched.platform.as_ref();
+            if let CampaignError::Platform(e) = &e {
+                self.error(platform, e);
+            }
+            tracing::warn!(platform = platform.name(), campaign = %scheduled.id, error = %e, "watch: the campaign was not checked");
+        }
+        one
     }
 
     /// A campaign whose email the platform does not give (a Braze Canvas): counted once,

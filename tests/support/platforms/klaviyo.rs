@@ -172,6 +172,12 @@ fn klaviyo_revert(campaigns: &Campaigns, req: &FakeRequest, id: &str) -> FakeRes
     }
     let mut list = campaigns.list.lock().unwrap();
     match list.iter_mut().find(|c| c.id == id) {
+        Some(c) if c.sending => klaviyo_error(
+            400,
+            "invalid",
+            "Invalid input.",
+            "Campaign is sending and cannot be reverted.",
+        ),
         Some(c) if c.scheduled => {
             c.scheduled = false;
             FakeResponse::text(204, "")

@@ -105,6 +105,11 @@ pub fn mailchimp(campaigns: Campaigns) -> impl Fn(&FakeRequest) -> FakeResponse 
                 200,
                 json!({"html": c.variations[0].1, "plain_text": "", "_links": []}),
             ),
+            ("POST", "actions/unschedule") if c.sending => mailchimp_error(
+                400,
+                "Bad Request",
+                "This campaign cannot be unscheduled because it is currently sending.",
+            ),
             ("POST", "actions/unschedule") if c.scheduled => {
                 campaigns.edit(id, |c| c.scheduled = false);
                 FakeResponse::text(204, "")

@@ -37,6 +37,8 @@ pub struct FakeCampaign {
     pub scheduled: bool,
     /// A Braze Canvas.
     pub canvas: bool,
+    /// Started sending after it was listed: it can no longer be taken off the schedule.
+    pub sending: bool,
 }
 
 impl FakeCampaign {
@@ -50,6 +52,7 @@ impl FakeCampaign {
             variations: vec![("A".into(), html.into())],
             scheduled: true,
             canvas: false,
+            sending: false,
         }
     }
 }
