@@ -40,7 +40,7 @@ const EMAIL_BYTES: usize = 50 * 1024;
 fn email(i: usize) -> String {
     let mut html = String::from("<html><head><title>Rent nearby</title></head><body><table>");
     for b in 0..5 {
-        let branch = if i % 10 == 0 && b == 0 {
+        let branch = if i.is_multiple_of(10) && b == 0 {
             "loc-101".to_owned()
         } else {
             format!("loc-20{}", 1 + b % 3)

@@ -3,31 +3,10 @@
 //! of the API (the golden tests in `tests/api/golden.rs` pin the bytes). The analysts' views
 //! (`services::analyst`) are built by that service for the JSON API and the pages alike, and map
 //! their store records there.
+use crate::services::mapped;
 use crate::store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-
-/// A JSON shape of the API and its mapping from the store record of the same fields, each
-/// copied as it is (a shape whose fields differ from its record's maps them by hand).
-macro_rules! mapped {
-    (
-        $(#[$meta:meta])*
-        pub struct $name:ident from $record:ty {
-            $( $(#[$field_meta:meta])* pub $field:ident : $ty:ty ),* $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        pub struct $name {
-            $( $(#[$field_meta])* pub $field: $ty ),*
-        }
-
-        impl From<$record> for $name {
-            fn from(r: $record) -> Self {
-                Self { $( $field: r.$field ),* }
-            }
-        }
-    };
-}
 
 mapped! {
     /// What one events request changed.

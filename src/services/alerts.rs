@@ -200,7 +200,7 @@ impl Alerts {
             campaign_id: &alert.campaign_id,
             campaign_name: name,
             platform: &action.platform,
-            action: action.outcome.as_str(),
+            action: action.action.as_str(),
             send_time: action.send_time,
             check_id: &action.check_id,
             detail: action.detail.as_deref(),

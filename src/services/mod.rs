@@ -24,6 +24,29 @@ macro_rules! store_concerns {
 }
 pub(crate) use store_concerns;
 
+/// A JSON shape of the API and its mapping from the store record of the same fields, each
+/// copied as it is (a shape whose fields differ from its record's maps them by hand).
+macro_rules! mapped {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident from $record:ty {
+            $( $(#[$field_meta:meta])* pub $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            $( $(#[$field_meta])* pub $field: $ty ),*
+        }
+
+        impl From<$record> for $name {
+            fn from(r: $record) -> Self {
+                Self { $( $field: r.$field ),* }
+            }
+        }
+    };
+}
+pub(crate) use mapped;
+
 pub mod alerts;
 pub mod analyst;
 pub mod checks;

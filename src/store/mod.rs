@@ -61,7 +61,7 @@ pub use reminders::{ClaimedReminder, ReminderStore};
 pub use retention::{Cutoff, Expiring, ExpiringPage, RetentionStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
-pub use watch::{ActionKind, ActionOutcome, ActionRow, Fetched, NewAction, WatchStore};
+pub use watch::{ActionKind, ActionOutcome, ActionRow, Fetched, NewAction, Settled, WatchStore};
 pub use writer::SqlStore;
 
 use async_trait::async_trait;

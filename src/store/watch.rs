@@ -77,6 +77,16 @@ pub struct Fetched<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// How a claimed action ended, and where its alerts go.
+#[derive(Debug, Clone, Copy)]
+pub struct Settled<'a> {
+    pub id: &'a str,
+    pub outcome: ActionOutcome,
+    /// The platform's answer when taking the campaign off failed.
+    pub detail: Option<&'a str>,
+    pub alert_to: &'a [AlertTarget],
+}
+
 /// An action about to be taken.
 #[derive(Debug, Clone, Copy)]
 pub struct NewAction<'a> {
@@ -95,7 +105,8 @@ pub struct ActionRow {
     pub id: String,
     pub campaign_id: String,
     pub platform: String,
-    pub outcome: ActionOutcome,
+    /// How it ended (`pending` while the platform is asked).
+    pub action: ActionOutcome,
     pub check_id: String,
     pub send_time: DateTime<Utc>,
     pub detail: Option<String>,
@@ -116,13 +127,7 @@ pub trait WatchStore: Send + Sync {
 
     /// Settles a claimed action and queues one alert about it per destination, in one
     /// transaction.
-    async fn settle_action(
-        &self,
-        id: &str,
-        outcome: ActionOutcome,
-        detail: Option<&str>,
-        alert_to: &[AlertTarget],
-    ) -> Result<(), StoreError>;
+    async fn settle_action(&self, settled: Settled<'_>) -> Result<(), StoreError>;
 
     async fn action(&self, id: &str) -> Result<Option<ActionRow>, StoreError>;
 
@@ -153,7 +158,7 @@ struct ActionRaw {
 impl ActionRaw {
     fn read(self) -> Result<ActionRow, StoreError> {
         Ok(ActionRow {
-            outcome: parse("campaign_actions.action", &self.action)?,
+            action: parse("campaign_actions.action", &self.action)?,
             id: self.id,
             campaign_id: self.campaign_id,
             platform: self.platform,
@@ -251,13 +256,13 @@ impl WatchStore for SqlStore {
         Ok(inserted.then_some(id))
     }
 
-    async fn settle_action(
-        &self,
-        id: &str,
-        outcome: ActionOutcome,
-        detail: Option<&str>,
-        alert_to: &[AlertTarget],
-    ) -> Result<(), StoreError> {
+    async fn settle_action(&self, settled: Settled<'_>) -> Result<(), StoreError> {
+        let Settled {
+            id,
+            outcome,
+            detail,
+            alert_to,
+        } = settled;
         let begin = self.db().begin_write();
         let now = millis(Utc::now());
         on_writer!(self, conn => {

@@ -7,6 +7,7 @@ mod alerts;
 mod analysts;
 mod backup;
 mod browser;
+mod browser_watch;
 mod cli;
 mod compliance;
 mod content;

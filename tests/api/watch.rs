@@ -186,7 +186,7 @@ async fn mailchimp_content_is_read_again_only_after_refetch_s_and_a_throttle_is_
 }
 
 #[tokio::test]
-async fn changed_klaviyo_content_is_read_and_checked_again() {
+async fn changed_klaviyo_content_is_read_and_checked_again_and_a_429_is_waited_out() {
     let fake = Fake::klaviyo(vec![FakeCampaign::new(
         "k-1",
         ahead(3 * 24),
@@ -195,7 +195,16 @@ async fn changed_klaviyo_content_is_read_and_checked_again() {
     .await;
     let w = watcher(&klaviyo_table(&fake.server.url), "").await;
     let now = Utc::now();
+    // Klaviyo's 429 says how long to wait (Retry-After: 1): waited, then asked again.
+    set(&fake.campaigns.throttle, 1);
     assert_eq!(w.tick(now).await.checked, 1);
+    let listed = fake
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/campaigns")
+        .count();
+    assert_eq!(listed, 2, "the throttled list asked again");
     assert_eq!(w.detail("k-1").await["latest_check"]["verdict"], "pass");
     fake.campaigns.edit("k-1", |c| {
         c.variations[0].1 = branch_email("loc-102");

@@ -140,3 +140,40 @@ async fn a_campaign_that_starts_sending_before_it_is_taken_off_is_a_failed_actio
     // Not tried again for the same content.
     assert_eq!(w.tick(Utc::now() + Duration::minutes(5)).await.failed, 0);
 }
+
+/// `promiseguard watch run`: one tick from the command line, its summary on stdout; with no
+/// platform configured it says so and exits 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_run_ticks_once_from_the_command_line() {
+    use crate::support::platforms::watcher::TEMPLATES;
+    let fake = Fake::klaviyo(vec![FakeCampaign::new("k-cli", ahead(48), &rental_email())]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let bare = dir.path().join("bare.toml");
+    std::fs::write(&bare, format!("database_url = \"{db}\"\n")).unwrap();
+    let config = dir.path().join("watch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "database_url = \"{db}\"\n{TEMPLATES}[[platforms]]\n{}",
+            klaviyo_table(&fake.server.url)
+        ),
+    )
+    .unwrap();
+    let run = |file: std::path::PathBuf| {
+        tokio::task::spawn_blocking(move || {
+            crate::support::process::cli(&["--config", file.to_str().unwrap(), "watch", "run"])
+        })
+    };
+    let (code, _, err) = run(bare).await.unwrap();
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no [[platforms]] are configured"), "{err}");
+    let (code, out, err) = run(config).await.unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("watch: 1 scheduled, 1 read, 1 checked"),
+        "{out}"
+    );
+    assert!(out.contains("1 alerted"), "{out}");
+    assert!(!err.contains("pk_test"), "the key is never logged: {err}");
+}

@@ -287,7 +287,7 @@ async fn two_instances_watching_one_platform_take_one_action() {
         .unwrap();
     let unscheduled = actions
         .iter()
-        .filter(|x| x.outcome == promiseguard::store::ActionOutcome::Unscheduled)
+        .filter(|x| x.action == promiseguard::store::ActionOutcome::Unscheduled)
         .count();
     assert_eq!(unscheduled, 1, "{actions:?}");
     a.store.close().await;

@@ -182,31 +182,10 @@ async fn alerts_queued_before_the_answer_alerts_migration_survive_it() {
     use promiseguard::store::{AlertAbout, AlertStore};
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
-    // The schema as it stood before 0008: the migrations up to 0007 only.
-    let old = dir.path().join("old-migrations");
-    std::fs::create_dir(&old).unwrap();
-    for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        // And the findings' `target_link` (0017), which today's writer below writes: a column
-        // of its own, apart from the alerts this test is about.
-        if name.as_str() < "0008" || name.starts_with("0017_") {
-            std::fs::copy(&path, old.join(&name)).unwrap();
-        }
-    }
-    let options = url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
-        .unwrap()
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-    sqlx::migrate::Migrator::new(old.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-
+    // The schema as it stood before 0008: the migrations up to 0007 only — and the findings'
+    // `target_link` (0017), which today's writer below writes: a column of its own, apart from
+    // the alerts this test is about.
+    sqlite_at(&url, |name| name < "0008" || name.starts_with("0017_")).await;
     let store = promiseguard::store::connect(&url, false).await.unwrap();
     let targets = [AlertTarget {
         channel: AlertChannel::Email,
@@ -226,14 +205,14 @@ async fn alerts_queued_before_the_answer_alerts_migration_survive_it() {
     );
 }
 
-/// The migrations up to `last` (a file name prefix such as `0017`), applied to a fresh SQLite
-/// file: the schema a release before the later ones left behind.
-async fn sqlite_at(url: &str, last: &str) {
+/// The migrations whose file names `keep` accepts, applied to a fresh SQLite file: the schema
+/// an older release left behind.
+async fn sqlite_at(url: &str, keep: impl Fn(&str) -> bool) {
     let dir = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir("migrations/sqlite").unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() <= last || name.starts_with(last) {
+        if keep(&name) {
             std::fs::copy(&path, dir.path().join(&name)).unwrap();
         }
     }
@@ -260,7 +239,7 @@ async fn sqlite_at(url: &str, last: &str) {
 async fn the_checks_rebuild_keeps_what_was_written_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
-    sqlite_at(&url, "0017").await;
+    sqlite_at(&url, |name| name < "0018").await;
     let old = promiseguard::store::connect(&url, false).await.unwrap();
     let draft = Draft::new("before", 2, "2026-11-23T10:00:00Z");
     let answer = promiseguard::store::NewAnswer {

@@ -7,7 +7,7 @@ use promiseguard::domain::watch::Scheduled;
 use promiseguard::domain::{AlertChannel, AlertTarget, Phase};
 use promiseguard::store::{
     ActionKind, ActionOutcome, AlertAbout, AlertStore, AnswerStore, CheckStore, Fetched,
-    InvitationStore, NewAction, NewInvitation, SqlStore, WatchStore,
+    InvitationStore, NewAction, NewInvitation, Settled, SqlStore, WatchStore,
 };
 
 fn listed(id: &str, send: &str) -> Scheduled {
@@ -87,17 +87,18 @@ pub async fn a_watched_campaign_is_remembered_and_acted_on_once(store: SqlStore)
         channel: AlertChannel::Email,
         target: "cx@example.com".into(),
     }];
-    store
-        .settle_action(&off, ActionOutcome::Unscheduled, None, &targets)
-        .await
-        .unwrap();
-    store
-        .settle_action(&off, ActionOutcome::Unscheduled, None, &targets)
-        .await
-        .unwrap();
+    let settled = Settled {
+        id: &off,
+        outcome: ActionOutcome::Unscheduled,
+        detail: None,
+        alert_to: &targets,
+    };
+    // Settled twice (a retried tick): one alert a destination all the same.
+    store.settle_action(settled).await.unwrap();
+    store.settle_action(settled).await.unwrap();
     let row = store.action(&off).await.unwrap().unwrap();
     assert_eq!(
-        (row.outcome, row.platform.as_str()),
+        (row.action, row.platform.as_str()),
         (ActionOutcome::Unscheduled, "klaviyo")
     );
     assert_eq!(row.send_time, at("2026-12-08T09:00:00Z"));
@@ -106,7 +107,7 @@ pub async fn a_watched_campaign_is_remembered_and_acted_on_once(store: SqlStore)
     assert_eq!(
         actions
             .iter()
-            .filter(|a| a.outcome == ActionOutcome::Pending)
+            .filter(|a| a.action == ActionOutcome::Pending)
             .count(),
         2
     );

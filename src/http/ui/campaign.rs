@@ -315,6 +315,15 @@ fn campaign_page(
                     button.secondary type="submit" { "Re-check now" }
                 }
             }
+            @if !detail.actions.is_empty() {
+                h2 { "Where it is scheduled" }
+                div.table-wrap { table {
+                    thead { tr { th { "When" } th { "Platform" } th { "Done" } th { "Was to send" } } }
+                    tbody { @for a in &detail.actions {
+                        tr { td { (when(a.at)) } td { (a.platform) } td { strong { (a.action.as_str()) } @if let Some(d) = &a.detail { br; span.muted { (d) } } } td { (when(a.send_time)) } }
+                    } }
+                } }
+            }
             @if let Some(l) = latest {
                 @if !l.warnings.is_empty() {
                     div.card { h2 { "Warnings" } ul { @for w in &l.warnings { li { (w) } } } }
@@ -358,15 +367,6 @@ fn campaign_page(
                     li { (when(c.checked_at)) " · " (c.head.phase.as_str()) " · " (verdict_badge(Some(c.head.verdict.as_str())))
                          " · " (c.findings) " findings" @if c.head.mode.as_str() == "dry_run" { " (dry run)" } }
                 }
-            }
-            @if !detail.actions.is_empty() {
-                h2 { "Where it is scheduled" }
-                div.table-wrap { table {
-                    thead { tr { th { "When" } th { "Platform" } th { "Done" } th { "Was to send" } } }
-                    tbody { @for a in &detail.actions {
-                        tr { td { (when(a.at)) } td { (a.platform) } td { strong { (a.action.as_str()) } @if let Some(d) = &a.detail { br; span.muted { (d) } } } td { (when(a.send_time)) } }
-                    } }
-                } }
             }
             @if !detail.alerts.is_empty() {
                 h2 { "Alerts" }

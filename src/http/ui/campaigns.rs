@@ -118,7 +118,7 @@ fn campaign_list(
                                         @if let Some(l) = &c.latest_check { (when(l.checked_at)) " (" (l.phase.as_str()) ")" }
                                         @else { "—" }
                                         @if let Some(l) = c.latest_check.as_ref().filter(|l| l.phase.as_str() == "scheduled") {
-                                            br; "sends " (when(l.send_at))
+                                            br; "planned send " (when(l.send_at))
                                         }
                                         @if let Some(action) = &c.last_action { br; strong { (action) } }
                                     }

@@ -110,31 +110,20 @@ pub struct CampaignDetail {
     pub actions: Vec<ActionView>,
 }
 
-/// One thing the watch did about a scheduled campaign that would break a promise.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ActionView {
-    /// The platform's kind: klaviyo, mailchimp or braze.
-    pub platform: String,
-    /// `unscheduled`, `alerted`, `failed` (the platform's answer in `detail`), or `pending`
-    /// while the platform is being asked.
-    pub action: ActionOutcome,
-    pub at: DateTime<Utc>,
-    /// The send time it was scheduled for when acted on.
-    pub send_time: DateTime<Utc>,
-    pub check_id: String,
-    pub detail: Option<String>,
-}
-
-impl From<ActionRow> for ActionView {
-    fn from(a: ActionRow) -> Self {
-        Self {
-            platform: a.platform,
-            action: a.outcome,
-            at: a.at,
-            send_time: a.send_time,
-            check_id: a.check_id,
-            detail: a.detail,
-        }
+crate::services::mapped! {
+    /// One thing the watch did about a scheduled campaign that would break a promise.
+    #[derive(Debug, Serialize, utoipa::ToSchema)]
+    pub struct ActionView from ActionRow {
+        /// The platform's kind: klaviyo, mailchimp or braze.
+        pub platform: String,
+        /// `unscheduled`, `alerted`, `failed` (the platform's answer in `detail`), or `pending`
+        /// while the platform is being asked.
+        pub action: ActionOutcome,
+        pub at: DateTime<Utc>,
+        /// The send time it was scheduled for when acted on.
+        pub send_time: DateTime<Utc>,
+        pub check_id: String,
+        pub detail: Option<String>,
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::AlertTarget;
 use crate::domain::watch::{Act, OnBlock, Scheduled, Timing, act};
 use crate::metrics::Metrics;
 use crate::sources::platforms::{Platform, PlatformError};
-use crate::store::{ActionKind, ActionOutcome, Fetched, NewAction, StoreError};
+use crate::store::{ActionKind, ActionOutcome, Fetched, NewAction, Settled, StoreError};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use std::sync::Arc;
@@ -342,10 +342,13 @@ impl Watch {
                 Err(e) => (ActionOutcome::Failed, Some(e.to_string())),
             },
         };
-        self.store
-            .watch
-            .settle_action(&id, outcome, detail.as_deref(), &self.alert_to)
-            .await?;
+        let settled = Settled {
+            id: &id,
+            outcome,
+            detail: detail.as_deref(),
+            alert_to: &self.alert_to,
+        };
+        self.store.watch.settle_action(settled).await?;
         match outcome {
             ActionOutcome::Unscheduled => report.unscheduled += 1,
             ActionOutcome::Failed => report.failed += 1,

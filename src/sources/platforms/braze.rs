@@ -3,7 +3,7 @@
 //! messages from `GET /campaigns/details?campaign_id=…` (`subject`, `body` the HTML). A
 //! Canvas's email bodies are not readable through REST, and no REST call unschedules a
 //! dashboard campaign: configuration refuses `on_block = "unschedule"` for Braze.
-use super::{Platform, PlatformError, Variation, accepted, deadline, json, parse_time};
+use super::{Account, Platform, PlatformError, Variation, parse_time};
 use crate::config::PlatformConfig;
 use crate::domain::watch::{PlatformKind, Scheduled};
 use crate::sources::upstream::{Reply, Retry, Upstream};
@@ -13,10 +13,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub struct Braze {
-    name: String,
-    base_url: String,
-    key: String,
-    upstream: Upstream,
+    account: Account,
 }
 
 #[derive(Deserialize)]
@@ -57,30 +54,24 @@ fn error_detail(body: &[u8]) -> Option<String> {
 impl Braze {
     pub fn new(config: &PlatformConfig, upstream: Upstream) -> Self {
         Self {
-            name: config.name.clone(),
-            base_url: config.base_url(),
-            key: config.api_key.expose().to_owned(),
-            upstream,
+            account: Account::new(config, upstream, error_detail),
         }
     }
 
-    async fn get(&self, url: &str) -> Result<Reply, PlatformError> {
-        let reply = self
-            .upstream
-            .call(
-                |c| c.get(url).bearer_auth(&self.key),
-                Retry::Idempotent,
-                deadline(),
-            )
-            .await?;
-        accepted(reply, error_detail)
+    async fn get(&self, url: &url::Url) -> Result<Reply, PlatformError> {
+        let a = &self.account;
+        a.call(
+            |c| c.get(url.as_str()).bearer_auth(a.key()),
+            Retry::Idempotent,
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl Platform for Braze {
-    fn name(&self) -> &str {
-        &self.name
+    fn account(&self) -> &Account {
+        &self.account
     }
 
     fn kind(&self) -> PlatformKind {
@@ -88,20 +79,15 @@ impl Platform for Braze {
     }
 
     async fn scheduled(&self, until: DateTime<Utc>) -> Result<Vec<Scheduled>, PlatformError> {
-        let url = url::Url::parse_with_params(
-            &format!("{}/messages/scheduled_broadcasts", self.base_url),
-            [("end_time", until.to_rfc3339_opts(SecondsFormat::Secs, true))],
-        )
-        .map_err(|e| PlatformError::Refused {
-            status: 0,
-            detail: format!("the configured base_url: {e}"),
-        })?;
-        let reply = self.get(url.as_str()).await?;
-        let listed: Broadcasts = json(&self.upstream, &reply)?;
+        let end = until.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let url = self
+            .account
+            .url("/messages/scheduled_broadcasts", &[("end_time", &end)])?;
+        let listed: Broadcasts = self.account.json(&self.get(&url).await?)?;
         let mut found = Vec::new();
         for b in listed.scheduled_broadcasts {
             let Some(send_time) = parse_time(&b.next_send_time) else {
-                tracing::warn!(platform = %self.name, campaign = %b.id, "a scheduled Braze broadcast without a readable next_send_time: not watched");
+                tracing::warn!(platform = %self.account.name, campaign = %b.id, "a scheduled Braze broadcast without a readable next_send_time: not watched");
                 continue;
             };
             found.push(Scheduled {
@@ -119,16 +105,10 @@ impl Platform for Braze {
     }
 
     async fn content(&self, campaign: &Scheduled) -> Result<Vec<Variation>, PlatformError> {
-        let url = url::Url::parse_with_params(
-            &format!("{}/campaigns/details", self.base_url),
-            [("campaign_id", campaign.id.as_str())],
-        )
-        .map_err(|e| PlatformError::Refused {
-            status: 0,
-            detail: format!("the configured base_url: {e}"),
-        })?;
-        let reply = self.get(url.as_str()).await?;
-        let details: Details = json(&self.upstream, &reply)?;
+        let url = self
+            .account
+            .url("/campaigns/details", &[("campaign_id", &campaign.id)])?;
+        let details: Details = self.account.json(&self.get(&url).await?)?;
         let emails: Vec<(String, Message)> = details
             .messages
             .into_iter()

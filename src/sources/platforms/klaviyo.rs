@@ -2,7 +2,7 @@
 //! (following `links.next`), each message's HTML from `GET
 //! /api/campaign-messages/{id}/template`, and `PATCH /api/campaign-send-jobs/{id}` with
 //! `revert` — back to Draft, never `cancel`, which is final.
-use super::{Platform, PlatformError, Variation, accepted, deadline, json, parse_time};
+use super::{Account, Platform, PlatformError, Variation, parse_time};
 use crate::config::PlatformConfig;
 use crate::domain::watch::{PlatformKind, Scheduled};
 use crate::sources::path_segment;
@@ -18,11 +18,8 @@ const SCHEDULED_EMAIL: &str = "and(equals(messages.channel,'email'),equals(statu
 const MAX_PAGES: usize = 1_000;
 
 pub struct Klaviyo {
-    name: String,
-    base_url: String,
-    key: String,
+    account: Account,
     revision: String,
-    upstream: Upstream,
 }
 
 #[derive(Deserialize)]
@@ -123,11 +120,8 @@ fn error_detail(body: &[u8]) -> Option<String> {
 impl Klaviyo {
     pub fn new(config: &PlatformConfig, upstream: Upstream) -> Self {
         Self {
-            name: config.name.clone(),
-            base_url: config.base_url(),
-            key: config.api_key.expose().to_owned(),
+            account: Account::new(config, upstream, error_detail),
             revision: config.revision().to_owned(),
-            upstream,
         }
     }
 
@@ -139,21 +133,21 @@ impl Klaviyo {
     ) -> reqwest::RequestBuilder {
         client
             .request(method, url)
-            .header("authorization", format!("Klaviyo-API-Key {}", self.key))
+            .header(
+                "authorization",
+                format!("Klaviyo-API-Key {}", self.account.key()),
+            )
             .header("revision", &self.revision)
             .header("accept", JSON_API)
     }
 
     async fn get(&self, url: &str) -> Result<crate::sources::upstream::Reply, PlatformError> {
-        let reply = self
-            .upstream
+        self.account
             .call(
                 |c| self.request(c, reqwest::Method::GET, url),
                 Retry::Idempotent,
-                deadline(),
             )
-            .await?;
-        accepted(reply, error_detail)
+            .await
     }
 
     /// A page's campaigns, with each one's marker: its `updated_at` and its messages'.
@@ -167,7 +161,7 @@ impl Klaviyo {
         for campaign in &page.data {
             let a = &campaign.attributes;
             let Some(send_time) = a.send_time.as_deref().and_then(parse_time) else {
-                tracing::warn!(platform = %self.name, campaign = %campaign.id, "a scheduled Klaviyo campaign without a readable send_time: not watched");
+                tracing::warn!(platform = %self.account.name, campaign = %campaign.id, "a scheduled Klaviyo campaign without a readable send_time: not watched");
                 continue;
             };
             if send_time > until {
@@ -206,8 +200,8 @@ impl Klaviyo {
 
 #[async_trait]
 impl Platform for Klaviyo {
-    fn name(&self) -> &str {
-        &self.name
+    fn account(&self) -> &Account {
+        &self.account
     }
 
     fn kind(&self) -> PlatformKind {
@@ -216,7 +210,7 @@ impl Platform for Klaviyo {
 
     async fn scheduled(&self, until: DateTime<Utc>) -> Result<Vec<Scheduled>, PlatformError> {
         let first = url::Url::parse_with_params(
-            &format!("{}/api/campaigns", self.base_url),
+            &format!("{}/api/campaigns", self.account.base_url),
             [
                 ("filter", SCHEDULED_EMAIL),
                 ("include", "campaign-messages"),
@@ -231,7 +225,7 @@ impl Platform for Klaviyo {
         let mut pages = 0;
         while let Some(url) = next.take() {
             pages += 1;
-            if pages > MAX_PAGES || !url.starts_with(&format!("{}/", self.base_url)) {
+            if pages > MAX_PAGES || !url.starts_with(&format!("{}/", self.account.base_url)) {
                 return Err(PlatformError::Unavailable(
                     crate::sources::error::SourceError::Garbage(format!(
                         "links.next leads off the configured base_url or past {MAX_PAGES} pages"
@@ -239,7 +233,7 @@ impl Platform for Klaviyo {
                 ));
             }
             let reply = self.get(&url).await?;
-            let page: Page = json(&self.upstream, &reply)?;
+            let page: Page = self.account.json(&reply)?;
             next = page.links.next.clone().filter(|n| !n.is_empty());
             self.read_page(page, until, &mut found);
         }
@@ -252,11 +246,11 @@ impl Platform for Klaviyo {
         for message in &campaign.messages {
             let url = format!(
                 "{}/api/campaign-messages/{}/template",
-                self.base_url,
+                self.account.base_url,
                 path_segment(message)
             );
             let reply = self.get(&url).await?;
-            let template: Template = json(&self.upstream, &reply)?;
+            let template: Template = self.account.json(&reply)?;
             let a = template.data.attributes;
             variations.push(Variation {
                 label: many.then(|| message.clone()),
@@ -271,15 +265,14 @@ impl Platform for Klaviyo {
     async fn unschedule(&self, campaign: &Scheduled) -> Result<(), PlatformError> {
         let url = format!(
             "{}/api/campaign-send-jobs/{}",
-            self.base_url,
+            self.account.base_url,
             path_segment(&campaign.id)
         );
         let body = serde_json::json!({
             "data": {"type": "campaign-send-job", "id": campaign.id, "attributes": {"action": "revert"}}
         })
         .to_string();
-        let reply = self
-            .upstream
+        self.account
             .call(
                 |c| {
                     self.request(c, reqwest::Method::PATCH, &url)
@@ -287,9 +280,8 @@ impl Platform for Klaviyo {
                         .body(body.clone())
                 },
                 Retry::Never,
-                deadline(),
             )
-            .await?;
-        accepted(reply, error_detail).map(|_| ())
+            .await
+            .map(|_| ())
     }
 }

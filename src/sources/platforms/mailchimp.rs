@@ -3,7 +3,7 @@
 //! /3.0/campaigns/{id}/content` (`html`, `plain_text`, and every A/B variation in
 //! `variate_contents`), and `POST /3.0/campaigns/{id}/actions/unschedule` (back to `save`).
 //! Errors are problem+json; at most 10 requests in flight per key.
-use super::{Platform, PlatformError, Variation, accepted, deadline, json, parse_time};
+use super::{Account, Platform, PlatformError, Variation, parse_time};
 use crate::config::{MAILCHIMP_IN_FLIGHT, PlatformConfig};
 use crate::domain::watch::{PlatformKind, Scheduled};
 use crate::sources::path_segment;
@@ -17,10 +17,7 @@ use tokio::sync::Semaphore;
 const PAGE: usize = 500;
 
 pub struct Mailchimp {
-    name: String,
-    base_url: String,
-    key: String,
-    upstream: Upstream,
+    account: Account,
     in_flight: Semaphore,
 }
 
@@ -74,10 +71,7 @@ fn error_detail(body: &[u8]) -> Option<String> {
 impl Mailchimp {
     pub fn new(config: &PlatformConfig, upstream: Upstream) -> Self {
         Self {
-            name: config.name.clone(),
-            base_url: config.base_url(),
-            key: config.api_key.expose().to_owned(),
-            upstream,
+            account: Account::new(config, upstream, error_detail),
             in_flight: Semaphore::new(MAILCHIMP_IN_FLIGHT),
         }
     }
@@ -96,26 +90,23 @@ impl Mailchimp {
                 status: 0,
                 detail: "the platform is shutting down".into(),
             })?;
-        let reply = self
-            .upstream
-            .call(
-                |c| {
-                    c.request(method.clone(), url)
-                        .basic_auth("promiseguard", Some(&self.key))
-                        .header("accept", "application/json")
-                },
-                retry,
-                deadline(),
-            )
-            .await?;
-        accepted(reply, error_detail)
+        let a = &self.account;
+        a.call(
+            |c| {
+                c.request(method.clone(), url)
+                    .basic_auth("promiseguard", Some(a.key()))
+                    .header("accept", "application/json")
+            },
+            retry,
+        )
+        .await
     }
 }
 
 #[async_trait]
 impl Platform for Mailchimp {
-    fn name(&self) -> &str {
-        &self.name
+    fn account(&self) -> &Account {
+        &self.account
     }
 
     fn kind(&self) -> PlatformKind {
@@ -128,19 +119,19 @@ impl Platform for Mailchimp {
         loop {
             let url = format!(
                 "{}/3.0/campaigns?status=schedule&count={PAGE}&offset={offset}",
-                self.base_url
+                self.account.base_url
             );
             let reply = self
                 .call(reqwest::Method::GET, &url, Retry::Idempotent)
                 .await?;
-            let page: Page = json(&self.upstream, &reply)?;
+            let page: Page = self.account.json(&reply)?;
             let listed = page.campaigns.len();
             for c in page.campaigns {
                 if c.kind == "rss" || c.kind == "automation" {
                     continue;
                 }
                 let Some(send_time) = c.send_time.as_deref().and_then(parse_time) else {
-                    tracing::warn!(platform = %self.name, campaign = %c.id, "a scheduled Mailchimp campaign without a readable send_time: not watched");
+                    tracing::warn!(platform = %self.account.name, campaign = %c.id, "a scheduled Mailchimp campaign without a readable send_time: not watched");
                     continue;
                 };
                 if send_time > until {
@@ -167,13 +158,13 @@ impl Platform for Mailchimp {
     async fn content(&self, campaign: &Scheduled) -> Result<Vec<Variation>, PlatformError> {
         let url = format!(
             "{}/3.0/campaigns/{}/content",
-            self.base_url,
+            self.account.base_url,
             path_segment(&campaign.id)
         );
         let reply = self
             .call(reqwest::Method::GET, &url, Retry::Idempotent)
             .await?;
-        let content: Content = json(&self.upstream, &reply)?;
+        let content: Content = self.account.json(&reply)?;
         if !content.variate_contents.is_empty() {
             return Ok(content
                 .variate_contents
@@ -197,7 +188,7 @@ impl Platform for Mailchimp {
     async fn unschedule(&self, campaign: &Scheduled) -> Result<(), PlatformError> {
         let url = format!(
             "{}/3.0/campaigns/{}/actions/unschedule",
-            self.base_url,
+            self.account.base_url,
             path_segment(&campaign.id)
         );
         self.call(reqwest::Method::POST, &url, Retry::Never)

@@ -59,11 +59,74 @@ impl PlatformError {
     }
 }
 
+/// What every platform client holds: its configured name, base URL and key, and the upstream
+/// its calls go through.
+pub struct Account {
+    pub name: String,
+    pub base_url: String,
+    key: String,
+    upstream: Upstream,
+    /// Reads the platform's error envelope into its own words.
+    detail: fn(&[u8]) -> Option<String>,
+}
+
+impl Account {
+    pub fn new(
+        config: &PlatformConfig,
+        upstream: Upstream,
+        detail: fn(&[u8]) -> Option<String>,
+    ) -> Self {
+        Self {
+            name: config.name.clone(),
+            base_url: config.base_url(),
+            key: config.api_key.expose().to_owned(),
+            upstream,
+            detail,
+        }
+    }
+
+    /// The API key (for the platform's own authorization header; never logged).
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// One call: the reply with a 2xx status, or the platform's refusal in its own words.
+    pub async fn call(
+        &self,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+        retry: super::upstream::Retry,
+    ) -> Result<Reply, PlatformError> {
+        let reply = self.upstream.call(build, retry, deadline()).await?;
+        accepted(reply, self.detail)
+    }
+
+    /// Reads a JSON answer; what does not read is garbage (counted against the breaker).
+    pub fn json<T: serde::de::DeserializeOwned>(&self, reply: &Reply) -> Result<T, PlatformError> {
+        reply.json().map_err(|e| {
+            self.upstream.note_garbage();
+            PlatformError::Unavailable(e)
+        })
+    }
+
+    /// `base_url` + `path` with the query `params`.
+    pub fn url(&self, path: &str, params: &[(&str, &str)]) -> Result<url::Url, PlatformError> {
+        url::Url::parse_with_params(&format!("{}{path}", self.base_url), params).map_err(|e| {
+            PlatformError::Refused {
+                status: 0,
+                detail: format!("the configured base_url: {e}"),
+            }
+        })
+    }
+}
+
 #[async_trait]
 pub trait Platform: Send + Sync {
-    /// The configured name.
-    fn name(&self) -> &str;
+    fn account(&self) -> &Account;
     fn kind(&self) -> PlatformKind;
+    /// The configured name.
+    fn name(&self) -> &str {
+        &self.account().name
+    }
     /// Every scheduled email campaign whose send time is at or before `until` (every page).
     async fn scheduled(&self, until: DateTime<Utc>) -> Result<Vec<Scheduled>, PlatformError>;
     /// The campaign's email: every variation.
@@ -133,7 +196,7 @@ fn upstream(
 
 /// A reply with a 2xx status, or the platform's refusal: 401/403 name the key, any other
 /// status carries `detail` (read from the platform's error envelope).
-pub fn accepted(reply: Reply, detail: fn(&[u8]) -> Option<String>) -> Result<Reply, PlatformError> {
+fn accepted(reply: Reply, detail: fn(&[u8]) -> Option<String>) -> Result<Reply, PlatformError> {
     let status = reply.status.as_u16();
     if reply.status.is_success() {
         return Ok(reply);
@@ -148,19 +211,8 @@ pub fn accepted(reply: Reply, detail: fn(&[u8]) -> Option<String>) -> Result<Rep
 }
 
 /// The deadline of one call from now.
-pub fn deadline() -> tokio::time::Instant {
+fn deadline() -> tokio::time::Instant {
     tokio::time::Instant::now() + CALL_DEADLINE
-}
-
-/// Reads a platform's JSON answer; what does not read is garbage (counted against the breaker).
-pub fn json<T: serde::de::DeserializeOwned>(
-    upstream: &Upstream,
-    reply: &Reply,
-) -> Result<T, PlatformError> {
-    reply.json().map_err(|e| {
-        upstream.note_garbage();
-        PlatformError::Unavailable(e)
-    })
 }
 
 /// A time as platforms write it: RFC 3339, or with a space and no `T`
