@@ -38,6 +38,7 @@ fn click(id: String, recipient: String, at: DateTime<Utc>) -> EngagementEvent {
         suppresses: None,
         reactivates: false,
         locale: None,
+        promise: None,
     }
 }
 

@@ -102,6 +102,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration, f64) 
             suppresses: None,
             reactivates: false,
             locale: None,
+            promise: None,
         })
         .collect();
     for chunk in events.chunks(50_000) {

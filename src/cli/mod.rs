@@ -82,6 +82,11 @@ pub enum Command {
         #[command(subcommand)]
         action: RetentionAction,
     },
+    /// Stored clicks.
+    Clicks {
+        #[command(subcommand)]
+        action: ClicksAction,
+    },
     /// The campaigns scheduled on `[[platforms]]`.
     Watch {
         #[command(subcommand)]
@@ -99,6 +104,17 @@ pub enum Command {
 pub enum RetentionAction {
     /// One retention run now, as the daily `retention` job does (under the same lease).
     Run,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClicksAction {
+    /// Match stored clicks' URLs against the `[promises]` templates again (after they, or the
+    /// location ids, changed), in short batches; says how many changed.
+    Rematch {
+        /// Only clicks at or after this date (`2026-12-01`) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,6 +164,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             })
             .await
         }
+        Command::Clicks {
+            action: ClicksAction::Rematch { since },
+        } => {
+            let since = match since.as_deref().map(parse_since).transpose() {
+                Ok(since) => since,
+                Err(why) => {
+                    eprintln!("clicks rematch: --since {why}");
+                    return Ok(2);
+                }
+            };
+            let services = Services::build(config).await?;
+            println!("{}", services.engagement.rematch(since).await?);
+            Ok(0)
+        }
         Command::Watch {
             action: WatchAction::Run,
         } => {
@@ -182,6 +212,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
         }
     }
+}
+
+/// `--since`: a date (midnight UTC) or an RFC 3339 time.
+fn parse_since(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+        .map_err(|_| format!("`{raw}` is not a date (2026-12-01) or an RFC 3339 time"))
 }
 
 async fn erase(config: Config, address: &str) -> anyhow::Result<i32> {

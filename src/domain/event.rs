@@ -1,5 +1,6 @@
 //! Engagement events: what the platform (or SendGrid) says recipients did with a campaign.
 use super::FieldError;
+use super::content::templates::LinkPromise;
 use super::validation::{language_tag, optional_language_tag};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -43,6 +44,9 @@ pub struct EngagementEvent {
     pub reactivates: bool,
     /// The recipient's language, as a BCP 47 tag (`ar-EG`): the survey's, if a catalog ships it.
     pub locale: Option<String>,
+    /// What a click reached for: the location (or sku@location) its URL names by the
+    /// `[promises]` templates, set at ingest.
+    pub promise: Option<LinkPromise>,
 }
 
 /// `POST /v1/events`: one element of the array (or one NDJSON line).
@@ -168,6 +172,7 @@ impl EventInput {
                 suppresses: None,
                 reactivates: false,
                 locale,
+                promise: None,
             }),
             _ => Err(errors),
         }
@@ -237,6 +242,7 @@ impl SendgridEventInput {
                 Some(serde_json::Value::String(s)) => language_tag(&s),
                 _ => None,
             },
+            promise: None,
         })
     }
 }

@@ -86,7 +86,7 @@ pub async fn replay(
         })?;
     let recorded = state
         .engagement
-        .replay(&entry, &events, reviewer.name())
+        .replay(&entry, events, reviewer.name())
         .await?;
     Ok(HttpResponse::Ok().json(EventsRecorded::from(recorded)))
 }

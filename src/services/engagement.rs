@@ -1,11 +1,14 @@
-//! Engagement coming in: the events a platform or an email provider reports, stored once each.
-use crate::domain::event::EngagementEvent;
+//! Engagement coming in: the events a platform or an email provider reports, stored once each,
+//! each click with the promise its URL names (`[promises]` templates).
+use crate::domain::content::LinkTemplates;
+use crate::domain::content::templates::LinkPromise;
+use crate::domain::event::{EngagementEvent, EventKind};
 use crate::metrics::Metrics;
 use crate::store::{
-    Delivery, DeliveryToken, EngagementStore, EventsRecorded, NewQuarantined, QuarantineStore,
-    Quarantined, Store, StoreError,
+    ClickPromise, ClickStore, Delivery, DeliveryToken, EngagementStore, EventsRecorded,
+    NewQuarantined, QuarantineStore, Quarantined, Store, StoreError,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 /// What one request delivered, read and sorted.
@@ -20,16 +23,95 @@ pub struct Batch {
 pub struct Engagement {
     store: Arc<dyn EngagementStore>,
     quarantine: Arc<dyn QuarantineStore>,
+    clicks: Arc<dyn ClickStore>,
     metrics: Metrics,
+    /// How a click's URL names the promise it reached for.
+    templates: Arc<LinkTemplates>,
+}
+
+/// Stored clicks read again per page by `rematch` (a short transaction each).
+const REMATCH_PAGE: u32 = 500;
+
+/// What a rematch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rematched {
+    pub read: u64,
+    pub changed: u64,
+}
+
+impl std::fmt::Display for Rematched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "clicks rematched: {} read, {} changed",
+            self.read, self.changed
+        )
+    }
 }
 
 impl Engagement {
-    pub fn new(store: Arc<dyn Store>, metrics: Metrics) -> Self {
+    pub fn new(store: Arc<dyn Store>, metrics: Metrics, templates: LinkTemplates) -> Self {
         Self {
             store: store.clone(),
-            quarantine: store,
+            quarantine: store.clone(),
+            clicks: store,
             metrics,
+            templates: Arc::new(templates),
         }
+    }
+
+    /// Names, on each click with a URL, the promise the URL reached for.
+    fn name_promises(&self, events: &mut [EngagementEvent]) {
+        if self.templates.is_empty() {
+            return;
+        }
+        for e in events.iter_mut() {
+            if e.kind == EventKind::Click
+                && let Some(url) = &e.url
+            {
+                e.promise = self.templates.promise(url);
+            }
+        }
+    }
+
+    /// Matches stored clicks (those at or after `since`, or all) against the templates again,
+    /// page by page, and stores what changed: after the templates (or the location ids) change.
+    pub async fn rematch(&self, since: Option<DateTime<Utc>>) -> Result<Rematched, StoreError> {
+        let mut done = Rematched::default();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .clicks
+                .clicks_page(after.as_deref(), since, REMATCH_PAGE)
+                .await?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = Some(last.id.clone());
+            done.read += page.len() as u64;
+            let changes: Vec<ClickPromise> = page
+                .into_iter()
+                .filter_map(|click| {
+                    let (location, sku) =
+                        match click.url.as_deref().and_then(|u| self.templates.promise(u)) {
+                            Some(LinkPromise::Location(location)) => (Some(location), None),
+                            Some(LinkPromise::Item { sku, location }) => {
+                                (Some(location), Some(sku))
+                            }
+                            None => (None, None),
+                        };
+                    (location != click.location || sku != click.sku).then_some(ClickPromise {
+                        id: click.id,
+                        location,
+                        sku,
+                    })
+                })
+                .collect();
+            done.changed += changes.len() as u64;
+            self.clicks.set_click_promises(&changes).await?;
+        }
+        tracing::info!(read = done.read, changed = done.changed, "clicks rematched");
+        Ok(done)
     }
 
     /// Stores what a request could deliver and quarantines what it could not (the provider
@@ -39,15 +121,16 @@ impl Engagement {
     /// left on purpose.
     pub async fn record_batch(
         &self,
-        batch: &Batch,
+        batch: &mut Batch,
         delivered_by: &str,
     ) -> Result<EventsRecorded, StoreError> {
+        self.name_promises(&mut batch.events);
         let Batch {
             events,
             quarantined,
             ignored,
             token,
-        } = batch;
+        } = &*batch;
         let mut recorded = match token {
             Some(token) if !events.is_empty() => {
                 self.store
@@ -79,7 +162,7 @@ impl Engagement {
 
     /// Stores one request's events, all or nothing (idempotent by event id), with the name of
     /// the credential that delivered them.
-    pub async fn record(
+    async fn record(
         &self,
         events: &[EngagementEvent],
         delivered_by: &str,
@@ -117,10 +200,11 @@ impl Engagement {
     pub async fn replay(
         &self,
         entry: &Quarantined,
-        events: &[EngagementEvent],
+        mut events: Vec<EngagementEvent>,
         reviewer: &str,
     ) -> Result<EventsRecorded, StoreError> {
-        let recorded = self.record(events, &entry.credential).await?;
+        self.name_promises(&mut events);
+        let recorded = self.record(&events, &entry.credential).await?;
         self.quarantine.drop_quarantined(&entry.id).await?;
         tracing::info!(reviewer, entry = %entry.id, endpoint = %entry.endpoint, stored = recorded.stored, "quarantined events replayed");
         Ok(recorded)

@@ -155,7 +155,11 @@ impl Services {
             sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
             analysts: Arc::new(Analysts::new(shared.clone(), checks.clone())),
-            engagement: Arc::new(Engagement::new(shared.clone(), metrics.clone())),
+            engagement: Arc::new(Engagement::new(
+                shared.clone(),
+                metrics.clone(),
+                config.promises.templates().clone(),
+            )),
             retention: Arc::new(Retention::new(
                 shared.clone(),
                 config.retention.clone(),

@@ -8,13 +8,14 @@ use super::rows::millis;
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::Campaign;
+use crate::domain::content::templates::LinkPromise;
 use crate::domain::erasure::address_hash;
 use crate::domain::event::EngagementEvent;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use std::collections::{BTreeSet, HashSet};
 
-/// 11 parameters a row.
+/// 13 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
 /// The statements that make a stub campaign for each id an event names (one known from a
@@ -57,7 +58,7 @@ where
         .chunks(EVENTS_PER_INSERT)
         .map(|chunk| {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale) ",
+                "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale, location, sku) ",
             );
             insert.push_values(chunk, |mut row, e| {
                 row.push_bind(e.id.clone())
@@ -70,12 +71,32 @@ where
                     .push_bind(e.order_id.clone())
                     .push_bind(now_ms)
                     .push_bind(delivered_by.to_owned())
-                    .push_bind(e.locale.clone());
+                    .push_bind(e.locale.clone())
+                    .push_bind(promised_location(e))
+                    .push_bind(promised_sku(e));
             });
             insert.push(" ON CONFLICT (id) DO NOTHING");
             insert
         })
         .collect()
+}
+
+/// The location a click reached for (its URL matched a `[promises]` template).
+fn promised_location(e: &EngagementEvent) -> Option<String> {
+    match &e.promise {
+        Some(LinkPromise::Location(location)) | Some(LinkPromise::Item { location, .. }) => {
+            Some(location.clone())
+        }
+        None => None,
+    }
+}
+
+/// The sku an item link's click reached for.
+fn promised_sku(e: &EngagementEvent) -> Option<String> {
+    match &e.promise {
+        Some(LinkPromise::Item { sku, .. }) => Some(sku.clone()),
+        _ => None,
+    }
 }
 
 /// What `events` change in the suppressions, in their order: each statement, and whether the

@@ -18,6 +18,7 @@ mod answers;
 mod backup;
 mod check_writes;
 mod checks;
+mod clicks;
 mod compliance;
 mod db;
 mod engagement;
@@ -44,6 +45,7 @@ pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
 pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
+pub use clicks::{ClickPromise, ClickStore, StoredClick};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use db::{Backend, Db};
 pub use engagement::{Delivery, DeliveryToken, EngagementStore, EventsRecorded};
@@ -107,6 +109,7 @@ pub trait Store:
     + ComplianceStore
     + QuarantineStore
     + WatchStore
+    + ClickStore
 {
 }
 

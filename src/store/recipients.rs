@@ -37,6 +37,9 @@ pub struct RecipientEvent {
     pub order_id: Option<String>,
     /// The language the event named (BCP 47).
     pub locale: Option<String>,
+    /// What a click reached for: the location its URL names, and the sku for an item link.
+    pub location: Option<String>,
+    pub sku: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +82,8 @@ type EventRaw = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    Option<String>,
 );
 type InvitationRaw = (
     String,
@@ -100,7 +105,8 @@ impl RecipientStore for SqlStore {
     async fn recipient_data(&self, address: &str) -> Result<RecipientData, StoreError> {
         let address = crate::domain::event::fold_address(address);
         let events: Vec<EventRaw> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id, locale
+            "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id, locale,
+                    location, sku
              FROM events WHERE lower(recipient) = $1 ORDER BY occurred_at, id",
         )
         .bind(&address)
@@ -133,7 +139,19 @@ impl RecipientStore for SqlStore {
             events: events
                 .into_iter()
                 .map(
-                    |(id, source, kind, campaign_id, occurred, received, url, order_id, locale)| {
+                    |(
+                        id,
+                        source,
+                        kind,
+                        campaign_id,
+                        occurred,
+                        received,
+                        url,
+                        order_id,
+                        locale,
+                        location,
+                        sku,
+                    )| {
                         RecipientEvent {
                             id,
                             source,
@@ -144,6 +162,8 @@ impl RecipientStore for SqlStore {
                             url,
                             order_id,
                             locale,
+                            location,
+                            sku,
                         }
                     },
                 )

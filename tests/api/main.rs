@@ -9,6 +9,7 @@ mod backup;
 mod browser;
 mod browser_watch;
 mod cli;
+mod clicks;
 mod compliance;
 mod content;
 mod crash;

@@ -112,5 +112,6 @@ pub fn event(
         suppresses: (kind == "unsubscribe").then(|| "unsubscribe".to_owned()),
         reactivates: false,
         locale: None,
+        promise: None,
     }
 }

@@ -332,6 +332,7 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
         suppresses: None,
         reactivates: false,
         locale: None,
+        promise: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..3)

@@ -4,6 +4,7 @@
 mod alerts;
 mod answers;
 mod checks;
+mod clicks;
 mod engagement;
 mod erasure;
 mod fixtures;
@@ -85,6 +86,7 @@ storage_suite!(
     a_reactivation_lifts_a_providers_suppression_but_not_a_survey_unsubscribe,
     a_watched_campaign_is_remembered_and_acted_on_once,
     a_scheduled_check_fixed_before_the_send_broke_nothing,
+    clicks_keep_their_promise_and_are_read_again_in_pages,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -92,6 +94,7 @@ mod cases {
     pub use crate::alerts::*;
     pub use crate::answers::*;
     pub use crate::checks::*;
+    pub use crate::clicks::*;
     pub use crate::engagement::*;
     pub use crate::erasure::*;
     pub use crate::identities::*;

@@ -46,6 +46,7 @@ impl EngagementEvent {
             suppresses: None,
             reactivates: false,
             locale: None,
+            promise: None,
         }
     }
 }

@@ -259,7 +259,7 @@ pub async fn receive(
             batch.token = verified.claim;
             let recorded = state
                 .engagement
-                .record_batch(&batch, verified.by.as_str())
+                .record_batch(&mut batch, verified.by.as_str())
                 .await?;
             Ok(HttpResponse::Ok().json(EventsRecorded::from(recorded)))
         }
