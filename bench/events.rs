@@ -8,6 +8,9 @@
 //! one-event request — and the latency of Customer.io's (which waits 4 s and then holds back
 //! every later webhook): p50 / p99 / max under the same load.
 //!
+//! `--match`: with a `[promises]` location template every click URL matches, so each click is
+//! stored with the location it reached for (issue 30) — the cost of matching on ingest.
+//!
 //! Run: `cargo bench --bench events` (needs `sqlite3` on the PATH; `-- --events N` for fewer).
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -73,10 +76,27 @@ fn main() {
     file.flush().unwrap();
     drop(file);
 
-    println!("events: {total} events, NDJSON in requests of {PER_REQUEST}, SQLite");
+    // `--match`: clicks name the promise their URL reached for (every click here matches).
+    let matching = std::env::args().any(|a| a == "--match");
+    let templates = if matching {
+        "[promises]\nlocation_links = [\"https://rentals.example.com/{location}\"]\n"
+    } else {
+        ""
+    };
+    println!(
+        "events: {total} events, NDJSON in requests of {PER_REQUEST}, SQLite{}",
+        if matching {
+            ", clicks matched to their promise"
+        } else {
+            ""
+        }
+    );
     // promiseguard
     let (ours, stored) = rt.block_on(async {
-        let app = spawn_app("[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\n").await;
+        let app = spawn_app(&format!(
+            "[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\n{templates}"
+        ))
+        .await;
         let started = Instant::now();
         let mut stored = 0u64;
         for body in &bodies {

@@ -37,12 +37,27 @@ pub struct AlertTarget {
     pub target: String,
 }
 
+/// Which campaign an alert is about: its id, and its name when it has one (flattened into
+/// each alert's JSON as `campaign_id` and `campaign_name`).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AlertCampaign<'a> {
+    pub campaign_id: &'a str,
+    pub campaign_name: Option<&'a str>,
+}
+
+impl AlertCampaign<'_> {
+    /// What a person calls it: the name, else the id.
+    pub fn title(&self) -> &str {
+        self.campaign_name.unwrap_or(self.campaign_id)
+    }
+}
+
 /// `finding.blocked`: a new block finding on a running campaign — what the alert's email and
 /// its webhook say.
 #[derive(Debug, Serialize)]
 pub struct BlockedAlert<'a> {
-    pub campaign_id: &'a str,
-    pub campaign_name: Option<&'a str>,
+    #[serde(flatten)]
+    pub campaign: AlertCampaign<'a>,
     pub check_id: &'a str,
     pub finding: &'a crate::domain::Finding,
     /// The campaign's page.
@@ -53,8 +68,8 @@ pub struct BlockedAlert<'a> {
 /// broke.
 #[derive(Debug, Serialize)]
 pub struct DetractorAlert<'a> {
-    pub campaign_id: &'a str,
-    pub campaign_name: Option<&'a str>,
+    #[serde(flatten)]
+    pub campaign: AlertCampaign<'a>,
     pub recipient: &'a str,
     pub score: Option<u8>,
     pub reason: Option<&'a str>,
@@ -68,8 +83,8 @@ pub struct DetractorAlert<'a> {
 /// what is broken, what was done.
 #[derive(Debug, Serialize)]
 pub struct ScheduledAlert<'a> {
-    pub campaign_id: &'a str,
-    pub campaign_name: Option<&'a str>,
+    #[serde(flatten)]
+    pub campaign: AlertCampaign<'a>,
     /// The platform's kind (klaviyo, mailchimp, braze).
     pub platform: &'a str,
     /// `alerted`, `unscheduled` or `failed`.

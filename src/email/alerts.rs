@@ -8,13 +8,13 @@ use maud::{Markup, html};
 /// `finding.blocked`, to `to`.
 pub fn blocked(from: &Mailbox, to: &str, a: &BlockedAlert<'_>) -> Result<Message, String> {
     let f = a.finding;
-    let title = a.campaign_name.unwrap_or(a.campaign_id);
+    let title = a.campaign.title();
     let subject = format!("Blocked: {title} — {}", f.message);
     let text = format!(
         "A live re-check found a promise that cannot be kept in a running campaign.\n\n\
          Campaign: {title} ({campaign})\nOffer: {offer}\nRule: {rule}\n{message}\n\n\
          Review it: {url}\n",
-        campaign = a.campaign_id,
+        campaign = a.campaign.campaign_id,
         offer = f.offer_id,
         rule = f.rule.as_str(),
         message = f.message,
@@ -23,7 +23,7 @@ pub fn blocked(from: &Mailbox, to: &str, a: &BlockedAlert<'_>) -> Result<Message
     let html = html! {
         p { "A live re-check found a promise that cannot be kept in a running campaign." }
         dl {
-            dt { "Campaign" } dd { (title) " (" code { (a.campaign_id) } ")" }
+            dt { "Campaign" } dd { (title) " (" code { (a.campaign.campaign_id) } ")" }
             dt { "Offer" } dd { code { (f.offer_id) } }
             dt { "Rule" } dd { code { (f.rule.as_str()) } }
         }
@@ -35,7 +35,7 @@ pub fn blocked(from: &Mailbox, to: &str, a: &BlockedAlert<'_>) -> Result<Message
 
 /// `campaign.blocked_scheduled` or `campaign.unscheduled`, to `to`.
 pub fn scheduled(from: &Mailbox, to: &str, a: &ScheduledAlert<'_>) -> Result<Message, String> {
-    let title = a.campaign_name.unwrap_or(a.campaign_id);
+    let title = a.campaign.title();
     let when = a.send_time.format("%Y-%m-%d %H:%M UTC");
     let (subject, lead) = match a.action {
         "unscheduled" => (
@@ -64,14 +64,14 @@ pub fn scheduled(from: &Mailbox, to: &str, a: &ScheduledAlert<'_>) -> Result<Mes
     let text = format!(
         "{lead}\n{failed}\nCampaign: {title} ({campaign})\n\n{broken}\n\nReview it: {url}\n",
         failed = failed.as_deref().unwrap_or(""),
-        campaign = a.campaign_id,
+        campaign = a.campaign.campaign_id,
         broken = broken.join("\n"),
         url = a.url,
     );
     let html = html! {
         p { (lead) }
         @if let Some(failed) = &failed { p { strong { (failed) } } }
-        dl { dt { "Campaign" } dd { (title) " (" code { (a.campaign_id) } ")" } }
+        dl { dt { "Campaign" } dd { (title) " (" code { (a.campaign.campaign_id) } ")" } }
         ul {
             @for f in a.findings {
                 li { code { (f.offer_id) } " · " code { (f.rule.as_str()) } ": " (f.message) }
@@ -84,7 +84,7 @@ pub fn scheduled(from: &Mailbox, to: &str, a: &ScheduledAlert<'_>) -> Result<Mes
 
 /// `survey.detractor`, to `to`.
 pub fn detractor(from: &Mailbox, to: &str, a: &DetractorAlert<'_>) -> Result<Message, String> {
-    let title = a.campaign_name.unwrap_or(a.campaign_id);
+    let title = a.campaign.title();
     let score = a.score.map_or_else(|| "?".to_owned(), |s| s.to_string());
     let reason = a.reason.unwrap_or("not given");
     let comment = a.comment.unwrap_or("");
@@ -99,7 +99,7 @@ pub fn detractor(from: &Mailbox, to: &str, a: &DetractorAlert<'_>) -> Result<Mes
          detractor.\n\nCampaign: {title} ({campaign})\nCustomer: {recipient}\nScore: \
          {score}/10\nWere they able to use the offer? {reason}\nComment: {comment}\n\n\
          Promises it broke:\n{broken}\n\nReview it: {url}\n",
-        campaign = a.campaign_id,
+        campaign = a.campaign.campaign_id,
         recipient = a.recipient,
         broken = broken.join("\n"),
         url = a.url,
@@ -107,7 +107,7 @@ pub fn detractor(from: &Mailbox, to: &str, a: &DetractorAlert<'_>) -> Result<Mes
     let html = html! {
         p { "A customer who clicked a campaign that broke a promise answered the survey as a detractor." }
         dl {
-            dt { "Campaign" } dd { (title) " (" code { (a.campaign_id) } ")" }
+            dt { "Campaign" } dd { (title) " (" code { (a.campaign.campaign_id) } ")" }
             dt { "Customer" } dd { (a.recipient) }
             dt { "Score" } dd { (score) "/10" }
             dt { "Were they able to use the offer?" } dd { (reason) }

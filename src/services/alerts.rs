@@ -8,7 +8,7 @@
 //! sent, and the alerts table's unique keys mean no finding, answer or action is ever alerted twice
 //! to one destination.
 use crate::domain::Severity;
-use crate::domain::alert::{BlockedAlert, DetractorAlert, ScheduledAlert};
+use crate::domain::alert::{AlertCampaign, BlockedAlert, DetractorAlert, ScheduledAlert};
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
@@ -90,13 +90,16 @@ impl Outbox for Alerts {
     }
 
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
-        let campaign = self
+        let stored = self
             .store
             .checks
             .campaign(&alert.campaign_id)
             .await
             .map_err(store_error)?;
-        let name = campaign.as_ref().and_then(|c| c.name.as_deref());
+        let campaign = AlertCampaign {
+            campaign_id: &alert.campaign_id,
+            campaign_name: stored.as_ref().and_then(|c| c.name.as_deref()),
+        };
         let url = format!(
             "{}/ui/campaigns/{}",
             self.public_base_url,
@@ -104,12 +107,14 @@ impl Outbox for Alerts {
         );
         match &alert.about {
             AlertAbout::Finding(finding_id) => {
-                self.send_finding(alert, finding_id, name, &url).await
+                self.send_finding(alert, finding_id, campaign, &url).await
             }
             AlertAbout::Answer(invitation_id) => {
-                self.send_answer(alert, invitation_id, name, &url).await
+                self.send_answer(alert, invitation_id, campaign, &url).await
             }
-            AlertAbout::Action(action_id) => self.send_action(alert, action_id, name, &url).await,
+            AlertAbout::Action(action_id) => {
+                self.send_action(alert, action_id, campaign, &url).await
+            }
         }
     }
 
@@ -138,7 +143,7 @@ impl Alerts {
         &self,
         alert: &ClaimedAlert,
         invitation_id: &str,
-        name: Option<&str>,
+        campaign: AlertCampaign<'_>,
         url: &str,
     ) -> Result<(), SendError> {
         let invitation = self
@@ -156,8 +161,7 @@ impl Alerts {
             alert,
             "survey.detractor",
             &DetractorAlert {
-                campaign_id: &alert.campaign_id,
-                campaign_name: name,
+                campaign,
                 recipient: &invitation.recipient,
                 score: invitation.score,
                 reason: invitation.reason.as_deref(),
@@ -176,7 +180,7 @@ impl Alerts {
         &self,
         alert: &ClaimedAlert,
         action_id: &str,
-        name: Option<&str>,
+        campaign: AlertCampaign<'_>,
         url: &str,
     ) -> Result<(), SendError> {
         let action = self
@@ -197,8 +201,7 @@ impl Alerts {
             .filter(|f| f.severity == Severity::Block)
             .collect();
         let data = ScheduledAlert {
-            campaign_id: &alert.campaign_id,
-            campaign_name: name,
+            campaign,
             platform: &action.platform,
             action: action.action.as_str(),
             send_time: action.send_time,
@@ -255,7 +258,7 @@ impl Alerts {
         &self,
         alert: &ClaimedAlert,
         finding_id: &str,
-        name: Option<&str>,
+        campaign: AlertCampaign<'_>,
         url: &str,
     ) -> Result<(), SendError> {
         let finding = self
@@ -269,8 +272,7 @@ impl Alerts {
             alert,
             "finding.blocked",
             &BlockedAlert {
-                campaign_id: &alert.campaign_id,
-                campaign_name: name,
+                campaign,
                 check_id: &finding.check_id,
                 finding: &finding.stored.finding,
                 url,

@@ -6,7 +6,7 @@ use crate::support::app::spawn_app;
 use crate::support::browser::Browser;
 use crate::support::platforms::watcher::{TEMPLATES, ahead, klaviyo_table, rental_email};
 use crate::support::platforms::{Fake, FakeCampaign};
-use promiseguard::store::WatchStore;
+use promiseguard::store::{ActionOutcome, WatchStore};
 use std::time::Duration;
 
 #[tokio::test]
@@ -28,7 +28,12 @@ async fn a_campaign_taken_off_the_schedule_shows_on_the_list_and_its_page() {
     ))
     .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while app.store.actions("k-rental").await.unwrap().is_empty() {
+    // Claimed (`pending`) before the platform is called, settled after: wait for the end.
+    let settled = || async {
+        let actions = app.store.actions("k-rental").await.unwrap();
+        actions.iter().any(|a| a.action != ActionOutcome::Pending)
+    };
+    while !settled().await {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the watch job did not act"
