@@ -9,6 +9,7 @@ use crate::store::{
     NewQuarantined, QuarantineStore, Quarantined, Store, StoreError,
 };
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What one request delivered, read and sorted.
@@ -60,17 +61,25 @@ impl Engagement {
         }
     }
 
-    /// Names, on each click with a URL, the promise the URL reached for.
+    /// Names, on each click with a URL, the promise the URL reached for. A batch's clicks
+    /// mostly repeat a campaign's few links, so each distinct URL is matched once.
     fn name_promises(&self, events: &mut [EngagementEvent]) {
         if self.templates.is_empty() {
             return;
         }
+        let mut matched: HashMap<String, Option<LinkPromise>> = HashMap::new();
         for e in events.iter_mut() {
-            if e.kind == EventKind::Click
-                && let Some(url) = &e.url
-            {
-                e.promise = self.templates.promise(url);
-            }
+            let (EventKind::Click, Some(url)) = (&e.kind, &e.url) else {
+                continue;
+            };
+            e.promise = match matched.get(url.as_str()) {
+                Some(promise) => promise.clone(),
+                None => {
+                    let promise = self.templates.promise(url);
+                    matched.insert(url.clone(), promise.clone());
+                    promise
+                }
+            };
         }
     }
 
