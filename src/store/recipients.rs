@@ -72,19 +72,40 @@ pub struct CampaignName {
     pub name: Option<String>,
 }
 
-type EventRaw = (
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i64,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
+/// An event as `recipient_data` reads it.
+#[derive(sqlx::FromRow)]
+struct EventRaw {
+    id: String,
+    source: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    campaign_id: Option<String>,
+    occurred_at: i64,
+    received_at: i64,
+    url: Option<String>,
+    order_id: Option<String>,
+    locale: Option<String>,
+    location: Option<String>,
+    sku: Option<String>,
+}
+
+impl From<EventRaw> for RecipientEvent {
+    fn from(e: EventRaw) -> Self {
+        Self {
+            id: e.id,
+            source: e.source,
+            kind: e.kind,
+            campaign_id: e.campaign_id,
+            occurred_at: from_millis(e.occurred_at),
+            received_at: from_millis(e.received_at),
+            url: e.url,
+            order_id: e.order_id,
+            locale: e.locale,
+            location: e.location,
+            sku: e.sku,
+        }
+    }
+}
 type InvitationRaw = (
     String,
     String,
@@ -136,38 +157,7 @@ impl RecipientStore for SqlStore {
         .fetch_all(pool)
         .await)?;
         Ok(RecipientData {
-            events: events
-                .into_iter()
-                .map(
-                    |(
-                        id,
-                        source,
-                        kind,
-                        campaign_id,
-                        occurred,
-                        received,
-                        url,
-                        order_id,
-                        locale,
-                        location,
-                        sku,
-                    )| {
-                        RecipientEvent {
-                            id,
-                            source,
-                            kind,
-                            campaign_id,
-                            occurred_at: from_millis(occurred),
-                            received_at: from_millis(received),
-                            url,
-                            order_id,
-                            locale,
-                            location,
-                            sku,
-                        }
-                    },
-                )
-                .collect(),
+            events: events.into_iter().map(RecipientEvent::from).collect(),
             invitations: invitations
                 .into_iter()
                 .map(

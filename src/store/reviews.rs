@@ -94,6 +94,49 @@ pub struct CampaignSummary {
     pub open_findings: u64,
 }
 
+/// A row of the campaign list, as stored.
+#[derive(sqlx::FromRow)]
+struct SummaryRaw {
+    id: String,
+    name: Option<String>,
+    platform: Option<String>,
+    window_start: i64,
+    window_end: i64,
+    created_at: i64,
+    latest_check_id: Option<String>,
+    latest_verdict: Option<String>,
+    phase: Option<String>,
+    latest_checked_at: Option<i64>,
+    latest_send_at: Option<i64>,
+    last_action: Option<String>,
+    findings: i64,
+    open_findings: i64,
+}
+
+impl SummaryRaw {
+    fn read(self) -> Result<CampaignSummary, StoreError> {
+        Ok(CampaignSummary {
+            latest_verdict: self
+                .latest_verdict
+                .map(|v| parse("campaigns.latest_verdict", &v))
+                .transpose()?,
+            latest_phase: self.phase.map(|p| parse("checks.phase", &p)).transpose()?,
+            id: self.id,
+            name: self.name,
+            platform: self.platform,
+            window_start: from_millis(self.window_start),
+            window_end: from_millis(self.window_end),
+            created_at: from_millis(self.created_at),
+            latest_check_id: self.latest_check_id,
+            latest_checked_at: self.latest_checked_at.map(from_millis),
+            latest_send_at: self.latest_send_at.map(from_millis),
+            last_action: self.last_action,
+            findings: self.findings as u64,
+            open_findings: self.open_findings as u64,
+        })
+    }
+}
+
 type ReviewRaw = (
     String,
     String,
@@ -139,27 +182,12 @@ impl ReviewStore for SqlStore {
         &self,
         filter: &CampaignFilter,
     ) -> Result<Vec<CampaignSummary>, StoreError> {
-        type Raw = (
-            String,
-            Option<String>,
-            Option<String>,
-            i64,
-            i64,
-            i64,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<String>,
-            i64,
-            i64,
-        );
-        let rows: Vec<Raw> = on_pool!(self.db(), pool => {
+        let rows: Vec<SummaryRaw> = on_pool!(self.db(), pool => {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT * FROM (
                    SELECT c.id, c.name, c.platform, c.window_start, c.window_end, c.created_at,
-                          c.latest_check_id, c.latest_verdict, k.phase, c.latest_checked_at, k.send_at,
+                          c.latest_check_id, c.latest_verdict, k.phase, c.latest_checked_at,
+                          k.send_at AS latest_send_at,
                           (SELECT a.action FROM campaign_actions a WHERE a.campaign_id = c.id
                            ORDER BY a.at DESC, a.id DESC LIMIT 1) AS last_action,
                           (SELECT COUNT(*) FROM findings f WHERE f.check_id = c.latest_check_id) AS findings,
@@ -202,45 +230,7 @@ impl ReviewStore for SqlStore {
                 .push_bind(i64::from(filter.limit));
             q.build_query_as().fetch_all(pool).await
         })?;
-        rows.into_iter()
-            .map(
-                |(
-                    id,
-                    name,
-                    platform,
-                    window_start,
-                    window_end,
-                    created_at,
-                    latest_check_id,
-                    latest_verdict,
-                    phase,
-                    latest_checked_at,
-                    latest_send_at,
-                    last_action,
-                    findings,
-                    open_findings,
-                )| {
-                    Ok(CampaignSummary {
-                        id,
-                        name,
-                        platform,
-                        window_start: from_millis(window_start),
-                        window_end: from_millis(window_end),
-                        created_at: from_millis(created_at),
-                        latest_check_id,
-                        latest_verdict: latest_verdict
-                            .map(|v| parse("campaigns.latest_verdict", &v))
-                            .transpose()?,
-                        latest_phase: phase.map(|p| parse("checks.phase", &p)).transpose()?,
-                        latest_checked_at: latest_checked_at.map(from_millis),
-                        latest_send_at: latest_send_at.map(from_millis),
-                        last_action,
-                        findings: findings as u64,
-                        open_findings: open_findings as u64,
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().map(SummaryRaw::read).collect()
     }
 
     async fn review_finding(
