@@ -47,6 +47,15 @@ async fn named(app: &TestApp, address: &str) -> Vec<(String, Value, Value)> {
         .collect()
 }
 
+/// The event of `events` whose id contains `id`.
+fn event(events: &[(String, Value, Value)], id: &str) -> (String, Value, Value) {
+    events
+        .iter()
+        .find(|(e, _, _)| e.contains(id))
+        .unwrap_or_else(|| panic!("no event {id} in {events:?}"))
+        .clone()
+}
+
 fn click(id: &str, url: &str) -> Value {
     json!({"id": id, "type": "click", "campaign_id": "spring", "recipient": "ana@example.com",
            "occurred_at": "2026-12-01T10:00:00Z", "url": url})
@@ -95,13 +104,7 @@ async fn a_click_keeps_the_location_or_item_its_url_names_and_a_rematch_follows_
     assert_eq!(res.status(), 200);
 
     let events = named(&app, "ana@example.com").await;
-    let find = |id: &str| {
-        events
-            .iter()
-            .find(|(e, _, _)| e.contains(id))
-            .unwrap()
-            .clone()
-    };
+    let find = |id: &str| event(&events, id);
     assert_eq!(find("c1"), ("c1".into(), json!("loc-101"), Value::Null));
     assert_eq!(
         find("c2"),
@@ -132,13 +135,7 @@ async fn a_click_keeps_the_location_or_item_its_url_names_and_a_rematch_follows_
         "c1 and postmark lose loc-101/105, c3 gains loc-103: {out}"
     );
     let events = named(&app, "ana@example.com").await;
-    let find = |id: &str| {
-        events
-            .iter()
-            .find(|(e, _, _)| e.contains(id))
-            .unwrap()
-            .clone()
-    };
+    let find = |id: &str| event(&events, id);
     assert_eq!(find("c1").1, Value::Null);
     assert_eq!(find("c3").1, json!("loc-103"));
     assert_eq!(find("c2").2, json!("TENT-2P"), "item links unchanged");
