@@ -177,3 +177,31 @@ async fn watch_run_ticks_once_from_the_command_line() {
     assert!(out.contains("1 alerted"), "{out}");
     assert!(!err.contains("pk_test"), "the key is never logged: {err}");
 }
+
+#[tokio::test]
+async fn the_same_broken_email_scheduled_again_unreviewed_is_taken_off_again() {
+    let send = ahead(1);
+    let fake = Fake::klaviyo(vec![FakeCampaign::new(
+        "k-again",
+        send,
+        &branch_email("loc-102"),
+    )])
+    .await;
+    let w = watcher(&klaviyo_table(&fake.server.url), "").await;
+    assert_eq!(w.tick(Utc::now()).await.unscheduled, 1);
+    // Scheduled again an hour later, nothing changed and nothing reviewed.
+    fake.campaigns.edit("k-again", |c| {
+        c.scheduled = true;
+        c.send_time = send + Duration::hours(1);
+    });
+    let report = w.tick(Utc::now() + Duration::minutes(5)).await;
+    assert_eq!((report.unscheduled, report.alerted), (1, 0), "{report}");
+    assert!(!fake.campaigns.get("k-again").scheduled);
+    let patches = fake
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .count();
+    assert_eq!(patches, 2);
+}

@@ -323,10 +323,19 @@ impl Watch {
         kind: ActionKind,
         report: &mut WatchReport,
     ) -> Result<(), CampaignError> {
+        // An alert is once per content version. Taking it off is once per version and
+        // schedule: a marketer who schedules the same broken email again, unreviewed, sees it
+        // taken off again (an overridden finding never acts, so a reviewed one is not).
+        let version = match kind {
+            ActionKind::Alert => version.to_owned(),
+            ActionKind::Unschedule => {
+                format!("{version}@{}", scheduled.send_time.timestamp_millis())
+            }
+        };
         let claim = NewAction {
             campaign_id: &scheduled.id,
             platform: platform.kind().as_str(),
-            version,
+            version: &version,
             kind,
             check_id: &result.check_id,
             send_time: scheduled.send_time,
