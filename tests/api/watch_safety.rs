@@ -205,3 +205,26 @@ async fn the_same_broken_email_scheduled_again_unreviewed_is_taken_off_again() {
         .count();
     assert_eq!(patches, 2);
 }
+
+#[tokio::test]
+async fn a_platform_that_does_not_answer_the_unschedule_is_asked_again() {
+    use crate::support::platforms::watcher::mailchimp_table;
+    let fake = Fake::mailchimp(vec![FakeCampaign::new(
+        "m-flaky",
+        ahead(1),
+        &branch_email("loc-104"),
+    )])
+    .await;
+    set(&fake.campaigns.flaky_writes, 1);
+    let w = watcher(&mailchimp_table(&fake.server.url), "").await;
+    let report = w.tick(Utc::now()).await;
+    assert_eq!((report.unscheduled, report.failed), (1, 0), "{report}");
+    let posts = fake
+        .server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .count();
+    assert_eq!(posts, 2, "a 503, then taken off");
+    assert!(!fake.campaigns.get("m-flaky").scheduled);
+}

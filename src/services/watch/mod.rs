@@ -31,6 +31,28 @@ super::store_concerns! {
     }
 }
 
+/// Attempts at taking a campaign off the schedule while the platform does not answer (a
+/// refusal in its own words is final), and the pause before each retry.
+const UNSCHEDULE_ATTEMPTS: u32 = 3;
+const UNSCHEDULE_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Takes the campaign off the schedule; a platform that does not answer (down, 5xx, a
+/// timeout) is asked again, twice, before the action is recorded as failed — the claim is
+/// taken once, so a moment's outage must not cost the one chance to act.
+async fn unschedule(platform: &dyn Platform, scheduled: &Scheduled) -> Result<(), PlatformError> {
+    let mut attempt = 1;
+    loop {
+        match platform.unschedule(scheduled).await {
+            Err(PlatformError::Unavailable(e)) if attempt < UNSCHEDULE_ATTEMPTS => {
+                tracing::warn!(platform = platform.name(), campaign = %scheduled.id, error = %e, attempt, "watch: taking the campaign off the schedule: no answer, asking again");
+                attempt += 1;
+                tokio::time::sleep(UNSCHEDULE_RETRY).await;
+            }
+            done => return done,
+        }
+    }
+}
+
 /// One platform and what it does about a campaign that would break a promise.
 pub struct Watched {
     pub platform: Arc<dyn Platform>,
@@ -346,7 +368,7 @@ impl Watch {
         };
         let (outcome, detail) = match kind {
             ActionKind::Alert => (ActionOutcome::Alerted, None),
-            ActionKind::Unschedule => match platform.unschedule(scheduled).await {
+            ActionKind::Unschedule => match unschedule(platform, scheduled).await {
                 Ok(()) => (ActionOutcome::Unscheduled, None),
                 Err(e) => (ActionOutcome::Failed, Some(e.to_string())),
             },

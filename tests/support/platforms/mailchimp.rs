@@ -93,6 +93,11 @@ pub fn mailchimp(campaigns: Campaigns) -> impl Fn(&FakeRequest) -> FakeResponse 
                 "The requested resource could not be found.",
             );
         };
+        if action == "actions/unschedule"
+            && let Some(refused) = campaigns.write_refusal()
+        {
+            return refused;
+        }
         match (req.method.as_str(), action) {
             ("GET", "content") if c.variations.len() > 1 => FakeResponse::json(
                 200,

@@ -66,6 +66,8 @@ pub struct Campaigns {
     pub throttle: Arc<AtomicU32>,
     /// Answer every request 503 while set.
     pub down: Arc<AtomicU32>,
+    /// Answer the next N writes (revert, unschedule) 503.
+    pub flaky_writes: Arc<AtomicU32>,
 }
 
 impl Campaigns {
@@ -93,6 +95,18 @@ impl Campaigns {
     pub(super) fn scheduled(&self) -> Vec<FakeCampaign> {
         let list = self.list.lock().unwrap();
         list.iter().filter(|c| c.scheduled).cloned().collect()
+    }
+
+    /// 503 for a write, if the test asked for one.
+    pub(super) fn write_refusal(&self) -> Option<FakeResponse> {
+        let left = self.flaky_writes.load(Ordering::SeqCst);
+        (left > 0).then(|| {
+            self.flaky_writes.store(left - 1, Ordering::SeqCst);
+            FakeResponse::text(
+                503,
+                "upstream connect error or disconnect/reset before headers",
+            )
+        })
     }
 
     /// 429 or 503 if the test asked for one.
