@@ -34,7 +34,9 @@ pub trait CheckStore: Send + Sync {
     async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError>;
 
     /// Campaigns whose offer window is open at `now`, by id: at most `limit` of them, those
-    /// after `after` (the last id of the previous page; `None` from the start).
+    /// after `after` (the last id of the previous page; `None` from the start). A campaign the
+    /// watch took off its platform's schedule is not live — it was never sent — until the
+    /// watch reads it again (rescheduled).
     async fn live_campaigns(
         &self,
         now: DateTime<Utc>,
@@ -239,7 +241,13 @@ impl CheckStore for SqlStore {
     ) -> Result<Vec<CampaignRow>, StoreError> {
         const SQL: &str = concat!(
             select_campaign!(),
-            "WHERE window_start <= $1 AND window_end > $1 AND id > $2 ORDER BY id LIMIT $3"
+            "WHERE window_start <= $1 AND window_end > $1 AND id > $2
+               AND NOT EXISTS (
+                   SELECT 1 FROM campaign_actions a
+                   WHERE a.campaign_id = campaigns.id AND a.action = 'unscheduled'
+                     AND a.at >= COALESCE((SELECT MAX(w.fetched_at) FROM watched_campaigns w
+                                           WHERE w.campaign_id = campaigns.id), 0))
+             ORDER BY id LIMIT $3"
         );
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows: Vec<CampaignRaw> = on_pool!(self.db(), pool =>

@@ -87,6 +87,7 @@ storage_suite!(
     a_watched_campaign_is_remembered_and_acted_on_once,
     a_scheduled_check_fixed_before_the_send_broke_nothing,
     clicks_keep_their_promise_and_are_read_again_in_pages,
+    a_campaign_taken_off_the_schedule_is_not_live_until_read_again,
 );
 
 /// Every case, whichever concern's file it is written in.

@@ -166,3 +166,52 @@ pub async fn a_scheduled_check_fixed_before_the_send_broke_nothing(store: SqlSto
     assert!(!broken("fixed"), "fixed before the send");
     assert!(broken("broke"));
 }
+
+/// A campaign taken off the schedule was never sent: the live re-check passes it over while
+/// its window is open, until the watch reads it again (the marketer scheduled it anew).
+pub async fn a_campaign_taken_off_the_schedule_is_not_live_until_read_again(store: SqlStore) {
+    let draft = Draft::new("off", 1, "2026-11-24T10:00:00Z");
+    store.record_check(&draft.check(), None).await.unwrap();
+    let during = at("2026-11-25T10:00:00Z");
+    let live = |store: SqlStore| async move {
+        let rows = store.live_campaigns(during, None, 10).await.unwrap();
+        rows.iter().any(|c| c.id == "off")
+    };
+    assert!(live(store.clone()).await);
+    let off = listed("off", "2026-11-25T09:00:00Z");
+    let read_at = |when: &str| Fetched {
+        platform: "klaviyo-main",
+        listed: &off,
+        content_hash: Some("v1"),
+        check_id: None,
+        at: at(when),
+    };
+    store
+        .record_fetch(read_at("2026-11-24T08:00:00Z"))
+        .await
+        .unwrap();
+    let action = NewAction {
+        campaign_id: "off",
+        platform: "klaviyo",
+        version: "v1",
+        kind: ActionKind::Unschedule,
+        check_id: &draft.id,
+        send_time: at("2026-11-25T09:00:00Z"),
+        at: at("2026-11-24T08:00:01Z"),
+    };
+    let id = store.claim_action(action).await.unwrap().unwrap();
+    let settled = Settled {
+        id: &id,
+        outcome: ActionOutcome::Unscheduled,
+        detail: None,
+        alert_to: &[],
+    };
+    store.settle_action(settled).await.unwrap();
+    assert!(!live(store.clone()).await, "taken off, never sent");
+    // Read again after it was scheduled anew: live when its window is open.
+    store
+        .record_fetch(read_at("2099-01-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert!(live(store.clone()).await);
+}
