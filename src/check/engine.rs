@@ -48,6 +48,16 @@ pub struct Checker {
     limits: CheckLimits,
 }
 
+/// How much a check's caller waits on it: a send (pre-send) or an analyst (manual) waits; a
+/// campaign still on its platform's schedule (the watch) can wait behind them in a source's
+/// quota, as a re-check tick does.
+pub fn urgency(phase: Phase) -> Urgency {
+    match phase {
+        Phase::Scheduled | Phase::Live => Urgency::Background,
+        Phase::PreSend | Phase::Manual => Urgency::Send,
+    }
+}
+
 impl Checker {
     pub fn new(observer: Arc<Observer>, limits: CheckLimits) -> Self {
         Self { observer, limits }
@@ -61,13 +71,13 @@ impl Checker {
         &self.observer
     }
 
-    /// Checks one campaign for a send that is waiting: asks what its plan needs (answers as old
-    /// as each source's `max_age_s` allow), then concludes.
+    /// Checks one campaign: asks what its plan needs (answers as old as each source's
+    /// `max_age_s` allow, at the urgency of the check's phase), then concludes.
     #[tracing::instrument(skip_all, fields(campaign = %campaign.id, offers = campaign.offers.len()))]
     pub async fn run(&self, campaign: &Campaign, check: CheckSpec<'_>) -> CheckResult {
         let plan = LookupPlan::for_campaign(campaign);
         let asking = Asking {
-            urgency: Urgency::Send,
+            urgency: urgency(check.phase),
             deadline: Instant::now() + self.limits.deadline,
             max_age: None,
         };
@@ -158,5 +168,18 @@ fn seen<V>(served: Served<V>, source: &str) -> Result<(V, DateTime<Utc>), Lookup
             reason,
             at: Utc::now(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheduled_campaign_waits_behind_sends_and_analysts() {
+        assert_eq!(urgency(Phase::Scheduled), Urgency::Background);
+        assert_eq!(urgency(Phase::Live), Urgency::Background);
+        assert_eq!(urgency(Phase::PreSend), Urgency::Send);
+        assert_eq!(urgency(Phase::Manual), Urgency::Send);
     }
 }

@@ -9,7 +9,6 @@ use crate::domain::content::{EmailLink, Promised};
 use crate::domain::link::{Hop, LinkAnswer, MAX_REDIRECTS};
 use crate::domain::{Campaign, Finding, Mode, Policy, Rule, Severity, Target, Verdict};
 use crate::observations::shelf::{Seen, Served};
-use crate::sources::quota::Urgency;
 use serde_json::json;
 use std::collections::HashMap;
 use tokio::time::Instant;
@@ -27,7 +26,7 @@ impl Checker {
         spec: CheckSpec<'_>,
     ) -> CheckResult {
         let asking = Asking {
-            urgency: Urgency::Send,
+            urgency: super::engine::urgency(spec.phase),
             deadline: Instant::now() + self.limits().deadline,
             max_age: None,
         };
