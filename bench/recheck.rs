@@ -106,6 +106,7 @@ async fn seed(store: &SqlStore, campaigns: &[Campaign]) {
             result: "{}",
             alert_to: &[],
             definition: None,
+            covered: None,
         })
         .collect();
     store.record_checks(&checks).await.unwrap();
@@ -260,6 +261,7 @@ async fn tick_then_store_alone(
             result: body,
             alert_to: &[],
             definition: Some(definition),
+            covered: None,
         })
         .collect();
     let stored = Instant::now();

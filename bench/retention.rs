@@ -39,6 +39,7 @@ fn click(id: String, recipient: String, at: DateTime<Utc>) -> EngagementEvent {
         reactivates: false,
         locale: None,
         promise: None,
+        judgement: None,
     }
 }
 
@@ -110,6 +111,7 @@ async fn main() {
                 campaign_id: campaign_of(&recipient),
                 recipient,
                 locale: None,
+                promise_state: None,
             }
         })
         .collect();

@@ -69,6 +69,7 @@ async fn run(store: &SqlStore) -> Rates {
                     result: "{}",
                     alert_to: &[],
                     definition: None,
+                    covered: None,
                 };
                 store.record_check(&check, None).await.unwrap();
             }

@@ -103,6 +103,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration, f64) 
             reactivates: false,
             locale: None,
             promise: None,
+            judgement: None,
         })
         .collect();
     for chunk in events.chunks(50_000) {

@@ -2,6 +2,7 @@
 //! Pure: the same campaign, policy and observations always give the same evaluation.
 use crate::domain::ZoneOrigin;
 use crate::domain::hours::{day_label, local_label};
+use crate::domain::judgement::Coverage;
 use crate::domain::observation::format_quantity;
 use crate::domain::{
     Campaign, Finding, ItemKey, ItemPromise, LocationReport, LocationStatus, LookupFailure, Offer,
@@ -34,6 +35,8 @@ pub struct Evaluation {
     /// One line per `flag` finding (the Kubernetes admission-webhook convention), then one per
     /// location whose time zone had to be assumed.
     pub warnings: Vec<String>,
+    /// What the check covered: the promises clicks are judged against (`domain::judgement`).
+    pub covered: Coverage,
 }
 
 /// Evaluates every pinned rule for every offer, at `now` (the time a lookup that has no
@@ -104,7 +107,24 @@ pub fn evaluate(
         offers,
         findings,
         warnings,
+        covered: coverage(campaign, observations),
     }
+}
+
+/// What the check covered, with the names the location source gave.
+fn coverage(campaign: &Campaign, observations: &Observations) -> Coverage {
+    let mut covered = Coverage::of(&campaign.offers);
+    covered.names = covered
+        .locations
+        .iter()
+        .filter_map(|l| match observations.locations.get(l) {
+            Some(Ok(LocationReport {
+                name: Some(name), ..
+            })) => Some((l.clone(), name.clone())),
+            _ => None,
+        })
+        .collect();
+    covered
 }
 
 /// A finding before the policy has given it a severity (or dropped it).

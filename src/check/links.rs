@@ -179,6 +179,7 @@ mod tests {
             offers: vec![offer],
             findings: Vec::new(),
             warnings: Vec::new(),
+            covered: Default::default(),
         };
         CheckResult::new(
             "k".into(),

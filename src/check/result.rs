@@ -1,6 +1,7 @@
 //! The result of one check, as answered by the webhook and stored with the check.
 use super::{Evaluation, OfferOutcome};
 use crate::domain::content::{ContentReport, Extracted, Promised};
+use crate::domain::judgement::Coverage;
 use crate::domain::{Finding, Mode, Phase, Verdict};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,10 @@ pub struct CheckResult {
     /// The content's links counted, and the personalised ones.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<ContentReport>,
+    /// What the check covered, stored beside it (not answered): clicks are judged against it.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub covered: Coverage,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -70,6 +75,7 @@ impl CheckResult {
             warnings: evaluation.warnings,
             extracted: Vec::new(),
             content: None,
+            covered: evaluation.covered,
         }
     }
 

@@ -3,6 +3,7 @@
 //! to the recipient's most recent click before it, if that click is within the window. A
 //! recipient becomes eligible for a campaign's survey once the window after their last click on
 //! it has closed with no conversion after any of their clicks on it.
+use super::judgement::Judgement;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
@@ -13,6 +14,8 @@ pub enum Touch {
         at: DateTime<Utc>,
         /// The language the click's event named, if any.
         locale: Option<String>,
+        /// What the click reached for and how it was judged (`domain::judgement`).
+        promise: ClickedPromise,
     },
     Conversion {
         campaign: Option<String>,
@@ -37,6 +40,7 @@ pub fn click_locale<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str>
                 campaign: c,
                 at,
                 locale: Some(l),
+                ..
             } if c == campaign => Some((*at, l.as_str())),
             _ => None,
         })
@@ -44,9 +48,43 @@ pub fn click_locale<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str>
         .map(|(_, l)| l)
 }
 
-/// Campaigns (sorted) whose survey one recipient is eligible for, from all their clicks and
-/// conversions.
-pub fn eligible_campaigns(touches: &[Touch], window: Duration, now: DateTime<Utc>) -> Vec<String> {
+/// The location (and sku) a click named, and its judgement.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClickedPromise {
+    pub location: Option<String>,
+    pub sku: Option<String>,
+    pub judgement: Option<Judgement>,
+}
+
+/// A clicker's clicks on one branch or one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseClicks {
+    pub clicks: u64,
+    pub broken_clicks: u64,
+    pub first_click_at: DateTime<Utc>,
+}
+
+/// One (campaign, recipient) once the window after their last click closed: what their clicks
+/// met, and whether they converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    pub campaign: String,
+    pub first_click_at: DateTime<Utc>,
+    pub last_click_at: DateTime<Utc>,
+    pub clicks: u64,
+    pub broken_clicks: u64,
+    pub kept_clicks: u64,
+    /// Their clicks taken together (`Judgement::of_person`).
+    pub judgement: Judgement,
+    pub converted: bool,
+    /// Per location every click naming it (item links too), per sku every item click.
+    pub locations: BTreeMap<String, PromiseClicks>,
+    pub items: BTreeMap<String, PromiseClicks>,
+}
+
+/// Each campaign one recipient clicked, with its click times and whether a conversion was
+/// attributed to it (within the window after one of its clicks).
+fn attributed(touches: &[Touch], window: Duration) -> BTreeMap<&str, (Vec<DateTime<Utc>>, bool)> {
     let mut touches: Vec<&Touch> = touches.iter().collect();
     touches.sort_by_key(|t| t.at());
     let mut clicks: BTreeMap<&str, Vec<DateTime<Utc>>> = BTreeMap::new();
@@ -73,18 +111,103 @@ pub fn eligible_campaigns(touches: &[Touch], window: Duration, now: DateTime<Utc
     }
     clicks
         .into_iter()
-        .filter(|(campaign, times)| {
+        .map(|(campaign, times)| {
             let converted = conversions.iter().any(|(c, conv)| {
-                c == campaign
+                *c == campaign
                     && times
                         .iter()
                         .any(|click| *conv >= *click && *conv - *click <= window)
             });
+            (campaign, (times, converted))
+        })
+        .collect()
+}
+
+/// Campaigns (sorted) whose survey one recipient is eligible for, from all their clicks and
+/// conversions.
+pub fn eligible_campaigns(touches: &[Touch], window: Duration, now: DateTime<Utc>) -> Vec<String> {
+    attributed(touches, window)
+        .into_iter()
+        .filter(|(_, (times, converted))| {
             let last = times.iter().max().copied().unwrap_or_default();
             !converted && now > last + window
         })
         .map(|(c, _)| c.to_owned())
         .collect()
+}
+
+/// What one recipient's clicks on `campaign` met, taken together (`Judgement::of_person`).
+pub fn person_judgement(touches: &[Touch], campaign: &str) -> Judgement {
+    Judgement::of_person(touches.iter().filter_map(|t| match t {
+        Touch::Click {
+            campaign: c,
+            promise,
+            ..
+        } if c == campaign => Some(promise.judgement.unwrap_or(Judgement::Unknown)),
+        _ => None,
+    }))
+}
+
+/// What one recipient's clicks on `campaign` met and whether they converted, once the window
+/// after their last click on it has closed at `now`; none before (or with no click on it).
+pub fn decide(
+    touches: &[Touch],
+    campaign: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Option<Decided> {
+    let converted = attributed(touches, window).get(campaign)?.1;
+    let clicks: Vec<(DateTime<Utc>, &ClickedPromise)> = touches
+        .iter()
+        .filter_map(|t| match t {
+            Touch::Click {
+                campaign: c,
+                at,
+                promise,
+                ..
+            } if c == campaign => Some((*at, promise)),
+            _ => None,
+        })
+        .collect();
+    let first_click_at = clicks.iter().map(|(at, _)| *at).min()?;
+    let last_click_at = clicks.iter().map(|(at, _)| *at).max()?;
+    if now <= last_click_at + window {
+        return None;
+    }
+    let judged = |p: &ClickedPromise| p.judgement.unwrap_or(Judgement::Unknown);
+    let count = |j: Judgement| clicks.iter().filter(|(_, p)| judged(p) == j).count() as u64;
+    let mut decided = Decided {
+        campaign: campaign.to_owned(),
+        first_click_at,
+        last_click_at,
+        clicks: clicks.len() as u64,
+        broken_clicks: count(Judgement::Broken),
+        kept_clicks: count(Judgement::Kept),
+        judgement: Judgement::of_person(clicks.iter().map(|(_, p)| judged(p))),
+        converted,
+        locations: BTreeMap::new(),
+        items: BTreeMap::new(),
+    };
+    for (at, p) in &clicks {
+        let broken = u64::from(judged(p) == Judgement::Broken);
+        let named = [
+            (&mut decided.locations, &p.location),
+            (&mut decided.items, &p.sku),
+        ];
+        for (per, target) in named {
+            if let Some(target) = target {
+                let entry = per.entry(target.clone()).or_insert(PromiseClicks {
+                    clicks: 0,
+                    broken_clicks: 0,
+                    first_click_at: *at,
+                });
+                entry.clicks += 1;
+                entry.broken_clicks += broken;
+                entry.first_click_at = entry.first_click_at.min(*at);
+            }
+        }
+    }
+    Some(decided)
 }
 
 #[cfg(test)]
@@ -99,6 +222,7 @@ mod tests {
             campaign: c.into(),
             at: t(h),
             locale: None,
+            promise: ClickedPromise::default(),
         }
     }
     fn conv(c: Option<&str>, h: i64) -> Touch {

@@ -1,6 +1,7 @@
 //! Engagement events: what the platform (or SendGrid) says recipients did with a campaign.
 use super::FieldError;
 use super::content::templates::LinkPromise;
+use super::judgement::Judgement;
 use super::validation::{language_tag, optional_language_tag};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -47,6 +48,8 @@ pub struct EngagementEvent {
     /// What a click reached for: the location (or sku@location) its URL names by the
     /// `[promises]` templates, set at ingest.
     pub promise: Option<LinkPromise>,
+    /// A click's judgement against that promise (`domain::judgement`), set at ingest.
+    pub judgement: Option<Judgement>,
 }
 
 /// `POST /v1/events`: one element of the array (or one NDJSON line).
@@ -173,6 +176,7 @@ impl EventInput {
                 reactivates: false,
                 locale,
                 promise: None,
+                judgement: None,
             }),
             _ => Err(errors),
         }
@@ -243,6 +247,7 @@ impl SendgridEventInput {
                 _ => None,
             },
             promise: None,
+            judgement: None,
         })
     }
 }

@@ -3,6 +3,7 @@
 use super::nps::{
     Estimate, NpsSummary, Reason, ReasonCounts, TOO_FEW_BELOW, reason_shares, round1,
 };
+use super::proportion::ConversionComparison;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -76,9 +77,24 @@ pub struct CampaignInsight {
     pub nps: Option<f64>,
 }
 
+/// Who is on which side of the insight.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Respondents whose campaign broke any promise against those whose campaign kept them.
+    #[default]
+    Campaign,
+    /// Respondents (one per campaign and recipient) who clicked at least one broken promise
+    /// against those whose judged clicks were all kept.
+    Click,
+}
+
 /// `GET /v1/insights/promises` (pinned: `broken`, `kept`, `difference`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PromiseInsight {
+    pub basis: Basis,
     pub broken: Side,
     pub kept: Side,
     /// kept NPS − broken NPS, in points; null when either side has no answers.
@@ -90,12 +106,20 @@ pub struct PromiseInsight {
     pub difference_interval: Option<[f64; 2]>,
     /// Either side has fewer than 30 answers: too few to tell whether broken promises cost NPS.
     pub too_few: bool,
-    /// Each campaign with answers, broken ones first, then by id.
+    /// Each campaign with answers, broken ones first, then by id (whether it broke any
+    /// promise, on both bases).
     pub campaigns: Vec<CampaignInsight>,
+    /// The conversion rate of each side's clickers within the attribution window.
+    pub conversion: ConversionComparison,
 }
 
 impl PromiseInsight {
-    pub fn from_campaigns(scores: &[CampaignScores]) -> Self {
+    /// The insight of `scores` pooled per side (a campaign may be on both sides, per click).
+    pub fn from_campaigns(
+        scores: &[CampaignScores],
+        basis: Basis,
+        conversion: ConversionComparison,
+    ) -> Self {
         let mut broken = [0u64; 11];
         let mut kept = [0u64; 11];
         let (mut broken_reasons, mut kept_reasons) = (ReasonCounts::new(), ReasonCounts::new());
@@ -136,6 +160,8 @@ impl PromiseInsight {
         };
         let spread = difference.map(|_| kept.estimate().minus(&broken.estimate()));
         Self {
+            basis,
+            conversion,
             too_few: broken.responses < TOO_FEW_BELOW || kept.responses < TOO_FEW_BELOW,
             broken,
             kept,
@@ -165,9 +191,20 @@ mod tests {
         }
     }
 
+    impl PromiseInsight {
+        fn from_campaigns_only(scores: &[CampaignScores]) -> Self {
+            let none = crate::domain::proportion::Proportion { successes: 0, n: 0 };
+            Self::from_campaigns(
+                scores,
+                Basis::Campaign,
+                ConversionComparison::of(none, none),
+            )
+        }
+    }
+
     #[test]
     fn broken_and_kept_campaigns_are_pooled_per_side() {
-        let insight = PromiseInsight::from_campaigns(&[
+        let insight = PromiseInsight::from_campaigns_only(&[
             campaign("kept-a", false, &[(10, 3), (8, 1)]),
             campaign("broken-a", true, &[(2, 2), (9, 1)]),
             campaign("broken-b", true, &[(0, 1)]),
@@ -203,7 +240,7 @@ mod tests {
         broken.reasons = ReasonCounts::from([(Reason::LocationClosed, 2), (Reason::Other, 1)]);
         let mut kept = campaign("k", false, &[(10, 2)]);
         kept.reasons = ReasonCounts::from([(Reason::Used, 2)]);
-        let insight = PromiseInsight::from_campaigns(&[broken, kept]);
+        let insight = PromiseInsight::from_campaigns_only(&[broken, kept]);
         assert_eq!(insight.broken.reasons[&Reason::LocationClosed], 0.667);
         assert_eq!(insight.kept.reasons[&Reason::Used], 1.0);
         assert_eq!(insight.kept.reasons.len(), 1);
@@ -211,10 +248,10 @@ mod tests {
 
     #[test]
     fn the_difference_is_null_when_a_side_has_no_answers() {
-        let insight = PromiseInsight::from_campaigns(&[campaign("k", false, &[(10, 1)])]);
+        let insight = PromiseInsight::from_campaigns_only(&[campaign("k", false, &[(10, 1)])]);
         assert_eq!(insight.broken, Side::default());
         assert_eq!(insight.difference, None);
-        let none = PromiseInsight::from_campaigns(&[]);
+        let none = PromiseInsight::from_campaigns_only(&[]);
         assert_eq!((none.kept.nps, none.difference), (None, None));
     }
 }

@@ -83,7 +83,7 @@ pub fn reason_shares(counts: &ReasonCounts) -> std::collections::BTreeMap<Reason
 }
 
 /// z for a two-sided 95 % interval.
-const Z95: f64 = 1.959_963_985;
+pub(super) const Z95: f64 = 1.959_963_985;
 
 /// Below this many answers an NPS (or one side of a comparison) is `too_few`: the API says so
 /// and the pages say "too few answers to tell" instead of a verdict. At 30 answers the margin

@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod compliance;
 #[cfg(test)]
 mod contract_tests;
+pub mod csv;
 pub mod document;
 pub mod error;
 pub mod findings;
@@ -78,6 +79,8 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
         .add(M::GET, "/v1/recipients/{address}", recipients::access)
         .add(M::DELETE, "/v1/recipients/{address}", recipients::erase)
         .add(M::GET, "/v1/insights/promises", insights::promises)
+        .add(M::GET, "/v1/insights/locations", insights::locations)
+        .add(M::GET, "/v1/insights/items", insights::items)
         .add(M::GET, "/v1/compliance/requests", compliance::requests)
         .add(M::GET, "/v1/quarantine", quarantine::list)
         .add(M::POST, "/v1/quarantine/{id}/replay", quarantine::replay)

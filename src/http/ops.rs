@@ -19,6 +19,8 @@ use utoipa::OpenApi;
         super::campaigns::nps,
         super::findings::review,
         super::insights::promises,
+        super::insights::locations,
+        super::insights::items,
         super::recipients::access,
         super::recipients::erase,
         super::compliance::requests,

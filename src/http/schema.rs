@@ -89,6 +89,9 @@ mapped! {
         /// names, and the sku for an item link.
         pub location: Option<String>,
         pub sku: Option<String>,
+        /// A click's judgement against that promise, at its own time (`broken`, `kept`,
+        /// `unknown`).
+        pub judgement: Option<String>,
     }
 }
 
@@ -109,6 +112,9 @@ mapped! {
         pub reminder_status: Option<String>,
         /// The language the survey was written in.
         pub locale: Option<String>,
+        /// What the person's clicks on the campaign met, as the invitation was queued
+        /// (`broken`, `kept`, `unknown`): the answer's reason read against it.
+        pub promise_state: Option<String>,
     }
 }
 

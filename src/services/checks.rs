@@ -278,6 +278,7 @@ impl Checks {
             result: body,
             alert_to,
             definition,
+            covered: Some(&result.covered),
         }
     }
 

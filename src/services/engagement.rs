@@ -3,6 +3,7 @@
 use crate::domain::content::LinkTemplates;
 use crate::domain::content::templates::LinkPromise;
 use crate::domain::event::{EngagementEvent, EventKind};
+use crate::domain::judgement::{Judgement, Timeline};
 use crate::metrics::Metrics;
 use crate::store::{
     ClickPromise, ClickStore, Delivery, DeliveryToken, EngagementStore, EventsRecorded,
@@ -61,6 +62,43 @@ impl Engagement {
         }
     }
 
+    /// Names, on each click, the promise its URL reached for and judges the click against it.
+    async fn take_promises(&self, events: &mut [EngagementEvent]) -> Result<(), StoreError> {
+        self.name_promises(events);
+        self.judge(events).await
+    }
+
+    /// Judges each click against the promise it names (`domain::judgement`), from stored
+    /// checks and reviews only: one read of each campaign's, however many clicks name it.
+    async fn judge(&self, events: &mut [EngagementEvent]) -> Result<(), StoreError> {
+        let mut spans: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
+        for e in events.iter_mut() {
+            if e.kind != EventKind::Click {
+                continue;
+            }
+            e.judgement = Some(Judgement::Unknown);
+            if let (Some(_), Some(campaign)) = (&e.promise, &e.campaign_id) {
+                let at = e.occurred_at;
+                let span = spans.entry(campaign.clone()).or_insert((at, at));
+                *span = (span.0.min(at), span.1.max(at));
+            }
+        }
+        let mut timelines: HashMap<String, Timeline> = HashMap::with_capacity(spans.len());
+        for (campaign, (from, to)) in spans {
+            let timeline = self.clicks.timeline(&campaign, from, to).await?;
+            timelines.insert(campaign, timeline);
+        }
+        for e in events.iter_mut() {
+            if let (Some(promise), Some(timeline)) = (
+                &e.promise,
+                e.campaign_id.as_ref().and_then(|c| timelines.get(c)),
+            ) {
+                e.judgement = Some(timeline.judge(Some(promise), e.occurred_at));
+            }
+        }
+        Ok(())
+    }
+
     /// Names, on each click with a URL, the promise the URL reached for. A batch's clicks
     /// mostly repeat a campaign's few links, so each distinct URL is matched once.
     fn name_promises(&self, events: &mut [EngagementEvent]) {
@@ -84,7 +122,8 @@ impl Engagement {
     }
 
     /// Matches stored clicks (those at or after `since`, or all) against the templates again,
-    /// page by page, and stores what changed: after the templates (or the location ids) change.
+    /// page by page, and stores what changed, judged anew at the click's own time: after the
+    /// templates (or the location ids) change.
     pub async fn rematch(&self, since: Option<DateTime<Utc>>) -> Result<Rematched, StoreError> {
         let mut done = Rematched::default();
         let mut after: Option<String> = None;
@@ -98,24 +137,21 @@ impl Engagement {
             };
             after = Some(last.id.clone());
             done.read += page.len() as u64;
-            let changes: Vec<ClickPromise> = page
+            let mut changed: Vec<EngagementEvent> = page
                 .into_iter()
                 .filter_map(|click| {
-                    let (location, sku) =
-                        match click.url.as_deref().and_then(|u| self.templates.promise(u)) {
-                            Some(LinkPromise::Location(location)) => (Some(location), None),
-                            Some(LinkPromise::Item { sku, location }) => {
-                                (Some(location), Some(sku))
-                            }
-                            None => (None, None),
-                        };
-                    (location != click.location || sku != click.sku).then_some(ClickPromise {
-                        id: click.id,
-                        location,
-                        sku,
-                    })
+                    let promise = click.url.as_deref().and_then(|u| self.templates.promise(u));
+                    let (location, sku) = match &promise {
+                        Some(LinkPromise::Location(location)) => (Some(location), None),
+                        Some(LinkPromise::Item { sku, location }) => (Some(location), Some(sku)),
+                        None => (None, None),
+                    };
+                    let same = location == click.location.as_ref() && sku == click.sku.as_ref();
+                    (!same).then(|| EngagementEvent::stored_click(click, promise))
                 })
                 .collect();
+            self.judge(&mut changed).await?;
+            let changes: Vec<ClickPromise> = changed.into_iter().map(ClickPromise::from).collect();
             done.changed += changes.len() as u64;
             self.clicks.set_click_promises(&changes).await?;
         }
@@ -133,7 +169,7 @@ impl Engagement {
         batch: &mut Batch,
         delivered_by: &str,
     ) -> Result<EventsRecorded, StoreError> {
-        self.name_promises(&mut batch.events);
+        self.take_promises(&mut batch.events).await?;
         let Batch {
             events,
             quarantined,
@@ -212,7 +248,7 @@ impl Engagement {
         mut events: Vec<EngagementEvent>,
         reviewer: &str,
     ) -> Result<EventsRecorded, StoreError> {
-        self.name_promises(&mut events);
+        self.take_promises(&mut events).await?;
         let recorded = self.record(&events, &entry.credential).await?;
         self.quarantine.drop_quarantined(&entry.id).await?;
         tracing::info!(reviewer, entry = %entry.id, endpoint = %entry.endpoint, stored = recorded.stored, "quarantined events replayed");

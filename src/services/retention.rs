@@ -1,5 +1,5 @@
-//! The `retention` job: removes what `[retention]` no longer keeps — old events deleted, old
-//! invitations' addresses and comments removed (their scores and reasons stay, so every NPS and
+//! The `retention` job: removes what `[retention]` no longer keeps — old events deleted (and
+//! old clickers' addresses), old invitations' addresses and comments removed (their scores and reasons stay, so every NPS and
 //! the insight stay as they were), old checks' evidence cleared — one short batch at a time.
 use crate::config::RetentionConfig;
 use crate::store::{Cutoff, Expiring, ExpiringPage, QuarantineStore, RetentionStore, Store};
@@ -20,6 +20,8 @@ pub struct Retention {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetentionReport {
     pub events: u64,
+    /// Clickers whose address was removed (their figures stay).
+    pub clickers: u64,
     pub invitations: u64,
     pub comments: u64,
     /// Checks whose evidence was cleared.
@@ -49,6 +51,7 @@ impl Retention {
         let c = &self.config;
         let mut report = RetentionReport::default();
         let kinds = [
+            (Expiring::Clickers, c.events_days, &mut report.clickers),
             (Expiring::Events, c.events_days, &mut report.events),
             (
                 Expiring::Invitations,
@@ -133,8 +136,13 @@ impl std::fmt::Display for RetentionReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} events deleted, {} invitations anonymised, {} comments deleted, {} checks' evidence cleared, {} quarantined events dropped",
-            self.events, self.invitations, self.comments, self.evidence, self.quarantined
+            "{} events deleted, {} clickers' addresses removed, {} invitations anonymised, {} comments deleted, {} checks' evidence cleared, {} quarantined events dropped",
+            self.events,
+            self.clickers,
+            self.invitations,
+            self.comments,
+            self.evidence,
+            self.quarantined
         )
     }
 }

@@ -81,17 +81,30 @@ impl AnswerStore for SqlStore {
             comment,
             reason,
         } = answer;
-        let n = on_writer!(self, conn => sqlx::query(
-            "UPDATE invitations SET score = $2, comment = $3, answered_at = $4, reason = $5 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(i64::from(score))
-        .bind(comment)
-        .bind(millis(now))
-        .bind(reason.map(Reason::as_str))
-        .execute(&mut *conn)
-        .await
-        .map(|r| r.rows_affected()))?;
+        let begin = self.db().begin_write();
+        let n = on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
+            let n = sqlx::query(
+                "UPDATE invitations SET score = $2, comment = $3, answered_at = $4, reason = $5 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(i64::from(score))
+            .bind(comment)
+            .bind(millis(now))
+            .bind(reason.map(Reason::as_str))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            // The clicker keeps the answer without the address (`store::clickers`).
+            sqlx::query("UPDATE clickers SET score = $2, reason = $3 WHERE invitation_id = $1")
+                .bind(id)
+                .bind(i64::from(score))
+                .bind(reason.map(Reason::as_str))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(n)
+        })?;
         Ok(n == 1)
     }
 

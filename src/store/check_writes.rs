@@ -30,9 +30,9 @@ ON CONFLICT (id) DO UPDATE SET
     latest_checked_at = excluded.latest_checked_at";
 
 const INSERT_CHECKS: &str = "
-INSERT INTO checks (id, campaign_id, phase, mode, verdict, send_at, checked_at, result) ";
+INSERT INTO checks (id, campaign_id, phase, mode, verdict, send_at, checked_at, result, covered) ";
 /// Checks written in one transaction, at most: short turns of SQLite's writer (~10 ms), and
-/// statements well inside its 32,766 parameters (11 a campaign, 8 a check).
+/// statements well inside its 32,766 parameters (11 a campaign, 9 a check).
 const CHECKS_PER_TRANSACTION: usize = 250;
 
 const INSERT_FINDINGS: &str = "
@@ -207,6 +207,7 @@ where
 fn insert_checks<DB: sqlx::Database>(writing: &[Writing<'_, '_>]) -> sqlx::QueryBuilder<DB>
 where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
@@ -220,7 +221,8 @@ where
             .push_bind(c.verdict.as_str())
             .push_bind(millis(c.send_at))
             .push_bind(millis(c.checked_at))
-            .push_bind(c.result.to_owned());
+            .push_bind(c.result.to_owned())
+            .push_bind(c.covered.and_then(|c| serde_json::to_string(c).ok()));
     });
     inserts
 }

@@ -5,6 +5,7 @@
 use super::db::on_pool;
 use super::rows::{from_millis, millis, parse};
 use super::{SqlStore, StoreError};
+use crate::domain::judgement::Coverage;
 use crate::domain::{AlertTarget, Campaign, Finding, Mode, Phase, Verdict};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -62,6 +63,8 @@ pub struct NewCheck<'a> {
     /// `campaign` as JSON when the caller has it already (a re-check read it from the store);
     /// `None`: it is serialized here.
     pub definition: Option<&'a str>,
+    /// What the check covered (`None`: not known), the promises clicks are judged against.
+    pub covered: Option<&'a Coverage>,
 }
 
 /// The answer to keep under an idempotency key.

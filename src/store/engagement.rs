@@ -3,8 +3,9 @@
 use super::db::{Db, on_pool};
 use super::rows::{from_millis, millis};
 use super::{SqlStore, StoreError};
-use crate::domain::attribution::Touch;
+use crate::domain::attribution::{ClickedPromise, Touch};
 use crate::domain::event::{EngagementEvent, EventKind};
+use crate::domain::judgement::Judgement;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -45,6 +46,20 @@ pub trait EngagementStore: Send + Sync {
         &self,
         recipients: &[String],
     ) -> Result<HashMap<String, Vec<Touch>>, StoreError>;
+}
+
+/// A touch as read.
+#[derive(sqlx::FromRow)]
+struct TouchRaw {
+    recipient: String,
+    #[sqlx(rename = "type")]
+    kind: String,
+    campaign_id: Option<String>,
+    occurred_at: i64,
+    locale: Option<String>,
+    location: Option<String>,
+    sku: Option<String>,
+    judgement: Option<String>,
 }
 
 /// A provider's one-time delivery token, kept until its signature would be stale anyway.
@@ -137,20 +152,39 @@ impl EngagementStore for SqlStore {
             Db::Postgres(_) => "SELECT jsonb_array_elements_text($1::jsonb)",
         };
         let sql = format!(
-            "SELECT recipient, type, campaign_id, occurred_at, locale FROM events
+            "SELECT recipient, type, campaign_id, occurred_at, locale, location, sku, judgement FROM events
              WHERE type IN ('click', 'conversion') AND recipient IN ({unpack})"
         );
-        let rows: Vec<(String, String, Option<String>, i64, Option<String>)> = on_pool!(self.db(), pool =>
+        let rows: Vec<TouchRaw> = on_pool!(self.db(), pool =>
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(list).fetch_all(pool).await)?;
         let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
-        for (recipient, kind, campaign, at, locale) in rows {
+        for row in rows {
+            let TouchRaw {
+                recipient,
+                kind,
+                campaign_id: campaign,
+                occurred_at: at,
+                locale,
+                location,
+                sku,
+                judgement,
+            } = row;
             let at = from_millis(at);
             let touch = if kind == EventKind::Click.as_str() {
+                let judgement = judgement
+                    .map(|j| j.parse::<Judgement>())
+                    .transpose()
+                    .map_err(StoreError::Corrupt)?;
                 match campaign {
                     Some(campaign) => Touch::Click {
                         campaign,
                         at,
                         locale,
+                        promise: ClickedPromise {
+                            location,
+                            sku,
+                            judgement,
+                        },
                     },
                     None => continue,
                 }

@@ -17,6 +17,9 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use std::collections::HashSet;
 
+/// A person's clickers keep their figures (`store::clickers`), not the address.
+const FORGET_CLICKER: &str = "UPDATE clickers SET recipient = NULL WHERE lower(recipient) = $1";
+
 #[async_trait]
 pub trait ErasureStore: Send + Sync {
     /// Erases `address` (trimmed, compared case-insensitively as `RecipientStore` does) and
@@ -190,6 +193,7 @@ impl ErasureStore for SqlStore {
                 *n = delete.execute(&mut *tx).await?.rows_affected();
             }
             let [alerts, events, suppressions, requests, quarantined] = removed;
+            sqlx::query(FORGET_CLICKER).bind(&address).execute(&mut *tx).await?;
             // Not yet sent: never will be. Sent: no reminder (it is claimed only for rows
             // with `erased_at` unset). The score and reason stay.
             sqlx::query(sqlx::AssertSqlSafe(format!(

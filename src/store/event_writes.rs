@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use std::collections::{BTreeSet, HashSet};
 
-/// 13 parameters a row.
+/// 14 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
 /// The statements that make a stub campaign for each id an event names (one known from a
@@ -58,7 +58,7 @@ where
         .chunks(EVENTS_PER_INSERT)
         .map(|chunk| {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale, location, sku) ",
+                "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale, location, sku, judgement) ",
             );
             insert.push_values(chunk, |mut row, e| {
                 row.push_bind(e.id.clone())
@@ -73,7 +73,8 @@ where
                     .push_bind(delivered_by.to_owned())
                     .push_bind(e.locale.clone())
                     .push_bind(promised_location(e))
-                    .push_bind(promised_sku(e));
+                    .push_bind(promised_sku(e))
+                    .push_bind(e.judgement.map(|j| j.as_str().to_owned()));
             });
             insert.push(" ON CONFLICT (id) DO NOTHING");
             insert

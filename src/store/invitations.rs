@@ -7,6 +7,7 @@ use super::rows::millis;
 use super::sqlite_claims::{Claim, ClaimRow, OtherOutcome};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
+use crate::domain::judgement::Judgement;
 use crate::domain::outbox::GroupCommit;
 use crate::domain::{DeliveryStatus, SendOutcome};
 use async_trait::async_trait;
@@ -57,6 +58,8 @@ pub struct NewInvitation {
     pub recipient: String,
     /// The shipped catalog the survey is written in (`ar`); `None`: the default.
     pub locale: Option<String>,
+    /// What the person's clicks met (`Judgement::of_person`), kept with the invitation.
+    pub promise_state: Option<Judgement>,
 }
 
 impl NewInvitation {
@@ -68,6 +71,7 @@ impl NewInvitation {
                 campaign_id: campaign_id.clone(),
                 recipient: recipient.clone(),
                 locale: None,
+                promise_state: None,
             })
             .collect()
     }
@@ -105,7 +109,7 @@ pub struct InvitationRow {
     pub locale: Option<String>,
 }
 
-/// 8 parameters a row.
+/// 9 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
 
 /// The group commit of the sending workers, in one statement: the invitations in `$4` (a JSON
@@ -208,13 +212,14 @@ impl InvitationStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let now_ms = millis(now);
+        let link = super::clickers::link_invitations_sql(self.db(), "i.id");
         let begin = self.db().begin_write();
         on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
             let mut queued = 0;
             for chunk in invitations.chunks(INVITATIONS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at, locale) ",
+                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at, locale, promise_state) ",
                 );
                 insert.push_values(chunk, |mut row, new| {
                     row.push_bind(uuid::Uuid::now_v7().to_string())
@@ -224,10 +229,20 @@ impl InvitationStore for SqlStore {
                         .push_bind(0i64)
                         .push_bind(now_ms)
                         .push_bind(now_ms)
-                        .push_bind(new.locale.clone());
+                        .push_bind(new.locale.clone())
+                        .push_bind(new.promise_state.map(Judgement::as_str));
                 });
-                insert.push(" ON CONFLICT (campaign_id, recipient) DO NOTHING");
-                queued += insert.build().execute(&mut *tx).await?.rows_affected();
+                insert.push(" ON CONFLICT (campaign_id, recipient) DO NOTHING RETURNING id");
+                let ids: Vec<(String,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                queued += ids.len() as u64;
+                // Each queued invitation's clicker (recorded before it, in the same sweep).
+                let ids: Vec<String> = ids.into_iter().map(|(id,)| id).collect();
+                let list = serde_json::to_string(&ids)
+                    .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
+                sqlx::query(sqlx::AssertSqlSafe(link.clone()))
+                    .bind(list)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(queued)

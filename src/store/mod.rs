@@ -1,7 +1,7 @@
 //! Storage, by concern. Each concern — checks and campaigns, findings, job leases, engagement,
 //! survey invitations, reminders, survey answers, reviews and the campaign list, alerts, the
 //! instance's secrets, the sources' shared request quotas, one person's data (recipients),
-//! erasure, retention, stored addresses folded once (identities), quarantine, Shopify's
+//! erasure, retention, clickers and the figures of promises kept per click, stored addresses folded once (identities), quarantine, Shopify's
 //! compliance records, backups —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore` (checks
 //! keep their one large write, the transaction every check is stored in, in `check_writes.rs`).
@@ -18,6 +18,7 @@ mod answers;
 mod backup;
 mod check_writes;
 mod checks;
+mod clickers;
 mod clicks;
 mod compliance;
 mod db;
@@ -45,6 +46,7 @@ pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
 pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
+pub use clickers::{ClickerFilter, ClickerStore, NewClicker, PromiseCounts, PromiseKind};
 pub use clicks::{ClickPromise, ClickStore, StoredClick};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use db::{Backend, Db};
@@ -110,6 +112,7 @@ pub trait Store:
     + QuarantineStore
     + WatchStore
     + ClickStore
+    + ClickerStore
 {
 }
 

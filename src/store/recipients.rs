@@ -40,6 +40,8 @@ pub struct RecipientEvent {
     /// What a click reached for: the location its URL names, and the sku for an item link.
     pub location: Option<String>,
     pub sku: Option<String>,
+    /// A click's judgement against that promise: broken, kept or unknown.
+    pub judgement: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,8 @@ pub struct RecipientInvitation {
     pub reminder_status: Option<String>,
     /// The language the survey was written in.
     pub locale: Option<String>,
+    /// What the person's clicks met when it was queued: broken, kept or unknown.
+    pub promise_state: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,6 +91,7 @@ struct EventRaw {
     locale: Option<String>,
     location: Option<String>,
     sku: Option<String>,
+    judgement: Option<String>,
 }
 
 impl From<EventRaw> for RecipientEvent {
@@ -103,6 +108,7 @@ impl From<EventRaw> for RecipientEvent {
             locale: e.locale,
             location: e.location,
             sku: e.sku,
+            judgement: e.judgement,
         }
     }
 }
@@ -119,6 +125,7 @@ type InvitationRaw = (
     Option<i64>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 #[async_trait]
@@ -127,7 +134,7 @@ impl RecipientStore for SqlStore {
         let address = crate::domain::event::fold_address(address);
         let events: Vec<EventRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id, locale,
-                    location, sku
+                    location, sku, judgement
              FROM events WHERE lower(recipient) = $1 ORDER BY occurred_at, id",
         )
         .bind(&address)
@@ -135,7 +142,7 @@ impl RecipientStore for SqlStore {
         .await)?;
         let invitations: Vec<InvitationRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, campaign_id, status, created_at, sent_at, score, reason, comment,
-                    answered_at, unsubscribed_at, reminder_status, locale
+                    answered_at, unsubscribed_at, reminder_status, locale, promise_state
              FROM invitations WHERE lower(recipient) = $1 ORDER BY created_at, id",
         )
         .bind(&address)
@@ -174,6 +181,7 @@ impl RecipientStore for SqlStore {
                         unsubscribed,
                         reminder_status,
                         locale,
+                        promise_state,
                     )| RecipientInvitation {
                         id,
                         campaign_id,
@@ -187,6 +195,7 @@ impl RecipientStore for SqlStore {
                         unsubscribed_at: unsubscribed.map(from_millis),
                         reminder_status,
                         locale,
+                        promise_state,
                     },
                 )
                 .collect(),

@@ -2,7 +2,7 @@
 //! one pass over each table however many runs it takes) and removed in short write
 //! transactions, so a run over a million old rows never holds the SQLite writer for long.
 //! Aggregates stay right because nothing they count is deleted: an invitation loses its address
-//! and comment, never its score or reason.
+//! and comment, never its score or reason; a clicker loses its address, never its figures.
 use super::db::{Db, on_pool};
 use super::rows::millis;
 use super::writer::on_writer;
@@ -16,6 +16,9 @@ use sqlx::Connection;
 pub enum Expiring {
     /// Engagement events older than the cut-off (by `occurred_at`): deleted.
     Events,
+    /// Clickers whose last click is older than the events' cut-off: address removed (their
+    /// clicks' judgements, conversion and answer stay, so the promise insights stay).
+    Clickers,
     /// Invitations queued before the cut-off: address removed (`expired:{id}`), comment and
     /// errors too; score and reason kept; links open nothing.
     Invitations,
@@ -69,6 +72,10 @@ fn find_sql(kind: Expiring) -> &'static str {
     match kind {
         Expiring::Events => {
             "SELECT id FROM events WHERE id > $1 AND occurred_at < $2 ORDER BY id LIMIT $3"
+        }
+        Expiring::Clickers => {
+            "SELECT id FROM clickers WHERE id > $1 AND last_click_at < $2 AND recipient IS NOT NULL
+             ORDER BY id LIMIT $3"
         }
         Expiring::Invitations => {
             "SELECT id FROM invitations WHERE id > $1 AND created_at < $2 AND erased_at IS NULL
@@ -139,6 +146,9 @@ impl RetentionStore for SqlStore {
         let statements: Vec<String> = match kind {
             Expiring::Events => vec![format!(
                 "DELETE FROM events WHERE id IN ({unpack}) AND occurred_at < $2"
+            )],
+            Expiring::Clickers => vec![format!(
+                "UPDATE clickers SET recipient = NULL WHERE id IN ({unpack}) AND last_click_at < $2"
             )],
             Expiring::Invitations => vec![format!(
                 "UPDATE invitations SET recipient = 'expired:' || id, comment = NULL,

@@ -89,7 +89,7 @@ async fn answer(app: &TestApp, campaign: &str, scores: &[(u8, Option<&str>, Opti
     }
 }
 
-async fn sign_in(browser: &Browser, app: &TestApp, token: &str) {
+pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, token: &str) {
     browser.goto(&format!("{}/ui/campaigns", app.address)).await;
     let field = browser.find("input#token").await;
     browser.type_into(&field, token).await;

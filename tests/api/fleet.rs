@@ -180,6 +180,7 @@ async fn store_live_campaign(app: &TestApp, id: &str, branches: &[&str]) {
         result: "{}",
         alert_to: &[],
         definition: None,
+        covered: None,
     };
     app.store.record_check(&check, None).await.unwrap();
 }

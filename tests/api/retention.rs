@@ -1,6 +1,6 @@
 //! `promiseguard retention run` (the daily `retention` job, once): after a real survey's rows
 //! have aged past `[retention]`, they are gone, and the numbers the API and the analyst page
-//! show are the same as before.
+//! show — the promise insights on both bases and per branch too — are the same as before.
 use crate::support::app::TestApp;
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp, clicks, link_in, post_events, surveys_run_ok};
@@ -81,7 +81,17 @@ async fn aged_rows_go_and_every_number_stays() {
     let nps_path = format!("/v1/campaigns/{id}/nps");
     let page_path = format!("/ui/campaigns/{id}");
     let nps_before = json(&app, &nps_path).await;
-    let insight_before = json(&app, "/v1/insights/promises").await;
+    let figures = [
+        "/v1/insights/promises",
+        "/v1/insights/promises?basis=click",
+        "/v1/insights/locations",
+        "/v1/insights/items",
+    ];
+    let mut figures_before = Vec::new();
+    for path in figures {
+        figures_before.push(json(&app, path).await);
+    }
+    assert_eq!(figures_before[0]["conversion"]["broken"]["clickers"], 2);
     let page_before = html(&app, &page_path).await;
     assert!(page_before.contains("It was shut"));
 
@@ -94,6 +104,10 @@ async fn aged_rows_go_and_every_number_stays() {
         format!(
             "UPDATE events SET occurred_at = occurred_at - {}",
             401 * day
+        ),
+        format!(
+            "UPDATE clickers SET first_click_at = first_click_at - {d}, last_click_at = last_click_at - {d}",
+            d = 401 * day
         ),
         format!(
             "UPDATE invitations SET created_at = created_at - {d}, sent_at = sent_at - {d}, answered_at = answered_at - {d}",
@@ -130,7 +144,7 @@ async fn aged_rows_go_and_every_number_stays() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.contains("2 events deleted, 2 invitations anonymised, 0 comments deleted, 1 checks' evidence cleared"),
+        stdout.contains("2 events deleted, 2 clickers' addresses removed, 2 invitations anonymised, 0 comments deleted, 1 checks' evidence cleared"),
         "{stdout}"
     );
 
@@ -150,7 +164,9 @@ async fn aged_rows_go_and_every_number_stays() {
         assert_eq!(nps_after[key], nps_before[key], "{key}");
     }
     assert_eq!(nps_after["comments"], serde_json::json!([]));
-    assert_eq!(json(&app, "/v1/insights/promises").await, insight_before);
+    for (path, before) in figures.iter().zip(&figures_before) {
+        assert_eq!(&json(&app, path).await, before, "{path}");
+    }
     let page_after = html(&app, &page_path).await;
     for (from, until) in [
         (r#"aria-labelledby="nps-h""#, "<h3>Comments"),

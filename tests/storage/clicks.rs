@@ -2,6 +2,7 @@
 //! date, to have it set anew.
 use crate::fixtures::{at, event};
 use promiseguard::domain::content::templates::LinkPromise;
+use promiseguard::domain::judgement::Judgement;
 use promiseguard::store::{ClickPromise, ClickStore, EngagementStore, SqlStore};
 
 pub async fn clicks_keep_their_promise_and_are_read_again_in_pages(store: SqlStore) {
@@ -51,11 +52,13 @@ pub async fn clicks_keep_their_promise_and_are_read_again_in_pages(store: SqlSto
             id: "e1".into(),
             location: None,
             sku: None,
+            judgement: Judgement::Unknown,
         },
         ClickPromise {
             id: "e4".into(),
             location: Some("loc-9".into()),
             sku: None,
+            judgement: Judgement::Kept,
         },
     ];
     store.set_click_promises(&changes).await.unwrap();

@@ -2,6 +2,7 @@
 use chrono::{DateTime, Utc};
 use promiseguard::domain::campaign::CampaignInput;
 use promiseguard::domain::event::{EngagementEvent, EventKind};
+use promiseguard::domain::judgement::Coverage;
 use promiseguard::domain::{Campaign, Finding, Mode, Phase, Rule, Severity, Target, Verdict};
 use promiseguard::store::NewCheck;
 use serde_json::json;
@@ -51,6 +52,7 @@ pub struct Draft {
     pub verdict: Verdict,
     pub checked_at: DateTime<Utc>,
     pub phase: Phase,
+    pub covered: Option<Coverage>,
 }
 
 impl Draft {
@@ -63,6 +65,7 @@ impl Draft {
             findings,
             checked_at: at(checked_at),
             phase: Phase::PreSend,
+            covered: None,
         }
     }
 
@@ -85,6 +88,7 @@ impl Draft {
             result: "{\"stored\": true}",
             alert_to: &[],
             definition: None,
+            covered: self.covered.as_ref(),
         }
     }
 }
@@ -113,5 +117,6 @@ pub fn event(
         reactivates: false,
         locale: None,
         promise: None,
+        judgement: None,
     }
 }

@@ -333,6 +333,7 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
         reactivates: false,
         locale: None,
         promise: None,
+        judgement: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..3)
@@ -400,6 +401,7 @@ pub async fn an_invitations_language_is_kept_from_queue_to_claim_and_reminder(st
         campaign_id: "c5".into(),
         recipient: recipient.into(),
         locale: locale.map(Into::into),
+        promise_state: None,
     };
     store
         .queue_invitations(

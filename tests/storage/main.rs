@@ -4,6 +4,7 @@
 mod alerts;
 mod answers;
 mod checks;
+mod clickers;
 mod clicks;
 mod engagement;
 mod erasure;
@@ -87,6 +88,7 @@ storage_suite!(
     a_watched_campaign_is_remembered_and_acted_on_once,
     a_scheduled_check_fixed_before_the_send_broke_nothing,
     clicks_keep_their_promise_and_are_read_again_in_pages,
+    clicks_are_judged_from_the_checks_around_them_and_clickers_are_counted,
     a_campaign_taken_off_the_schedule_is_not_live_until_read_again,
 );
 
@@ -95,6 +97,7 @@ mod cases {
     pub use crate::alerts::*;
     pub use crate::answers::*;
     pub use crate::checks::*;
+    pub use crate::clickers::*;
     pub use crate::clicks::*;
     pub use crate::engagement::*;
     pub use crate::erasure::*;

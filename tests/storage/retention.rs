@@ -110,6 +110,7 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
         report,
         RetentionReport {
             events: 5,
+            clickers: 0,
             invitations: 5,
             // Anonymising an invitation takes its comment with it.
             comments: 0,

@@ -185,7 +185,11 @@ async fn alerts_queued_before_the_answer_alerts_migration_survive_it() {
     // The schema as it stood before 0008: the migrations up to 0007 only — and the findings'
     // `target_link` (0017), which today's writer below writes: a column of its own, apart from
     // the alerts this test is about.
-    sqlite_at(&url, |name| name < "0008" || name.starts_with("0017_")).await;
+    // And the checks' `covered` (0021), for the same reason; nothing below rebuilds checks.
+    sqlite_at(&url, |name| {
+        name < "0008" || name.starts_with("0017_") || name.starts_with("0021_")
+    })
+    .await;
     let store = promiseguard::store::connect(&url, false).await.unwrap();
     let targets = [AlertTarget {
         channel: AlertChannel::Email,
@@ -240,18 +244,43 @@ async fn the_checks_rebuild_keeps_what_was_written_before_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
     sqlite_at(&url, |name| name < "0018").await;
-    let old = promiseguard::store::connect(&url, false).await.unwrap();
+    // Written as the release before 0018 wrote them (today's writer knows later columns).
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let draft = Draft::new("before", 2, "2026-11-23T10:00:00Z");
-    let answer = promiseguard::store::NewAnswer {
-        key: "presend:msg_1",
-        request_hash: "h",
-        status: 200,
-        body: "{}",
-    };
-    old.record_check(&draft.check(), Some(&answer))
+    for sql in [
+        "INSERT INTO campaigns (id, definition, window_start, window_end, created_at, updated_at,
+                                latest_check_id, latest_verdict, latest_checked_at)
+         VALUES ('before', '{}', 0, 0, 1, 1, $1, 'block', 1)",
+        "INSERT INTO checks (id, campaign_id, phase, mode, verdict, send_at, checked_at, result)
+         VALUES ($1, 'before', 'pre_send', 'enforce', 'block', 1, 1, '{}')",
+        "INSERT INTO idempotency_keys (key, request_hash, check_id, status, body, created_at)
+         VALUES ('presend:msg_1', 'h', $1, 200, '{}', 1)",
+    ] {
+        sqlx::query(sql)
+            .bind(&draft.id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    for (position, f) in draft.findings.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO findings (id, check_id, position, campaign_id, offer_id, rule, severity,
+                                   message, evidence, created_at, fingerprint)
+             VALUES ($1, $2, $3, 'before', $4, $5, $6, $7, '{}', 1, $8)",
+        )
+        .bind(&f.id)
+        .bind(&draft.id)
+        .bind(position as i64)
+        .bind(&f.offer_id)
+        .bind(f.rule.as_str())
+        .bind(f.severity.as_str())
+        .bind(&f.message)
+        .bind(f.fingerprint())
+        .execute(&pool)
         .await
         .unwrap();
-    old.close().await;
+    }
+    pool.close().await;
 
     let store = promiseguard::store::connect(&url, true).await.unwrap();
     assert_eq!(count_checks(&store).await, 1);

@@ -47,6 +47,7 @@ impl EngagementEvent {
             reactivates: false,
             locale: None,
             promise: None,
+            judgement: None,
         }
     }
 }

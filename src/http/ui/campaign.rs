@@ -7,7 +7,7 @@ use super::page::{Access, Page, access, read_form, signed_in};
 use super::session;
 use crate::domain::content::LinkTemplates;
 use crate::domain::hours::local_label;
-use crate::domain::insight::PromiseInsight;
+use crate::domain::insight::{Basis, PromiseInsight};
 use crate::domain::observation::location_label;
 use crate::domain::{Campaign, Offer, ReviewAction};
 use crate::http::AppState;
@@ -28,8 +28,8 @@ pub(super) async fn show(
     let id = path.into_inner();
     let loaded = async {
         let detail = state.analysts.campaign(&id).await?;
-        let mine = state.analysts.insight(Some(&id)).await?;
-        let overall = state.analysts.insight(None).await?;
+        let mine = state.analysts.insight(Some(&id), Basis::Campaign).await?;
+        let overall = state.analysts.insight(None, Basis::Campaign).await?;
         Ok::<_, crate::services::ServiceError>((detail, mine, overall))
     }
     .await;
@@ -174,7 +174,8 @@ fn offer_card(ctx: &Ctx<'_>, detail: &CampaignDetail, head: OfferHead<'_>) -> Ma
             @if let Some(r) = result {
                 p { "Still keepable at: "
                     @if r.keepable_locations.is_empty() { strong { "no location" } }
-                    @else { (r.keepable_locations.join(", ")) } }
+                    @else { @for (i, l) in r.keepable_locations.iter().enumerate() {
+                        @if i > 0 { ", " } (branch_link(&detail.id, l, l)) } } }
             }
             @if !extracted.is_empty() {
                 details.extracted {
@@ -193,6 +194,16 @@ fn offer_card(ctx: &Ctx<'_>, detail: &CampaignDetail, head: OfferHead<'_>) -> Ma
             }
         }
     }
+}
+
+/// A branch, linked to its row in the campaign's per-branch insight.
+fn branch_link(campaign_id: &str, location: &str, label: &str) -> Markup {
+    let href = format!(
+        "/ui/insights/locations?campaign_id={}#branch-{}",
+        url_escape(campaign_id),
+        url_escape(location)
+    );
+    html! { a href=(href) title="What the customers who clicked this branch did next" { (label) } }
 }
 
 /// " — from the link *Rent from Downtown →*", or from markup.
@@ -214,7 +225,7 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
             h4 {
                 span class=(format!("badge v-{}", f.finding.severity.as_str())) { (f.finding.severity.as_str()) }
                 code { (f.finding.rule.as_str()) }
-                @if let Some(l) = &f.finding.target.location { span { "at " (location_label(l, f.finding.evidence["name"].as_str())) } }
+                @if let Some(l) = &f.finding.target.location { span { "at " (branch_link(campaign_id, l, &location_label(l, f.finding.evidence["name"].as_str()))) } }
                 @if let Some(s) = &f.finding.target.sku { span { "sku " code { (s) } } }
                 (review_badge(f.review_state))
                 @if f.is_new { span.badge.new title="Not in the campaign's previous check" { "new" } }

@@ -134,6 +134,46 @@ pub fn promise_comparison(broken: &Side, kept: &Side) -> Markup {
     }
 }
 
+/// One branch's clicks as a bar: those that met a broken promise, then the rest.
+pub fn clicks_bar(broken: u64, clicks: u64) -> Markup {
+    let (width, height) = (120.0, 14.0);
+    let broken_w = if clicks == 0 {
+        0.0
+    } else {
+        width * broken as f64 / clicks as f64
+    };
+    let label = format!("{broken} of {clicks} clicks met a broken promise");
+    html! {
+        svg.bar role="img" aria-label=(label) viewBox=(format!("0 0 {width} {height}")) width=(width) height=(height) {
+            title { (label) }
+            rect x="0" y="0" width=(width) height=(height) fill=(KEPT) {}
+            @if broken > 0 { rect x="0" y="0" width=(format!("{broken_w:.1}")) height=(height) fill=(BROKEN) {} }
+        }
+    }
+}
+
+/// A rate (0 to 1) as a dot on a 0–100 % scale with its 95 % interval as a whisker.
+pub fn rate_whisker(rate: f64, [low, high]: [f64; 2]) -> Markup {
+    let (width, height, pad) = (120.0, 16.0, 4.0);
+    let x = |v: f64| pad + (width - 2.0 * pad) * v.clamp(0.0, 1.0);
+    let label = format!(
+        "{:.0} %, 95 % interval {:.0} to {:.0} %",
+        rate * 100.0,
+        low * 100.0,
+        high * 100.0
+    );
+    html! {
+        svg.bar role="img" aria-label=(label) viewBox=(format!("0 0 {width} {height}")) width=(width) height=(height) {
+            title { (label) }
+            line x1=(pad) x2=(width - pad) y1="8" y2="8" stroke="#e5e7eb" stroke-width="6" {}
+            line x1=(format!("{:.1}", x(low))) x2=(format!("{:.1}", x(high))) y1="8" y2="8" stroke=(AXIS) stroke-width="2" {}
+            line x1=(format!("{:.1}", x(low))) x2=(format!("{:.1}", x(low))) y1="3" y2="13" stroke=(AXIS) stroke-width="2" {}
+            line x1=(format!("{:.1}", x(high))) x2=(format!("{:.1}", x(high))) y1="3" y2="13" stroke=(AXIS) stroke-width="2" {}
+            circle cx=(format!("{:.1}", x(rate))) cy="8" r="4" fill=(KEPT) {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,7 @@
 use super::charts;
 use super::layout::{Ctx, count, page, url_escape};
 use super::page::{Access, Page, access, signed_in};
-use crate::domain::insight::{PromiseInsight, Side};
+use crate::domain::insight::{Basis, PromiseInsight, Side};
 use crate::domain::nps::Reason;
 use crate::domain::nps::TOO_FEW_BELOW;
 use crate::http::AppState;
@@ -13,7 +13,7 @@ use maud::{Markup, html};
 pub(super) async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = Page::new(&req, &state);
     let analyst = signed_in!(page);
-    match state.analysts.insight(None).await {
+    match state.analysts.insight(None, Basis::Campaign).await {
         Ok(insight) => {
             let markup = view(&page.ctx(Some(&analyst)), &insight);
             page.html(StatusCode::OK, markup)
@@ -51,6 +51,7 @@ fn view(ctx: &Ctx<'_>, insight: &PromiseInsight) -> Markup {
                         " that kept them, with " (count(insight.kept.responses, "answer")) "." }
                 }
             }
+            p { a href="/ui/insights/locations" { "Per branch: the clicks that met a closed door, and what those customers did next →" } }
             @if !insight.broken.reasons.is_empty() || !insight.kept.reasons.is_empty() {
                 div.card {
                     h2 { "Were they able to use the offer?" }

@@ -22,7 +22,8 @@ use std::sync::Arc;
 
 crate::services::store_concerns! {
     /// The store's concerns analysts read and write: campaigns and their checks, findings,
-    /// reviews, alerts, answers, a recipient's data and its erasure, what the watch did.
+    /// reviews, alerts, answers, a recipient's data and its erasure, what the watch did, and
+    /// the clickers the promise insights count.
     AnalystStores {
         checks: CheckStore,
         findings: FindingStore,
@@ -32,6 +33,7 @@ crate::services::store_concerns! {
         recipients: RecipientStore,
         erasure: ErasureStore,
         watch: WatchStore,
+        clickers: ClickerStore,
     }
 }
 

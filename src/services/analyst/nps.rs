@@ -1,11 +1,15 @@
 //! NPS per campaign (pinned shape), and the insight: NPS of respondents whose campaign broke a
 //! promise next to those whose campaign kept them.
 use super::Analysts;
-use crate::domain::insight::PromiseInsight;
+use crate::domain::clicked::{PromiseFigures, Tally, ranked, side_scores};
+use crate::domain::insight::{Basis, PromiseInsight};
 use crate::domain::nps::NpsSummary;
+use crate::domain::proportion::ConversionComparison;
 use crate::services::ServiceError;
+use crate::store::{ClickerFilter, PromiseKind};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One answer's comment, as `nps` lists it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -57,12 +61,49 @@ impl Analysts {
 
 impl Analysts {
     /// Broken against kept promises, overall or for one campaign (`NotFound` when it does not
-    /// exist).
-    pub async fn insight(&self, campaign_id: Option<&str>) -> Result<PromiseInsight, ServiceError> {
+    /// exist), on `basis`, with the conversions of each side's clickers.
+    pub async fn insight(
+        &self,
+        campaign_id: Option<&str>,
+        basis: Basis,
+    ) -> Result<PromiseInsight, ServiceError> {
         if let Some(id) = campaign_id {
             self.known_campaign(id).await?;
         }
         let answers = self.store.answers.promise_answers(campaign_id).await?;
-        Ok(PromiseInsight::from_campaigns(&answers))
+        let by_campaign = basis == Basis::Campaign;
+        let (counts, reasons) = self
+            .store
+            .clickers
+            .clicker_counts(by_campaign, campaign_id)
+            .await?;
+        let tallies = Tally::per_key(&counts, &reasons);
+        let side = |key: &str| tallies.get(key).cloned().unwrap_or_default().conversions();
+        let conversion = ConversionComparison::of(side("broken"), side("kept"));
+        Ok(match basis {
+            Basis::Campaign => PromiseInsight::from_campaigns(&answers, basis, conversion),
+            Basis::Click => {
+                let sides = side_scores(&counts, &reasons);
+                let mut insight = PromiseInsight::from_campaigns(&sides, basis, conversion);
+                insight.campaigns =
+                    PromiseInsight::from_campaigns(&answers, basis, insight.conversion.clone())
+                        .campaigns;
+                insight
+            }
+        })
+    }
+
+    /// Clickers per branch (or item) they clicked, most broken clicks first.
+    pub async fn promise_rows(
+        &self,
+        kind: PromiseKind,
+        filter: &ClickerFilter,
+    ) -> Result<(Vec<(String, PromiseFigures)>, BTreeMap<String, String>), ServiceError> {
+        if let Some(id) = &filter.campaign_id {
+            self.known_campaign(id).await?;
+        }
+        let read = self.store.clickers.promise_counts(kind, filter).await?;
+        let rows = ranked(Tally::per_key(&read.counts, &read.reasons));
+        Ok((rows, read.names))
     }
 }

@@ -9,11 +9,11 @@ pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
 
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::AlertTarget;
-use crate::domain::attribution::{click_locale, eligible_campaigns};
+use crate::domain::attribution::{click_locale, decide, eligible_campaigns, person_judgement};
 pub use crate::domain::wording::Wording;
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
-use crate::store::{CheckStore, NewInvitation, StoreError};
+use crate::store::{CheckStore, NewClicker, NewInvitation, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use std::collections::{HashMap, HashSet};
@@ -22,8 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 crate::services::store_concerns! {
     /// The store's concerns surveys use: who is eligible (engagement), the invitations and
-    /// their reminders, the campaign a survey is about (checks), the answers, and the detractor
-    /// alerts an answer queues.
+    /// their reminders, the campaign a survey is about (checks), the answers, the detractor
+    /// alerts an answer queues, and the clickers whose windows closed.
     SurveyStores {
         engagement: EngagementStore,
         invitations: InvitationStore,
@@ -31,6 +31,7 @@ crate::services::store_concerns! {
         checks: CheckStore,
         answers: AnswerStore,
         alerts: AlertStore,
+        clickers: ClickerStore,
     }
 }
 
@@ -134,21 +135,39 @@ impl Surveys {
         Ok(format!("{queued} invitations queued; {d}{reminders}"))
     }
 
-    /// Queues invitations for everyone eligible at `now`; returns how many.
+    /// Records every clicker whose attribution window has closed at `now` (what their clicks
+    /// met, whether they converted), then queues invitations for everyone eligible; returns
+    /// how many invitations were queued.
     #[tracing::instrument(skip_all)]
     pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
         let window = Duration::hours(self.surveys.attribution_hours as i64);
+        let undecided = self.store.clickers.undecided_clickers(now - window).await?;
         let candidates = self.store.engagement.sweep_candidates(now - window).await?;
-        if candidates.is_empty() {
+        if candidates.is_empty() && undecided.is_empty() {
             return Ok(0);
         }
         let recipients: Vec<String> = candidates
             .iter()
+            .chain(&undecided)
             .map(|(_, r)| r.clone())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
         let touches = self.store.engagement.touches(&recipients).await?;
+        // Clickers first: each invitation queued below is linked to its clicker.
+        let clickers: Vec<NewClicker> = undecided
+            .into_iter()
+            .filter_map(|(campaign, recipient)| {
+                let t = touches
+                    .get(&recipient)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let decided = decide(t, &campaign, window, now)?;
+                Some(NewClicker { recipient, decided })
+            })
+            .collect();
+        let recorded = self.store.clickers.record_clickers(&clickers, now).await?;
+        tracing::info!(clickers = recorded, "clickers recorded");
         let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
         for r in &recipients {
             let t = touches.get(r).map(Vec::as_slice).unwrap_or_default();
@@ -191,6 +210,7 @@ impl Surveys {
             );
             surveyed.insert(recipient.clone());
             queue.push(NewInvitation {
+                promise_state: Some(person_judgement(t, &campaign)),
                 campaign_id: campaign,
                 recipient,
                 locale: Some(locale.tag()),
