@@ -9,7 +9,9 @@
 //! every later webhook): p50 / p99 / max under the same load.
 //!
 //! `--match`: with a `[promises]` location template every click URL matches, so each click is
-//! stored with the location it reached for (issue 30) — the cost of matching on ingest.
+//! stored with the location it reached for (issue 30) — the cost of matching on ingest — and
+//! judged against the campaign's check before it (each of the 50 campaigns is checked first,
+//! the check moved back before the clicks): the cost of judging too.
 //!
 //! Run: `cargo bench --bench events` (needs `sqlite3` on the PATH; `-- --events N` for fewer).
 #[path = "../tests/support/mod.rs"]
@@ -97,6 +99,9 @@ fn main() {
             "[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\n{templates}"
         ))
         .await;
+        if matching {
+            seed_checks(&app).await;
+        }
         let started = Instant::now();
         let mut stored = 0u64;
         for body in &bodies {
@@ -300,4 +305,24 @@ async fn customerio_latencies(app: &support::app::TestApp, n: usize) -> Vec<std:
         .await;
     latencies.sort();
     latencies
+}
+
+/// A pre-send check of each of the bench's 50 campaigns, promising the branch its clicks name,
+/// moved back before the first click: every click has a check to be judged against.
+async fn seed_checks(app: &support::app::TestApp) {
+    let now = Utc::now();
+    for c in 0..50 {
+        let campaign = serde_json::json!({"campaign": {"id": format!("campaign-{c}"), "offers": [{
+            "id": "o", "valid_from": (now - Duration::days(11)).to_rfc3339(),
+            "valid_until": (now + Duration::days(1)).to_rfc3339(), "locations": ["b", "loc-201"]}]},
+            "mode": "dry_run"});
+        assert_eq!(app.presend(&campaign).await.status(), 200);
+    }
+    let promiseguard::store::Db::Sqlite(pool) = app.store.db() else {
+        unreachable!("the bench runs on SQLite")
+    };
+    sqlx::query("UPDATE checks SET checked_at = checked_at - 11 * 86400000")
+        .execute(pool)
+        .await
+        .unwrap();
 }

@@ -9,7 +9,7 @@ use crate::domain::clicked::{ItemFigures, LocationFigures, PromiseFigures};
 use crate::domain::insight::{Basis, PromiseInsight};
 use crate::domain::nps::Reason;
 use crate::domain::{Analyst, FieldError};
-use crate::store::{ClickerFilter, PromiseKind};
+use crate::store::ClickerFilter;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -151,18 +151,7 @@ pub async fn locations(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let q = parse(req.query_string(), FILTERS)?;
-    let (rows, names) = state
-        .analysts
-        .promise_rows(PromiseKind::Location, &q.filter)
-        .await?;
-    let locations: Vec<LocationFigures> = rows
-        .into_iter()
-        .map(|(location, figures)| LocationFigures {
-            name: names.get(&location).cloned(),
-            location,
-            figures,
-        })
-        .collect();
+    let locations = state.analysts.locations(&q.filter).await?;
     if q.csv {
         let mut csv = Csv::with_header(&columns(&["location", "name"]));
         for l in &locations {
@@ -202,14 +191,7 @@ pub async fn items(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let q = parse(req.query_string(), FILTERS)?;
-    let (rows, _) = state
-        .analysts
-        .promise_rows(PromiseKind::Item, &q.filter)
-        .await?;
-    let items: Vec<ItemFigures> = rows
-        .into_iter()
-        .map(|(sku, figures)| ItemFigures { sku, figures })
-        .collect();
+    let items = state.analysts.items(&q.filter).await?;
     if q.csv {
         let mut csv = Csv::with_header(&columns(&["sku"]));
         for i in &items {

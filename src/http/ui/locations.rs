@@ -8,7 +8,7 @@ use crate::domain::clicked::{LocationFigures, PromiseFigures};
 use crate::domain::insight::Basis;
 use crate::domain::nps::TOO_FEW_BELOW;
 use crate::http::AppState;
-use crate::store::{ClickerFilter, PromiseKind};
+use crate::store::ClickerFilter;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
@@ -31,28 +31,17 @@ pub(super) async fn show(
         ..ClickerFilter::default()
     };
     let loaded = async {
-        let (rows, names) = state
-            .analysts
-            .promise_rows(PromiseKind::Location, &filter)
-            .await?;
+        let rows = state.analysts.locations(&filter).await?;
         let campaigns = state
             .analysts
             .insight(None, Basis::Campaign)
             .await?
             .campaigns;
-        Ok::<_, crate::services::ServiceError>((rows, names, campaigns))
+        Ok::<_, crate::services::ServiceError>((rows, campaigns))
     }
     .await;
     match loaded {
-        Ok((rows, names, campaigns)) => {
-            let rows: Vec<LocationFigures> = rows
-                .into_iter()
-                .map(|(location, figures)| LocationFigures {
-                    name: names.get(&location).cloned(),
-                    location,
-                    figures,
-                })
-                .collect();
+        Ok((rows, campaigns)) => {
             let campaigns: Vec<(String, String)> = campaigns
                 .into_iter()
                 .map(|c| {

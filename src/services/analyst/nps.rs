@@ -1,7 +1,9 @@
 //! NPS per campaign (pinned shape), and the insight: NPS of respondents whose campaign broke a
 //! promise next to those whose campaign kept them.
 use super::Analysts;
-use crate::domain::clicked::{PromiseFigures, Tally, ranked, side_scores};
+use crate::domain::clicked::{
+    ItemFigures, LocationFigures, PromiseFigures, Tally, ranked, side_scores,
+};
 use crate::domain::insight::{Basis, PromiseInsight};
 use crate::domain::nps::NpsSummary;
 use crate::domain::proportion::ConversionComparison;
@@ -93,8 +95,33 @@ impl Analysts {
         })
     }
 
-    /// Clickers per branch (or item) they clicked, most broken clicks first.
-    pub async fn promise_rows(
+    /// Clickers per branch they clicked, most broken clicks first, each branch named as the
+    /// latest check saw it.
+    pub async fn locations(
+        &self,
+        filter: &ClickerFilter,
+    ) -> Result<Vec<LocationFigures>, ServiceError> {
+        let (rows, names) = self.promise_rows(PromiseKind::Location, filter).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(location, figures)| LocationFigures {
+                name: names.get(&location).cloned(),
+                location,
+                figures,
+            })
+            .collect())
+    }
+
+    /// Clickers per item they clicked (the sku at any branch), most broken clicks first.
+    pub async fn items(&self, filter: &ClickerFilter) -> Result<Vec<ItemFigures>, ServiceError> {
+        let (rows, _) = self.promise_rows(PromiseKind::Item, filter).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(sku, figures)| ItemFigures { sku, figures })
+            .collect())
+    }
+
+    async fn promise_rows(
         &self,
         kind: PromiseKind,
         filter: &ClickerFilter,
