@@ -117,7 +117,20 @@ fn main() {
             let v: serde_json::Value = res.json().await.unwrap();
             stored += v["stored"].as_u64().unwrap();
         }
-        (started.elapsed(), stored)
+        let elapsed = started.elapsed();
+        if matching {
+            let promiseguard::store::Db::Sqlite(pool) = app.store.db() else {
+                unreachable!("the bench runs on SQLite")
+            };
+            let judged: Vec<(Option<String>, i64)> = sqlx::query_as(
+                "SELECT judgement, COUNT(*) FROM events WHERE type = 'click' GROUP BY judgement",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            println!("clicks judged: {judged:?}");
+        }
+        (elapsed, stored)
     });
     assert_eq!(stored as usize, total);
 

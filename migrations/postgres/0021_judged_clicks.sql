@@ -36,7 +36,8 @@ CREATE INDEX clickers_invitation ON clickers (invitation_id);
 CREATE INDEX clickers_last_click ON clickers (last_click_at);
 
 -- A clicker's clicks per branch (`kind` location: every click naming it, item links included)
--- and per item (`kind` item: the sku at any branch).
+-- and per item (`kind` item: the sku at any branch), with the clicker's conversion and answer
+-- copied beside them, so the per-branch figures read this table alone.
 CREATE TABLE clicker_promises (
     clicker_id     TEXT NOT NULL REFERENCES clickers (id),
     kind           TEXT NOT NULL CHECK (kind IN ('location', 'item')),
@@ -45,7 +46,12 @@ CREATE TABLE clicker_promises (
     clicks         BIGINT NOT NULL,
     broken_clicks  BIGINT NOT NULL,
     first_click_at BIGINT NOT NULL,
+    converted      BIGINT NOT NULL CHECK (converted IN (0, 1)),
+    score          BIGINT CHECK (score BETWEEN 0 AND 10),
+    reason         TEXT,
     PRIMARY KEY (clicker_id, kind, target)
 );
-CREATE INDEX clicker_promises_target ON clicker_promises (kind, target, first_click_at);
-CREATE INDEX clicker_promises_campaign ON clicker_promises (campaign_id, kind, target);
+-- The per-branch figures: in (kind, target, score, reason) order, every column they read in
+-- the index (the table itself is not read, nothing is sorted).
+CREATE INDEX clicker_promises_figures ON clicker_promises
+    (kind, target, score, reason, first_click_at, campaign_id, converted, clicks, broken_clicks);

@@ -79,8 +79,13 @@ impl Engagement {
             e.judgement = Some(Judgement::Unknown);
             if let (Some(_), Some(campaign)) = (&e.promise, &e.campaign_id) {
                 let at = e.occurred_at;
-                let span = spans.entry(campaign.clone()).or_insert((at, at));
-                *span = (span.0.min(at), span.1.max(at));
+                // Most clicks of a batch name a campaign seen already: no key cloned for them.
+                match spans.get_mut(campaign.as_str()) {
+                    Some(span) => *span = (span.0.min(at), span.1.max(at)),
+                    None => {
+                        spans.insert(campaign.clone(), (at, at));
+                    }
+                }
             }
         }
         let mut timelines: HashMap<String, Timeline> = HashMap::with_capacity(spans.len());

@@ -96,12 +96,19 @@ impl AnswerStore for SqlStore {
             .await?
             .rows_affected();
             // The clicker keeps the answer without the address (`store::clickers`).
-            sqlx::query("UPDATE clickers SET score = $2, reason = $3 WHERE invitation_id = $1")
-                .bind(id)
-                .bind(i64::from(score))
-                .bind(reason.map(Reason::as_str))
-                .execute(&mut *tx)
-                .await?;
+            for copy in [
+                "UPDATE clickers SET score = $2, reason = $3 WHERE invitation_id = $1",
+                // One clicker an invitation ((campaign, recipient) is unique in both).
+                "UPDATE clicker_promises SET score = $2, reason = $3
+                 WHERE clicker_id = (SELECT id FROM clickers WHERE invitation_id = $1 LIMIT 1)",
+            ] {
+                sqlx::query(copy)
+                    .bind(id)
+                    .bind(i64::from(score))
+                    .bind(reason.map(Reason::as_str))
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(n)
         })?;

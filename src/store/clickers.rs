@@ -7,12 +7,12 @@ use super::rows::millis;
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::attribution::{Decided, PromiseClicks};
-use crate::domain::clicked::{Counted, ReasonsCounted};
+use crate::domain::clicked::{Counted, ReasonsCounted, Tally};
 use crate::domain::nps::Reason;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A clicker to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,12 +46,11 @@ pub struct ClickerFilter {
     pub to: Option<DateTime<Utc>>,
 }
 
-/// What a per-promise insight reads: clickers counted per (promise, score, conversion), the
-/// reasons given per promise, and the names the latest checks gave the locations.
+/// What a per-promise insight reads: each promise's clickers counted, and the names the
+/// latest checks gave the locations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PromiseCounts {
-    pub counts: Vec<Counted>,
-    pub reasons: Vec<ReasonsCounted>,
+    pub tallies: HashMap<String, Tally>,
     pub names: BTreeMap<String, String>,
 }
 
@@ -123,22 +122,42 @@ pub trait ClickerStore: Send + Sync {
     ) -> Result<PromiseCounts, StoreError>;
 }
 
-/// 15 parameters a clicker row, 7 a promise row.
+/// 11 parameters a clicker row, 8 a promise row.
 const CLICKERS_PER_INSERT: usize = 500;
 
-/// Links clickers to their invitations (and copies the answer) — the clickers whose ids, or
-/// the invitations whose ids, are in `$1` (a JSON array), per `by`.
-pub(super) fn link_invitations_sql(db: &Db, by: &str) -> String {
+/// Which ids a link of clickers to their invitations is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum LinkBy {
+    Clickers,
+    Invitations,
+}
+
+/// Links clickers to their invitations and copies the answer (to the clicker and its
+/// per-promise rows) — the clickers, or the invitations, whose ids are in `$1` (a JSON array).
+pub(super) fn link_invitations_sql(db: &Db, by: LinkBy) -> [String; 2] {
     let unpack = match db {
         Db::Sqlite(_) => "SELECT value FROM json_each($1)",
         Db::Postgres(_) => "SELECT jsonb_array_elements_text($1::jsonb)",
     };
-    format!(
-        "UPDATE clickers SET invitation_id = i.id, score = i.score, reason = i.reason
-         FROM invitations i
-         WHERE i.campaign_id = clickers.campaign_id AND i.recipient = clickers.recipient
-           AND {by} IN ({unpack})"
-    )
+    let (clicker, linked) = match by {
+        LinkBy::Clickers => ("clickers.id", "c.invitation_id IS NOT NULL AND c.id"),
+        LinkBy::Invitations => ("i.id", "c.invitation_id"),
+    };
+    [
+        format!(
+            "UPDATE clickers SET invitation_id = i.id, score = i.score, reason = i.reason
+             FROM invitations i
+             WHERE i.campaign_id = clickers.campaign_id AND i.recipient = clickers.recipient
+               AND {clicker} IN ({unpack})"
+        ),
+        // Driven by the ids (an index each way), never by a scan of every promise row.
+        format!(
+            "UPDATE clicker_promises
+             SET score = (SELECT c.score FROM clickers c WHERE c.id = clicker_promises.clicker_id),
+                 reason = (SELECT c.reason FROM clickers c WHERE c.id = clicker_promises.clicker_id)
+             WHERE clicker_id IN (SELECT c.id FROM clickers c WHERE {linked} IN ({unpack}))"
+        ),
+    ]
 }
 
 /// The insert of one chunk of clickers, returning the ids of those that were new.
@@ -173,8 +192,14 @@ where
     insert
 }
 
-/// A per-promise row: clicker id, kind, target, campaign, clicks.
-type PromiseRow<'a> = (&'a str, PromiseKind, &'a str, &'a str, &'a PromiseClicks);
+/// A per-promise row: clicker id, kind, target, the clicker, clicks.
+type PromiseRow<'a> = (
+    &'a str,
+    PromiseKind,
+    &'a str,
+    &'a Decided,
+    &'a PromiseClicks,
+);
 
 fn promise_rows<'a>(id: &'a str, d: &'a Decided) -> Vec<PromiseRow<'a>> {
     let per = [
@@ -184,7 +209,7 @@ fn promise_rows<'a>(id: &'a str, d: &'a Decided) -> Vec<PromiseRow<'a>> {
     per.into_iter()
         .flat_map(|(kind, m)| {
             m.iter()
-                .map(move |(target, p)| (id, kind, target.as_str(), d.campaign.as_str(), p))
+                .map(move |(target, p)| (id, kind, target.as_str(), d, p))
         })
         .collect()
 }
@@ -204,16 +229,17 @@ where
         .map(|chunk| {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO clicker_promises (clicker_id, kind, target, campaign_id, clicks,
-                                               broken_clicks, first_click_at) ",
+                                               broken_clicks, first_click_at, converted) ",
             );
-            insert.push_values(chunk, |mut row, (id, kind, target, campaign, p)| {
+            insert.push_values(chunk, |mut row, (id, kind, target, d, p)| {
                 row.push_bind((*id).to_owned())
                     .push_bind(kind.as_str())
                     .push_bind((*target).to_owned())
-                    .push_bind((*campaign).to_owned())
+                    .push_bind(d.campaign.clone())
                     .push_bind(p.clicks as i64)
                     .push_bind(p.broken_clicks as i64)
-                    .push_bind(millis(p.first_click_at));
+                    .push_bind(millis(p.first_click_at))
+                    .push_bind(i64::from(d.converted));
             });
             insert
         })
@@ -246,7 +272,7 @@ impl ClickerStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let now_ms = millis(now);
-        let link = link_invitations_sql(self.db(), "clickers.id");
+        let link = link_invitations_sql(self.db(), LinkBy::Clickers);
         let mut recorded = 0;
         // A short transaction a chunk: SQLite's writer is not held for a whole sweep.
         for chunk in clickers.chunks(CLICKERS_PER_INSERT) {
@@ -272,10 +298,12 @@ impl ClickerStore for SqlStore {
                 }
                 let list = serde_json::to_string(&ids)
                     .map_err(|e| StoreError::Corrupt(format!("clicker ids: {e}")))?;
-                sqlx::query(sqlx::AssertSqlSafe(link.clone()))
-                    .bind(list)
-                    .execute(&mut *tx)
-                    .await?;
+                for sql in &link {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(&list)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 Ok::<_, StoreError>(new.len() as u64)
             })?;
@@ -328,49 +356,52 @@ impl ClickerStore for SqlStore {
         kind: PromiseKind,
         filter: &ClickerFilter,
     ) -> Result<PromiseCounts, StoreError> {
-        let only = "p.kind = $1 AND ($2 IS NULL OR p.campaign_id = $2)
-                    AND p.first_click_at >= $3 AND p.first_click_at < $4";
-        let counts = format!(
-            "SELECT p.target AS key, NULL AS campaign_id, c.score, c.converted, COUNT(*) AS n,
-                    CAST(SUM(p.clicks) AS BIGINT) AS clicks,
-                    CAST(SUM(p.broken_clicks) AS BIGINT) AS broken_clicks
-             FROM clicker_promises p JOIN clickers c ON c.id = p.clicker_id
-             WHERE {only}
-             GROUP BY p.target, c.score, c.converted"
-        );
-        let reasons = format!(
-            "SELECT p.target AS key, NULL AS campaign_id, c.reason, COUNT(*) AS n
-             FROM clicker_promises p JOIN clickers c ON c.id = p.clicker_id
-             WHERE {only} AND c.score IS NOT NULL AND c.reason IS NOT NULL
-             GROUP BY p.target, c.reason"
-        );
-        let bind = |sql: String| {
-            (
-                sql,
-                kind.as_str(),
-                filter.campaign_id.clone(),
-                filter.from.map_or(i64::MIN, millis),
-                filter.to.map_or(i64::MAX, millis),
-            )
-        };
-        let (sql, k, c, f, t) = bind(counts);
-        let counts: Vec<CountRaw> = on_pool!(self.db(), pool =>
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k).bind(c.clone()).bind(f).bind(t).fetch_all(pool).await)?;
-        let (sql, k, c, f, t) = bind(reasons);
-        let reasons: Vec<ReasonRaw> = on_pool!(self.db(), pool =>
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(k).bind(c.clone()).bind(f).bind(t).fetch_all(pool).await)?;
+        let rows: Vec<FiguresRaw> = on_pool!(self.db(), pool =>
+            sqlx::query_as(PROMISE_FIGURES)
+                .bind(kind.as_str())
+                .bind(filter.campaign_id.clone())
+                .bind(filter.from.map_or(i64::MIN, millis))
+                .bind(filter.to.map_or(i64::MAX, millis))
+                .fetch_all(pool)
+                .await)?;
+        let mut tallies: HashMap<String, Tally> = HashMap::new();
+        for (target, score, reason, n, converted, clicks, broken) in rows {
+            let tally = tallies.entry(target).or_default();
+            tally.clickers += n as u64;
+            tally.converted += converted as u64;
+            tally.clicks += clicks as u64;
+            tally.broken_clicks += broken as u64;
+            let Some(score) = score else { continue };
+            if let Some(slot) = tally.distribution.get_mut(score as usize) {
+                *slot += n as u64;
+            }
+            if let Some(reason) = reason {
+                let reason = reason.parse::<Reason>().map_err(StoreError::Corrupt)?;
+                *tally.reasons.entry(reason).or_default() += n as u64;
+            }
+        }
         let names = if kind == PromiseKind::Location {
             self.location_names(filter.campaign_id.as_deref()).await?
         } else {
             BTreeMap::new()
         };
-        Ok(PromiseCounts {
-            counts: counted(counts),
-            reasons: reasons_counted(reasons)?,
-            names,
-        })
+        Ok(PromiseCounts { tallies, names })
     }
 }
+
+/// A per-promise figure as read: target, score, reason, clickers, converted, clicks, broken
+/// clicks.
+type FiguresRaw = (String, Option<i64>, Option<String>, i64, i64, i64, i64);
+
+/// The per-promise figures, one row per (target, score, reason): read in the order of the
+/// `clicker_promises_figures` index, which holds every column read, so nothing is sorted.
+const PROMISE_FIGURES: &str = "
+    SELECT p.target, p.score, p.reason, COUNT(*), CAST(SUM(p.converted) AS BIGINT),
+           CAST(SUM(p.clicks) AS BIGINT), CAST(SUM(p.broken_clicks) AS BIGINT)
+    FROM clicker_promises p
+    WHERE p.kind = $1 AND ($2 IS NULL OR p.campaign_id = $2)
+      AND p.first_click_at >= $3 AND p.first_click_at < $4
+    GROUP BY p.target, p.score, p.reason";
 
 impl SqlStore {
     /// The names the location source gave, as the latest check of each campaign with

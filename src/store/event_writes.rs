@@ -11,6 +11,7 @@ use crate::domain::Campaign;
 use crate::domain::content::templates::LinkPromise;
 use crate::domain::erasure::address_hash;
 use crate::domain::event::EngagementEvent;
+use crate::domain::judgement::Judgement;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use std::collections::{BTreeSet, HashSet};
@@ -52,6 +53,7 @@ fn insert_events<DB: sqlx::Database>(
 where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<&'static str>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     events
@@ -74,7 +76,7 @@ where
                     .push_bind(e.locale.clone())
                     .push_bind(promised_location(e))
                     .push_bind(promised_sku(e))
-                    .push_bind(e.judgement.map(|j| j.as_str().to_owned()));
+                    .push_bind(e.judgement.map(Judgement::as_str));
             });
             insert.push(" ON CONFLICT (id) DO NOTHING");
             insert

@@ -1,6 +1,7 @@
 //! Survey invitations as an outbox: queued once per (campaign, recipient) — unique in the
 //! database — then claimed by the sending workers' group commit (committed before SMTP is
 //! spoken), and settled as sent, retried, failed or `unknown`.
+use super::clickers::LinkBy;
 use super::db::{Db, on_pool};
 use super::outbox::{INVITATIONS, finish_query, unsent};
 use super::rows::millis;
@@ -212,7 +213,7 @@ impl InvitationStore for SqlStore {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let now_ms = millis(now);
-        let link = super::clickers::link_invitations_sql(self.db(), "i.id");
+        let link = super::clickers::link_invitations_sql(self.db(), LinkBy::Invitations);
         let begin = self.db().begin_write();
         on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
@@ -239,10 +240,12 @@ impl InvitationStore for SqlStore {
                 let ids: Vec<String> = ids.into_iter().map(|(id,)| id).collect();
                 let list = serde_json::to_string(&ids)
                     .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
-                sqlx::query(sqlx::AssertSqlSafe(link.clone()))
-                    .bind(list)
-                    .execute(&mut *tx)
-                    .await?;
+                for sql in &link {
+                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                        .bind(&list)
+                        .execute(&mut *tx)
+                        .await?;
+                }
             }
             tx.commit().await?;
             Ok(queued)

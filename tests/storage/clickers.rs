@@ -203,9 +203,21 @@ pub async fn clicks_are_judged_from_the_checks_around_them_and_clickers_are_coun
         .promise_counts(PromiseKind::Location, &ClickerFilter::default())
         .await
         .unwrap();
-    let mut keys: Vec<&str> = per_branch.counts.iter().map(|c| c.key.as_str()).collect();
-    keys.sort();
-    assert_eq!(keys, ["loc-101", "loc-102"]);
+    let downtown = &per_branch.tallies["loc-101"];
+    assert_eq!(per_branch.tallies.len(), 2);
+    // Ana's answer, copied to her per-branch row when she answered.
+    assert_eq!(
+        (
+            downtown.clickers,
+            downtown.clicks,
+            downtown.broken_clicks,
+            downtown.converted
+        ),
+        (1, 2, 2, 0)
+    );
+    assert_eq!(downtown.distribution[3], 1);
+    assert_eq!(downtown.reasons[&Reason::LocationClosed], 1);
+    assert_eq!(per_branch.tallies["loc-102"].converted, 1);
     assert_eq!(per_branch.names["loc-101"], "Downtown");
     let later_only = ClickerFilter {
         from: Some(at("2026-11-24T11:00:00Z")),
@@ -216,7 +228,7 @@ pub async fn clicks_are_judged_from_the_checks_around_them_and_clickers_are_coun
             .promise_counts(PromiseKind::Location, &later_only)
             .await
             .unwrap()
-            .counts
+            .tallies
             .is_empty()
     );
 

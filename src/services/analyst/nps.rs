@@ -130,7 +130,6 @@ impl Analysts {
             self.known_campaign(id).await?;
         }
         let read = self.store.clickers.promise_counts(kind, filter).await?;
-        let rows = ranked(Tally::per_key(&read.counts, &read.reasons));
-        Ok((rows, read.names))
+        Ok((ranked(read.tallies), read.names))
     }
 }

@@ -118,12 +118,13 @@ impl Surveys {
         Wordings::new(self.store.checks.clone(), self.default_brand())
     }
 
-    /// One survey run (the `surveys` job, `promiseguard surveys run`): queue everyone eligible
-    /// now, then deliver everything due; a summary line for the log. When `stop` fires,
-    /// delivery claims nothing more: the sends in flight finish and are recorded, and what is
-    /// still queued waits for the next run.
+    /// One survey run (the `surveys` job, `promiseguard surveys run`): record the clickers
+    /// whose window closed, queue everyone eligible now, then deliver everything due; a
+    /// summary line for the log. When `stop` fires, delivery claims nothing more: the sends in
+    /// flight finish and are recorded, and what is still queued waits for the next run.
     pub async fn run(&self, stop: &CancellationToken) -> anyhow::Result<String> {
         let run = uuid::Uuid::new_v4().to_string();
+        let clickers = self.record_clickers(Utc::now()).await?;
         let queued = self.sweep(Utc::now()).await?;
         let d = self.deliver(&run, stop).await?;
         let r = self.remind(&run, stop).await?;
@@ -132,29 +133,28 @@ impl Surveys {
         } else {
             format!("; reminders: {r}")
         };
-        Ok(format!("{queued} invitations queued; {d}{reminders}"))
+        Ok(format!(
+            "{queued} invitations queued; {d}{reminders}; {clickers} clickers recorded"
+        ))
     }
 
-    /// Records every clicker whose attribution window has closed at `now` (what their clicks
-    /// met, whether they converted), then queues invitations for everyone eligible; returns
-    /// how many invitations were queued.
+    /// Records every clicker whose attribution window has closed at `now` — what their clicks
+    /// met, whether they converted — for the promise insights; each is linked to its
+    /// invitation, whichever is stored first. Returns how many were new.
     #[tracing::instrument(skip_all)]
-    pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    pub async fn record_clickers(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
         let window = Duration::hours(self.surveys.attribution_hours as i64);
         let undecided = self.store.clickers.undecided_clickers(now - window).await?;
-        let candidates = self.store.engagement.sweep_candidates(now - window).await?;
-        if candidates.is_empty() && undecided.is_empty() {
+        if undecided.is_empty() {
             return Ok(0);
         }
-        let recipients: Vec<String> = candidates
+        let recipients: Vec<String> = undecided
             .iter()
-            .chain(&undecided)
             .map(|(_, r)| r.clone())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
         let touches = self.store.engagement.touches(&recipients).await?;
-        // Clickers first: each invitation queued below is linked to its clicker.
         let clickers: Vec<NewClicker> = undecided
             .into_iter()
             .filter_map(|(campaign, recipient)| {
@@ -166,8 +166,24 @@ impl Surveys {
                 Some(NewClicker { recipient, decided })
             })
             .collect();
-        let recorded = self.store.clickers.record_clickers(&clickers, now).await?;
-        tracing::info!(clickers = recorded, "clickers recorded");
+        Ok(self.store.clickers.record_clickers(&clickers, now).await?)
+    }
+
+    /// Queues invitations for everyone eligible at `now`; returns how many.
+    #[tracing::instrument(skip_all)]
+    pub async fn sweep(&self, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        let window = Duration::hours(self.surveys.attribution_hours as i64);
+        let candidates = self.store.engagement.sweep_candidates(now - window).await?;
+        if candidates.is_empty() {
+            return Ok(0);
+        }
+        let recipients: Vec<String> = candidates
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let touches = self.store.engagement.touches(&recipients).await?;
         let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
         for r in &recipients {
             let t = touches.get(r).map(Vec::as_slice).unwrap_or_default();
