@@ -18,6 +18,7 @@ mod answers;
 mod backup;
 mod check_writes;
 mod checks;
+mod clicker_figures;
 mod clickers;
 mod clicks;
 mod compliance;
