@@ -17,6 +17,7 @@ const NOT_IN_OPENAPI: &[&str] = &[
     "/ui/campaigns/{id}/recheck",
     "/ui/findings/{id}/review",
     "/ui/insights",
+    "/ui/insights/locations",
 ];
 
 fn document() -> Value {
