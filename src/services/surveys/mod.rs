@@ -148,13 +148,11 @@ impl Surveys {
         if undecided.is_empty() {
             return Ok(0);
         }
-        let recipients: Vec<String> = undecided
-            .iter()
-            .map(|(_, r)| r.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        let touches = self.store.engagement.touches(&recipients).await?;
+        let touches = self
+            .store
+            .engagement
+            .touches(&recipients_of(&undecided))
+            .await?;
         let clickers: Vec<NewClicker> = undecided
             .into_iter()
             .filter_map(|(campaign, recipient)| {
@@ -177,12 +175,7 @@ impl Surveys {
         if candidates.is_empty() {
             return Ok(0);
         }
-        let recipients: Vec<String> = candidates
-            .iter()
-            .map(|(_, r)| r.clone())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
+        let recipients = recipients_of(&candidates);
         let touches = self.store.engagement.touches(&recipients).await?;
         let mut eligible: HashMap<&str, Vec<String>> = HashMap::new();
         for r in &recipients {
@@ -255,4 +248,14 @@ impl Surveys {
     pub fn locale_of(&self, stored: Option<&str>) -> Locale {
         Locale::choose([stored], &self.surveys.default_locale)
     }
+}
+
+/// The distinct recipients of (campaign, recipient) pairs.
+fn recipients_of(pairs: &[(String, String)]) -> Vec<String> {
+    pairs
+        .iter()
+        .map(|(_, r)| r.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect()
 }
