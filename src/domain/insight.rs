@@ -91,6 +91,31 @@ pub enum Basis {
     Click,
 }
 
+impl CampaignInsight {
+    /// Each campaign of `scores` with its NPS, broken ones first, then by id.
+    pub fn list(scores: &[CampaignScores]) -> Vec<CampaignInsight> {
+        let mut campaigns: Vec<CampaignInsight> = scores
+            .iter()
+            .map(|c| {
+                let summary = NpsSummary::from_distribution(c.distribution);
+                CampaignInsight {
+                    campaign_id: c.campaign_id.clone(),
+                    name: c.name.clone(),
+                    broken: c.broken,
+                    responses: summary.responses,
+                    nps: summary.nps,
+                }
+            })
+            .collect();
+        campaigns.sort_by(|a, b| {
+            b.broken
+                .cmp(&a.broken)
+                .then_with(|| a.campaign_id.cmp(&b.campaign_id))
+        });
+        campaigns
+    }
+}
+
 /// `GET /v1/insights/promises` (pinned: `broken`, `kept`, `difference`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PromiseInsight {
@@ -124,7 +149,6 @@ impl PromiseInsight {
         let mut kept = [0u64; 11];
         let (mut broken_reasons, mut kept_reasons) = (ReasonCounts::new(), ReasonCounts::new());
         let (mut broken_campaigns, mut kept_campaigns) = (0, 0);
-        let mut campaigns = Vec::with_capacity(scores.len());
         for c in scores {
             let (side, count, reasons) = if c.broken {
                 (&mut broken, &mut broken_campaigns, &mut broken_reasons)
@@ -138,20 +162,7 @@ impl PromiseInsight {
             for (total, n) in side.iter_mut().zip(c.distribution) {
                 *total += n;
             }
-            let summary = NpsSummary::from_distribution(c.distribution);
-            campaigns.push(CampaignInsight {
-                campaign_id: c.campaign_id.clone(),
-                name: c.name.clone(),
-                broken: c.broken,
-                responses: summary.responses,
-                nps: summary.nps,
-            });
         }
-        campaigns.sort_by(|a, b| {
-            b.broken
-                .cmp(&a.broken)
-                .then_with(|| a.campaign_id.cmp(&b.campaign_id))
-        });
         let broken = Side::of(broken, &broken_reasons, broken_campaigns);
         let kept = Side::of(kept, &kept_reasons, kept_campaigns);
         let difference = match (kept.nps, broken.nps) {
@@ -168,7 +179,7 @@ impl PromiseInsight {
             difference,
             difference_moe: spread.map(|e| round1(e.moe())),
             difference_interval: spread.map(|e| e.interval(200.0)),
-            campaigns,
+            campaigns: CampaignInsight::list(scores),
         }
     }
 }

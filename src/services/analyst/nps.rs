@@ -4,7 +4,7 @@ use super::Analysts;
 use crate::domain::clicked::{
     ItemFigures, LocationFigures, PromiseFigures, Tally, ranked, side_scores,
 };
-use crate::domain::insight::{Basis, PromiseInsight};
+use crate::domain::insight::{Basis, CampaignInsight, PromiseInsight};
 use crate::domain::nps::NpsSummary;
 use crate::domain::proportion::ConversionComparison;
 use crate::services::ServiceError;
@@ -87,9 +87,8 @@ impl Analysts {
             Basis::Click => {
                 let sides = side_scores(&counts, &reasons);
                 let mut insight = PromiseInsight::from_campaigns(&sides, basis, conversion);
-                insight.campaigns =
-                    PromiseInsight::from_campaigns(&answers, basis, insight.conversion.clone())
-                        .campaigns;
+                // The campaign list stays per campaign: whether each broke any promise.
+                insight.campaigns = CampaignInsight::list(&answers);
                 insight
             }
         })
