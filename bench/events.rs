@@ -18,6 +18,7 @@
 mod support;
 
 use chrono::{Duration, Utc};
+use promiseguard::domain::judgement::Judgement;
 use std::io::Write;
 use std::time::Instant;
 use support::app::spawn_app;
@@ -122,12 +123,19 @@ fn main() {
             let promiseguard::store::Db::Sqlite(pool) = app.store.db() else {
                 unreachable!("the bench runs on SQLite")
             };
-            let judged: Vec<(Option<String>, i64)> = sqlx::query_as(
+            let judged: Vec<(Option<i64>, i64)> = sqlx::query_as(
                 "SELECT judgement, COUNT(*) FROM events WHERE type = 'click' GROUP BY judgement",
             )
             .fetch_all(pool)
             .await
             .unwrap();
+            let judged: Vec<(Option<&str>, i64)> = judged
+                .into_iter()
+                .map(|(code, n)| {
+                    let name = code.map(|c| Judgement::from_code(c).unwrap().as_str());
+                    (name, n)
+                })
+                .collect();
             println!("clicks judged: {judged:?}");
         }
         (elapsed, stored)

@@ -110,7 +110,14 @@ pub fn normalize_address(raw: &str) -> Option<String> {
 /// An address folded as `normalize_address` folds it, without checking that it is one (to
 /// look up what is stored under it).
 pub fn fold_address(raw: &str) -> String {
-    caseless::default_case_fold_str(raw.trim())
+    let raw = raw.trim();
+    // Within ASCII, Unicode's default case folding maps A–Z to a–z and nothing else: the
+    // common address takes the short way.
+    if raw.is_ascii() {
+        raw.to_ascii_lowercase()
+    } else {
+        caseless::default_case_fold_str(raw)
+    }
 }
 
 pub(crate) fn text(value: &Option<String>, pointer: String, errors: &mut Vec<FieldError>) {
@@ -256,6 +263,18 @@ impl SendgridEventInput {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn ascii_addresses_fold_as_unicode_folds_them() {
+        let every_ascii: String = (0u8..128).map(char::from).collect();
+        assert_eq!(
+            fold_address(&format!("x{every_ascii}x")),
+            caseless::default_case_fold_str(&format!("x{every_ascii}x"))
+        );
+        assert_eq!(fold_address(" Ana@Example.COM "), "ana@example.com");
+        assert_eq!(fold_address("STRASSE@example.com"), "strasse@example.com");
+        assert_eq!(fold_address("Straße@example.com"), "strasse@example.com");
+    }
 
     #[test]
     fn addresses_are_checked_trimmed_and_case_folded() {

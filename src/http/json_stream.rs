@@ -29,8 +29,22 @@ impl ElementSplitter {
 
     /// Feeds a chunk; complete elements are appended to `out`.
     pub fn push(&mut self, chunk: &[u8], out: &mut Vec<Vec<u8>>) -> Result<(), String> {
-        for &b in chunk {
+        let mut rest = chunk;
+        while let Some((&b, after)) = rest.split_first() {
+            if self.in_string && !self.escaped {
+                // A string's plain bytes (most of an element) are copied a run at once.
+                let run = rest
+                    .iter()
+                    .position(|&c| c == b'"' || c == b'\\')
+                    .unwrap_or(rest.len());
+                if run > 0 {
+                    self.append_run(&rest[..run])?;
+                    rest = &rest[run..];
+                    continue;
+                }
+            }
             self.byte(b, out)?;
+            rest = after;
         }
         Ok(())
     }
@@ -59,13 +73,17 @@ impl ElementSplitter {
     }
 
     fn append(&mut self, b: u8) -> Result<(), String> {
-        if self.current.len() >= self.max_element {
+        self.append_run(&[b])
+    }
+
+    fn append_run(&mut self, run: &[u8]) -> Result<(), String> {
+        if self.current.len() + run.len() > self.max_element {
             return Err(format!(
                 "an element is larger than {} bytes",
                 self.max_element
             ));
         }
-        self.current.push(b);
+        self.current.extend_from_slice(run);
         Ok(())
     }
 
@@ -192,5 +210,37 @@ mod tests {
             s.push(b"[{\"a\": \"0123456789\"}]", &mut Vec::new())
                 .is_err()
         );
+    }
+    /// Strings are copied a run at a time: escapes, quotes and brackets inside them, split at
+    /// any byte, give what the byte-by-byte walk gave; the size limit is exact.
+    #[test]
+    fn string_runs_split_as_bytes_do_and_keep_the_limit() {
+        let body = "{\"u\": \"https://x.example/?a=\\\"[{,}]\\\\\", \"v\": \"\\u00e9\\n\"}\n{\"w\": \"]\"}";
+        for chunk in 1..=body.len() {
+            assert_eq!(
+                split(body, chunk).unwrap(),
+                vec![
+                    "{\"u\": \"https://x.example/?a=\\\"[{,}]\\\\\", \"v\": \"\\u00e9\\n\"}",
+                    "{\"w\": \"]\"}"
+                ],
+                "chunks of {chunk}"
+            );
+        }
+        let exact = "{\"a\": \"01234\"}"; // 14 bytes
+        for chunk in [1, 3, 14] {
+            let mut at_limit = ElementSplitter::new(exact.len());
+            let mut over = ElementSplitter::new(exact.len() - 1);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            for c in exact.as_bytes().chunks(chunk) {
+                at_limit.push(c, &mut a).unwrap();
+            }
+            at_limit.finish(&mut a).unwrap();
+            assert_eq!(a, vec![exact.as_bytes().to_vec()]);
+            let refused = exact
+                .as_bytes()
+                .chunks(chunk)
+                .try_for_each(|c| over.push(c, &mut b));
+            assert!(refused.is_err(), "chunks of {chunk}");
+        }
     }
 }

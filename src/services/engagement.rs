@@ -3,10 +3,10 @@
 use crate::domain::content::LinkTemplates;
 use crate::domain::content::templates::LinkPromise;
 use crate::domain::event::{EngagementEvent, EventKind};
-use crate::domain::judgement::{Judgement, Timeline};
+use crate::domain::judgement::Judgement;
 use crate::metrics::Metrics;
 use crate::store::{
-    ClickPromise, ClickStore, Delivery, DeliveryToken, EngagementStore, EventsRecorded,
+    ClickPromise, ClickSpan, ClickStore, Delivery, DeliveryToken, EngagementStore, EventsRecorded,
     NewQuarantined, QuarantineStore, Quarantined, Store, StoreError,
 };
 use chrono::{DateTime, Utc};
@@ -69,37 +69,45 @@ impl Engagement {
     }
 
     /// Judges each click against the promise it names (`domain::judgement`), from stored
-    /// checks and reviews only: one read of each campaign's, however many clicks name it.
+    /// checks and reviews only: one read for all the batch's campaigns, and per click one
+    /// lookup of its campaign.
     async fn judge(&self, events: &mut [EngagementEvent]) -> Result<(), StoreError> {
-        let mut spans: HashMap<String, (DateTime<Utc>, DateTime<Utc>)> = HashMap::new();
-        for e in events.iter_mut() {
+        // Each click's span (index into `spans`), if it names a promise and a campaign.
+        let mut slots: Vec<Option<usize>> = Vec::with_capacity(events.len());
+        let mut spans: Vec<ClickSpan> = Vec::new();
+        {
+            let mut index: HashMap<&str, usize> = HashMap::new();
+            for e in events.iter() {
+                let slot = match (&e.kind, &e.promise, &e.campaign_id) {
+                    (EventKind::Click, Some(_), Some(campaign)) => {
+                        let at = e.occurred_at;
+                        let slot = *index.entry(campaign.as_str()).or_insert_with(|| {
+                            spans.push(ClickSpan {
+                                campaign_id: campaign.clone(),
+                                from: at,
+                                to: at,
+                            });
+                            spans.len() - 1
+                        });
+                        let span = &mut spans[slot];
+                        span.from = span.from.min(at);
+                        span.to = span.to.max(at);
+                        Some(slot)
+                    }
+                    _ => None,
+                };
+                slots.push(slot);
+            }
+        }
+        let timelines = self.clicks.timelines(&spans).await?;
+        for (e, slot) in events.iter_mut().zip(slots) {
             if e.kind != EventKind::Click {
                 continue;
             }
-            e.judgement = Some(Judgement::Unknown);
-            if let (Some(_), Some(campaign)) = (&e.promise, &e.campaign_id) {
-                let at = e.occurred_at;
-                // Most clicks of a batch name a campaign seen already: no key cloned for them.
-                match spans.get_mut(campaign.as_str()) {
-                    Some(span) => *span = (span.0.min(at), span.1.max(at)),
-                    None => {
-                        spans.insert(campaign.clone(), (at, at));
-                    }
-                }
-            }
-        }
-        let mut timelines: HashMap<String, Timeline> = HashMap::with_capacity(spans.len());
-        for (campaign, (from, to)) in spans {
-            let timeline = self.clicks.timeline(&campaign, from, to).await?;
-            timelines.insert(campaign, timeline);
-        }
-        for e in events.iter_mut() {
-            if let (Some(promise), Some(timeline)) = (
-                &e.promise,
-                e.campaign_id.as_ref().and_then(|c| timelines.get(c)),
-            ) {
-                e.judgement = Some(timeline.judge(Some(promise), e.occurred_at));
-            }
+            e.judgement = Some(match slot.and_then(|s| timelines.get(s)) {
+                Some(timeline) => timeline.judge(e.promise.as_ref(), e.occurred_at),
+                None => Judgement::Unknown,
+            });
         }
         Ok(())
     }

@@ -59,7 +59,7 @@ struct TouchRaw {
     locale: Option<String>,
     location: Option<String>,
     sku: Option<String>,
-    judgement: Option<String>,
+    judgement: Option<i64>,
 }
 
 /// A provider's one-time delivery token, kept until its signature would be stale anyway.
@@ -172,7 +172,7 @@ impl EngagementStore for SqlStore {
             let at = from_millis(at);
             let touch = if kind == EventKind::Click.as_str() {
                 let judgement = judgement
-                    .map(|j| j.parse::<Judgement>())
+                    .map(Judgement::from_code)
                     .transpose()
                     .map_err(StoreError::Corrupt)?;
                 match campaign {

@@ -53,7 +53,7 @@ fn insert_events<DB: sqlx::Database>(
 where
     String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    Option<&'static str>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     events
@@ -76,7 +76,7 @@ where
                     .push_bind(e.locale.clone())
                     .push_bind(promised_location(e))
                     .push_bind(promised_sku(e))
-                    .push_bind(e.judgement.map(Judgement::as_str));
+                    .push_bind(e.judgement.map(Judgement::code));
             });
             insert.push(" ON CONFLICT (id) DO NOTHING");
             insert

@@ -48,7 +48,7 @@ pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
 pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use clickers::{ClickerFilter, ClickerStore, NewClicker, PromiseCounts, PromiseKind};
-pub use clicks::{ClickPromise, ClickStore, StoredClick};
+pub use clicks::{ClickPromise, ClickSpan, ClickStore, StoredClick};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use db::{Backend, Db};
 pub use engagement::{Delivery, DeliveryToken, EngagementStore, EventsRecorded};

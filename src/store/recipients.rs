@@ -3,6 +3,7 @@
 use super::db::on_pool;
 use super::rows::from_millis;
 use super::{ErasureStore, SqlStore, StoreError};
+use crate::domain::judgement::Judgement;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -91,12 +92,18 @@ struct EventRaw {
     locale: Option<String>,
     location: Option<String>,
     sku: Option<String>,
-    judgement: Option<String>,
+    judgement: Option<i64>,
 }
 
-impl From<EventRaw> for RecipientEvent {
-    fn from(e: EventRaw) -> Self {
-        Self {
+impl TryFrom<EventRaw> for RecipientEvent {
+    type Error = StoreError;
+    fn try_from(e: EventRaw) -> Result<Self, StoreError> {
+        let judgement = e
+            .judgement
+            .map(|code| Judgement::from_code(code).map(|j| j.as_str().to_owned()))
+            .transpose()
+            .map_err(|err| StoreError::Corrupt(format!("event {}: {err}", e.id)))?;
+        Ok(Self {
             id: e.id,
             source: e.source,
             kind: e.kind,
@@ -108,8 +115,8 @@ impl From<EventRaw> for RecipientEvent {
             locale: e.locale,
             location: e.location,
             sku: e.sku,
-            judgement: e.judgement,
-        }
+            judgement,
+        })
     }
 }
 type InvitationRaw = (
@@ -164,7 +171,10 @@ impl RecipientStore for SqlStore {
         .fetch_all(pool)
         .await)?;
         Ok(RecipientData {
-            events: events.into_iter().map(RecipientEvent::from).collect(),
+            events: events
+                .into_iter()
+                .map(RecipientEvent::try_from)
+                .collect::<Result<_, _>>()?,
             invitations: invitations
                 .into_iter()
                 .map(

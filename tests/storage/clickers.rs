@@ -5,14 +5,31 @@ use crate::fixtures::{Draft, at, event, finding};
 use chrono::{DateTime, Utc};
 use promiseguard::domain::ReviewAction;
 use promiseguard::domain::attribution::{Decided, PromiseClicks};
-use promiseguard::domain::judgement::{Coverage, Judgement};
+use promiseguard::domain::judgement::{Coverage, Judgement, Timeline};
 use promiseguard::domain::nps::{Reason, SurveyAnswer};
 use promiseguard::domain::review::Decision;
 use promiseguard::store::{
-    AnswerStore, CheckStore, ClickStore, ClickerFilter, ClickerStore, EngagementStore,
+    AnswerStore, CheckStore, ClickSpan, ClickStore, ClickerFilter, ClickerStore, EngagementStore,
     ErasureStore, InvitationStore, NewClicker, NewInvitation, PromiseKind, ReviewStore, SqlStore,
 };
 use std::collections::BTreeMap;
+
+/// What judges the clicks of `campaign` from `from` to `to`, read alone.
+async fn read_timeline(
+    store: &SqlStore,
+    campaign: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Timeline {
+    let span = ClickSpan {
+        campaign_id: campaign.into(),
+        from,
+        to,
+    };
+    let mut timelines = store.timelines(&[span]).await.unwrap();
+    assert_eq!(timelines.len(), 1);
+    timelines.remove(0)
+}
 
 fn covering(locations: &[&str]) -> Coverage {
     Coverage {
@@ -62,10 +79,13 @@ pub async fn clicks_are_judged_from_the_checks_around_them_and_clickers_are_coun
     let mut block = Draft::new("c", 0, "2026-11-24T10:00:00Z").with_findings(vec![finding(0)]);
     block.covered = Some(covering(&["loc-101", "loc-102"]));
     store.record_check(&block.check(), None).await.unwrap();
-    let timeline = store
-        .timeline("c", at("2026-11-24T09:30:00Z"), at("2026-11-24T11:00:00Z"))
-        .await
-        .unwrap();
+    let timeline = read_timeline(
+        &store,
+        "c",
+        at("2026-11-24T09:30:00Z"),
+        at("2026-11-24T11:00:00Z"),
+    )
+    .await;
     assert_eq!(
         timeline.checks.len(),
         2,
@@ -77,15 +97,40 @@ pub async fn clicks_are_judged_from_the_checks_around_them_and_clickers_are_coun
         timeline.checks[1].broken[0].location.as_deref(),
         Some("loc-101")
     );
-    let later = store
-        .timeline("c", at("2026-11-24T10:15:00Z"), at("2026-11-24T11:00:00Z"))
-        .await
-        .unwrap();
+    let later = read_timeline(
+        &store,
+        "c",
+        at("2026-11-24T10:15:00Z"),
+        at("2026-11-24T11:00:00Z"),
+    )
+    .await;
     assert_eq!(
         later.checks.len(),
         1,
         "only the check that speaks for the clicks"
     );
+    // Several campaigns in one read: each span's own, in the spans' order; none for a
+    // campaign never checked.
+    let other = Draft::new("d", 0, "2026-11-24T08:00:00Z").with_findings(vec![finding(0)]);
+    store.record_check(&other.check(), None).await.unwrap();
+    let span = |campaign: &str, from: &str| ClickSpan {
+        campaign_id: campaign.into(),
+        from: at(from),
+        to: at("2026-11-24T11:00:00Z"),
+    };
+    let read = store
+        .timelines(&[
+            span("never-checked", "2026-11-24T09:30:00Z"),
+            span("d", "2026-11-24T09:30:00Z"),
+            span("c", "2026-11-24T10:15:00Z"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 3);
+    assert!(read[0].checks.is_empty() && read[0].reviews.is_empty());
+    assert_eq!(read[1].checks.len(), 1, "d's one check, before its clicks");
+    assert_eq!(read[1].checks[0].broken.len(), 1);
+    assert_eq!(read[2].checks, later.checks);
     store
         .review_finding(
             &block.findings[0].id,
@@ -99,10 +144,13 @@ pub async fn clicks_are_judged_from_the_checks_around_them_and_clickers_are_coun
         .await
         .unwrap()
         .unwrap();
-    let reviewed = store
-        .timeline("c", at("2026-11-24T09:30:00Z"), at("2026-11-24T11:00:00Z"))
-        .await
-        .unwrap();
+    let reviewed = read_timeline(
+        &store,
+        "c",
+        at("2026-11-24T09:30:00Z"),
+        at("2026-11-24T11:00:00Z"),
+    )
+    .await;
     let branch = promiseguard::domain::content::templates::LinkPromise::Location("loc-101".into());
     assert_eq!(
         reviewed.judge(Some(&branch), at("2026-11-24T09:45:00Z")),

@@ -319,3 +319,59 @@ async fn the_checks_rebuild_keeps_what_was_written_before_it() {
         "foreign keys are on"
     );
 }
+
+/// 0022 stores a click's judgement as a code: the clicks judged before it keep their meaning
+/// (a name becomes its code, a click never judged stays without one), read back by name.
+#[tokio::test]
+async fn judgements_stored_by_name_keep_their_meaning_as_codes() {
+    use promiseguard::store::RecipientStore;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    sqlite_at(&url, |name| name < "0022").await;
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for (n, judgement) in [Some("broken"), Some("kept"), Some("unknown"), None]
+        .into_iter()
+        .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO events (id, source, type, recipient, occurred_at, received_at, judgement)
+             VALUES ($1, 'api', 'click', 'ana@example.com', $2, $2, $3)",
+        )
+        .bind(format!("click-{n}"))
+        .bind(n as i64)
+        .bind(judgement)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    pool.close().await;
+
+    let store = promiseguard::store::connect(&url, true).await.unwrap();
+    let promiseguard::store::Db::Sqlite(pool) = store.db() else {
+        unreachable!()
+    };
+    let codes: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT id, judgement FROM events ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        codes,
+        [
+            ("click-0".to_owned(), Some(1)),
+            ("click-1".to_owned(), Some(2)),
+            ("click-2".to_owned(), Some(0)),
+            ("click-3".to_owned(), None),
+        ]
+    );
+    let data = store.recipient_data("ana@example.com").await.unwrap();
+    let names: Vec<Option<&str>> = data.events.iter().map(|e| e.judgement.as_deref()).collect();
+    assert_eq!(names, [Some("broken"), Some("kept"), Some("unknown"), None]);
+    // The code's CHECK holds.
+    assert!(
+        sqlx::query("UPDATE events SET judgement = 7 WHERE id = 'click-0'")
+            .execute(pool)
+            .await
+            .is_err()
+    );
+}
