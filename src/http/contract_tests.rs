@@ -15,6 +15,7 @@ const NOT_IN_OPENAPI: &[&str] = &[
     "/ui/campaigns",
     "/ui/campaigns/{id}",
     "/ui/campaigns/{id}/recheck",
+    "/ui/findings/review",
     "/ui/findings/{id}/review",
     "/ui/insights",
     "/ui/insights/locations",

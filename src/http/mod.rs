@@ -75,6 +75,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
         .add(M::GET, "/v1/campaigns/{id}", campaigns::detail)
         .add(M::POST, "/v1/campaigns/{id}/recheck", campaigns::recheck)
         .add(M::GET, "/v1/campaigns/{id}/nps", campaigns::nps)
+        .add(M::POST, "/v1/findings/review", findings::review_many)
         .add(M::POST, "/v1/findings/{id}/review", findings::review)
         .add(M::GET, "/v1/recipients/{address}", recipients::access)
         .add(M::DELETE, "/v1/recipients/{address}", recipients::erase)

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         super::campaigns::recheck,
         super::campaigns::nps,
         super::findings::review,
+        super::findings::review_many,
         super::insights::promises,
         super::insights::locations,
         super::insights::items,

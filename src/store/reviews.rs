@@ -28,6 +28,16 @@ pub trait ReviewStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<Option<ReviewRow>, StoreError>;
 
+    /// Reviews every one of `finding_ids` with one decision, all or nothing in one transaction:
+    /// the reviews in the ids' order, or the index of the first id that names no finding (and
+    /// then nothing is written).
+    async fn review_findings(
+        &self,
+        finding_ids: &[String],
+        decision: Decision<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Vec<ReviewRow>, usize>, StoreError>;
+
     /// Every review of a campaign's findings, newest first, each with the fingerprint of the
     /// finding it is about.
     async fn reviews(&self, campaign_id: &str) -> Result<Vec<(String, ReviewRow)>, StoreError>;
@@ -239,62 +249,85 @@ impl ReviewStore for SqlStore {
         decision: Decision<'_>,
         now: DateTime<Utc>,
     ) -> Result<Option<ReviewRow>, StoreError> {
+        let reviewed = self
+            .review_findings(&[finding_id.to_owned()], decision, now)
+            .await?;
+        Ok(reviewed.ok().and_then(|mut rows| rows.pop()))
+    }
+
+    async fn review_findings(
+        &self,
+        finding_ids: &[String],
+        decision: Decision<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Vec<ReviewRow>, usize>, StoreError> {
         let Decision {
             action,
             note,
             reviewer,
         } = decision;
         let begin = self.db().begin_write();
-        let review_id = uuid::Uuid::new_v4().to_string();
         let found = on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
-            let finding: Option<(String, String)> =
-                sqlx::query_as("SELECT campaign_id, fingerprint FROM findings WHERE id = $1")
-                    .bind(finding_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((campaign_id, fingerprint)) = finding else {
-                return Ok(None);
-            };
-            sqlx::query(
-                "INSERT INTO reviews (id, finding_id, campaign_id, fingerprint, action, note, reviewer, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(&review_id)
-            .bind(finding_id)
-            .bind(&campaign_id)
-            .bind(&fingerprint)
-            .bind(action.as_str())
-            .bind(note)
-            .bind(reviewer)
-            .bind(millis(now))
-            .execute(&mut *tx)
-            .await?;
-            // The reviewed finding, and the same finding in the campaign's latest check (an
-            // analyst may review from an older check's page).
-            sqlx::query(
-                "UPDATE findings SET review_state = $1
-                 WHERE id = $2
-                    OR (fingerprint = $3
-                        AND check_id = (SELECT latest_check_id FROM campaigns WHERE id = $4))",
-            )
-            .bind(action.state().as_str())
-            .bind(finding_id)
-            .bind(&fingerprint)
-            .bind(&campaign_id)
-            .execute(&mut *tx)
-            .await?;
+            let mut campaigns = Vec::with_capacity(finding_ids.len());
+            for (index, finding_id) in finding_ids.iter().enumerate() {
+                let finding: Option<(String, String)> =
+                    sqlx::query_as("SELECT campaign_id, fingerprint FROM findings WHERE id = $1")
+                        .bind(finding_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                // Dropping the transaction unwritten rolls back the reviews before this one.
+                let Some((campaign_id, fingerprint)) = finding else {
+                    return Ok(Err(index));
+                };
+                let review_id = uuid::Uuid::new_v4().to_string();
+                sqlx::query(
+                    "INSERT INTO reviews (id, finding_id, campaign_id, fingerprint, action, note, reviewer, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&review_id)
+                .bind(finding_id)
+                .bind(&campaign_id)
+                .bind(&fingerprint)
+                .bind(action.as_str())
+                .bind(note)
+                .bind(reviewer)
+                .bind(millis(now))
+                .execute(&mut *tx)
+                .await?;
+                // The reviewed finding, and the same finding in the campaign's latest check (an
+                // analyst may review from an older check's page).
+                sqlx::query(
+                    "UPDATE findings SET review_state = $1
+                     WHERE id = $2
+                        OR (fingerprint = $3
+                            AND check_id = (SELECT latest_check_id FROM campaigns WHERE id = $4))",
+                )
+                .bind(action.state().as_str())
+                .bind(finding_id)
+                .bind(&fingerprint)
+                .bind(&campaign_id)
+                .execute(&mut *tx)
+                .await?;
+                campaigns.push((review_id, campaign_id));
+            }
             tx.commit().await?;
-            Ok::<_, StoreError>(Some(campaign_id))
+            Ok::<_, StoreError>(Ok(campaigns))
         })?;
-        Ok(found.map(|campaign_id| ReviewRow {
-            id: review_id,
-            finding_id: finding_id.to_owned(),
-            campaign_id,
-            action,
-            note: note.map(str::to_owned),
-            reviewer: reviewer.to_owned(),
-            created_at: from_millis(millis(now)),
+        Ok(found.map(|campaigns| {
+            campaigns
+                .into_iter()
+                .zip(finding_ids)
+                .map(|((id, campaign_id), finding_id)| ReviewRow {
+                    id,
+                    finding_id: finding_id.clone(),
+                    campaign_id,
+                    action,
+                    note: note.map(str::to_owned),
+                    reviewer: reviewer.to_owned(),
+                    created_at: from_millis(millis(now)),
+                })
+                .collect()
         }))
     }
 

@@ -226,6 +226,40 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
     let reviews = app.store.reviews("rentals-free-day-2026-11").await.unwrap();
     assert_eq!(reviews.len(), 1, "the refused override stored nothing");
 
+    // Two findings ticked and reviewed together with one note.
+    let ticks = browser
+        .find_all("article.finding input[name=finding_id]")
+        .await;
+    assert_eq!(ticks.len(), 6, "a tick box on each finding");
+    browser.click(&ticks[1]).await;
+    browser.click(&ticks[2]).await;
+    browser
+        .click_css("form#bulk-review select[name=action] option[value=resolve]")
+        .await;
+    let note = browser.find("form#bulk-review textarea[name=note]").await;
+    browser
+        .type_into(&note, "Both branches reopened this morning")
+        .await;
+    browser.screenshot("campaign-page-bulk-review").await;
+    browser
+        .navigate_by("form#bulk-review button[type=submit]")
+        .await;
+    let resolved = browser.find_all("article.finding").await;
+    for card in &resolved[1..3] {
+        let card = browser.text(card).await;
+        assert!(card.contains("dana resolved"), "{card}");
+        assert!(
+            card.contains("Both branches reopened this morning"),
+            "{card}"
+        );
+    }
+    let reviews = app.store.reviews("rentals-free-day-2026-11").await.unwrap();
+    assert_eq!(
+        reviews.len(),
+        3,
+        "the override and the two reviewed together"
+    );
+
     // Re-check now: a second entry in the timeline.
     browser.navigate_by("form[action$='/recheck'] button").await;
     assert_eq!(browser.find_all("ol.timeline li").await.len(), 2);
@@ -247,6 +281,10 @@ async fn a_reviewer_signs_in_filters_reviews_rechecks_and_signs_out() {
         "the window did not shrink: {width}"
     );
     browser.screenshot("campaign-page-phone").await;
+    browser
+        .eval("document.querySelector('article.finding').scrollIntoView(); return 1")
+        .await;
+    browser.screenshot("campaign-page-phone-finding").await;
     let fits = browser
         .eval("return document.documentElement.scrollWidth <= window.innerWidth + 1")
         .await;

@@ -171,3 +171,80 @@ async fn the_detail_has_the_latest_check_its_history_and_nps_and_a_recheck_adds_
         409
     );
 }
+
+/// `POST /v1/findings/review`: up to 500 findings with one decision in one request, all or
+/// none — an id that names no finding is refused at its pointer and nothing is reviewed.
+#[tokio::test]
+async fn many_findings_are_reviewed_in_one_request_or_not_at_all() {
+    let app = spawn_app(&tokens()).await;
+    let gone: Vec<String> = (0..500).map(|i| format!("gone-{i:03}")).collect();
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    let body = crate::support::app::presend_body(json!([live_offer("o", &gone)]));
+    let answer: Value = app.presend(&body).await.json().await.unwrap();
+    assert_eq!(answer["verdict"], "block", "{answer}");
+    let (_, detail) = get(&app, "/v1/campaigns/c-test", Some(REVIEWER)).await;
+    let ids: Vec<String> = detail["latest_check"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 500, "one finding a branch no source knows");
+    let path = "/v1/findings/review";
+    let request = |ids: &[String], action: &str| {
+        json!({"finding_ids": ids, "action": action, "note": "branches sold to a franchisee"})
+            .to_string()
+    };
+
+    // Who may: viewers are refused, and so is no token.
+    assert_eq!(
+        post(&app, path, Some(VIEWER), &request(&ids, "acknowledge"))
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        post(&app, path, None, &request(&ids, "acknowledge"))
+            .await
+            .0,
+        401
+    );
+    // What: each problem at its pointer.
+    let mut over = ids.clone();
+    over.push("one-too-many".into());
+    let mut twice = ids[..3].to_vec();
+    twice.push(ids[1].clone());
+    let mut unknown = ids.clone();
+    unknown[3] = "no-such-finding".into();
+    for (body, pointer) in [
+        (request(&over, "acknowledge"), "/finding_ids"),
+        (request(&[], "acknowledge"), "/finding_ids"),
+        (request(&twice, "acknowledge"), "/finding_ids/3"),
+        (request(&ids, "shrug"), "/action"),
+        (
+            json!({"finding_ids": ids, "action": "override"}).to_string(),
+            "/note",
+        ),
+        (request(&unknown, "acknowledge"), "/finding_ids/3"),
+    ] {
+        let (status, problem) = post(&app, path, Some(REVIEWER), &body).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{problem}");
+    }
+    assert!(
+        app.store.reviews("c-test").await.unwrap().is_empty(),
+        "a refused bulk review keeps nothing, not even the reviews before the unknown id"
+    );
+
+    let (status, answer) = post(&app, path, Some(REVIEWER), &request(&ids, "acknowledge")).await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["review_state"], "acknowledged");
+    let reviews = answer["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 500);
+    assert_eq!(reviews[499]["finding_id"], ids[499].as_str());
+    assert_eq!(reviews[0]["reviewer"], "dana");
+    let (_, detail) = get(&app, "/v1/campaigns/c-test", Some(VIEWER)).await;
+    let findings = detail["latest_check"]["findings"].as_array().unwrap();
+    assert!(findings.iter().all(|f| f["review_state"] == "acknowledged"
+        && f["reviews"][0]["note"] == "branches sold to a franchisee"));
+}

@@ -263,3 +263,76 @@ async fn without_tokens_the_pages_answer_on_loopback_without_sign_in() {
             .contains("verdict: must be pass, flag or block")
     );
 }
+
+/// The campaign page's bulk form: the ticked findings (`finding_id` once each) reviewed with
+/// one note, all or none; the CSRF value and the reviewer role needed as for one finding.
+#[tokio::test]
+async fn ticked_findings_are_reviewed_together_or_not_at_all() {
+    let app = spawn_app(&tokens()).await;
+    blocked_finding(&app).await;
+    let checks = app.store.checks("rentals-free-day-2026-11").await.unwrap();
+    let ids: Vec<String> = app.store.findings(&checks[0].id).await.unwrap()[..3]
+        .iter()
+        .map(|f| f.finding.id.clone())
+        .collect();
+    let c = client();
+    let url = format!("{}/ui/findings/review", app.address);
+    let (viewer, viewer_csrf) = sign_in(&app, VIEWER).await;
+    let (cookies, csrf) = sign_in(&app, REVIEWER).await;
+    let form = |csrf: &str, ids: &[&str]| {
+        let mut form = vec![
+            ("csrf".to_owned(), csrf.to_owned()),
+            ("campaign".to_owned(), "rentals-free-day-2026-11".to_owned()),
+            ("action".to_owned(), "acknowledge".to_owned()),
+            ("note".to_owned(), "renovation until the 30th".to_owned()),
+        ];
+        form.extend(
+            ids.iter()
+                .map(|id| ("finding_id".to_owned(), (*id).to_owned())),
+        );
+        form
+    };
+    let all: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let refused = [
+        (&viewer, form(&viewer_csrf, &all), 403),
+        (&cookies, form("guessed", &all), 403),
+        (
+            &cookies,
+            form(&csrf, &[all[0], "no-such-finding", all[1]]),
+            422,
+        ),
+        (&cookies, form(&csrf, &[]), 422),
+    ];
+    for (session, form, status) in refused {
+        let res = c
+            .post(&url)
+            .header("cookie", session.as_str())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status);
+    }
+    let stored = app.store.reviews("rentals-free-day-2026-11").await.unwrap();
+    assert!(stored.is_empty(), "nothing reviewed: {stored:?}");
+
+    let res = c
+        .post(&url)
+        .header("cookie", &cookies)
+        .form(&form(&csrf, &all))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        "/ui/campaigns/rentals-free-day-2026-11"
+    );
+    let stored = app.store.reviews("rentals-free-day-2026-11").await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(
+        stored
+            .iter()
+            .all(|(_, r)| r.note.as_deref() == Some("renovation until the 30th"))
+    );
+}

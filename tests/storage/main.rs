@@ -69,6 +69,7 @@ storage_suite!(
     an_invitations_language_is_kept_from_queue_to_claim_and_reminder,
     failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on,
     reviews_are_kept_and_carry_over_until_resolved,
+    bulk_reviews_are_all_or_nothing,
     an_override_without_a_note_is_refused_by_the_schema,
     the_campaign_list_filters_and_pages_newest_first,
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,

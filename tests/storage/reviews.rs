@@ -7,6 +7,56 @@ use promiseguard::store::{
     CampaignFilter, CheckStore, FindingStore, ReviewFilter, ReviewStore, SqlStore,
 };
 
+/// Many findings reviewed with one decision: all in one transaction, or — when one id names
+/// no finding — none, whichever came before it.
+pub async fn bulk_reviews_are_all_or_nothing(store: SqlStore) {
+    let check = Draft::new("bulk", 0, "2026-11-23T10:00:00Z").with_findings(vec![
+        finding(0),
+        finding(1),
+        finding(2),
+    ]);
+    store.record_check(&check.check(), None).await.unwrap();
+    let ids: Vec<String> = check.findings.iter().map(|f| f.id.clone()).collect();
+    let decision = Decision {
+        action: ReviewAction::Acknowledge,
+        note: Some("known: the renovation ends on the 30th"),
+        reviewer: "dana",
+    };
+    let now = at("2026-11-23T12:00:00Z");
+
+    let mut with_unknown = ids.clone();
+    with_unknown.insert(2, "no-such-finding".into());
+    let refused = store
+        .review_findings(&with_unknown, decision, now)
+        .await
+        .unwrap();
+    assert_eq!(refused, Err(2), "the index of the id that names nothing");
+    assert!(
+        store.reviews("bulk").await.unwrap().is_empty(),
+        "nothing kept"
+    );
+    let stored = store.findings(&check.id).await.unwrap();
+    assert!(stored.iter().all(|f| f.review_state == ReviewState::Open));
+
+    let reviewed = store
+        .review_findings(&ids, decision, now)
+        .await
+        .unwrap()
+        .expect("every id names a finding");
+    let order: Vec<&str> = reviewed.iter().map(|r| r.finding_id.as_str()).collect();
+    assert_eq!(order, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(reviewed.iter().all(|r| r.campaign_id == "bulk"
+        && r.note.as_deref() == Some("known: the renovation ends on the 30th")
+        && r.reviewer == "dana"));
+    let stored = store.findings(&check.id).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|f| f.review_state == ReviewState::Acknowledged)
+    );
+    assert_eq!(store.reviews("bulk").await.unwrap().len(), 3);
+}
+
 pub async fn reviews_are_kept_and_carry_over_until_resolved(store: SqlStore) {
     let now = at("2026-11-23T12:00:00Z");
     let first =

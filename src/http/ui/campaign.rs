@@ -1,18 +1,20 @@
-//! One campaign: offers with their findings, evidence and reviews, the review form, a re-check
+//! One campaign: offers with their findings, evidence and reviews, the review forms (one a
+//! finding, and one for the ticked findings, handled in `reviews`), a re-check
 //! button, NPS with its chart, broken vs kept, the history of checks, what the watch did, and
 //! alerts.
 use super::charts;
 use super::layout::{Ctx, page, review_badge, url_escape, verdict_badge, when};
 use super::page::{Access, Page, access, read_form, signed_in};
+use super::reviews::{self, past_tense};
 use super::session;
 use crate::domain::content::LinkTemplates;
 use crate::domain::hours::local_label;
 use crate::domain::insight::{Basis, PromiseInsight};
 use crate::domain::observation::location_label;
-use crate::domain::{Campaign, Offer, ReviewAction};
+use crate::domain::{Campaign, Offer};
 use crate::http::AppState;
 use crate::http::error::ApiError;
-use crate::services::analyst::{CampaignDetail, FindingView, ReviewRequest};
+use crate::services::analyst::{CampaignDetail, FindingView};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -63,60 +65,6 @@ pub(super) async fn recheck(
     match done.await {
         Ok(_) => page.see_other(&back),
         Err(e) => page.error(Some(&analyst), e, Some(&back)),
-    }
-}
-
-pub(super) async fn review(
-    req: HttpRequest,
-    payload: web::Payload,
-    path: web::Path<String>,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    let page = Page::new(&req, &state);
-    let analyst = signed_in!(page);
-    let finding_id = path.into_inner();
-    let form = match read_form(&req, payload).await {
-        Ok(f) => f,
-        Err(e) => return page.error(Some(&analyst), e, Some("/ui/campaigns")),
-    };
-    let back = form
-        .get("campaign")
-        .map(|c| format!("/ui/campaigns/{}", url_escape(c)))
-        .unwrap_or_else(|| "/ui/campaigns".into());
-    let done = async {
-        session::require_csrf(&req, &form)?;
-        let reviewer = analyst.reviewer("review findings")?;
-        let request = ReviewRequest {
-            action: form.get("action").cloned().unwrap_or_default(),
-            note: form.get("note").cloned(),
-        };
-        let command = request.command().map_err(ApiError::Invalid)?;
-        Ok::<_, ApiError>(
-            state
-                .analysts
-                .review(&reviewer, &finding_id, command)
-                .await?,
-        )
-    }
-    .await;
-    match done {
-        Ok(answer) => {
-            let to = format!(
-                "/ui/campaigns/{}#finding-{}",
-                url_escape(&answer.review.campaign_id),
-                url_escape(&finding_id)
-            );
-            page.see_other(&to)
-        }
-        Err(e) => page.error(Some(&analyst), e, Some(&back)),
-    }
-}
-
-fn past_tense(action: ReviewAction) -> &'static str {
-    match action {
-        ReviewAction::Acknowledge => "acknowledged",
-        ReviewAction::Override => "overrode",
-        ReviewAction::Resolve => "resolved",
     }
 }
 
@@ -229,6 +177,9 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
                 @if let Some(s) = &f.finding.target.sku { span { "sku " code { (s) } } }
                 (review_badge(f.review_state))
                 @if f.is_new { span.badge.new title="Not in the campaign's previous check" { "new" } }
+                @if ctx.can_review() {
+                    label.tick { input type="checkbox" name="finding_id" value=(f.finding.id) form=(reviews::BULK_FORM); "Select" }
+                }
             }
             p { (f.finding.message) }
             @if let Some(link) = f.finding.evidence.get("link") {
@@ -250,17 +201,7 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
             }
             @if ctx.can_review() {
                 form.review method="post" action=(format!("/ui/findings/{}/review", url_escape(&f.finding.id))) {
-                    input type="hidden" name="csrf" value=(ctx.csrf);
-                    input type="hidden" name="campaign" value=(campaign_id);
-                    label {
-                        "Action"
-                        select name="action" {
-                            option value="acknowledge" { "Acknowledge" }
-                            option value="override" { "Override (note required)" }
-                            option value="resolve" { "Resolve" }
-                        }
-                    }
-                    label style="flex:1 1 16rem" { "Note" textarea name="note" rows="2" maxlength="4000" {} }
+                    (reviews::review_fields(ctx, campaign_id))
                     button type="submit" { "Save review" }
                 }
             }
@@ -356,6 +297,9 @@ fn campaign_page(
                     title: &gone.offer_id,
                     window: "no longer made by the campaign as stored".into(),
                 }))
+            }
+            @if ctx.can_review() && latest.is_some_and(|l| !l.findings.is_empty()) {
+                (reviews::bulk_form(ctx, &detail.id))
             }
             div.grid {
                 (nps_panel(detail))

@@ -46,6 +46,7 @@ button{padding:.4rem .9rem;border-radius:6px;border:0;background:#1d4ed8;color:#
 details pre{background:#f3f4f6;padding:.6rem;overflow-x:auto;font-size:.85rem;border-radius:6px}
 .review{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end;margin-top:.5rem}.review textarea{width:100%;min-height:2.4rem}
 .review label{display:flex;flex-direction:column;font-size:.85rem;gap:.2rem}
+label.tick{margin-left:auto;display:inline-flex;gap:.3rem;align-items:center;font-size:.85rem;font-weight:400}label.tick input{width:1.1rem;height:1.1rem}
 ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid #d1d5db}
 ol.timeline li{position:relative;padding:.25rem 0 .6rem 1rem}ol.timeline li::before{content:"";position:absolute;left:-7px;top:.55rem;width:12px;height:12px;border-radius:50%;background:#9ca3af}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}

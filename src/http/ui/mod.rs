@@ -1,5 +1,6 @@
 //! The analyst pages under `/ui/`: server-rendered, no JavaScript needed, one file per page
-//! (`sign_in`, `campaigns`, `campaign`, `insights`, `locations`), each with its handlers and its markup.
+//! (`sign_in`, `campaigns`, `campaign`, `insights`, `locations`), each with its handlers and its markup;
+//! `reviews` handles the review forms of the campaign page.
 //! With analyst tokens configured, a sign-in form sets a session cookie; with none, the pages
 //! answer only on loopback (like the API). Every POST carries a CSRF value (see `session`).
 //! They call the same services as the JSON API (`services::analyst`).
@@ -10,6 +11,7 @@ mod insights;
 mod layout;
 mod locations;
 mod page;
+mod reviews;
 mod session;
 mod sign_in;
 
@@ -26,7 +28,8 @@ pub fn routes(r: &mut Routes) {
         .add(M::GET, "/ui/campaigns", campaigns::list)
         .add(M::GET, "/ui/campaigns/{id}", campaign::show)
         .add(M::POST, "/ui/campaigns/{id}/recheck", campaign::recheck)
-        .add(M::POST, "/ui/findings/{id}/review", campaign::review)
+        .add(M::POST, "/ui/findings/review", reviews::review_many)
+        .add(M::POST, "/ui/findings/{id}/review", reviews::review)
         .add(M::GET, "/ui/insights", insights::show)
         .add(M::GET, "/ui/insights/locations", locations::show);
 }

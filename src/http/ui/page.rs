@@ -179,7 +179,18 @@ pub(super) async fn read_form(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<HashMap<String, String>, ApiError> {
-    let body = read_limited(req, payload, MAX_FORM_BYTES).await?;
+    let pairs = read_form_pairs(req, payload, MAX_FORM_BYTES).await?;
+    Ok(pairs.into_iter().collect())
+}
+
+/// A form's fields in their order, a name given many times (tick boxes) kept each time; a
+/// body over `limit` bytes is refused (413).
+pub(super) async fn read_form_pairs(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let body = read_limited(req, payload, limit).await?;
     Ok(url::form_urlencoded::parse(&body).into_owned().collect())
 }
 

@@ -1,12 +1,14 @@
 //! What analysts read and do: the campaign list (`list`), one campaign (`detail`), NPS and
 //! the broken-vs-kept insight (`nps`), and the commands — reviews and manual re-checks
 //! (`review`). The JSON API and the pages both call these; neither holds any of it.
+mod bulk_review;
 mod detail;
 mod list;
 mod nps;
 mod recipients;
 mod review;
 
+pub use bulk_review::{BulkReviewAnswer, BulkReviewCommand, BulkReviewRequest, MAX_BULK_REVIEW};
 pub use detail::{AlertView, CampaignDetail, CheckDetail, CheckSummary, FindingView, HISTORY};
 pub use list::{
     CampaignListItem, CampaignPage, DEFAULT_PAGE, LatestCheck, MAX_PAGE, encode_cursor,
