@@ -45,6 +45,7 @@ async fn run(store: &SqlStore) -> Rates {
                     target: Target::item(&format!("SKU-{i}"), &format!("loc-{c}")),
                     message: format!("SKU-{i} at loc-{c} is out of stock (0 available, 1 promised)"),
                     evidence: json!({"source": "square", "available": 0, "required": 1, "fetched_at": "2026-11-23T14:00:00Z"}),
+                    exemption: None,
                 })
                 .collect();
             (uuid::Uuid::new_v4().to_string(), findings)

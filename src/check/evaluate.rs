@@ -70,6 +70,7 @@ pub fn evaluate(
                 target: c.target,
                 message: c.message,
                 evidence: c.evidence,
+                exemption: None,
             };
             match &finding.target.location {
                 Some(location) => broken_locations.push(location.clone()),

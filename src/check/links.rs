@@ -152,6 +152,7 @@ fn broken(link: &EmailLink, seen: &Seen<LinkAnswer>, severity: Severity) -> Find
             "final_url": hops.last().map(|h| h.url.as_str()),
             "fetched_at": seen.at,
         }),
+        exemption: None,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The result of one check, as answered by the webhook and stored with the check.
 use super::{Evaluation, OfferOutcome};
 use crate::domain::content::{ContentReport, Extracted, Promised};
+use crate::domain::exemption::Exemption;
 use crate::domain::judgement::Coverage;
 use crate::domain::{Finding, Mode, Phase, Verdict};
 use chrono::{DateTime, Utc};
@@ -47,6 +48,27 @@ pub struct OfferResult {
 }
 
 impl CheckResult {
+    /// Marks each finding an `active` exemption covers (the first that does), and counts each
+    /// offer's verdict, the check's and whether the send is allowed again without them.
+    pub fn exempt(&mut self, active: &[Exemption]) {
+        let campaign = &self.campaign_id;
+        for f in self.findings.iter_mut() {
+            f.exemption = active
+                .iter()
+                .find(|e| e.scope.covers(campaign, f))
+                .map(Exemption::mark);
+        }
+        for offer in self.offers.iter_mut() {
+            offer.verdict = Verdict::of(
+                self.findings
+                    .iter()
+                    .filter(|f| offer.findings.contains(&f.id)),
+            );
+        }
+        self.verdict = Verdict::of(&self.findings);
+        self.allowed = !(self.verdict == Verdict::Block && self.mode == Mode::Enforce);
+    }
+
     /// The result of `evaluation`, recorded as check `check_id` at `checked_at`.
     pub fn new(
         check_id: String,

@@ -145,6 +145,14 @@ impl Config {
             .unwrap_or_default()
     }
 
+    /// `[analysts] max_exemption_days` (default 90).
+    pub fn max_exemption_days(&self) -> i64 {
+        self.analysts.as_ref().map_or_else(
+            || AnalystsConfig::default().max_exemption_days,
+            |a| a.max_exemption_days,
+        )
+    }
+
     pub fn public_base_url(&self) -> String {
         match &self.public_base_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -218,6 +226,13 @@ impl Config {
                     "is required with alerts.webhook_url (whsec_ followed by base64): receivers verify alerts with it",
                 ));
             }
+        }
+        let max_days = self.max_exemption_days();
+        if !(1..=365).contains(&max_days) {
+            return Err(ConfigError::new(
+                "analysts.max_exemption_days",
+                "must be from 1 to 365: an exemption is for a while, not for good",
+            ));
         }
         let analysts = self.analyst_tokens().iter();
         check_tokens(

@@ -173,10 +173,27 @@ impl Default for ScheduleConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalystsConfig {
+    #[serde(default)]
     pub tokens: Vec<AnalystToken>,
+    /// How far ahead an exemption may end (one naming no campaign: at most 30 days anyway).
+    #[serde(default = "default_max_exemption_days")]
+    pub max_exemption_days: i64,
+}
+
+fn default_max_exemption_days() -> i64 {
+    90
+}
+
+impl Default for AnalystsConfig {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            max_exemption_days: default_max_exemption_days(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -53,6 +53,9 @@ pub struct Finding {
     /// What the upstream said and when.
     #[schema(value_type = Object)]
     pub evidence: serde_json::Value,
+    /// The active exemption it is under: reported, but not counted toward the verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<super::exemption::FindingExemption>,
 }
 
 impl Finding {

@@ -9,6 +9,7 @@ pub mod compliance;
 pub mod content;
 pub mod erasure;
 pub mod event;
+pub mod exemption;
 pub mod finding;
 pub mod hours;
 pub mod insight;

@@ -141,6 +141,7 @@ mod tests {
             target: Target::location(location),
             message: String::new(),
             evidence: serde_json::Value::Null,
+            exemption: None,
         }
     }
 

@@ -2,7 +2,8 @@ use super::{Finding, Severity};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// The outcome of a check: `block` if any finding blocks, else `flag` if any finding, else `pass`.
+/// The outcome of a check: `block` if any finding blocks, else `flag` if any finding, else `pass`
+/// — findings under an active exemption aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
@@ -15,6 +16,7 @@ impl Verdict {
     pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Verdict {
         findings
             .into_iter()
+            .filter(|f| f.exemption.is_none())
             .map(|f| match f.severity {
                 Severity::Block => Verdict::Block,
                 Severity::Flag => Verdict::Flag,

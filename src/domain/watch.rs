@@ -312,6 +312,7 @@ mod tests {
             target: Target::default(),
             message: String::new(),
             evidence: serde_json::Value::Null,
+            exemption: None,
         }
     }
 

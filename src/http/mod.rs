@@ -10,6 +10,7 @@ mod contract_tests;
 pub mod csv;
 pub mod document;
 pub mod error;
+pub mod exemptions;
 pub mod findings;
 pub mod inbound;
 pub mod insights;
@@ -75,6 +76,9 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
         .add(M::GET, "/v1/campaigns/{id}", campaigns::detail)
         .add(M::POST, "/v1/campaigns/{id}/recheck", campaigns::recheck)
         .add(M::GET, "/v1/campaigns/{id}/nps", campaigns::nps)
+        .add(M::POST, "/v1/exemptions", exemptions::create)
+        .add(M::GET, "/v1/exemptions", exemptions::list)
+        .add(M::DELETE, "/v1/exemptions/{id}", exemptions::revoke)
         .add(M::POST, "/v1/findings/review", findings::review_many)
         .add(M::POST, "/v1/findings/{id}/review", findings::review)
         .add(M::GET, "/v1/recipients/{address}", recipients::access)

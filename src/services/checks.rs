@@ -9,7 +9,8 @@ use crate::domain::content::{ContentReport, LinkTemplates, Promised};
 use crate::domain::{AlertTarget, Campaign, FieldError, Mode, Phase, Policy};
 use crate::metrics::Metrics;
 use crate::store::{
-    CampaignRow, CheckStore, NewAnswer, NewCheck, Recorded, ReviewStore, Store, StoredAnswer,
+    CampaignRow, CheckStore, ExemptionStore, NewAnswer, NewCheck, Recorded, ReviewStore, Store,
+    StoreError, StoredAnswer,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -75,6 +76,8 @@ pub struct Checks {
     pub(super) store: Arc<dyn CheckStore>,
     /// The open findings' counts, for the gauge after a fleet re-check.
     pub(super) reviews: Arc<dyn ReviewStore>,
+    /// Read at each check: a finding an active one covers counts toward no verdict.
+    pub(super) exemptions: Arc<dyn ExemptionStore>,
     pub(super) checker: Checker,
     pub(super) policy: Policy,
     /// Where alerts about new block findings on running campaigns go (`[alerts]`).
@@ -95,6 +98,7 @@ impl Checks {
     ) -> Self {
         Self {
             store: store.clone(),
+            exemptions: store.clone(),
             reviews: store,
             checker,
             policy,
@@ -162,10 +166,11 @@ impl Checks {
             send_at: campaign.send_at.unwrap_or_else(Utc::now),
             policy: &policy,
         };
-        let result = self
+        let mut result = self
             .checker
             .run_promised(&promised.campaign, &promised, spec)
             .await;
+        self.exempt(&mut result).await?;
         let body = serde_json::to_string(&result).map_err(anyhow::Error::from)?;
         // With content, the campaign is kept as given (its content read again at each
         // re-check); the window stored beside it is that of every offer it makes.
@@ -227,15 +232,23 @@ impl Checks {
             send_at: now,
             policy: &self.policy,
         };
-        let result = self
+        let mut result = self
             .checker
             .run_promised(&unfinished, &promised, spec)
             .await;
+        self.exempt(&mut result).await?;
         let body = serde_json::to_string(&result)?;
         let alert_to = if running { &self.alert_to[..] } else { &[] };
         let kept = (campaign, Some(stored.definition.as_str()));
         self.record(kept, &result, &body, alert_to, None).await?;
         Ok(Some(result))
+    }
+
+    /// Marks the findings the active exemptions cover, and counts the verdicts without them.
+    pub(super) async fn exempt(&self, result: &mut CheckResult) -> Result<(), StoreError> {
+        let active = self.exemptions.active_exemptions(result.checked_at).await?;
+        result.exempt(&active);
+        Ok(())
     }
 
     /// Stores a check (`body` is its result as JSON) of `campaign` — the offers it makes, kept

@@ -9,6 +9,7 @@ use crate::check::{
     Asking, CheckResult, CheckSpec, Checker, LinkAnswers, LookupPlan, Observations,
 };
 use crate::domain::content::{EmailLink, LinkTemplates, Promised};
+use crate::domain::exemption::Exemption;
 use crate::domain::{Campaign, Mode, Phase, Policy, Severity};
 use crate::sources::batches;
 use crate::sources::quota::{Pace, Urgency};
@@ -75,13 +76,13 @@ struct Live {
     running: bool,
 }
 
-/// Concludes the fleet's checks from `observations` on a thread of its own, a batch of
+/// Concludes the fleet's checks from `observations` (with the active `exemptions`) on a thread of its own, a batch of
 /// `STORE_BATCH` at a time handed to `ready`; stops where it is when `stop` fires (a batch left
 /// half-concluded is not handed on: the next tick checks it) or when storing has ended.
 fn conclude_in_batches(
     fleet: Arc<Vec<Live>>,
     checker: Checker,
-    policy: Policy,
+    (policy, exemptions): (Policy, Vec<Exemption>),
     stop: CancellationToken,
     now: DateTime<Utc>,
     (observations, links): (Observations, LinkAnswers),
@@ -103,10 +104,11 @@ fn conclude_in_batches(
                 .map_while(|live| (!stop.is_cancelled()).then_some(live))
                 .map(|live| {
                     let promised = &live.promised;
-                    let result = checker
+                    let mut result = checker
                         .conclude(&live.unfinished, spec, &observations)
                         .with_promised(promised)
                         .with_links(&promised.links, &links, &policy);
+                    result.exempt(&exemptions);
                     let body = serde_json::to_string(&result)?;
                     Ok((result, body))
                 })
@@ -164,10 +166,11 @@ impl Checks {
         // is written, so storing does not wait for evaluating.
         let fleet = Arc::new(fleet);
         let (ready, mut to_store) = tokio::sync::mpsc::channel::<Vec<(CheckResult, String)>>(2);
+        let exemptions = self.exemptions.active_exemptions(now).await?;
         let concluding = conclude_in_batches(
             fleet.clone(),
             self.checker.clone(),
-            self.policy.clone(),
+            (self.policy.clone(), exemptions),
             stop.clone(),
             now,
             answers,

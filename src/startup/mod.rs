@@ -154,7 +154,11 @@ impl Services {
             watch,
             sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
-            analysts: Arc::new(Analysts::new(shared.clone(), checks.clone())),
+            analysts: Arc::new(Analysts::new(
+                shared.clone(),
+                checks.clone(),
+                config.max_exemption_days(),
+            )),
             engagement: Arc::new(Engagement::new(
                 shared.clone(),
                 metrics.clone(),

@@ -175,7 +175,7 @@ where
         .findings
         .iter()
         .zip(inherited)
-        .filter(|(f, i)| i.is_new && f.severity == Severity::Block)
+        .filter(|(f, i)| i.is_new && f.severity == Severity::Block && f.exemption.is_none())
         .flat_map(|(f, _)| check.alert_to.iter().map(move |t| (f, t)))
         .collect();
     alerts

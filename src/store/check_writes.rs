@@ -38,8 +38,8 @@ const CHECKS_PER_TRANSACTION: usize = 250;
 const INSERT_FINDINGS: &str = "
 INSERT INTO findings (id, check_id, position, campaign_id, offer_id, rule, severity, target_sku,
                       target_location, target_link, message, evidence, created_at, fingerprint,
-                      is_new, review_state) ";
-/// 16 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
+                      is_new, review_state, exemption) ";
+/// 17 parameters a row: 500 rows stay well under SQLite's limit of 32,766 parameters.
 const FINDINGS_PER_INSERT: usize = 500;
 
 /// Fingerprints and review states of the findings of each campaign's latest check (the
@@ -268,7 +268,12 @@ where
                     .push_bind(millis(check.checked_at))
                     .push_bind(h.fingerprint.clone())
                     .push_bind(i64::from(h.is_new))
-                    .push_bind(h.review_state.as_str());
+                    .push_bind(h.review_state.as_str())
+                    .push_bind(
+                        f.exemption
+                            .as_ref()
+                            .map(|e| serde_json::json!(e).to_string()),
+                    );
             });
             insert
         })

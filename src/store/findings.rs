@@ -36,7 +36,7 @@ pub struct FindingRecord {
 macro_rules! select_finding {
     () => {
         "SELECT id, offer_id, rule, severity, target_sku, target_location, target_link, message,
-                evidence, is_new, review_state, check_id, campaign_id, fingerprint
+                evidence, exemption, is_new, review_state, check_id, campaign_id, fingerprint
          FROM findings "
     };
 }
@@ -53,6 +53,7 @@ struct FindingRow {
     target_link: Option<String>,
     message: String,
     evidence: String,
+    exemption: Option<String>,
     is_new: i64,
     review_state: String,
     check_id: String,
@@ -80,6 +81,11 @@ impl FindingRow {
                     message: self.message,
                     evidence: serde_json::from_str(&self.evidence)
                         .map_err(|e| corrupt("findings.evidence", e))?,
+                    exemption: self
+                        .exemption
+                        .map(|e| serde_json::from_str(&e))
+                        .transpose()
+                        .map_err(|e| corrupt("findings.exemption", e))?,
                 },
                 is_new: self.is_new != 0,
                 review_state: parse("findings.review_state", &self.review_state)?,

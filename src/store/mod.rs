@@ -26,6 +26,7 @@ mod db;
 mod engagement;
 mod erasure;
 mod event_writes;
+mod exemptions;
 mod findings;
 mod identities;
 mod invitations;
@@ -53,6 +54,7 @@ pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopEras
 pub use db::{Backend, Db};
 pub use engagement::{Delivery, DeliveryToken, EngagementStore, EventsRecorded};
 pub use erasure::{Erased, ErasureReceipt, ErasureStore};
+pub use exemptions::ExemptionStore;
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use identities::Folded;
 pub use invitations::{
@@ -114,6 +116,7 @@ pub trait Store:
     + WatchStore
     + ClickStore
     + ClickerStore
+    + ExemptionStore
 {
 }
 

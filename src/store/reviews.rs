@@ -179,7 +179,7 @@ impl ReviewStore for SqlStore {
     async fn open_findings(&self) -> Result<HashMap<Severity, u64>, StoreError> {
         let rows: Vec<(String, i64)> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT f.severity, COUNT(*) FROM campaigns c JOIN findings f ON f.check_id = c.latest_check_id
-             WHERE f.review_state = 'open' GROUP BY f.severity",
+             WHERE f.review_state = 'open' AND f.exemption IS NULL GROUP BY f.severity",
         )
         .fetch_all(pool)
         .await)?;
@@ -202,7 +202,7 @@ impl ReviewStore for SqlStore {
                            ORDER BY a.at DESC, a.id DESC LIMIT 1) AS last_action,
                           (SELECT COUNT(*) FROM findings f WHERE f.check_id = c.latest_check_id) AS findings,
                           (SELECT COUNT(*) FROM findings f
-                           WHERE f.check_id = c.latest_check_id AND f.review_state = 'open') AS open_findings
+                           WHERE f.check_id = c.latest_check_id AND f.review_state = 'open' AND f.exemption IS NULL) AS open_findings
                    FROM campaigns c LEFT JOIN checks k ON k.id = c.latest_check_id
                  ) s WHERE 1 = 1",
             );

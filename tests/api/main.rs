@@ -16,6 +16,7 @@ mod content;
 mod crash;
 mod errors;
 mod events;
+mod exemptions;
 mod fleet;
 mod golden;
 mod google_business_profile;

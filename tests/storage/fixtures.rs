@@ -38,6 +38,7 @@ pub fn finding(n: usize) -> Finding {
         },
         message: format!("finding {n}"),
         evidence: json!({"source": "static", "n": n}),
+        exemption: None,
     }
 }
 

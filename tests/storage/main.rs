@@ -8,6 +8,7 @@ mod clickers;
 mod clicks;
 mod engagement;
 mod erasure;
+mod exemptions;
 mod fixtures;
 mod identities;
 mod invitations;
@@ -70,6 +71,8 @@ storage_suite!(
     failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on,
     reviews_are_kept_and_carry_over_until_resolved,
     bulk_reviews_are_all_or_nothing,
+    exemptions_are_active_until_they_expire_or_are_revoked,
+    an_exempted_finding_is_kept_with_it_but_alerts_nobody_and_is_not_open,
     an_override_without_a_note_is_refused_by_the_schema,
     the_campaign_list_filters_and_pages_newest_first,
     alerts_are_queued_once_per_new_block_finding_and_claimed_once,
@@ -102,6 +105,7 @@ mod cases {
     pub use crate::clicks::*;
     pub use crate::engagement::*;
     pub use crate::erasure::*;
+    pub use crate::exemptions::*;
     pub use crate::identities::*;
     pub use crate::invitations::*;
     pub use crate::leases::*;

@@ -176,6 +176,9 @@ fn finding_card(ctx: &Ctx<'_>, campaign_id: &str, f: &FindingView) -> Markup {
                 @if let Some(l) = &f.finding.target.location { span { "at " (branch_link(campaign_id, l, &location_label(l, f.finding.evidence["name"].as_str()))) } }
                 @if let Some(s) = &f.finding.target.sku { span { "sku " code { (s) } } }
                 (review_badge(f.review_state))
+                @if let Some(e) = &f.finding.exemption {
+                    span.badge title=(format!("Exemption {}: counts toward no verdict", e.id)) { "exempt (" (e.category.as_str()) ") until " (when(e.expires_at)) }
+                }
                 @if f.is_new { span.badge.new title="Not in the campaign's previous check" { "new" } }
                 @if ctx.can_review() {
                     label.tick { input type="checkbox" name="finding_id" value=(f.finding.id) form=(reviews::BULK_FORM); "Select" }

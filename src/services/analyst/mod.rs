@@ -3,6 +3,7 @@
 //! (`review`). The JSON API and the pages both call these; neither holds any of it.
 mod bulk_review;
 mod detail;
+mod exemptions;
 mod list;
 mod nps;
 mod recipients;
@@ -10,6 +11,7 @@ mod review;
 
 pub use bulk_review::{BulkReviewAnswer, BulkReviewCommand, BulkReviewRequest, MAX_BULK_REVIEW};
 pub use detail::{AlertView, CampaignDetail, CheckDetail, CheckSummary, FindingView, HISTORY};
+pub use exemptions::{ExemptionAnswer, ExemptionList};
 pub use list::{
     CampaignListItem, CampaignPage, DEFAULT_PAGE, LatestCheck, MAX_PAGE, encode_cursor,
     parse_list_query,
@@ -36,6 +38,7 @@ crate::services::store_concerns! {
         erasure: ErasureStore,
         watch: WatchStore,
         clickers: ClickerStore,
+        exemptions: ExemptionStore,
     }
 }
 
@@ -43,12 +46,18 @@ pub struct Analysts {
     store: AnalystStores,
     /// Manual re-checks run and are recorded like every check.
     checks: Arc<Checks>,
+    /// `[analysts] max_exemption_days`.
+    max_exemption_days: i64,
 }
 
 impl Analysts {
-    pub fn new(store: Arc<dyn Store>, checks: Arc<Checks>) -> Self {
+    pub fn new(store: Arc<dyn Store>, checks: Arc<Checks>, max_exemption_days: i64) -> Self {
         let store = AnalystStores::of(&store);
-        Self { store, checks }
+        Self {
+            store,
+            checks,
+            max_exemption_days,
+        }
     }
 
     /// The campaign stored as `id`; `NotFound` when there is none.

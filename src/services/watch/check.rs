@@ -49,11 +49,15 @@ impl Watch {
             send_at: scheduled.send_time,
             policy: &policy,
         };
-        let result = self
+        let mut result = self
             .checks
             .checker
             .run_promised(&promised.campaign, &promised, spec)
             .await;
+        self.checks
+            .exempt(&mut result)
+            .await
+            .map_err(|e| CampaignError::Check(e.to_string()))?;
         let body =
             serde_json::to_string(&result).map_err(|e| CampaignError::Check(e.to_string()))?;
         self.checks
