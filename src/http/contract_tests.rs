@@ -17,6 +17,8 @@ const NOT_IN_OPENAPI: &[&str] = &[
     "/ui/campaigns/{id}/recheck",
     "/ui/findings/review",
     "/ui/findings/{id}/review",
+    "/ui/exemptions",
+    "/ui/exemptions/{id}/revoke",
     "/ui/insights",
     "/ui/insights/locations",
 ];

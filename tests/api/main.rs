@@ -7,6 +7,7 @@ mod alerts;
 mod analysts;
 mod backup;
 mod browser;
+mod browser_exemptions;
 mod browser_locations;
 mod browser_watch;
 mod cli;

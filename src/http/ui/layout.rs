@@ -60,7 +60,7 @@ pub fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
         header {
             a href="/ui/campaigns" { "promiseguard" }
             @if ctx.analyst.is_some() {
-                nav { a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/insights" { "Broken vs kept" } }
+                nav { a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/insights" { "Broken vs kept" } " · " a href="/ui/exemptions" { "Exemptions" } }
             }
             @if let Some(a) = ctx.analyst {
                 div.who {

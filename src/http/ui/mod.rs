@@ -1,5 +1,5 @@
 //! The analyst pages under `/ui/`: server-rendered, no JavaScript needed, one file per page
-//! (`sign_in`, `campaigns`, `campaign`, `insights`, `locations`), each with its handlers and its markup;
+//! (`sign_in`, `campaigns`, `campaign`, `insights`, `locations`, `exemptions`), each with its handlers and its markup;
 //! `reviews` handles the review forms of the campaign page.
 //! With analyst tokens configured, a sign-in form sets a session cookie; with none, the pages
 //! answer only on loopback (like the API). Every POST carries a CSRF value (see `session`).
@@ -7,6 +7,7 @@
 mod campaign;
 mod campaigns;
 mod charts;
+mod exemptions;
 mod insights;
 mod layout;
 mod locations;
@@ -30,6 +31,8 @@ pub fn routes(r: &mut Routes) {
         .add(M::POST, "/ui/campaigns/{id}/recheck", campaign::recheck)
         .add(M::POST, "/ui/findings/review", reviews::review_many)
         .add(M::POST, "/ui/findings/{id}/review", reviews::review)
+        .add(M::GET, "/ui/exemptions", exemptions::show)
+        .add(M::POST, "/ui/exemptions/{id}/revoke", exemptions::revoke)
         .add(M::GET, "/ui/insights", insights::show)
         .add(M::GET, "/ui/insights/locations", locations::show);
 }
