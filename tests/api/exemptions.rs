@@ -4,6 +4,7 @@
 use crate::support::analysts::{REVIEWER, VIEWER, delete, get, post, tokens};
 use crate::support::app::{TestApp, live_offer, presend_body, spawn_app};
 use chrono::{Duration, Utc};
+use promiseguard::store::{CheckStore, FindingStore};
 use serde_json::{Value, json};
 
 fn exemption(scope: Value, days: i64) -> String {
@@ -138,4 +139,40 @@ async fn an_exempted_finding_is_reported_but_passes_until_it_expires_or_is_revok
     let (status, problem) = get(&app, "/v1/exemptions?state=forever", Some(VIEWER)).await;
     assert_eq!(status, 400, "{problem}");
     assert_eq!(problem["errors"][0]["pointer"], "/state");
+}
+
+/// The fleet's re-check tick applies exemptions as a manual re-check does.
+#[tokio::test]
+async fn the_fleet_tick_counts_no_exempted_finding() {
+    let app = spawn_app("[schedule]\nrecheck = \"* * * * * *\"\nalerts = \"off\"\n").await;
+    let body = presend_body(json!([live_offer("o", &["gone-1"])]));
+    let answer: Value = app.presend(&body).await.json().await.unwrap();
+    assert_eq!(answer["verdict"], "block");
+    let request = exemption(json!({"location": "gone-1"}), 5);
+    let (status, made) = post(&app, "/v1/exemptions", None, &request).await;
+    assert_eq!(status, 201, "{made}");
+    let made_at: chrono::DateTime<Utc> =
+        serde_json::from_value(made["exemption"]["created_at"].clone()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let live = loop {
+        let checks = app.store.checks("c-test").await.unwrap();
+        // A tick that read the exemptions just before it was made may still block; a later
+        // one passes.
+        if let Some(live) = checks.iter().find(|c| {
+            c.phase == promiseguard::domain::Phase::Live
+                && c.checked_at > made_at
+                && c.verdict == promiseguard::domain::Verdict::Pass
+        }) {
+            break live.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no tick re-checked c-test"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let findings = app.store.findings(&live.id).await.unwrap();
+    assert_eq!(findings.len(), 1, "still reported");
+    let exemption = findings[0].finding.exemption.as_ref().expect("carries it");
+    assert_eq!(exemption.id, made["exemption"]["id"].as_str().unwrap());
 }
