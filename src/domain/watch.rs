@@ -189,16 +189,19 @@ pub enum Act {
 /// Decides what a scheduled campaign's check leads to: unscheduled only inside the act window,
 /// when the platform's `on_block` asks for it and a block finding of a promise rule stands
 /// unreviewed (an acknowledged or overridden finding — a known and accepted one — never acts);
-/// otherwise a block finding an analyst has not overridden alerts.
+/// otherwise a block finding an analyst has not overridden alerts. A finding under an active
+/// exemption does neither.
 pub fn act(
     findings: &[(&Finding, ReviewState)],
     on_block: OnBlock,
     inside_act_window: bool,
 ) -> Act {
+    // An exempted finding counts toward no verdict: it neither alerts nor acts.
+    let findings = findings.iter().filter(|(f, _)| f.exemption.is_none());
     let blocks = findings
-        .iter()
+        .clone()
         .any(|(f, state)| f.severity == Severity::Block && *state != ReviewState::Overridden);
-    let acting = findings.iter().any(|(f, state)| {
+    let acting = findings.clone().any(|(f, state)| {
         f.severity == Severity::Block
             && PROMISE_RULES.contains(&f.rule)
             && *state == ReviewState::Open
@@ -344,5 +347,23 @@ mod tests {
             Alert
         );
         assert_eq!(act(&[], OnBlock::Unschedule, true), Nothing);
+        let mut exempted = closed.clone();
+        exempted.exemption = Some(crate::domain::exemption::FindingExemption {
+            id: "x".into(),
+            category: crate::domain::exemption::ExemptionCategory::Waiver,
+            expires_at: chrono::Utc::now(),
+        });
+        assert_eq!(
+            act(&[(&exempted, open)], OnBlock::Unschedule, true),
+            Nothing
+        );
+        assert_eq!(
+            act(
+                &[(&exempted, open), (&closed, open)],
+                OnBlock::Unschedule,
+                true
+            ),
+            Unschedule
+        );
     }
 }

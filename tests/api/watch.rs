@@ -252,3 +252,43 @@ async fn a_braze_campaign_is_alerted_and_a_canvas_is_counted_unreadable() {
         "{metrics}"
     );
 }
+
+/// A scheduled campaign whose broken promises are exempted passes: neither alerted nor taken
+/// off the schedule, its findings still reported with the exemption.
+#[tokio::test]
+async fn an_exempted_scheduled_campaign_is_neither_alerted_nor_unscheduled() {
+    use promiseguard::domain::exemption::{ExemptionCategory, ExemptionScope, NewExemption};
+    use promiseguard::store::ExemptionStore;
+    let send = ahead(7 * 24);
+    let fake = Fake::klaviyo(vec![FakeCampaign::new("k-rental", send, &rental_email())]).await;
+    let w = watcher(&klaviyo_table(&fake.server.url), "").await;
+    let exemption = NewExemption {
+        scope: ExemptionScope {
+            campaign_id: Some("k-rental".into()),
+            ..ExemptionScope::default()
+        },
+        category: ExemptionCategory::Waiver,
+        reason: "the branches reopen before the send".into(),
+        ticket: None,
+        expires_at: Utc::now() + Duration::days(30),
+    };
+    w.services
+        .store
+        .create_exemption(&exemption, "dana", Utc::now())
+        .await
+        .unwrap();
+    let first = w.tick(Utc::now()).await;
+    assert_eq!(
+        (first.checked, first.alerted, first.unscheduled),
+        (1, 0, 0),
+        "{first}"
+    );
+    let detail = w.detail("k-rental").await;
+    assert_eq!(detail["latest_check"]["phase"], "scheduled");
+    assert_eq!(detail["latest_check"]["verdict"], "pass", "{detail}");
+    let findings = detail["latest_check"]["findings"].as_array().unwrap();
+    assert!(!findings.is_empty() && findings.iter().all(|f| f["exemption"].is_object()));
+    let acted = w.tick(send - Duration::hours(1)).await;
+    assert_eq!(acted.unscheduled, 0, "{acted}");
+    assert!(fake.campaigns.get("k-rental").scheduled);
+}
