@@ -105,36 +105,32 @@ async fn an_exempted_finding_is_reported_but_passes_until_it_expires_or_is_revok
         404
     );
 
-    // Expired (its end moved into the past in the store): blocks again, listed as expired.
-    let request = exemption(json!({"location": "gone-1"}), 1);
-    let (_, made) = post(&app, "/v1/exemptions", Some(REVIEWER), &request).await;
+    // Expired: an exemption made to end three seconds from now covers gone-1's finding until
+    // then; the first check after its end blocks on it again, and it is listed as expired.
+    let ends = Utc::now() + Duration::seconds(3);
+    let request = json!({"scope": {"location": "gone-1"}, "category": "waiver",
+                         "reason": "reopens in a moment", "expires_at": ends.to_rfc3339()})
+    .to_string();
+    let (status, made) = post(&app, "/v1/exemptions", Some(REVIEWER), &request).await;
+    assert_eq!(status, 201, "{made}");
     let one = made["exemption"]["id"].as_str().unwrap().to_owned();
-    let check = recheck(&app).await;
-    let exempted: Vec<bool> = check["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["exemption"].is_object())
-        .collect();
-    assert_eq!(exempted.iter().filter(|e| **e).count(), 1, "only gone-1's");
-    assert_eq!(check["verdict"], "block", "gone-2 still blocks");
-    let promiseguard::store::Db::Sqlite(pool) = app.store.db() else {
-        unreachable!("the API tests run on SQLite")
-    };
-    sqlx::query("UPDATE exemptions SET expires_at = $1 WHERE id = $2")
-        .bind((Utc::now() - Duration::minutes(1)).timestamp_millis())
-        .bind(&one)
-        .execute(pool)
-        .await
-        .unwrap();
-    let check = recheck(&app).await;
-    assert!(
+    let exempted = |check: &Value| -> Vec<String> {
         check["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["exemption"].is_null())
-    );
+            .filter(|f| f["exemption"]["id"].is_string())
+            .map(|f| f["target"]["location"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let check = recheck(&app).await;
+    assert!(Utc::now() < ends, "the host took the whole three seconds");
+    assert_eq!(exempted(&check), ["gone-1"], "only gone-1's");
+    assert_eq!(check["verdict"], "block", "gone-2 still blocks");
+    let wait = (ends - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(50)).await;
+    let check = recheck(&app).await;
+    assert!(exempted(&check).is_empty(), "{check}");
     assert_eq!(listed(&app, "expired").await, [one]);
     let (status, problem) = get(&app, "/v1/exemptions?state=forever", Some(VIEWER)).await;
     assert_eq!(status, 400, "{problem}");
