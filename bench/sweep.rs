@@ -25,8 +25,8 @@ use promiseguard::store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use support::arg;
 use support::smtp::SmtpSink;
+use support::{arg, provenance};
 
 struct Setup {
     n: usize,
@@ -163,49 +163,6 @@ fn cpu_seconds() -> f64 {
         t.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
     });
     ticks / 100.0
-}
-
-/// Which code ran where: the commit (`+uncommitted` when the source differs from it) and the
-/// host, printed first so every recorded figure can name both.
-fn provenance() -> String {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-    };
-    let mut commit = git(&["rev-parse", "--short", "HEAD"])
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .unwrap_or_else(|| "unknown".into());
-    if git(&[
-        "diff",
-        "--quiet",
-        "HEAD",
-        "--",
-        "src",
-        "bench",
-        "Cargo.toml",
-        "Cargo.lock",
-    ])
-    .is_none()
-    {
-        commit.push_str("+uncommitted");
-    }
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_default();
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!(
-        "commit {commit}; host {}, {cores} cores, {cpu}",
-        host.trim()
-    )
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

@@ -19,6 +19,8 @@ struct ListParams {
     review: Option<String>,
     /// Latest check's phase: pre_send, live, manual or scheduled
     phase: Option<String>,
+    /// What the watch did about it last on its platform: unscheduled, alerted, failed or pending
+    action: Option<String>,
     /// Offer window ends after this (date or RFC 3339)
     from: Option<String>,
     /// Offer window starts before this (date or RFC 3339)

@@ -15,6 +15,8 @@ const NOT_IN_OPENAPI: &[&str] = &[
     "/ui/campaigns",
     "/ui/campaigns/{id}",
     "/ui/campaigns/{id}/recheck",
+    "/ui/findings",
+    "/ui/findings/export",
     "/ui/findings/review",
     "/ui/findings/{id}/review",
     "/ui/exemptions",

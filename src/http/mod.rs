@@ -11,6 +11,7 @@ pub mod csv;
 pub mod document;
 pub mod error;
 pub mod exemptions;
+pub mod export;
 pub mod findings;
 pub mod inbound;
 pub mod insights;
@@ -79,6 +80,7 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
         .add(M::POST, "/v1/exemptions", exemptions::create)
         .add(M::GET, "/v1/exemptions", exemptions::list)
         .add(M::DELETE, "/v1/exemptions/{id}", exemptions::revoke)
+        .add(M::GET, "/v1/findings", export::export)
         .add(M::POST, "/v1/findings/review", findings::review_many)
         .add(M::POST, "/v1/findings/{id}/review", findings::review)
         .add(M::GET, "/v1/recipients/{address}", recipients::access)

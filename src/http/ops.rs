@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         super::campaigns::detail,
         super::campaigns::recheck,
         super::campaigns::nps,
+        super::export::export,
         super::findings::review,
         super::findings::review_many,
         super::exemptions::create,

@@ -22,11 +22,13 @@ mod clicker_figures;
 mod clickers;
 mod clicks;
 mod compliance;
+mod dashboard;
 mod db;
 mod engagement;
 mod erasure;
 mod event_writes;
 mod exemptions;
+mod finding_export;
 mod findings;
 mod identities;
 mod invitations;
@@ -51,10 +53,14 @@ pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorde
 pub use clickers::{ClickerFilter, ClickerStore, NewClicker, PromiseCounts, PromiseKind};
 pub use clicks::{ClickPromise, ClickSpan, ClickStore, StoredClick};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
+pub use dashboard::{DashboardStore, DayCount, LocationCount};
 pub use db::{Backend, Db};
 pub use engagement::{Delivery, DeliveryToken, EngagementStore, EventsRecorded};
 pub use erasure::{Erased, ErasureReceipt, ErasureStore};
 pub use exemptions::ExemptionStore;
+pub use finding_export::{
+    ExportedFinding, FindingCursor, FindingExportStore, FindingQuery, LastReview,
+};
 pub use findings::{FindingRecord, FindingStore, StoredFinding};
 pub use identities::Folded;
 pub use invitations::{
@@ -99,6 +105,8 @@ pub trait Store:
     Ping
     + CheckStore
     + FindingStore
+    + FindingExportStore
+    + DashboardStore
     + LeaseStore
     + EngagementStore
     + InvitationStore

@@ -66,6 +66,8 @@ pub struct CampaignFilter {
     pub review: Option<ReviewFilter>,
     /// The latest check's phase.
     pub phase: Option<Phase>,
+    /// What the watch did about it last (`unscheduled`, `alerted`, `failed`, `pending`).
+    pub last_action: Option<String>,
     /// The offer window overlaps `[from, to)`.
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -220,6 +222,9 @@ impl ReviewStore for SqlStore {
                     q.push(" AND findings > 0 AND open_findings = 0");
                 }
                 None => {}
+            }
+            if let Some(action) = &filter.last_action {
+                q.push(" AND last_action = ").push_bind(action.clone());
             }
             if let Some(from) = filter.from {
                 q.push(" AND window_end > ").push_bind(millis(from));

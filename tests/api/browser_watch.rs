@@ -2,12 +2,8 @@
 //! the real scheduler) takes a Klaviyo campaign off the schedule; the list, filtered to
 //! scheduled checks, shows when it was to send and what was done, and the campaign's page has
 //! the action — at desktop and at phone width.
-use crate::support::app::spawn_app;
 use crate::support::browser::Browser;
-use crate::support::platforms::watcher::{TEMPLATES, ahead, klaviyo_table, rental_email};
-use crate::support::platforms::{Fake, FakeCampaign};
-use promiseguard::store::{ActionOutcome, WatchStore};
-use std::time::Duration;
+use crate::support::platforms::watcher::unscheduled_rental;
 
 #[tokio::test]
 async fn a_campaign_taken_off_the_schedule_shows_on_the_list_and_its_page() {
@@ -16,31 +12,7 @@ async fn a_campaign_taken_off_the_schedule_shows_on_the_list_and_its_page() {
     else {
         return;
     };
-    let fake = Fake::klaviyo(vec![FakeCampaign::new(
-        "k-rental",
-        ahead(1),
-        &rental_email(),
-    )])
-    .await;
-    let app = spawn_app(&format!(
-        "{TEMPLATES}[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nwatch = \"* * * * * *\"\n[[platforms]]\n{}",
-        klaviyo_table(&fake.server.url)
-    ))
-    .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    // Claimed (`pending`) before the platform is called, settled after: wait for the end.
-    let settled = || async {
-        let actions = app.store.actions("k-rental").await.unwrap();
-        actions.iter().any(|a| a.action != ActionOutcome::Pending)
-    };
-    while !settled().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the watch job did not act"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(!fake.campaigns.get("k-rental").scheduled);
+    let (_fake, app) = unscheduled_rental("").await;
 
     browser
         .goto(&format!("{}/ui/campaigns?phase=scheduled", app.address))

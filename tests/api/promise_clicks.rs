@@ -4,7 +4,7 @@
 //! click-basis insight and the conversion blocks give the figures worked out by hand below; the
 //! CSV reads back (Python's `csv`) to the same rows; erasing a respondent and running retention
 //! change none of them.
-use crate::support::analysts::{REVIEWER, VIEWER, delete, get, tokens};
+use crate::support::analysts::{REVIEWER, VIEWER, delete, get, python_csv, tokens};
 use crate::support::app::TestApp;
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp, link_in, post_events, surveys_run_ok};
@@ -425,29 +425,6 @@ fn expected_cell(row: &Value, column: &str) -> String {
             .map_or_else(|| n.as_f64().unwrap().to_string(), |n| n.to_string()),
         other => other.to_string(),
     }
-}
-
-/// `text` read by Python's `csv.DictReader`, as JSON.
-fn python_csv(text: &str) -> Vec<Value> {
-    use std::io::Write;
-    let mut python = std::process::Command::new("python3")
-        .args([
-            "-c",
-            "import csv, io, json, sys; print(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.read(), newline='')))))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 on the PATH");
-    python
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(text.as_bytes())
-        .unwrap();
-    let out = python.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test]

@@ -217,7 +217,7 @@ async fn a_viewer_may_not_review_and_sign_in_never_redirects_off_site() {
             .send()
             .await
             .unwrap();
-        assert_eq!(res.headers()["location"], "/ui/campaigns", "{next}");
+        assert_eq!(res.headers()["location"], "/ui/", "{next}");
     }
 }
 

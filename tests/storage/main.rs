@@ -9,6 +9,7 @@ mod clicks;
 mod engagement;
 mod erasure;
 mod exemptions;
+mod export;
 mod fixtures;
 mod identities;
 mod invitations;
@@ -94,6 +95,8 @@ storage_suite!(
     clicks_keep_their_promise_and_are_read_again_in_pages,
     clicks_are_judged_from_the_checks_around_them_and_clickers_are_counted,
     a_campaign_taken_off_the_schedule_is_not_live_until_read_again,
+    findings_are_exported_in_keyset_pages_by_check_time,
+    dashboard_panels_count_what_their_lists_show,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -106,6 +109,7 @@ mod cases {
     pub use crate::engagement::*;
     pub use crate::erasure::*;
     pub use crate::exemptions::*;
+    pub use crate::export::*;
     pub use crate::identities::*;
     pub use crate::invitations::*;
     pub use crate::leases::*;

@@ -58,3 +58,26 @@ pub fn fixture(name: &str) -> Value {
     )
     .unwrap()
 }
+
+/// `text` read by Python's `csv.DictReader`, as JSON.
+pub fn python_csv(text: &str) -> Vec<Value> {
+    use std::io::Write;
+    let mut python = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import csv, io, json, sys; print(json.dumps(list(csv.DictReader(io.StringIO(sys.stdin.read(), newline='')))))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 on the PATH");
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = python.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -33,7 +33,9 @@ pub(super) async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
     let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
     let next_href = data.next_cursor.as_ref().map(|cursor| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for k in ["verdict", "review", "phase", "from", "to", "limit"] {
+        for k in [
+            "verdict", "review", "phase", "action", "from", "to", "limit",
+        ] {
             if !get(k).is_empty() {
                 q.append_pair(k, get(k));
             }
@@ -45,6 +47,7 @@ pub(super) async fn list(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         verdict: get("verdict"),
         review: get("review"),
         phase: get("phase"),
+        action: get("action"),
         from: get("from"),
         to: get("to"),
     };
@@ -57,6 +60,7 @@ struct ListForm<'a> {
     verdict: &'a str,
     review: &'a str,
     phase: &'a str,
+    action: &'a str,
     from: &'a str,
     to: &'a str,
 }
@@ -89,6 +93,7 @@ fn campaign_list(
                 (select("verdict", "Verdict", form.verdict, &[("", "any"), ("block", "block"), ("flag", "flag"), ("pass", "pass")]))
                 (select("review", "Review", form.review, &[("", "any"), ("open", "needs review"), ("reviewed", "reviewed")]))
                 (select("phase", "Latest check", form.phase, &[("", "any"), ("pre_send", "pre-send"), ("live", "live"), ("manual", "manual"), ("scheduled", "scheduled")]))
+                (select("action", "On its platform", form.action, &[("", "any"), ("unscheduled", "taken off the schedule"), ("alerted", "alerted"), ("failed", "action failed"), ("pending", "action pending")]))
                 label { "Running from" input type="date" name="from" value=(form.from); }
                 label { "to" input type="date" name="to" value=(form.to); }
                 button type="submit" { "Filter" }

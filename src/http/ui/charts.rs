@@ -2,6 +2,7 @@
 //! the colour-blind (red/grey/blue-green with text labels on every bar). Each chart has a text
 //! alternative (`role="img"` + `aria-label`) saying what it shows.
 use crate::domain::insight::Side;
+use crate::store::DayCount;
 use maud::{Markup, html};
 
 const DETRACTOR: &str = "#c2410c";
@@ -10,6 +11,7 @@ const PROMOTER: &str = "#0f766e";
 const BROKEN: &str = "#c2410c";
 const KEPT: &str = "#0f766e";
 const AXIS: &str = "#374151";
+const CHECKS: &str = "#64748b";
 
 fn score_colour(score: usize) -> &'static str {
     match score {
@@ -174,6 +176,57 @@ pub fn rate_whisker(rate: f64, [low, high]: [f64; 2]) -> Markup {
     }
 }
 
+/// Checks per day with the blocks among them, a pair of bars a day; each day's bars link to
+/// `href(day)` (that day's findings).
+pub fn checks_per_day(days: &[DayCount], href: impl Fn(&DayCount) -> String) -> Markup {
+    let (width, height) = (640.0, 230.0);
+    let (left, right, top, bottom) = (44.0, 8.0, 12.0, 58.0);
+    let plot_w = width - left - right;
+    let plot_h = height - top - bottom;
+    let ceiling = nice_ceiling(days.iter().map(|d| d.checks).max().unwrap_or(0));
+    let slot = plot_w / days.len().max(1) as f64;
+    let bar_w = slot * 0.4;
+    let y_of = |n: u64| top + plot_h - plot_h * n as f64 / ceiling as f64;
+    let (checks, blocks) = days
+        .iter()
+        .fold((0, 0), |(c, b), d| (c + d.checks, b + d.blocks));
+    let summary = format!(
+        "Checks per day over {} days: {checks} checks, {blocks} of them blocking",
+        days.len()
+    );
+    html! {
+        svg.chart xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {width} {height}"))
+            role="img" aria-label=(summary) {
+            title { (summary) }
+            @for t in [0, ceiling / 2, ceiling] {
+                line x1=(left) x2=(width - right) y1=(y_of(t)) y2=(y_of(t)) stroke="#e5e7eb" {}
+                text x=(left - 6.0) y=(y_of(t) + 4.0) text-anchor="end" font-size="11" fill=(AXIS) { (t) }
+            }
+            @for (i, d) in days.iter().enumerate() {
+                @let x = left + slot * i as f64 + slot * 0.1;
+                a href=(href(d)) {
+                    title { (d.day.format("%Y-%m-%d")) ": " (d.checks) " checks, " (d.blocks) " blocking" }
+                    rect x=(format!("{x:.1}")) y=(format!("{:.1}", y_of(d.checks))) width=(format!("{bar_w:.1}"))
+                        height=(format!("{:.1}", top + plot_h - y_of(d.checks))) fill=(CHECKS) {}
+                    rect x=(format!("{:.1}", x + bar_w)) y=(format!("{:.1}", y_of(d.blocks))) width=(format!("{bar_w:.1}"))
+                        height=(format!("{:.1}", top + plot_h - y_of(d.blocks))) fill=(BROKEN) {}
+                }
+                @if i % 7 == days.len().saturating_sub(1) % 7 {
+                    text x=(format!("{:.1}", x + bar_w)) y=(top + plot_h + 14.0) text-anchor="middle" font-size="11" fill=(AXIS) { (d.day.format("%m-%d")) }
+                }
+            }
+            line x1=(left) x2=(width - right) y1=(top + plot_h) y2=(top + plot_h) stroke=(AXIS) {}
+            text x="12" y=(top + plot_h / 2.0) text-anchor="middle" font-size="12" fill=(AXIS)
+                transform=(format!("rotate(-90 12 {})", top + plot_h / 2.0)) { "Checks" }
+            @for (i, (label, colour)) in [("Checks", CHECKS), ("Blocking", BROKEN)].iter().enumerate() {
+                @let x = left + i as f64 * 110.0;
+                rect x=(x) y=(height - 20.0) width="12" height="12" fill=(colour) {}
+                text x=(x + 17.0) y=(height - 10.0) font-size="12" fill=(AXIS) { (label) }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +253,27 @@ mod tests {
             11 + 3,
             "a bar per score and 3 legend keys"
         );
+    }
+
+    #[test]
+    fn the_daily_chart_draws_two_bars_a_day_each_linked() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+        let days: Vec<DayCount> = (0..30)
+            .map(|i| DayCount {
+                day: day - chrono::Duration::days(29 - i),
+                checks: i as u64,
+                blocks: (i % 3) as u64,
+            })
+            .collect();
+        let svg = checks_per_day(&days, |d| format!("/x?d={}", d.day)).into_string();
+        assert!(svg.contains("30 days: 435 checks, 30 of them blocking"));
+        assert_eq!(
+            svg.matches("<rect").count(),
+            60 + 2,
+            "two bars a day, two keys"
+        );
+        assert_eq!(svg.matches("<a href=\"/x?d=").count(), 30);
+        assert!(svg.contains(">12-06</text>"), "the last day is labelled");
     }
 
     #[test]

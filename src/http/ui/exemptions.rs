@@ -1,6 +1,7 @@
 //! Exemptions (`/ui/exemptions`): the active ones ending within a week first, then the other
 //! active ones, then those expired or revoked — with who made (and revoked) each, and for
-//! reviewers a button to revoke one.
+//! reviewers a button to revoke one. `?ending=soon` lists only the active ones ending within a
+//! week (the dashboard's count).
 use super::layout::{Ctx, page, url_escape, when};
 use super::page::{Access, Page, access, read_form, signed_in};
 use super::session;
@@ -12,15 +13,31 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use maud::{Markup, html};
 
-/// Active exemptions ending within this are listed first.
-const ENDING_SOON_DAYS: i64 = 7;
+use crate::services::analyst::ENDING_SOON_DAYS;
 
 pub(super) async fn show(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = Page::new(&req, &state);
     let analyst = signed_in!(page);
+    let ending_soon = match req.query_string() {
+        "" => false,
+        "ending=soon" => true,
+        _ => {
+            let e = ApiError::BadParams(vec![crate::domain::FieldError::new(
+                "/ending",
+                "the only filter is ending=soon",
+            )]);
+            return page.error(Some(&analyst), e, Some("/ui/exemptions"));
+        }
+    };
     match state.analysts.exemptions(None).await {
         Ok(list) => {
-            let markup = view(&page.ctx(Some(&analyst)), list.exemptions, Utc::now());
+            let now = Utc::now();
+            let mut all = list.exemptions;
+            if ending_soon {
+                let soon = now + Duration::days(ENDING_SOON_DAYS);
+                all.retain(|e| e.state(now) == ExemptionState::Active && e.expires_at <= soon);
+            }
+            let markup = view(&page.ctx(Some(&analyst)), all, now, ending_soon);
             page.html(StatusCode::OK, markup)
         }
         Err(e) => page.error(Some(&analyst), e.into(), None),
@@ -71,7 +88,7 @@ fn scope(e: &Exemption) -> Markup {
     }
 }
 
-fn view(ctx: &Ctx<'_>, all: Vec<Exemption>, now: DateTime<Utc>) -> Markup {
+fn view(ctx: &Ctx<'_>, all: Vec<Exemption>, now: DateTime<Utc>, ending_soon: bool) -> Markup {
     let all = ordered(all, now);
     let soon = now + Duration::days(ENDING_SOON_DAYS);
     page(
@@ -79,6 +96,7 @@ fn view(ctx: &Ctx<'_>, all: Vec<Exemption>, now: DateTime<Utc>) -> Markup {
         "Exemptions",
         html! {
             h1 { "Exemptions" }
+            @if ending_soon { p { strong { "Active and ending within " (ENDING_SOON_DAYS) " days" } " · " a href="/ui/exemptions" { "all exemptions" } } }
             p { "A finding an active exemption covers is still reported, but counts toward no verdict and alerts nobody. "
                 "An override only records a decision. Made with " code { "POST /v1/exemptions" } "." }
             @if all.is_empty() { p.card { "No exemptions." } }

@@ -52,15 +52,18 @@ ol.timeline li{position:relative;padding:.25rem 0 .6rem 1rem}ol.timeline li::bef
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
 .nps-score{font-size:2.2rem;font-weight:800}svg.chart{width:100%;height:auto;max-width:640px;display:block}
 .error{color:#991b1b;font-weight:600}.pager{margin-top:.8rem}
+p.big{font-size:2.2rem;font-weight:800;margin:.2rem 0}ul.counts{list-style:none;padding:0;display:flex;gap:1.2rem;flex-wrap:wrap;margin:.2rem 0 .6rem}
+a.figure{font-weight:700;font-variant-numeric:tabular-nums}td.num{text-align:right;width:5rem}
+.grid.panels{align-items:start}section.card h2{margin-top:.2rem}
 "#;
 
 pub fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
     let title = format!("{title} · promiseguard");
     let body = html! {
         header {
-            a href="/ui/campaigns" { "promiseguard" }
+            a href="/ui/" { "promiseguard" }
             @if ctx.analyst.is_some() {
-                nav { a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/insights" { "Broken vs kept" } " · " a href="/ui/exemptions" { "Exemptions" } }
+                nav { a href="/ui/" { "Fleet" } " · " a href="/ui/campaigns" { "Campaigns" } " · " a href="/ui/findings" { "Findings" } " · " a href="/ui/insights" { "Broken vs kept" } " · " a href="/ui/exemptions" { "Exemptions" } }
             }
             @if let Some(a) = ctx.analyst {
                 div.who {

@@ -1,5 +1,6 @@
 //! The analyst pages under `/ui/`: server-rendered, no JavaScript needed, one file per page
-//! (`sign_in`, `campaigns`, `campaign`, `insights`, `locations`, `exemptions`), each with its handlers and its markup;
+//! (`sign_in`, `dashboard` — the page `/ui/` opens on —, `campaigns`, `campaign`, `findings`,
+//! `insights`, `locations`, `exemptions`), each with its handlers and its markup;
 //! `reviews` handles the review forms of the campaign page.
 //! With analyst tokens configured, a sign-in form sets a session cookie; with none, the pages
 //! answer only on loopback (like the API). Every POST carries a CSRF value (see `session`).
@@ -7,7 +8,9 @@
 mod campaign;
 mod campaigns;
 mod charts;
+mod dashboard;
 mod exemptions;
+mod findings;
 mod insights;
 mod layout;
 mod locations;
@@ -22,13 +25,15 @@ use actix_web::http::Method as M;
 /// The pages' routes: `/openapi.json` leaves them out (they are HTML for people, not an API).
 pub fn routes(r: &mut Routes) {
     r.add(M::GET, "/ui", sign_in::index)
-        .add(M::GET, "/ui/", sign_in::index)
+        .add(M::GET, "/ui/", dashboard::show)
         .add(M::GET, "/ui/login", sign_in::page)
         .add(M::POST, "/ui/login", sign_in::sign_in)
         .add(M::POST, "/ui/logout", sign_in::sign_out)
         .add(M::GET, "/ui/campaigns", campaigns::list)
         .add(M::GET, "/ui/campaigns/{id}", campaign::show)
         .add(M::POST, "/ui/campaigns/{id}/recheck", campaign::recheck)
+        .add(M::GET, "/ui/findings", findings::list)
+        .add(M::GET, "/ui/findings/export", findings::export)
         .add(M::POST, "/ui/findings/review", reviews::review_many)
         .add(M::POST, "/ui/findings/{id}/review", reviews::review)
         .add(M::GET, "/ui/exemptions", exemptions::show)

@@ -125,7 +125,7 @@ impl<'a> Page<'a> {
             .uri()
             .path_and_query()
             .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/ui/campaigns".into());
+            .unwrap_or_else(|| "/ui/".into());
         let markup = layout::sign_in_form(&self.ctx(None), &safe_next(&next), error);
         self.html(StatusCode::UNAUTHORIZED, markup)
     }
@@ -171,7 +171,7 @@ pub(super) fn safe_next(next: &str) -> String {
     if next.starts_with("/ui/") && !next.starts_with("/ui//") && !next.contains('\\') {
         next.to_owned()
     } else {
-        "/ui/campaigns".to_owned()
+        "/ui/".to_owned()
     }
 }
 

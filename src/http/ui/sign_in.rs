@@ -10,17 +10,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 pub(super) async fn index() -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((LOCATION, "/ui/campaigns"))
+        .insert_header((LOCATION, "/ui/"))
         .finish()
 }
 
 pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let page = Page::new(&req, &state);
     match access(&req, &state) {
-        Access::Analyst(_) => page.see_other("/ui/campaigns"),
+        Access::Analyst(_) => page.see_other("/ui/"),
         Access::Refused => page.refused(),
         Access::SignIn => {
-            let markup = sign_in_form(&page.ctx(None), "/ui/campaigns", None);
+            let markup = sign_in_form(&page.ctx(None), "/ui/", None);
             page.html(StatusCode::OK, markup)
         }
     }

@@ -1,4 +1,4 @@
-//! The campaign list: its query (`verdict`, `review`, `phase`, `from`, `to`, `cursor`,
+//! The campaign list: its query (`verdict`, `review`, `phase`, `action`, `from`, `to`, `cursor`,
 //! `limit`, as the API and the pages' filter form send it) and its pages, newest first.
 use super::Analysts;
 use crate::domain::{FieldError, Phase, Verdict};
@@ -13,7 +13,8 @@ use serde::Serialize;
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;
 
-/// Parses the list's query: `verdict`, `review` (open|reviewed), `phase`, `from`, `to`
+/// Parses the list's query: `verdict`, `review` (open|reviewed), `phase`, `action` (the watch's
+/// last action: unscheduled|alerted|failed|pending), `from`, `to`
 /// (RFC 3339 or YYYY-MM-DD: the offer window overlaps them), `cursor`, `limit`. Empty values
 /// count as absent (a form's "any"). Every malformed parameter is reported.
 pub fn parse_list_query(query: &str) -> Result<CampaignFilter, Vec<FieldError>> {
@@ -21,46 +22,56 @@ pub fn parse_list_query(query: &str) -> Result<CampaignFilter, Vec<FieldError>> 
         limit: DEFAULT_PAGE,
         ..CampaignFilter::default()
     };
-    let mut errors = Vec::new();
-    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        let value = value.trim();
-        if value.is_empty() {
-            continue;
-        }
-        let pointer = format!("/{name}");
-        let mut bad = |detail: &str| errors.push(FieldError::new(pointer.clone(), detail));
-        match name.as_ref() {
-            "verdict" => match value.parse::<Verdict>() {
-                Ok(v) => filter.verdict = Some(v),
-                Err(_) => bad("must be pass, flag or block"),
+    let errors = read_params(query, |name, value| {
+        match name {
+            "verdict" => {
+                filter.verdict = Some(value.parse().or(Err("must be pass, flag or block"))?)
+            }
+            "review" => {
+                filter.review = Some(match value {
+                    "open" => ReviewFilter::Open,
+                    "reviewed" => ReviewFilter::Reviewed,
+                    _ => return Err("must be open or reviewed".into()),
+                })
+            }
+            "phase" => {
+                filter.phase = Some(
+                    value
+                        .parse()
+                        .or(Err("must be pre_send, live, manual or scheduled"))?,
+                );
+            }
+            "action" => match value {
+                "unscheduled" | "alerted" | "failed" | "pending" => {
+                    filter.last_action = Some(value.to_owned());
+                }
+                _ => return Err("must be unscheduled, alerted, failed or pending".into()),
             },
-            "review" => match value {
-                "open" => filter.review = Some(ReviewFilter::Open),
-                "reviewed" => filter.review = Some(ReviewFilter::Reviewed),
-                _ => bad("must be open or reviewed"),
-            },
-            "phase" => match value.parse::<Phase>() {
-                Ok(p) => filter.phase = Some(p),
-                Err(_) => bad("must be pre_send, live, manual or scheduled"),
-            },
-            "from" | "to" => match parse_date(value) {
-                Some(t) if name == "from" => filter.from = Some(t),
-                Some(t) => filter.to = Some(t),
-                None => bad("must be a date (2026-11-24) or an RFC 3339 time"),
-            },
-            "cursor" => match decode_cursor(value) {
-                Some(after) => filter.after = Some(after),
-                None => bad("is not a cursor this API gave out"),
-            },
+            "from" | "to" => {
+                let t = parse_date(value).ok_or(DATE)?;
+                *(if name == "from" {
+                    &mut filter.from
+                } else {
+                    &mut filter.to
+                }) = Some(t);
+            }
+            "cursor" => {
+                filter.after =
+                    Some(decode_cursor(value).ok_or("is not a cursor this API gave out")?)
+            }
             "limit" => match value.parse::<u32>() {
                 Ok(n) if (1..=MAX_PAGE).contains(&n) => filter.limit = n,
-                _ => bad("must be a whole number from 1 to 200"),
+                _ => return Err("must be a whole number from 1 to 200".into()),
             },
             _ => {
-                bad("unknown parameter: expected verdict, review, phase, from, to, cursor or limit")
+                return Err(
+                    "unknown parameter: expected verdict, review, phase, action, from, to, cursor or limit"
+                        .into(),
+                );
             }
         }
-    }
+        Ok(())
+    });
     if errors.is_empty() {
         Ok(filter)
     } else {
@@ -68,7 +79,29 @@ pub fn parse_list_query(query: &str) -> Result<CampaignFilter, Vec<FieldError>> 
     }
 }
 
-fn parse_date(value: &str) -> Option<DateTime<Utc>> {
+/// What a bad `from` or `to` is told.
+pub(super) const DATE: &str = "must be a date (2026-11-24) or an RFC 3339 time";
+
+/// Reads a query's parameters in order — an empty value counts as absent (a form's "any") —
+/// giving `read` each name and trimmed value; every complaint it makes, at `/{name}`.
+pub(super) fn read_params(
+    query: &str,
+    mut read: impl FnMut(&str, &str) -> Result<(), String>,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        if let Err(detail) = read(&name, value) {
+            errors.push(FieldError::new(format!("/{name}"), detail));
+        }
+    }
+    errors
+}
+
+pub(super) fn parse_date(value: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Some(t.with_timezone(&Utc));
     }
@@ -82,7 +115,7 @@ pub fn encode_cursor(created_at: DateTime<Utc>, id: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}\n{id}", created_at.timestamp_millis()))
 }
 
-fn decode_cursor(value: &str) -> Option<(DateTime<Utc>, String)> {
+pub(super) fn decode_cursor(value: &str) -> Option<(DateTime<Utc>, String)> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(value).ok()?).ok()?;
     let (ms, id) = raw.split_once('\n')?;
     Some((

@@ -1,17 +1,25 @@
 //! What analysts read and do: the campaign list (`list`), one campaign (`detail`), NPS and
-//! the broken-vs-kept insight (`nps`), and the commands — reviews and manual re-checks
+//! the broken-vs-kept insight (`nps`), findings in bulk (`findings`: the export and the
+//! findings page), the fleet `dashboard`, and the commands — reviews and manual re-checks
 //! (`review`). The JSON API and the pages both call these; neither holds any of it.
 mod bulk_review;
+mod dashboard;
 mod detail;
 mod exemptions;
+mod findings;
 mod list;
 mod nps;
 mod recipients;
 mod review;
 
 pub use bulk_review::{BulkReviewAnswer, BulkReviewCommand, BulkReviewRequest, MAX_BULK_REVIEW};
+pub use dashboard::{DASHBOARD_DAYS, Dashboard, ENDING_SOON_DAYS, TOP_LOCATIONS};
 pub use detail::{AlertView, CampaignDetail, CheckDetail, CheckSummary, FindingView, HISTORY};
 pub use exemptions::{ExemptionAnswer, ExemptionList};
+pub use findings::{
+    EXPORT_PAGE, ExportFormat, FindingList, FindingPages, FindingsRequest, LIST_PAGE,
+    findings_cursor, parse_findings_query,
+};
 pub use list::{
     CampaignListItem, CampaignPage, DEFAULT_PAGE, LatestCheck, MAX_PAGE, encode_cursor,
     parse_list_query,
@@ -31,6 +39,8 @@ crate::services::store_concerns! {
     AnalystStores {
         checks: CheckStore,
         findings: FindingStore,
+        export: FindingExportStore,
+        dashboard: DashboardStore,
         reviews: ReviewStore,
         alerts: AlertStore,
         answers: AnswerStore,

@@ -104,3 +104,36 @@ pub fn mailchimp_table(url: &str) -> String {
         "name = \"mailchimp-us\"\nkind = \"mailchimp\"\napi_key = \"{MAILCHIMP_KEY}\"\nbase_url = \"{url}\"\non_block = \"unschedule\"\n"
     )
 }
+
+/// The service watching a Klaviyo fake every second (`extra` first in its configuration), once
+/// the watch has taken the fake's one rental campaign (`k-rental`, an hour ahead, every branch
+/// closed) off the schedule.
+pub async fn unscheduled_rental(extra: &str) -> (super::Fake, crate::support::app::TestApp) {
+    use promiseguard::store::{ActionOutcome, WatchStore};
+    let fake = super::Fake::klaviyo(vec![super::FakeCampaign::new(
+        "k-rental",
+        ahead(1),
+        &rental_email(),
+    )])
+    .await;
+    let app = crate::support::app::spawn_app(&format!(
+        "{extra}{TEMPLATES}[schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nwatch = \"* * * * * *\"\n[[platforms]]\n{}",
+        klaviyo_table(&fake.server.url)
+    ))
+    .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Claimed (`pending`) before the platform is called, settled after: wait for the end.
+    loop {
+        let actions = app.store.actions("k-rental").await.unwrap();
+        if actions.iter().any(|a| a.action != ActionOutcome::Pending) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the watch job did not act"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!fake.campaigns.get("k-rental").scheduled);
+    (fake, app)
+}
