@@ -6,6 +6,7 @@
 //! downstream parses configuration again.
 mod inbound;
 mod load;
+mod oidc;
 mod platforms;
 mod promises;
 mod schedule;
@@ -22,6 +23,7 @@ pub use inbound::{
     MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
 };
 pub use load::load;
+pub use oidc::OidcConfig;
 pub use platforms::{KLAVIYO_REVISION, MAILCHIMP_IN_FLIGHT, PlatformConfig, WatchConfig};
 pub use promises::PromisesConfig;
 pub use schedule::JobSchedule;
@@ -145,6 +147,11 @@ impl Config {
             .unwrap_or_default()
     }
 
+    /// `[analysts.oidc]`, when analysts sign in through an OpenID provider.
+    pub fn oidc(&self) -> Option<&OidcConfig> {
+        self.analysts.as_ref().and_then(|a| a.oidc.as_ref())
+    }
+
     /// `[analysts] max_exemption_days` (default 90).
     pub fn max_exemption_days(&self) -> i64 {
         self.analysts.as_ref().map_or_else(
@@ -233,6 +240,9 @@ impl Config {
                 "analysts.max_exemption_days",
                 "must be from 1 to 365: an exemption is for a while, not for good",
             ));
+        }
+        if let Some(oidc) = self.oidc() {
+            oidc.validate()?;
         }
         let analysts = self.analyst_tokens().iter();
         check_tokens(

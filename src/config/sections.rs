@@ -181,6 +181,9 @@ pub struct AnalystsConfig {
     /// How far ahead an exemption may end (one naming no campaign: at most 30 days anyway).
     #[serde(default = "default_max_exemption_days")]
     pub max_exemption_days: i64,
+    /// Sign-in through an OpenID provider, beside (or instead of) tokens.
+    #[serde(default)]
+    pub oidc: Option<super::oidc::OidcConfig>,
 }
 
 fn default_max_exemption_days() -> i64 {
@@ -192,6 +195,7 @@ impl Default for AnalystsConfig {
         Self {
             tokens: Vec::new(),
             max_exemption_days: default_max_exemption_days(),
+            oidc: None,
         }
     }
 }

@@ -18,6 +18,18 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "reviewer" => Ok(Role::Reviewer),
+            other => Err(format!("unknown role `{other}`")),
+        }
+    }
+}
+
 /// An analyst who has been let in (by token, session, or loopback).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Analyst {

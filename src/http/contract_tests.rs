@@ -12,6 +12,7 @@ const NOT_IN_OPENAPI: &[&str] = &[
     "/ui/",
     "/ui/login",
     "/ui/logout",
+    "/ui/oidc/start",
     "/ui/campaigns",
     "/ui/campaigns/{id}",
     "/ui/campaigns/{id}/recheck",

@@ -58,6 +58,8 @@ pub struct AppState {
     pub sns: Arc<crate::services::sns::Sns>,
     /// Signs the analyst pages' session cookies (kept in the database, shared by instances).
     pub session_key: Vec<u8>,
+    /// Sign-in through the OpenID provider, when `[analysts.oidc]` is configured.
+    pub sign_in: Option<Arc<crate::services::sign_in::SignIn>>,
 }
 
 /// Every route the service answers, registered through [`Routes`] so the contract test can

@@ -57,6 +57,7 @@ pub mod health;
 pub mod outbox;
 pub mod quota;
 pub mod retention;
+pub mod sign_in;
 pub mod sns;
 pub mod surveys;
 pub mod watch;

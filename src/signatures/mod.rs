@@ -1,8 +1,10 @@
 //! Signing and verifying what crosses the service's edge: Standard Webhooks signatures (the
 //! pre-send webhook and events in, alerts out), SendGrid's signed event webhook, shared-secret
-//! tokens (Bearer or Basic), and a constant-time comparison for every secret presented. Pure
+//! tokens (Bearer or Basic), OpenID Connect ID tokens, and a constant-time comparison for every
+//! secret presented. Pure
 //! functions on bytes: no I/O, nothing of the rest of the crate.
 pub mod customerio;
+pub mod id_token;
 pub mod mailgun;
 pub mod segment;
 pub mod sendgrid;

@@ -6,6 +6,7 @@ pub mod error;
 pub mod google_business_profile;
 pub mod http_json;
 pub mod links;
+pub mod oidc;
 pub mod platforms;
 pub mod quota;
 pub mod shopify;

@@ -15,6 +15,7 @@ use crate::services::compliance::Compliance;
 use crate::services::engagement::Engagement;
 use crate::services::health::Health;
 use crate::services::retention::Retention;
+use crate::services::sign_in::SignIn;
 use crate::services::sns::{HttpsFetcher, SnsFetcher};
 use crate::services::surveys::{SurveyStores, Surveys};
 use crate::services::watch::Watch;
@@ -70,6 +71,8 @@ pub struct Services {
     pub sns: Arc<crate::services::sns::Sns>,
     /// Signs the analyst pages' session cookies.
     pub session_key: Vec<u8>,
+    /// Analysts signing in through `[analysts.oidc]`.
+    pub sign_in: Option<Arc<SignIn>>,
 }
 
 /// What tests put in place of the outside world (`Default`: the real one).
@@ -150,7 +153,12 @@ impl Services {
             .unwrap_or_else(|| Arc::new(HttpsFetcher::new()));
         let sns = Arc::new(sns_intake(&config, sns_fetcher)?);
         let watch = Arc::new(watch(&config, &checks, &shared, &metrics, &store)?);
+        let sign_in = match config.oidc() {
+            Some(oidc) => Some(Arc::new(sign_in(oidc).await?)),
+            None => None,
+        };
         Ok(Self {
+            sign_in,
             watch,
             sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
@@ -197,6 +205,7 @@ impl Services {
             lookup: self.lookup.clone(),
             health: self.health.clone(),
             session_key: self.session_key.clone(),
+            sign_in: self.sign_in.clone(),
         }
     }
 
@@ -239,11 +248,18 @@ impl Application {
             TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(services.state());
+        // The OpenID callback's path comes from the configuration; a route's path lives as long
+        // as the server.
+        let callback: Option<&'static str> = services
+            .config
+            .oidc()
+            .map(|o| &*Box::leak(o.callback_path().into_boxed_str()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(http::observe))
                 .configure(http::routes)
+                .configure(|cfg| http::ui::oidc_callback(cfg, callback))
                 .default_service(web::to(http::not_found))
         })
         .listen(listener)?
@@ -343,4 +359,24 @@ async fn shutdown_signal() -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
     }
+}
+
+/// The OpenID sign-in: its provider read once now, so a provider that cannot serve it as
+/// configured (no PKCE with S256, no client authentication we speak) stops the start with the
+/// reason; one that does not answer yet is warned about and read again at the first sign-in.
+async fn sign_in(oidc: &crate::config::OidcConfig) -> anyhow::Result<SignIn> {
+    use crate::sources::oidc::ProviderError;
+    let sign_in = SignIn::new(oidc.clone())?;
+    match sign_in.check_provider().await {
+        Ok(()) => {
+            tracing::info!(issuer = %oidc.issuer, "analysts sign in through the identity provider")
+        }
+        Err(ProviderError::Unavailable(why)) => tracing::warn!(
+            issuer = %oidc.issuer,
+            error = %why,
+            "the identity provider does not answer yet; sign-in will read it again"
+        ),
+        Err(e) => anyhow::bail!("analysts.oidc.issuer: {e}"),
+    }
+    Ok(sign_in)
 }

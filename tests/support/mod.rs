@@ -6,6 +6,7 @@ pub mod browser;
 pub mod databases;
 pub mod fake_server;
 pub mod findings;
+pub mod oidc;
 pub mod platforms;
 pub mod process;
 pub mod smtp;

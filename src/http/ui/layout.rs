@@ -54,7 +54,7 @@ ol.timeline li{position:relative;padding:.25rem 0 .6rem 1rem}ol.timeline li::bef
 .error{color:#991b1b;font-weight:600}.pager{margin-top:.8rem}
 p.big{font-size:2.2rem;font-weight:800;margin:.2rem 0}ul.counts{list-style:none;padding:0;display:flex;gap:1.2rem;flex-wrap:wrap;margin:.2rem 0 .6rem}
 a.figure{font-weight:700;font-variant-numeric:tabular-nums}td.num{text-align:right;width:5rem}
-.grid.panels{align-items:start}section.card h2{margin-top:.2rem}
+.grid.panels{align-items:start}a.button{display:inline-block;padding:.5rem 1rem;border-radius:6px;background:#1d4ed8;color:#fff;text-decoration:none;font-weight:600}section.card h2{margin-top:.2rem}
 "#;
 
 pub fn page(ctx: &Ctx<'_>, title: &str, body: Markup) -> Markup {
@@ -122,25 +122,40 @@ pub fn url_escape(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// The sign-in form, to come back to `next`: the sign-in page's, and any page's answer to a
+/// How analysts may sign in here.
+#[derive(Debug, Clone, Copy)]
+pub struct SignInWays {
+    /// With an analyst token.
+    pub tokens: bool,
+    /// Through the identity provider (`[analysts.oidc]`).
+    pub provider: bool,
+}
+
+/// The sign-in page, to come back to `next`: the sign-in page's, and any page's answer to a
 /// caller who is not signed in.
-pub fn sign_in_form(ctx: &Ctx<'_>, next: &str, error: Option<&str>) -> Markup {
+pub fn sign_in_form(ctx: &Ctx<'_>, next: &str, ways: SignInWays, error: Option<&str>) -> Markup {
     page(
         ctx,
         "Sign in",
         html! {
             div.card style="max-width:26rem" {
                 h1 { "Sign in" }
-                p.muted { "Use the analyst token you were given (from the service's [analysts] configuration)." }
                 @if let Some(e) = error { p.error role="alert" { (e) } }
-                form method="post" action="/ui/login" {
-                    input type="hidden" name="csrf" value=(ctx.csrf);
-                    input type="hidden" name="next" value=(next);
-                    p {
-                        label for="token" { "Analyst token" } br;
-                        input id="token" type="password" name="token" required autocomplete="current-password" style="width:100%";
+                @if ways.provider {
+                    p { a.button #sso href=(format!("/ui/oidc/start?next={}", url_escape(next))) { "Sign in with your company account" } }
+                }
+                @if ways.tokens {
+                    @if ways.provider { p.muted { "Or with an analyst token:" } }
+                    @else { p.muted { "Use the analyst token you were given (from the service's [analysts] configuration)." } }
+                    form method="post" action="/ui/login" {
+                        input type="hidden" name="csrf" value=(ctx.csrf);
+                        input type="hidden" name="next" value=(next);
+                        p {
+                            label for="token" { "Analyst token" } br;
+                            input id="token" type="password" name="token" required autocomplete="current-password" style="width:100%";
+                        }
+                        button type="submit" { "Sign in" }
                     }
-                    button type="submit" { "Sign in" }
                 }
             }
         },

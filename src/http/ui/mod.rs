@@ -14,6 +14,7 @@ mod findings;
 mod insights;
 mod layout;
 mod locations;
+mod oidc;
 mod page;
 mod reviews;
 mod session;
@@ -29,6 +30,7 @@ pub fn routes(r: &mut Routes) {
         .add(M::GET, "/ui/login", sign_in::page)
         .add(M::POST, "/ui/login", sign_in::sign_in)
         .add(M::POST, "/ui/logout", sign_in::sign_out)
+        .add(M::GET, "/ui/oidc/start", oidc::start)
         .add(M::GET, "/ui/campaigns", campaigns::list)
         .add(M::GET, "/ui/campaigns/{id}", campaign::show)
         .add(M::POST, "/ui/campaigns/{id}/recheck", campaign::recheck)
@@ -40,4 +42,11 @@ pub fn routes(r: &mut Routes) {
         .add(M::POST, "/ui/exemptions/{id}/revoke", exemptions::revoke)
         .add(M::GET, "/ui/insights", insights::show)
         .add(M::GET, "/ui/insights/locations", locations::show);
+}
+
+/// The OpenID callback, at the path of `[analysts.oidc] redirect_url` (when configured).
+pub fn oidc_callback(cfg: &mut actix_web::web::ServiceConfig, path: Option<&'static str>) {
+    if let Some(path) = path {
+        Routes::new(cfg).add(M::GET, path, oidc::callback);
+    }
 }

@@ -28,13 +28,30 @@ pub(super) enum Access {
 
 pub(super) fn access(req: &HttpRequest, state: &AppState) -> Access {
     let tokens = state.config.analyst_tokens();
-    if tokens.is_empty() {
+    if !signs_in(state) {
         return local_reviewer(req.peer_addr().map(|a| a.ip()))
             .map_or(Access::Refused, Access::Analyst);
     }
+    let key = &state.session_key;
     session::cookie(req, SESSION_COOKIE)
-        .and_then(|v| session::verify(&state.session_key, tokens, &v, now()))
+        .and_then(|v| match state.sign_in {
+            Some(_) if v.starts_with("o.") => session::verify_signed_in(key, &v, now()),
+            _ => session::verify(key, tokens, &v, now()),
+        })
         .map_or(Access::SignIn, Access::Analyst)
+}
+
+pub(super) fn sign_in_ways(state: &AppState) -> layout::SignInWays {
+    layout::SignInWays {
+        tokens: !state.config.analyst_tokens().is_empty(),
+        provider: state.sign_in.is_some(),
+    }
+}
+
+/// Whether analysts sign in (with tokens, through the identity provider, or both); without
+/// either, the pages answer on loopback only.
+pub(super) fn signs_in(state: &AppState) -> bool {
+    !state.config.analyst_tokens().is_empty() || state.sign_in.is_some()
 }
 
 pub(super) fn now() -> i64 {
@@ -73,7 +90,7 @@ impl<'a> Page<'a> {
         Ctx {
             analyst,
             csrf: &self.csrf,
-            signed_in: !self.state.config.analyst_tokens().is_empty(),
+            signed_in: signs_in(self.state),
         }
     }
 
@@ -126,7 +143,8 @@ impl<'a> Page<'a> {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/ui/".into());
-        let markup = layout::sign_in_form(&self.ctx(None), &safe_next(&next), error);
+        let ways = sign_in_ways(self.state);
+        let markup = layout::sign_in_form(&self.ctx(None), &safe_next(&next), ways, error);
         self.html(StatusCode::UNAUTHORIZED, markup)
     }
 

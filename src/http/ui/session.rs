@@ -4,6 +4,12 @@
 //! and an HMAC over both *and the analyst's current token*, so removing or rotating a token in
 //! the configuration ends its sessions. It is HttpOnly and SameSite=Strict.
 //!
+//! A sign-in through the OpenID provider (`[analysts.oidc]`) is a cookie of the same name,
+//! `o.name.role.expires.mac`: the name and role the ID token gave, an expiry at most
+//! `session_hours` ahead, and an HMAC over the three. While the browser is away at the provider,
+//! `pg_oidc` (SameSite=Lax, so it comes back with the provider's redirect) holds the sign-in's
+//! `Pending` — state, nonce, PKCE verifier — signed the same way.
+//!
 //! Every form carries the value of the `pg_csrf` cookie (random, HttpOnly, SameSite=Strict) in
 //! a hidden field, and a POST whose field does not match the cookie is refused: a page on
 //! another site can neither read the cookie nor make a matching form.
@@ -11,6 +17,7 @@ use crate::config::AnalystToken;
 use crate::domain::Analyst;
 use crate::http::auth::token_holder;
 use crate::http::error::ApiError;
+use crate::services::sign_in::Pending;
 use crate::signatures::constant_time_eq;
 use actix_web::HttpRequest;
 use base64::Engine;
@@ -18,6 +25,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 pub const SESSION_COOKIE: &str = "pg_session";
 pub const CSRF_COOKIE: &str = "pg_csrf";
+pub const PENDING_COOKIE: &str = "pg_oidc";
 /// How long a sign-in lasts.
 pub const SESSION_SECS: i64 = 12 * 3600;
 
@@ -38,6 +46,11 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String
         "{name}={value}; Path=/ui; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
         if secure { "; Secure" } else { "" }
     )
+}
+
+/// As `set_cookie`, SameSite=Lax: sent back on the provider's redirect to the callback.
+pub fn set_lax_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
+    set_cookie(name, value, max_age, secure).replace("SameSite=Strict", "SameSite=Lax")
 }
 
 fn mac(key: &[u8], name: &str, expires: i64, token: &str) -> Vec<u8> {
@@ -85,6 +98,70 @@ pub fn verify(key: &[u8], tokens: &[AnalystToken], value: &str, now: i64) -> Opt
     token_holder(std::slice::from_ref(token), token.token.expose())
 }
 
+fn keyed(key: &[u8], purpose: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut all: Vec<&[u8]> = vec![purpose];
+    for p in parts {
+        all.push(b"\0");
+        all.push(p);
+    }
+    crate::signatures::hmac_sha256(key, &all).to_vec()
+}
+
+/// The session value of someone the OpenID provider signed in, valid until `expires`.
+pub fn issue_signed_in(key: &[u8], analyst: &Analyst, expires: i64) -> String {
+    let name = URL_SAFE_NO_PAD.encode(&analyst.name);
+    let role = analyst.role.as_str();
+    let mac = keyed(
+        key,
+        b"promiseguard-oidc-session",
+        &[
+            name.as_bytes(),
+            role.as_bytes(),
+            expires.to_string().as_bytes(),
+        ],
+    );
+    format!("o.{name}.{role}.{expires}.{}", URL_SAFE_NO_PAD.encode(mac))
+}
+
+/// The analyst an OpenID session value names, if it is intact and unexpired.
+pub fn verify_signed_in(key: &[u8], value: &str, now: i64) -> Option<Analyst> {
+    let rest = value.strip_prefix("o.")?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    let [name, role, expires, given] = parts[..] else {
+        return None;
+    };
+    let expected = keyed(
+        key,
+        b"promiseguard-oidc-session",
+        &[name.as_bytes(), role.as_bytes(), expires.as_bytes()],
+    );
+    let given = URL_SAFE_NO_PAD.decode(given).ok()?;
+    if !constant_time_eq(&expected, &given) || expires.parse::<i64>().ok()? <= now {
+        return None;
+    }
+    Some(Analyst {
+        name: String::from_utf8(URL_SAFE_NO_PAD.decode(name).ok()?).ok()?,
+        role: role.parse().ok()?,
+    })
+}
+
+/// A sign-in's `Pending`, signed, for the `pg_oidc` cookie.
+pub fn seal_pending(key: &[u8], pending: &Pending) -> String {
+    let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(pending).unwrap_or_default());
+    let mac = keyed(key, b"promiseguard-oidc-pending", &[body.as_bytes()]);
+    format!("{body}.{}", URL_SAFE_NO_PAD.encode(mac))
+}
+
+/// The `Pending` a `pg_oidc` value holds, if it is intact.
+pub fn open_pending(key: &[u8], value: &str) -> Option<Pending> {
+    let (body, given) = value.split_once('.')?;
+    let expected = keyed(key, b"promiseguard-oidc-pending", &[body.as_bytes()]);
+    if !constant_time_eq(&expected, &URL_SAFE_NO_PAD.decode(given).ok()?) {
+        return None;
+    }
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(body).ok()?).ok()
+}
+
 /// A fresh CSRF value.
 pub fn new_csrf() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
@@ -118,6 +195,46 @@ pub fn csrf_ok(req: &HttpRequest, field: Option<&str>) -> bool {
 mod tests {
     use super::*;
     use crate::domain::Role;
+
+    #[test]
+    fn an_openid_session_names_its_analyst_until_it_expires_and_cannot_be_altered() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let dana = Analyst {
+            name: "dana@retail.example".into(),
+            role: Role::Viewer,
+        };
+        let value = issue_signed_in(key, &dana, 2_000);
+        let back = verify_signed_in(key, &value, 1_999).unwrap();
+        assert_eq!(
+            (back.name.as_str(), back.role),
+            ("dana@retail.example", Role::Viewer)
+        );
+        assert!(verify_signed_in(key, &value, 2_000).is_none(), "expired");
+        let promoted = value.replace(".viewer.", ".reviewer.");
+        assert!(verify_signed_in(key, &promoted, 1_000).is_none());
+        let later = value.replace(".2000.", ".9000.");
+        assert!(verify_signed_in(key, &later, 1_000).is_none());
+        assert!(verify_signed_in(b"another key of 32 bytes, really!", &value, 1_000).is_none());
+        assert!(
+            verify(key, &[], &value, 1_000).is_none(),
+            "not a token session"
+        );
+
+        let pending = Pending {
+            state: "s".into(),
+            nonce: "n".into(),
+            verifier: "v".into(),
+            next: "/ui/".into(),
+            expires: 5,
+        };
+        let sealed = seal_pending(key, &pending);
+        assert_eq!(open_pending(key, &sealed), Some(pending));
+        let (body, mac) = sealed.split_once('.').unwrap();
+        let other = URL_SAFE_NO_PAD
+            .encode(br#"{"state":"x","nonce":"n","verifier":"v","next":"/ui/","expires":5}"#);
+        assert!(open_pending(key, &format!("{other}.{mac}")).is_none());
+        assert!(open_pending(key, body).is_none());
+    }
 
     fn token(name: &str, role: Role, value: &str) -> AnalystToken {
         AnalystToken::new(name, role, value)

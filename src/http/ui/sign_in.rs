@@ -1,6 +1,6 @@
 //! Signing in and out: a form that takes an analyst token and sets a session cookie.
 use super::layout::sign_in_form;
-use super::page::{Access, Page, access, now, read_form, safe_next, secure};
+use super::page::{Access, Page, access, now, read_form, safe_next, secure, sign_in_ways};
 use super::session::{self, SESSION_COOKIE, SESSION_SECS};
 use crate::http::AppState;
 use crate::http::auth::token_holder;
@@ -20,7 +20,8 @@ pub(super) async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpRe
         Access::Analyst(_) => page.see_other("/ui/"),
         Access::Refused => page.refused(),
         Access::SignIn => {
-            let markup = sign_in_form(&page.ctx(None), "/ui/", None);
+            let ways = sign_in_ways(&state);
+            let markup = sign_in_form(&page.ctx(None), "/ui/", ways, None);
             page.html(StatusCode::OK, markup)
         }
     }
