@@ -140,6 +140,11 @@ impl AnswerStore for SqlStore {
             .bind(super::engagement::SURVEY_UNSUBSCRIBE)
             .execute(&mut *tx)
             .await?;
+            sqlx::query(super::engagement::WITHDRAW_WAITING)
+                .bind(&recipient)
+                .bind(super::engagement::SURVEY_UNSUBSCRIBE)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok::<_, StoreError>(true)
         })

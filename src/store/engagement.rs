@@ -99,6 +99,14 @@ pub struct EventsRecorded {
 /// provider's reactivation lifts.
 pub(super) const SURVEY_UNSUBSCRIBE: &str = "unsubscribe link";
 
+/// Withdraws the invitations still waiting to be sent to an address just suppressed ($1, for
+/// reason $2): a survey never goes to someone who unsubscribed (or bounced, or complained)
+/// after it was queued. One in flight (`sending`) is past stopping.
+pub(super) const WITHDRAW_WAITING: &str = "
+UPDATE invitations SET status = 'failed',
+       last_error = 'withdrawn before it was sent: the address was suppressed (' || $2 || ')'
+WHERE recipient = $1 AND status = 'queued'";
+
 #[async_trait]
 impl EngagementStore for SqlStore {
     async fn record_events(

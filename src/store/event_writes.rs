@@ -103,7 +103,8 @@ fn promised_sku(e: &EngagementEvent) -> Option<String> {
 }
 
 /// What `events` change in the suppressions, in their order: each statement, and whether the
-/// rows it touches are new suppressions (a reactivation's delete lifts one instead).
+/// rows it touches are new suppressions (a reactivation's delete lifts one instead; a new
+/// suppression also withdraws the address's invitations still waiting to be sent).
 fn suppression_changes<DB: sqlx::Database>(
     events: &[&EngagementEvent],
     now_ms: i64,
@@ -127,17 +128,21 @@ where
                 .bind(e.recipient.clone())
                 .bind(reason.clone())
                 .bind(now_ms);
-                Some((insert, true))
+                let withdraw = sqlx::query(super::engagement::WITHDRAW_WAITING)
+                    .bind(e.recipient.clone())
+                    .bind(reason.clone());
+                Some(vec![(insert, true), (withdraw, false)])
             } else if e.reactivates {
                 let delete =
                     sqlx::query("DELETE FROM suppressions WHERE address = $1 AND reason <> $2")
                         .bind(e.recipient.clone())
                         .bind(SURVEY_UNSUBSCRIBE);
-                Some((delete, false))
+                Some(vec![(delete, false)])
             } else {
                 None
             }
         })
+        .flatten()
         .collect()
 }
 

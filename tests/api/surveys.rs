@@ -199,6 +199,66 @@ async fn suppressed_addresses_are_not_surveyed() {
     assert_eq!(to, vec!["stay@example.com"]);
 }
 
+/// An invitation waiting for its retry is withdrawn by the provider event that suppresses its
+/// address — in the same ingest — and never sent; one for another address still goes.
+#[tokio::test]
+async fn an_unsubscribe_through_a_provider_withdraws_a_waiting_invitation() {
+    let script: Arc<crate::support::smtp::Script> =
+        Arc::new(|rcpt: &str, before: usize| match (rcpt, before) {
+            (_, 0) => (451, "4.3.0 try again later"),
+            _ => (250, "2.0.0 OK"),
+        });
+    let sink = SmtpSink::scripted(script, Duration::ZERO).await;
+    let app = app_with_smtp(&sink, "").await;
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("c5", &["leaving@example.com", "staying@example.com"], 100),
+    )
+    .await;
+    let summary = surveys_run_ok(&app).await;
+    assert!(summary.contains("0 sent, 2 to retry"), "{summary}");
+    let ts = chrono::Utc::now().timestamp();
+    let sendgrid_unsubscribe = vec![json!({"email": "Leaving@example.com", "timestamp": ts,
+        "event": "unsubscribe", "sg_event_id": "u-leaving"})];
+    let (status, answer) = post_events(&app, "/v1/events/sendgrid", &sendgrid_unsubscribe).await;
+    assert_eq!(
+        (status, answer["suppressed"].as_u64()),
+        (200, Some(1)),
+        "{answer}"
+    );
+    let rows = app.store.invitations("c5").await.unwrap();
+    let leaving = rows
+        .iter()
+        .find(|r| r.recipient == "leaving@example.com")
+        .unwrap();
+    assert_eq!(
+        leaving.status,
+        InvitationStatus::Failed,
+        "withdrawn at ingest"
+    );
+    assert!(
+        leaving
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("withdrawn before it was sent")
+    );
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let summary = surveys_run_ok(&app).await;
+    assert!(
+        summary.contains("1 sent, 0 to retry, 0 failed"),
+        "{summary}"
+    );
+    let to: Vec<String> = sink
+        .delivered()
+        .iter()
+        .map(|m| m.recipients[0].clone())
+        .collect();
+    assert_eq!(to, vec!["staying@example.com"]);
+}
+
 #[tokio::test]
 async fn a_conversion_without_campaign_counts_for_the_most_recent_click() {
     let sink = SmtpSink::start().await;

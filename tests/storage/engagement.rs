@@ -110,3 +110,55 @@ pub async fn events_are_idempotent_and_feed_the_sweep(store: SqlStore) {
         ]
     );
 }
+
+/// A suppression recorded from a provider's event withdraws, in the same transaction, the
+/// invitations still waiting to be sent to that address — no other.
+pub async fn a_suppression_withdraws_the_invitations_waiting_for_its_address(store: SqlStore) {
+    use promiseguard::store::{InvitationStatus, InvitationStore, NewInvitation};
+    let now = at("2026-11-23T12:00:00Z");
+    let clicks = [
+        event(
+            "c:1",
+            "click",
+            Some("spring"),
+            "a@example.com",
+            "2026-11-20T10:00:00Z",
+        ),
+        event(
+            "c:2",
+            "click",
+            Some("spring"),
+            "b@example.com",
+            "2026-11-20T10:00:00Z",
+        ),
+    ];
+    store.record_events(&clicks, "test", now).await.unwrap();
+    let waiting = |recipient: &str| NewInvitation {
+        campaign_id: "spring".into(),
+        recipient: recipient.into(),
+        locale: None,
+        promise_state: None,
+    };
+    let queued = store
+        .queue_invitations(&[waiting("a@example.com"), waiting("b@example.com")], now)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+    let mut bounce = event(
+        "p:1",
+        "bounce",
+        None,
+        "a@example.com",
+        "2026-11-23T11:00:00Z",
+    );
+    bounce.suppresses = Some("bounce".into());
+    store.record_events(&[bounce], "test", now).await.unwrap();
+    let rows = store.invitations("spring").await.unwrap();
+    let of = |r: &str| rows.iter().find(|i| i.recipient == r).unwrap();
+    assert_eq!(of("a@example.com").status, InvitationStatus::Failed);
+    assert_eq!(
+        of("a@example.com").last_error.as_deref(),
+        Some("withdrawn before it was sent: the address was suppressed (bounce)")
+    );
+    assert_eq!(of("b@example.com").status, InvitationStatus::Queued);
+}

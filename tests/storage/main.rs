@@ -97,6 +97,7 @@ storage_suite!(
     a_campaign_taken_off_the_schedule_is_not_live_until_read_again,
     findings_are_exported_in_keyset_pages_by_check_time,
     dashboard_panels_count_what_their_lists_show,
+    a_suppression_withdraws_the_invitations_waiting_for_its_address,
 );
 
 /// Every case, whichever concern's file it is written in.
