@@ -241,6 +241,7 @@ impl Config {
                 "must be from 1 to 365: an exemption is for a while, not for good",
             ));
         }
+        self.email.validate()?;
         if let Some(oidc) = self.oidc() {
             oidc.validate()?;
         }

@@ -53,9 +53,31 @@ pub struct EmailConfig {
     pub outbox_dir: PathBuf,
     pub retry_schedule_s: Vec<u64>,
     pub max_concurrent: usize,
+    /// Most emails a second at the relay (surveys, reminders and alerts together); absent:
+    /// as fast as the relay takes them.
+    pub max_per_second: Option<u32>,
+    /// Most survey and reminder emails in any 24 hours (alerts are never held back by it);
+    /// absent: no cap.
+    pub max_per_day: Option<u64>,
 }
 
 impl EmailConfig {
+    pub fn validate(&self) -> Result<(), super::ConfigError> {
+        if self.max_per_second == Some(0) {
+            return Err(super::ConfigError::new(
+                "email.max_per_second",
+                "must be at least 1 (leave it out for no pace)",
+            ));
+        }
+        if self.max_per_day == Some(0) {
+            return Err(super::ConfigError::new(
+                "email.max_per_day",
+                "must be at least 1 (leave it out for no cap)",
+            ));
+        }
+        Ok(())
+    }
+
     pub fn retry_schedule(&self) -> RetrySchedule {
         RetrySchedule::new(self.retry_schedule_s.clone())
     }
@@ -72,6 +94,8 @@ impl Default for EmailConfig {
             outbox_dir: PathBuf::from("outbox"),
             retry_schedule_s: vec![60, 300, 1800, 7200],
             max_concurrent: 4,
+            max_per_second: None,
+            max_per_day: None,
         }
     }
 }

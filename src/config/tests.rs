@@ -255,3 +255,21 @@ fn door_credentials_are_checked_and_named_by_their_key() {
     assert_eq!(c.events.sendgrid.max_age_s, 86_400);
     assert_eq!(c.shutdown_grace_s, 5);
 }
+
+#[test]
+fn the_relays_pace_and_cap_must_allow_something() {
+    for (setting, key) in [
+        ("max_per_second = 0", "email.max_per_second"),
+        ("max_per_day = 0", "email.max_per_day"),
+    ] {
+        let f = write(&format!("[email]\n{setting}\n"));
+        let err = load(Some(f.path()), env(&[])).unwrap_err();
+        assert_eq!(err.key, key, "{setting}");
+    }
+    let f = write("[email]\nmax_per_second = 14\nmax_per_day = 50000\n");
+    let c = load(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(
+        (c.email.max_per_second, c.email.max_per_day),
+        (Some(14), Some(50_000))
+    );
+}

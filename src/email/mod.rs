@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod links;
 pub mod message;
+pub mod pace;
 pub mod transport;
 
 pub use links::SurveyLinks;

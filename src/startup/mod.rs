@@ -3,6 +3,7 @@
 //! tests bind port 0 and ask `port()` — no sleeping, no port races.
 use crate::check::Checker;
 use crate::config::{Config, redact_url};
+use crate::email::pace::PacedMailer;
 use crate::email::{Mailer, SurveyLinks, build_mailer};
 use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
@@ -126,7 +127,9 @@ impl Services {
             link_key(&config, shared.as_ref()).await?,
             &config.public_base_url(),
         );
-        let mailer: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
+        let relay: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
+        let mailer: Arc<dyn Mailer> =
+            Arc::new(PacedMailer::new(relay, config.email.max_per_second));
         let surveys = Arc::new(Surveys {
             store: SurveyStores::of(&shared),
             mailer: mailer.clone(),

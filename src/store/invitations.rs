@@ -50,6 +50,10 @@ pub trait InvitationStore: Send + Sync {
     async fn invitation(&self, id: &str) -> Result<Option<InvitationRow>, StoreError>;
 
     async fn invitations(&self, campaign_id: &str) -> Result<Vec<InvitationRow>, StoreError>;
+
+    /// Survey and reminder emails handed to the relay at or after `since` (sent, or claimed
+    /// and perhaps sent): what `[email] max_per_day` counts.
+    async fn mailed_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// An invitation to queue.
@@ -196,8 +200,20 @@ static SQLITE_CLAIM: LazyLock<String> =
 static SQLITE_RECORD_UNSENT: LazyLock<String> =
     LazyLock::new(|| INVITATIONS.unsent.replace('$', "?"));
 
+/// Invitations handed to the relay since $1 (an `unknown` one may have gone), and reminders.
+const MAILED_SINCE: &str = "
+SELECT (SELECT COUNT(*) FROM invitations
+        WHERE status IN ('sending', 'sent', 'unknown') AND COALESCE(sent_at, claimed_at) >= $1)
+     + (SELECT COUNT(*) FROM invitations WHERE reminder_sent_at >= $1)";
+
 #[async_trait]
 impl InvitationStore for SqlStore {
+    async fn mailed_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        let n: i64 = on_pool!(self.db(), pool =>
+            sqlx::query_scalar(MAILED_SINCE).bind(millis(since)).fetch_one(pool).await)?;
+        Ok(n as u64)
+    }
+
     async fn surveyed_since(&self, since: DateTime<Utc>) -> Result<HashSet<String>, StoreError> {
         let rows: Vec<(String,)> = on_pool!(self.db(), pool =>
             sqlx::query_as("SELECT DISTINCT recipient FROM invitations WHERE created_at >= $1 AND status <> 'failed'")

@@ -34,6 +34,7 @@ mod local_hours;
 mod lookup;
 mod oidc;
 mod operations;
+mod pacing;
 mod pages;
 mod presend;
 mod promise_clicks;

@@ -12,6 +12,8 @@ pub struct Received {
     pub data: String,
     /// The reply the sink gave at the end of DATA.
     pub code: u16,
+    /// When the end of DATA was read.
+    pub at: std::time::Instant,
 }
 
 /// Decides the reply to a message: (recipient, how many times DATA was sent for it before).
@@ -219,6 +221,7 @@ async fn session(
                         recipients: recipients.clone(),
                         data,
                         code,
+                        at: std::time::Instant::now(),
                     });
                 }
                 (code, text)

@@ -17,6 +17,11 @@ pub async fn app_with_smtp_and_sns(
     super::app::spawn_app_with_sns(&smtp_config(sink, extra), sns).await
 }
 
+/// As `app_with_smtp`, with `email` — more keys of the `[email]` table.
+pub async fn app_with_smtp_email(sink: &SmtpSink, email: &str) -> TestApp {
+    spawn_app(&format!("{}{email}\n", smtp_config(sink, ""))).await
+}
+
 fn smtp_config(sink: &SmtpSink, extra: &str) -> String {
     format!(
         "public_base_url = \"https://cx.example.com\"\n{extra}\n\

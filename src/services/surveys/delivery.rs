@@ -3,7 +3,7 @@
 //! (formatted once per run) and sent. An invitation found claimed by a run that did not finish
 //! becomes `unknown` and is never sent by itself: a duplicate survey is worse than a missing
 //! one.
-use super::{Surveys, Wordings};
+use super::{Allowance, Surveys, Wordings};
 use crate::domain::outbox::GroupCommit;
 use crate::domain::{RetrySchedule, SendError, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
@@ -24,7 +24,10 @@ impl Surveys {
     /// recorded.
     #[tracing::instrument(skip_all, fields(run))]
     pub async fn deliver(&self, run: &str, stop: &CancellationToken) -> anyhow::Result<SendReport> {
+        let allowance =
+            Allowance::now(self.store.invitations.as_ref(), self.email.max_per_day).await?;
         let delivery = Arc::new(Delivery {
+            allowance,
             invitations: self.store.invitations.clone(),
             mailer: self.mailer.clone(),
             links: self.links.clone(),
@@ -43,6 +46,8 @@ type WordsByCampaign = HashMap<(String, Option<String>), Arc<SurveyWords>>;
 
 /// What the sending workers of one delivery run share.
 struct Delivery {
+    /// `[email] max_per_day`.
+    allowance: Allowance,
     invitations: Arc<dyn InvitationStore>,
     mailer: Arc<dyn Mailer>,
     links: SurveyLinks,
@@ -89,16 +94,14 @@ impl Outbox for Delivery {
         finished: &[(String, SendOutcome)],
         wanted: u32,
     ) -> Result<Vec<ClaimedInvitation>, StoreError> {
-        self.invitations
-            .finish_and_claim(
-                run,
-                Utc::now(),
-                GroupCommit {
-                    finished,
-                    claims: wanted,
-                },
-            )
-            .await
+        let claims = self.allowance.take(wanted);
+        let claimed = self
+            .invitations
+            .finish_and_claim(run, Utc::now(), GroupCommit { finished, claims })
+            .await?;
+        self.allowance
+            .give_back(claims.saturating_sub(claimed.len() as u32));
+        Ok(claimed)
     }
 
     async fn send(&self, inv: &ClaimedInvitation) -> Result<(), SendError> {

@@ -66,6 +66,50 @@ async fn wording_of(
     })
 }
 
+/// What `[email] max_per_day` still allows one delivery (or reminder) run: the survey and
+/// reminder emails of the last 24 hours counted at its start, each claim then taken from what
+/// is left (and what a claim did not use given back). `None`: no cap.
+struct Allowance(Option<std::sync::atomic::AtomicU64>);
+
+impl Allowance {
+    async fn now(
+        store: &dyn crate::store::InvitationStore,
+        cap: Option<u64>,
+    ) -> Result<Self, StoreError> {
+        let Some(cap) = cap else {
+            return Ok(Self(None));
+        };
+        let mailed = store.mailed_since(Utc::now() - Duration::hours(24)).await?;
+        let left = cap.saturating_sub(mailed);
+        if left == 0 {
+            tracing::info!(
+                cap,
+                "email.max_per_day reached: survey mail waits for the next run"
+            );
+        }
+        Ok(Self(Some(std::sync::atomic::AtomicU64::new(left))))
+    }
+
+    /// Up to `wanted` of what is left, taken.
+    fn take(&self, wanted: u32) -> u32 {
+        use std::sync::atomic::Ordering::SeqCst;
+        let Some(left) = &self.0 else { return wanted };
+        let mut taken = 0;
+        let _ = left.fetch_update(SeqCst, SeqCst, |n| {
+            taken = n.min(u64::from(wanted));
+            Some(n - taken)
+        });
+        taken as u32
+    }
+
+    /// What a claim took and did not use.
+    fn give_back(&self, unused: u32) {
+        if let Some(left) = &self.0 {
+            left.fetch_add(u64::from(unused), std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
 /// Campaigns' wordings for the emails of one run, each looked up once.
 struct Wordings {
     checks: Arc<dyn CheckStore>,

@@ -5,7 +5,7 @@
 //! (committed) before it is sent, at most `max_concurrent` at once; a run that dies mid-send
 //! leaves its claims `unknown`, never resent. A reminder is part of its invitation: it is no new
 //! survey for the cooldown.
-use super::{Surveys, Wordings};
+use super::{Allowance, Surveys, Wordings};
 use crate::domain::{SendError, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::email::{Mailer, SurveyLinks};
@@ -28,7 +28,10 @@ impl Surveys {
         if days == 0 {
             return Ok(SendReport::default());
         }
+        let allowance =
+            Allowance::now(self.store.invitations.as_ref(), self.email.max_per_day).await?;
         let reminding = Arc::new(Reminding {
+            allowance,
             reminders: self.store.reminders.clone(),
             mailer: self.mailer.clone(),
             links: self.links.clone(),
@@ -45,6 +48,8 @@ impl Surveys {
 
 /// What the sending workers of one reminder run share.
 struct Reminding {
+    /// `[email] max_per_day`.
+    allowance: Allowance,
     reminders: Arc<dyn ReminderStore>,
     mailer: Arc<dyn Mailer>,
     links: SurveyLinks,
@@ -93,9 +98,17 @@ impl Outbox for Reminding {
         let sent_before = Utc::now()
             .checked_sub_signed(self.days)
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
-        self.reminders
-            .claim_reminders(run, sent_before, wanted)
-            .await
+        let claims = self.allowance.take(wanted);
+        if claims == 0 {
+            return Ok(Vec::new());
+        }
+        let claimed = self
+            .reminders
+            .claim_reminders(run, sent_before, claims)
+            .await?;
+        self.allowance
+            .give_back(claims.saturating_sub(claimed.len() as u32));
+        Ok(claimed)
     }
 
     async fn send(&self, c: &ClaimedReminder) -> Result<(), SendError> {
