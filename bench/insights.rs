@@ -103,6 +103,8 @@ async fn seed(store: &SqlStore, clickers: usize, answers: usize) -> u64 {
             recipient: c.recipient.clone(),
             locale: None,
             promise_state: Some(c.decided.judgement),
+            zone: None,
+            send_after: None,
         })
         .collect();
     store.queue_invitations(&invited, Utc::now()).await.unwrap();

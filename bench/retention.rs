@@ -112,6 +112,8 @@ async fn main() {
                 recipient,
                 locale: None,
                 promise_state: None,
+                zone: None,
+                send_after: None,
             }
         })
         .collect();

@@ -112,7 +112,7 @@ pub fn evaluate(
     }
 }
 
-/// What the check covered, with the names the location source gave.
+/// What the check covered, with the names the location source gave and the zones known.
 fn coverage(campaign: &Campaign, observations: &Observations) -> Coverage {
     let mut covered = Coverage::of(&campaign.offers);
     covered.names = covered
@@ -122,6 +122,16 @@ fn coverage(campaign: &Campaign, observations: &Observations) -> Coverage {
             Some(Ok(LocationReport {
                 name: Some(name), ..
             })) => Some((l.clone(), name.clone())),
+            _ => None,
+        })
+        .collect();
+    covered.zones = covered
+        .locations
+        .iter()
+        .filter_map(|l| match observations.locations.get(l) {
+            Some(Ok(report)) if report.zone.origin != ZoneOrigin::Assumed => {
+                Some((l.clone(), report.zone.tz.name().to_owned()))
+            }
             _ => None,
         })
         .collect();

@@ -242,6 +242,7 @@ impl Config {
             ));
         }
         self.email.validate()?;
+        self.surveys.validate()?;
         if let Some(oidc) = self.oidc() {
             oidc.validate()?;
         }

@@ -1,6 +1,7 @@
 //! The configuration's tables, each with its defaults.
 use super::schedule::JobSchedule;
 use super::{Secret, text};
+use crate::domain::send_window::SendWindow;
 use crate::domain::{AlertChannel, AlertTarget, RetrySchedule, Role};
 use crate::i18n::Locale;
 use crate::signatures::SigningKey;
@@ -117,6 +118,45 @@ pub struct SurveysConfig {
     /// The survey's language when neither the recipient's events nor the campaign name one
     /// that a catalog ships (`en`, `ar`, `fa`; `ar-EG` gets `ar`).
     pub default_locale: Locale,
+    /// When in the recipient's own day a survey may reach them (`"09:00-20:00"`, or
+    /// `"always"`); one due outside waits for the next opening.
+    #[serde(deserialize_with = "text::parsed")]
+    pub send_window: SendWindow,
+    /// The days a window opens on (`["mon", "tue", …]`); empty: every day.
+    #[serde(deserialize_with = "text::parsed_each")]
+    pub send_days: Vec<chrono::Weekday>,
+    /// The recipient's zone when nothing else says it (an IANA name, `Europe/Berlin`); unset:
+    /// UTC, warned about at start while a window is on.
+    pub default_timezone: Option<String>,
+}
+
+impl SurveysConfig {
+    /// The window, on its days.
+    pub fn window(&self) -> SendWindow {
+        self.send_window.clone().with_days(&self.send_days)
+    }
+
+    /// `default_timezone`, or UTC.
+    pub fn default_zone(&self) -> chrono_tz::Tz {
+        self.default_timezone
+            .as_deref()
+            .and_then(|z| z.parse().ok())
+            .unwrap_or(chrono_tz::UTC)
+    }
+
+    pub fn validate(&self) -> Result<(), super::ConfigError> {
+        if let Some(zone) = &self.default_timezone
+            && zone.parse::<chrono_tz::Tz>().is_err()
+        {
+            return Err(super::ConfigError::new(
+                "surveys.default_timezone",
+                format!(
+                    "`{zone}` is not an IANA time zone (e.g. Europe/Berlin, America/Los_Angeles)"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Default for SurveysConfig {
@@ -129,6 +169,9 @@ impl Default for SurveysConfig {
             brand: None,
             reminder_after_days: 0,
             default_locale: Locale::english(),
+            send_window: "09:00-20:00".parse().expect("the default window parses"),
+            send_days: Vec::new(),
+            default_timezone: None,
         }
     }
 }
@@ -172,6 +215,8 @@ impl Default for RetentionConfig {
 pub struct ScheduleConfig {
     pub recheck: JobSchedule,
     pub surveys: JobSchedule,
+    /// Delivers the survey emails and reminders due (those that waited for a send window).
+    pub survey_delivery: JobSchedule,
     /// Delivers queued alerts (and their retries).
     pub alerts: JobSchedule,
     /// Removes what `[retention]` no longer keeps.
@@ -189,6 +234,7 @@ impl Default for ScheduleConfig {
         Self {
             recheck: cron("0 */15 * * * *"),
             surveys: cron("0 5 * * * *"),
+            survey_delivery: cron("0 * * * * *"),
             alerts: cron("*/30 * * * * *"),
             retention: cron("0 30 3 * * *"),
             watch: cron("0 */5 * * * *"),

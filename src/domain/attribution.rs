@@ -31,21 +31,37 @@ impl Touch {
     }
 }
 
-/// The language of a recipient's latest click on `campaign` that named one.
-pub fn click_locale<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
+/// What `pick` finds in a recipient's latest click on `campaign` in which it finds anything.
+fn latest_click<'a>(
+    touches: &'a [Touch],
+    campaign: &str,
+    pick: impl Fn(&'a Option<String>, &'a ClickedPromise) -> Option<&'a str>,
+) -> Option<&'a str> {
     touches
         .iter()
         .filter_map(|t| match t {
             Touch::Click {
                 campaign: c,
                 at,
-                locale: Some(l),
-                ..
-            } if c == campaign => Some((*at, l.as_str())),
+                locale,
+                promise,
+            } if c == campaign => pick(locale, promise).map(|found| (*at, found)),
             _ => None,
         })
         .max_by_key(|(at, _)| *at)
-        .map(|(_, l)| l)
+        .map(|(_, found)| found)
+}
+
+/// The branch a recipient's latest click on `campaign` that named one reached for.
+pub fn click_location<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
+    latest_click(touches, campaign, |_, promise| {
+        promise.location.as_deref().filter(|l| *l != "online")
+    })
+}
+
+/// The language of a recipient's latest click on `campaign` that named one.
+pub fn click_locale<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
+    latest_click(touches, campaign, |locale, _| locale.as_deref())
 }
 
 /// The location (and sku) a click named, and its judgement.

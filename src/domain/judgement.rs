@@ -81,6 +81,10 @@ pub struct Coverage {
     /// The names the location source gave, as the check saw them.
     #[serde(rename = "n", default, skip_serializing_if = "BTreeMap::is_empty")]
     pub names: BTreeMap<String, String>,
+    /// Each location's time zone (an IANA name), where one was known rather than assumed:
+    /// the survey's send window reads it.
+    #[serde(rename = "z", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub zones: BTreeMap<String, String>,
 }
 
 impl Coverage {

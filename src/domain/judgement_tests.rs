@@ -24,6 +24,7 @@ fn covering(at: i64, locations: &[&str], items: &[(&str, &str)]) -> CheckedPromi
                 .map(|(s, l)| (s.to_string(), l.to_string()))
                 .collect(),
             names: BTreeMap::new(),
+            zones: BTreeMap::new(),
         }),
         broken: Vec::new(),
     }

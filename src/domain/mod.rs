@@ -24,6 +24,7 @@ pub mod proportion;
 pub mod providers;
 pub mod review;
 pub mod rule;
+pub mod send_window;
 pub mod spacing;
 pub mod validation;
 pub mod verdict;

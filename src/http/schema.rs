@@ -115,6 +115,9 @@ mapped! {
         /// What the person's clicks on the campaign met, as the invitation was queued
         /// (`broken`, `kept`, `unknown`): the answer's reason read against it.
         pub promise_state: Option<String>,
+        /// While it is queued: when it will go — at its recipient's send window's opening, or
+        /// after a retry's wait.
+        pub send_after: Option<DateTime<Utc>>,
     }
 }
 

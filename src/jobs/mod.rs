@@ -29,6 +29,10 @@ pub struct RecheckJob(pub Arc<Checks>);
 /// `surveys`: queue invitations for everyone eligible, then deliver everything due.
 pub struct SurveysJob(pub Arc<Surveys>);
 
+/// `survey_delivery`: deliver the survey emails and reminders now due — often (every minute by
+/// default), so an invitation waiting for its recipient's window goes near its time.
+pub struct SurveyDeliveryJob(pub Arc<Surveys>);
+
 /// `alerts`: deliver the alerts re-checks queued, and their retries.
 pub struct AlertsJob(pub Arc<Alerts>);
 
@@ -79,6 +83,17 @@ impl Job for SurveysJob {
 
     async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
         self.0.run(stop).await
+    }
+}
+
+#[async_trait]
+impl Job for SurveyDeliveryJob {
+    fn name(&self) -> &'static str {
+        "survey_delivery"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        self.0.deliver_due(stop).await
     }
 }
 

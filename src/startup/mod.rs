@@ -3,11 +3,12 @@
 //! tests bind port 0 and ask `port()` — no sleeping, no port races.
 use crate::check::Checker;
 use crate::config::{Config, redact_url};
-use crate::email::pace::PacedMailer;
-use crate::email::{Mailer, SurveyLinks, build_mailer};
+use crate::email::SurveyLinks;
 use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
-use crate::jobs::{AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveysJob, WatchJob};
+use crate::jobs::{
+    AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveyDeliveryJob, SurveysJob, WatchJob,
+};
 use crate::metrics::Metrics;
 use crate::services::alerts::{AlertStores, Alerts};
 use crate::services::analyst::Analysts;
@@ -34,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 mod parts;
 
 pub use parts::{check_limits, keep_answers_for, observer};
-use parts::{link_key, shared_quota, sns_intake, stored_key, watch};
+use parts::{link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch};
 
 pub struct Application {
     port: u16,
@@ -127,9 +128,7 @@ impl Services {
             link_key(&config, shared.as_ref()).await?,
             &config.public_base_url(),
         );
-        let relay: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
-        let mailer: Arc<dyn Mailer> =
-            Arc::new(PacedMailer::new(relay, config.email.max_per_second));
+        let mailer = mailer(&config)?;
         let surveys = Arc::new(Surveys {
             store: SurveyStores::of(&shared),
             mailer: mailer.clone(),
@@ -221,6 +220,10 @@ impl Services {
         scheduler.add(
             &schedule.surveys,
             Arc::new(SurveysJob(self.surveys.clone())),
+        );
+        scheduler.add(
+            &schedule.survey_delivery,
+            Arc::new(SurveyDeliveryJob(self.surveys.clone())),
         );
         scheduler.add(&schedule.alerts, Arc::new(AlertsJob(self.alerts.clone())));
         scheduler.add(
@@ -362,24 +365,4 @@ async fn shutdown_signal() -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
     }
-}
-
-/// The OpenID sign-in: its provider read once now, so a provider that cannot serve it as
-/// configured (no PKCE with S256, no client authentication we speak) stops the start with the
-/// reason; one that does not answer yet is warned about and read again at the first sign-in.
-async fn sign_in(oidc: &crate::config::OidcConfig) -> anyhow::Result<SignIn> {
-    use crate::sources::oidc::ProviderError;
-    let sign_in = SignIn::new(oidc.clone())?;
-    match sign_in.check_provider().await {
-        Ok(()) => {
-            tracing::info!(issuer = %oidc.issuer, "analysts sign in through the identity provider")
-        }
-        Err(ProviderError::Unavailable(why)) => tracing::warn!(
-            issuer = %oidc.issuer,
-            error = %why,
-            "the identity provider does not answer yet; sign-in will read it again"
-        ),
-        Err(e) => anyhow::bail!("analysts.oidc.issuer: {e}"),
-    }
-    Ok(sign_in)
 }

@@ -3,11 +3,14 @@
 //! the keys kept in the database, the platforms the watch reads.
 use crate::check::CheckLimits;
 use crate::config::Config;
+use crate::email::pace::PacedMailer;
+use crate::email::{Mailer, build_mailer};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::observations::links::Links;
 use crate::services::checks::Checks;
 use crate::services::quota::QuotaInDatabase;
+use crate::services::sign_in::SignIn;
 use crate::services::sns::{Sns, SnsFetcher};
 use crate::services::watch::{Watch, WatchStores, Watched};
 use crate::sources::Sources;
@@ -142,4 +145,41 @@ pub(super) fn watch(
         alert_to: config.alerts.targets(),
         metrics: metrics.clone(),
     })
+}
+
+/// The OpenID sign-in: its provider read once now, so a provider that cannot serve it as
+/// configured (no PKCE with S256, no client authentication we speak) stops the start with the
+/// reason; one that does not answer yet is warned about and read again at the first sign-in.
+pub(super) async fn sign_in(oidc: &crate::config::OidcConfig) -> anyhow::Result<SignIn> {
+    use crate::sources::oidc::ProviderError;
+    let sign_in = SignIn::new(oidc.clone())?;
+    match sign_in.check_provider().await {
+        Ok(()) => {
+            tracing::info!(issuer = %oidc.issuer, "analysts sign in through the identity provider")
+        }
+        Err(ProviderError::Unavailable(why)) => tracing::warn!(
+            issuer = %oidc.issuer,
+            error = %why,
+            "the identity provider does not answer yet; sign-in will read it again"
+        ),
+        Err(e) => anyhow::bail!("analysts.oidc.issuer: {e}"),
+    }
+    Ok(sign_in)
+}
+
+/// The relay every email goes to, through its pace (`[email] max_per_second`, the relay's
+/// 421/451 pauses). Says at start when the survey window runs on UTC for want of a default zone.
+pub(super) fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
+    if config.surveys.send_window != crate::domain::send_window::SendWindow::Always
+        && config.surveys.default_timezone.is_none()
+    {
+        tracing::warn!(
+            "surveys.default_timezone is not set: a recipient whose zone no campaign branch says gets surveys.send_window by UTC's clock"
+        );
+    }
+    let relay: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
+    Ok(Arc::new(PacedMailer::new(
+        relay,
+        config.email.max_per_second,
+    )))
 }

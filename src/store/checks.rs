@@ -3,7 +3,7 @@
 //! inherits from the campaign's previous check whether it is new and its review state; a new
 //! block finding on a running campaign queues its alerts in the same transaction.
 use super::db::on_pool;
-use super::rows::{from_millis, millis, parse};
+use super::rows::{corrupt, from_millis, millis, parse};
 use super::{SqlStore, StoreError};
 use crate::domain::judgement::Coverage;
 use crate::domain::{AlertTarget, Campaign, Finding, Mode, Phase, Verdict};
@@ -30,6 +30,10 @@ pub trait CheckStore: Send + Sync {
     async fn record_checks(&self, checks: &[NewCheck<'_>]) -> Result<(), StoreError>;
 
     async fn campaign(&self, id: &str) -> Result<Option<CampaignRow>, StoreError>;
+
+    /// What the campaign's latest check covered (its locations, their names and zones);
+    /// `None` when it has no check, or one from before coverage was kept.
+    async fn latest_coverage(&self, campaign_id: &str) -> Result<Option<Coverage>, StoreError>;
 
     /// Checks of a campaign, newest first.
     async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError>;
@@ -210,6 +214,19 @@ impl CheckStore for SqlStore {
         let row: Option<CampaignRaw> = on_pool!(self.db(), pool =>
             sqlx::query_as(SQL).bind(id).fetch_optional(pool).await)?;
         row.map(CampaignRaw::row).transpose()
+    }
+
+    async fn latest_coverage(&self, campaign_id: &str) -> Result<Option<Coverage>, StoreError> {
+        let covered: Option<Option<String>> = on_pool!(self.db(), pool => sqlx::query_scalar(
+            "SELECT k.covered FROM campaigns c JOIN checks k ON k.id = c.latest_check_id WHERE c.id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_optional(pool)
+        .await)?;
+        covered
+            .flatten()
+            .map(|text| serde_json::from_str(&text).map_err(|e| corrupt("checks.covered", e)))
+            .transpose()
     }
 
     async fn checks(&self, campaign_id: &str) -> Result<Vec<CheckRow>, StoreError> {

@@ -65,6 +65,10 @@ pub struct NewInvitation {
     pub locale: Option<String>,
     /// What the person's clicks met (`Judgement::of_person`), kept with the invitation.
     pub promise_state: Option<Judgement>,
+    /// The recipient's time zone (an IANA name), for their send window; `None`: none known.
+    pub zone: Option<String>,
+    /// Not before (their window's next opening); `None`: now.
+    pub send_after: Option<DateTime<Utc>>,
 }
 
 impl NewInvitation {
@@ -77,6 +81,8 @@ impl NewInvitation {
                 recipient: recipient.clone(),
                 locale: None,
                 promise_state: None,
+                zone: None,
+                send_after: None,
             })
             .collect()
     }
@@ -92,6 +98,8 @@ pub struct ClaimedInvitation {
     pub attempts: u32,
     /// The catalog chosen when it was queued; `None`: the default.
     pub locale: Option<String>,
+    /// The recipient's time zone as queued (a retry waits for their window too).
+    pub zone: Option<String>,
 }
 
 /// An invitation's life cycle is the outbox's (`domain::outbox`).
@@ -114,7 +122,7 @@ pub struct InvitationRow {
     pub locale: Option<String>,
 }
 
-/// 9 parameters a row.
+/// 10 parameters a row.
 const INVITATIONS_PER_INSERT: usize = 1000;
 
 /// The group commit of the sending workers, in one statement: the invitations in `$4` (a JSON
@@ -138,12 +146,12 @@ const FINISH_AND_CLAIM_POSTGRES: &str = "
 WHERE (status = 'sending' AND id IN (SELECT jsonb_array_elements_text($4::jsonb)))
    OR id = ANY(ARRAY(SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
                      ORDER BY next_attempt_at, created_at, recipient LIMIT $3 FOR UPDATE SKIP LOCKED))
-RETURNING id, campaign_id, recipient, attempts, locale, status";
+RETURNING id, campaign_id, recipient, attempts, locale, status, zone";
 const FINISH_AND_CLAIM_SQLITE: &str = "
 WHERE (status = 'sending' AND id IN (SELECT value FROM json_each($4)))
    OR id IN (SELECT id FROM invitations WHERE status = 'queued' AND next_attempt_at <= $1
              ORDER BY next_attempt_at, created_at, recipient LIMIT $3)
-RETURNING id, campaign_id, recipient, attempts, locale, status";
+RETURNING id, campaign_id, recipient, attempts, locale, status, zone";
 
 const SELECT_INVITATION: &str = "
 SELECT i.id, i.campaign_id, c.name, i.recipient, i.status, i.attempts, i.last_error, i.score, i.comment,
@@ -236,7 +244,7 @@ impl InvitationStore for SqlStore {
             let mut queued = 0;
             for chunk in invitations.chunks(INVITATIONS_PER_INSERT) {
                 let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at, locale, promise_state) ",
+                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at, locale, promise_state, zone) ",
                 );
                 insert.push_values(chunk, |mut row, new| {
                     row.push_bind(uuid::Uuid::now_v7().to_string())
@@ -244,10 +252,11 @@ impl InvitationStore for SqlStore {
                         .push_bind(new.recipient.clone())
                         .push_bind("queued")
                         .push_bind(0i64)
-                        .push_bind(now_ms)
+                        .push_bind(new.send_after.map_or(now_ms, millis))
                         .push_bind(now_ms)
                         .push_bind(new.locale.clone())
-                        .push_bind(new.promise_state.map(Judgement::as_str));
+                        .push_bind(new.promise_state.map(Judgement::as_str))
+                        .push_bind(new.zone.clone());
                 });
                 insert.push(" ON CONFLICT (campaign_id, recipient) DO NOTHING RETURNING id");
                 let ids: Vec<(String,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
@@ -355,14 +364,15 @@ impl InvitationStore for SqlStore {
         };
         Ok(rows
             .into_iter()
-            .filter(|(.., status)| status == "sending")
+            .filter(|(.., status, _)| status == "sending")
             .map(
-                |(id, campaign_id, recipient, attempts, locale, _)| ClaimedInvitation {
+                |(id, campaign_id, recipient, attempts, locale, _, zone)| ClaimedInvitation {
                     id,
                     campaign_id,
                     recipient,
                     attempts: attempts as u32,
                     locale,
+                    zone,
                 },
             )
             .collect())

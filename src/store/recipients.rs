@@ -63,6 +63,8 @@ pub struct RecipientInvitation {
     pub locale: Option<String>,
     /// What the person's clicks met when it was queued: broken, kept or unknown.
     pub promise_state: Option<String>,
+    /// While queued: when it will go (its recipient's send window, or a retry's wait).
+    pub send_after: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +135,7 @@ type InvitationRaw = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<i64>,
 );
 
 #[async_trait]
@@ -149,7 +152,8 @@ impl RecipientStore for SqlStore {
         .await)?;
         let invitations: Vec<InvitationRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, campaign_id, status, created_at, sent_at, score, reason, comment,
-                    answered_at, unsubscribed_at, reminder_status, locale, promise_state
+                    answered_at, unsubscribed_at, reminder_status, locale, promise_state,
+                    CASE WHEN status = 'queued' THEN next_attempt_at END
              FROM invitations WHERE lower(recipient) = $1 ORDER BY created_at, id",
         )
         .bind(&address)
@@ -192,6 +196,7 @@ impl RecipientStore for SqlStore {
                         reminder_status,
                         locale,
                         promise_state,
+                        send_after,
                     )| RecipientInvitation {
                         id,
                         campaign_id,
@@ -206,6 +211,7 @@ impl RecipientStore for SqlStore {
                         reminder_status,
                         locale,
                         promise_state,
+                        send_after: send_after.map(from_millis),
                     },
                 )
                 .collect(),

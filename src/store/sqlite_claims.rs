@@ -20,8 +20,16 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// What the claim statement returns: id, campaign, recipient, attempts, status.
-/// id, campaign, recipient, attempts, locale, status.
-pub(super) type ClaimRow = (String, String, String, i64, Option<String>, String);
+/// id, campaign, recipient, attempts, locale, status, zone.
+pub(super) type ClaimRow = (
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+);
 
 /// How long a claim waits for another process's write lock.
 const BUSY_WAIT: Duration = Duration::from_secs(10);
@@ -131,6 +139,7 @@ impl SqliteClaims {
                             row.get(3)?,
                             row.get(4)?,
                             row.get(5)?,
+                            row.get(6)?,
                         ))
                     },
                 )?;

@@ -44,6 +44,7 @@ mod recipients;
 mod reminders;
 mod retention;
 mod reviews;
+mod send_window;
 mod shutdown;
 mod signatures;
 mod surveys;

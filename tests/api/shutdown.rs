@@ -23,14 +23,11 @@ const EXIT_WITHIN: Duration = Duration::from_secs(10);
 fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let file = dir.join("promiseguard.toml");
     let db = dir.join("promiseguard.db");
-    std::fs::write(
-        &file,
-        format!(
-            "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"sqlite://{}\"\nshutdown_grace_s = 2\n{extra}\n",
-            db.display()
-        ),
-    )
-    .unwrap();
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"sqlite://{}\"\nshutdown_grace_s = 2\n{extra}\n",
+        db.display()
+    );
+    std::fs::write(&file, crate::support::app::test_defaults(text, extra)).unwrap();
     file
 }
 

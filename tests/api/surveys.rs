@@ -191,11 +191,7 @@ async fn suppressed_addresses_are_not_surveyed() {
         200
     );
     surveys_run_ok(&app).await;
-    let to: Vec<String> = sink
-        .delivered()
-        .iter()
-        .map(|m| m.recipients[0].clone())
-        .collect();
+    let to = sink.delivered_to();
     assert_eq!(to, vec!["stay@example.com"]);
 }
 
@@ -251,11 +247,7 @@ async fn an_unsubscribe_through_a_provider_withdraws_a_waiting_invitation() {
         summary.contains("1 sent, 0 to retry, 0 failed"),
         "{summary}"
     );
-    let to: Vec<String> = sink
-        .delivered()
-        .iter()
-        .map(|m| m.recipients[0].clone())
-        .collect();
+    let to = sink.delivered_to();
     assert_eq!(to, vec!["staying@example.com"]);
 }
 

@@ -36,6 +36,7 @@ fn covering(locations: &[&str]) -> Coverage {
         locations: locations.iter().map(|l| l.to_string()).collect(),
         items: Default::default(),
         names: BTreeMap::from([("loc-101".to_owned(), "Downtown".to_owned())]),
+        zones: BTreeMap::new(),
     }
 }
 
@@ -210,6 +211,8 @@ pub async fn clicks_are_judged_from_the_checks_around_them_and_clickers_are_coun
         recipient: "ana@x.com".into(),
         locale: None,
         promise_state: Some(Judgement::Broken),
+        zone: None,
+        send_after: None,
     };
     assert_eq!(store.queue_invitations(&[invite], t).await.unwrap(), 1);
     let invitation = store.invitations("c").await.unwrap().remove(0);

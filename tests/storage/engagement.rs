@@ -138,6 +138,8 @@ pub async fn a_suppression_withdraws_the_invitations_waiting_for_its_address(sto
         recipient: recipient.into(),
         locale: None,
         promise_state: None,
+        zone: None,
+        send_after: None,
     };
     let queued = store
         .queue_invitations(&[waiting("a@example.com"), waiting("b@example.com")], now)

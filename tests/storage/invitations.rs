@@ -402,6 +402,8 @@ pub async fn an_invitations_language_is_kept_from_queue_to_claim_and_reminder(st
         recipient: recipient.into(),
         locale: locale.map(Into::into),
         promise_state: None,
+        zone: None,
+        send_after: None,
     };
     store
         .queue_invitations(

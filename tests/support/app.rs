@@ -27,10 +27,38 @@ pub fn test_config_on(dir: &TempDir, database_url: &str, extra: &str) -> Config 
     config_file(dir, "127.0.0.1:0", database_url, extra)
 }
 
-/// Writes `promiseguard.toml` in `dir` (listening on `listen`) and reads it back.
+/// `line` in table `table` of a configuration's text: under its header if it has one, else in
+/// a table of its own at the end.
+pub fn with_key(text: &str, table: &str, line: &str) -> String {
+    let header = format!("[{table}]\n");
+    match text.find(&header) {
+        Some(at) => {
+            let (before, after) = text.split_at(at + header.len());
+            format!("{before}{line}\n{after}")
+        }
+        None => format!("{text}\n{header}{line}\n"),
+    }
+}
+
+/// The defaults every test configuration gets unless its `extra` says otherwise.
+pub fn test_defaults(mut text: String, extra: &str) -> String {
+    if !extra.contains("send_window") {
+        text = with_key(&text, "surveys", "send_window = \"always\"");
+    }
+    if !extra.contains("survey_delivery") {
+        text = with_key(&text, "schedule", "survey_delivery = \"off\"");
+    }
+    text
+}
+
+/// Writes `promiseguard.toml` in `dir` (listening on `listen`) and reads it back. Unless a
+/// test sets them, surveys go at any hour (`send_window = "always"`: a test's outcome must not
+/// depend on the hour it runs at) and the minute delivery tick is off (tests run deliveries
+/// themselves).
 pub fn config_file(dir: &TempDir, listen: &str, database_url: &str, extra: &str) -> Config {
-    let text =
+    let mut text =
         format!("listen = \"{listen}\"\nworkers = 2\ndatabase_url = \"{database_url}\"\n{extra}\n");
+    text = test_defaults(text, extra);
     let file = dir.path().join("promiseguard.toml");
     std::fs::write(&file, text).unwrap();
     config::load(Some(&file), Vec::new()).expect("test config is valid")

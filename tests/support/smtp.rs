@@ -243,3 +243,13 @@ async fn session(
         }
     }
 }
+
+impl SmtpSink {
+    /// The first recipient of every message delivered (accepted), in order.
+    pub fn delivered_to(&self) -> Vec<String> {
+        self.delivered()
+            .iter()
+            .map(|m| m.recipients[0].clone())
+            .collect()
+    }
+}

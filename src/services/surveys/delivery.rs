@@ -5,6 +5,7 @@
 //! one.
 use super::{Allowance, Surveys, Wordings};
 use crate::domain::outbox::GroupCommit;
+use crate::domain::send_window::{SendWindow, spread_of};
 use crate::domain::{RetrySchedule, SendError, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::email::{Mailer, SurveyLinks};
@@ -28,6 +29,8 @@ impl Surveys {
             Allowance::now(self.store.invitations.as_ref(), self.email.max_per_day).await?;
         let delivery = Arc::new(Delivery {
             allowance,
+            window: self.surveys.window(),
+            default_zone: self.surveys.default_zone(),
             invitations: self.store.invitations.clone(),
             mailer: self.mailer.clone(),
             links: self.links.clone(),
@@ -48,6 +51,9 @@ type WordsByCampaign = HashMap<(String, Option<String>), Arc<SurveyWords>>;
 struct Delivery {
     /// `[email] max_per_day`.
     allowance: Allowance,
+    /// `[surveys] send_window`: a retry waits for the recipient's window too.
+    window: SendWindow,
+    default_zone: chrono_tz::Tz,
     invitations: Arc<dyn InvitationStore>,
     mailer: Arc<dyn Mailer>,
     links: SurveyLinks,
@@ -120,6 +126,14 @@ impl Outbox for Delivery {
     }
 
     fn outcome(&self, inv: &ClaimedInvitation, result: Result<(), SendError>) -> SendOutcome {
-        self.retry.outcome(inv.attempts, result, Utc::now())
+        match self.retry.outcome(inv.attempts, result, Utc::now()) {
+            SendOutcome::Retry { at, error } => {
+                let zone = inv.zone.as_deref().and_then(|z| z.parse().ok());
+                let zone = zone.unwrap_or(self.default_zone);
+                let at = self.window.send_at(at, zone, spread_of(&inv.recipient));
+                SendOutcome::Retry { at, error }
+            }
+            other => other,
+        }
     }
 }

@@ -9,7 +9,11 @@ pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
 
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::AlertTarget;
-use crate::domain::attribution::{click_locale, decide, eligible_campaigns, person_judgement};
+use crate::domain::attribution::{
+    click_locale, click_location, decide, eligible_campaigns, person_judgement,
+};
+use crate::domain::judgement::Coverage;
+use crate::domain::send_window::{recipient_zone, spread_of};
 pub use crate::domain::wording::Wording;
 use crate::email::{Mailer, SurveyLinks};
 use crate::i18n::Locale;
@@ -182,6 +186,18 @@ impl Surveys {
         ))
     }
 
+    /// What is due now, delivered: survey emails (those that waited for their recipient's
+    /// window among them) and reminders. A summary line for the log.
+    pub async fn deliver_due(&self, stop: &CancellationToken) -> anyhow::Result<String> {
+        let run = uuid::Uuid::new_v4().to_string();
+        let d = self.deliver(&run, stop).await?;
+        if self.surveys.reminder_after_days == 0 {
+            return Ok(d.to_string());
+        }
+        let r = self.remind(&run, stop).await?;
+        Ok(format!("{d}; reminders: {r}"))
+    }
+
     /// Records every clicker whose attribution window has closed at `now` — what their clicks
     /// met, whether they converted — for the promise insights; each is linked to its
     /// invitation, whichever is stored first. Returns how many were new.
@@ -234,6 +250,8 @@ impl Surveys {
             .surveyed_since(now - cooldown)
             .await?;
         let mut campaign_locales: HashMap<String, Option<String>> = HashMap::new();
+        let mut coverages: HashMap<String, Option<Coverage>> = HashMap::new();
+        let window = self.surveys.window();
         let mut queue = Vec::new();
         for (campaign, recipient) in candidates {
             if queue.len() as u64 >= self.surveys.max_per_run {
@@ -261,12 +279,25 @@ impl Surveys {
                 ],
                 &self.surveys.default_locale,
             );
+            if !coverages.contains_key(&campaign) {
+                let covered = self.store.checks.latest_coverage(&campaign).await?;
+                coverages.insert(campaign.clone(), covered);
+            }
+            let zone = coverages[&campaign]
+                .as_ref()
+                .and_then(|c| recipient_zone(click_location(t, &campaign), &c.locations, &c.zones));
+            let tz = zone
+                .as_deref()
+                .and_then(|z| z.parse().ok())
+                .unwrap_or_else(|| self.surveys.default_zone());
             surveyed.insert(recipient.clone());
             queue.push(NewInvitation {
                 promise_state: Some(person_judgement(t, &campaign)),
+                send_after: Some(window.send_at(now, tz, spread_of(&recipient))),
                 campaign_id: campaign,
                 recipient,
                 locale: Some(locale.tag()),
+                zone,
             });
         }
         Ok(self
