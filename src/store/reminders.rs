@@ -12,15 +12,20 @@ use std::sync::LazyLock;
 
 #[async_trait]
 pub trait ReminderStore: Send + Sync {
-    /// Claims for `run` up to `limit` invitations due a reminder: sent at or before
-    /// `sent_before`, silent, not unsubscribed or suppressed, and the recipient's newest
-    /// invitation.
+    /// Claims for `run` up to `limit` invitations due a reminder at `now`: sent at or before
+    /// `sent_before`, silent, not unsubscribed or suppressed, the recipient's newest
+    /// invitation, and not waiting for a send window.
     async fn claim_reminders(
         &self,
         run: &str,
         sent_before: DateTime<Utc>,
+        now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ClaimedReminder>, StoreError>;
+
+    /// Gives back a claimed reminder that falls outside its recipient's send window: not
+    /// claimed again before `until`.
+    async fn defer_reminder(&self, id: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Records how a claimed reminder went: `Ok` sent; `Err((error, retry))` — a transient
     /// failure (`retry`) makes it due again at the next run, a permanent one fails it.
@@ -48,6 +53,8 @@ pub struct ClaimedReminder {
     pub locale: Option<String>,
     /// When the first email went out (the reminder says how long ago).
     pub sent_at: DateTime<Utc>,
+    /// The recipient's time zone as the invitation was queued.
+    pub zone: Option<String>,
 }
 
 const CLAIM: &str = "
@@ -56,15 +63,19 @@ WHERE id IN (
     SELECT i.id FROM invitations i
     WHERE i.status = 'sent' AND i.reminder_status IS NULL AND i.score IS NULL AND i.erased_at IS NULL
       AND i.unsubscribed_at IS NULL AND i.sent_at <= $2
+      AND (i.reminder_not_before IS NULL OR i.reminder_not_before <= $4)
       AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = i.recipient)
       AND NOT EXISTS (SELECT 1 FROM invitations j
                       WHERE j.recipient = i.recipient AND j.created_at > i.created_at)
     ORDER BY i.sent_at, i.id LIMIT $3";
 static CLAIM_POSTGRES: LazyLock<String> = LazyLock::new(|| {
-    format!("{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id, campaign_id, recipient, locale, sent_at")
+    format!(
+        "{CLAIM} FOR UPDATE SKIP LOCKED) RETURNING id, campaign_id, recipient, locale, sent_at, zone"
+    )
 });
-static CLAIM_SQLITE: LazyLock<String> =
-    LazyLock::new(|| format!("{CLAIM}) RETURNING id, campaign_id, recipient, locale, sent_at"));
+static CLAIM_SQLITE: LazyLock<String> = LazyLock::new(|| {
+    format!("{CLAIM}) RETURNING id, campaign_id, recipient, locale, sent_at, zone")
+});
 
 #[async_trait]
 impl ReminderStore for SqlStore {
@@ -72,6 +83,7 @@ impl ReminderStore for SqlStore {
         &self,
         run: &str,
         sent_before: DateTime<Utc>,
+        now: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<ClaimedReminder>, StoreError> {
         // PostgreSQL: concurrent claimers on other instances skip each other's rows.
@@ -79,22 +91,32 @@ impl ReminderStore for SqlStore {
             Db::Postgres(_) => CLAIM_POSTGRES.as_str(),
             Db::Sqlite(_) => CLAIM_SQLITE.as_str(),
         };
-        let rows: Vec<(String, String, String, Option<String>, Option<i64>)> = on_writer!(self, conn => sqlx::query_as(sql)
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            Option<String>,
+        );
+        let rows: Vec<Row> = on_writer!(self, conn => sqlx::query_as(sql)
             .bind(run)
             .bind(millis(sent_before))
             .bind(i64::from(limit))
+            .bind(millis(now))
             .fetch_all(&mut *conn)
             .await)?;
         Ok(rows
             .into_iter()
             .map(
-                |(id, campaign_id, recipient, locale, sent_at)| ClaimedReminder {
+                |(id, campaign_id, recipient, locale, sent_at, zone)| ClaimedReminder {
                     id,
                     campaign_id,
                     recipient,
                     locale,
                     // Only `sent` invitations are claimed, and `sent` sets `sent_at`.
                     sent_at: sent_at.map(from_millis).unwrap_or(sent_before),
+                    zone,
                 },
             )
             .collect())
@@ -120,6 +142,20 @@ impl ReminderStore for SqlStore {
         .bind(status)
         .bind(error)
         .bind(millis(now))
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
+    async fn defer_reminder(&self, id: &str, until: DateTime<Utc>) -> Result<(), StoreError> {
+        on_writer!(self, conn => sqlx::query(
+            "UPDATE invitations SET reminder_status = NULL, reminder_claimed_by = NULL,
+                    reminder_not_before = $2
+             WHERE id = $1 AND reminder_status = 'sending'",
+        )
+        .bind(id)
+        .bind(millis(until))
         .execute(&mut *conn)
         .await
         .map(|_| ()))?;

@@ -91,3 +91,54 @@ async fn a_survey_due_at_night_waits_for_nine_in_the_recipients_zone() {
     assert!(summary.contains("0 sent"), "{summary}");
     assert_eq!(sink.delivered().len(), 1);
 }
+
+/// A reminder whose recipient is at night waits too: it is not sent, and not claimed again
+/// before 09:00 their time.
+#[tokio::test]
+async fn a_reminder_due_at_night_waits_for_the_window() {
+    let (night, night_offset) = zone_at(3);
+    let (day, _) = zone_at(12);
+    let sink = SmtpSink::start().await;
+    let app = app_with_smtp(
+        &sink,
+        &format!(
+            "[surveys]\nsend_window = \"09:00-20:00\"\ndefault_timezone = \"{day}\"\nreminder_after_days = 3\n"
+        ),
+    )
+    .await;
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks("c-r", &["owl@example.com"], 100),
+    )
+    .await;
+    let summary = surveys_run_ok(&app).await;
+    assert!(summary.contains("1 sent"), "{summary}");
+    // Three days on, and the recipient (as their branch later told us) is where it is night.
+    let promiseguard::store::Db::Sqlite(pool) = app.store.db() else {
+        panic!("the API tests run on SQLite");
+    };
+    sqlx::query("UPDATE invitations SET sent_at = sent_at - $1, zone = $2")
+        .bind(3 * 86_400_000i64)
+        .bind(&night)
+        .execute(pool)
+        .await
+        .unwrap();
+    let summary = surveys_run_ok(&app).await;
+    assert!(summary.contains("reminders: 0 sent"), "{summary}");
+    assert_eq!(sink.count_to("owl@example.com"), 1, "no reminder at night");
+    let (not_before,): (Option<i64>,) =
+        sqlx::query_as("SELECT reminder_not_before FROM invitations")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let not_before = DateTime::from_timestamp_millis(not_before.expect("deferred")).unwrap();
+    assert_eq!(
+        (not_before + Duration::hours(night_offset)).hour(),
+        9,
+        "{not_before}"
+    );
+    // And it stays waiting on the next run.
+    surveys_run_ok(&app).await;
+    assert_eq!(sink.count_to("owl@example.com"), 1);
+}

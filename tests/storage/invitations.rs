@@ -428,7 +428,7 @@ pub async fn an_invitations_language_is_kept_from_queue_to_claim_and_reminder(st
     let rows = store.invitations("c5").await.unwrap();
     assert_eq!(rows[0].locale.as_deref(), Some("ar"));
     let reminders = store
-        .claim_reminders("r1", now + chrono::Duration::days(1), 10)
+        .claim_reminders("r1", now + chrono::Duration::days(1), now, 10)
         .await
         .unwrap();
     let a = reminders

@@ -63,18 +63,18 @@ pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) 
     // Not yet due when the invitations were sent after the cut-off.
     assert!(
         store
-            .claim_reminders("r1", at("2026-11-19T00:00:00Z"), 10)
+            .claim_reminders("r1", at("2026-11-19T00:00:00Z"), due, 10)
             .await
             .unwrap()
             .is_empty()
     );
-    let claimed = store.claim_reminders("r1", due, 10).await.unwrap();
+    let claimed = store.claim_reminders("r1", due, due, 10).await.unwrap();
     let mut who: Vec<&str> = claimed.iter().map(|c| c.recipient.as_str()).collect();
     who.sort();
     assert_eq!(who, ["a@x.com", "g@x.com"]);
     assert!(
         store
-            .claim_reminders("r1", due, 10)
+            .claim_reminders("r1", due, due, 10)
             .await
             .unwrap()
             .is_empty(),
@@ -86,9 +86,22 @@ pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) 
         .finish_reminder(&id("g@x.com"), Err(("451 busy".into(), true)), due)
         .await
         .unwrap();
-    let again = store.claim_reminders("r1", due, 10).await.unwrap();
+    let again = store.claim_reminders("r1", due, due, 10).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].recipient, "g@x.com");
+    // Outside g's send window: given back until it opens, not claimed before then.
+    let opens = due + chrono::Duration::hours(3);
+    store.defer_reminder(&again[0].id, opens).await.unwrap();
+    let hour = chrono::Duration::hours(1);
+    assert!(
+        store
+            .claim_reminders("r1", due, due + hour, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store.claim_reminders("r1", due, opens, 10).await.unwrap();
+    assert_eq!(again.len(), 1, "claimed once its window opens");
     store
         .finish_reminder(&again[0].id, Ok(()), due)
         .await
@@ -114,7 +127,7 @@ pub async fn a_reminder_goes_once_and_only_to_a_silent_invitee(store: SqlStore) 
     );
     assert!(
         store
-            .claim_reminders("r2", due, 10)
+            .claim_reminders("r2", due, due, 10)
             .await
             .unwrap()
             .is_empty()

@@ -6,6 +6,7 @@
 //! leaves its claims `unknown`, never resent. A reminder is part of its invitation: it is no new
 //! survey for the cooldown.
 use super::{Allowance, Surveys, Wordings};
+use crate::domain::send_window::{SendWindow, spread_of};
 use crate::domain::{SendError, SendOutcome, SendReport};
 use crate::email::message::{SurveyEmail, SurveyWords, build};
 use crate::email::{Mailer, SurveyLinks};
@@ -32,6 +33,8 @@ impl Surveys {
             Allowance::now(self.store.invitations.as_ref(), self.email.max_per_day).await?;
         let reminding = Arc::new(Reminding {
             allowance,
+            window: self.surveys.window(),
+            default_zone: self.surveys.default_zone(),
             reminders: self.store.reminders.clone(),
             mailer: self.mailer.clone(),
             links: self.links.clone(),
@@ -46,10 +49,16 @@ impl Surveys {
     }
 }
 
+/// Claims in a row that may all be given back to their windows before one run stops claiming.
+const MAX_DEFERRING_CLAIMS: usize = 20;
+
 /// What the sending workers of one reminder run share.
 struct Reminding {
     /// `[email] max_per_day`.
     allowance: Allowance,
+    /// `[surveys] send_window`: a reminder waits for its recipient's window too.
+    window: SendWindow,
+    default_zone: chrono_tz::Tz,
     reminders: Arc<dyn ReminderStore>,
     mailer: Arc<dyn Mailer>,
     links: SurveyLinks,
@@ -102,13 +111,36 @@ impl Outbox for Reminding {
         if claims == 0 {
             return Ok(Vec::new());
         }
-        let claimed = self
-            .reminders
-            .claim_reminders(run, sent_before, claims)
-            .await?;
+        // A claim whose recipient's window is shut is given back until it opens; claim again
+        // while a whole claim was given back (those are not claimed again before then).
+        let now = Utc::now();
+        let mut ready = Vec::new();
+        for _ in 0..MAX_DEFERRING_CLAIMS {
+            let claimed = self
+                .reminders
+                .claim_reminders(run, sent_before, now, claims)
+                .await?;
+            let found = claimed.len();
+            for c in claimed {
+                let zone = c.zone.as_deref().and_then(|z| z.parse().ok());
+                let at = self.window.send_at(
+                    now,
+                    zone.unwrap_or(self.default_zone),
+                    spread_of(&c.recipient),
+                );
+                if at > now {
+                    self.reminders.defer_reminder(&c.id, at).await?;
+                } else {
+                    ready.push(c);
+                }
+            }
+            if !ready.is_empty() || found < claims as usize {
+                break;
+            }
+        }
         self.allowance
-            .give_back(claims.saturating_sub(claimed.len() as u32));
-        Ok(claimed)
+            .give_back(claims.saturating_sub(ready.len() as u32));
+        Ok(ready)
     }
 
     async fn send(&self, c: &ClaimedReminder) -> Result<(), SendError> {
