@@ -40,6 +40,7 @@ fn click(id: String, recipient: String, at: DateTime<Utc>) -> EngagementEvent {
         locale: None,
         promise: None,
         judgement: None,
+        survey_invitation: None,
     }
 }
 

@@ -110,6 +110,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration, f64) 
             locale: None,
             promise: None,
             judgement: None,
+            survey_invitation: None,
         })
         .collect();
     for chunk in events.chunks(50_000) {
@@ -142,6 +143,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration, f64) 
         },
         email,
         alert_to: Vec::new(),
+        metrics: promiseguard::metrics::Metrics::new(),
     };
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let queued = surveys.sweep(Utc::now()).await.unwrap();

@@ -1,8 +1,8 @@
 //! Prometheus metrics: request counts and latency by route, upstream calls by source, verdicts,
-//! quota waits, the last re-check tick, open findings.
+//! quota waits, the last re-check tick, open findings, survey mail paused.
 use prometheus::core::Collector;
 use prometheus::{
-    CounterVec, Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    CounterVec, Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -35,6 +35,8 @@ pub struct Metrics {
     pub links: LinkMetrics,
     /// Campaigns watched where they are scheduled.
     pub watch: WatchMetrics,
+    /// 1 while the complaint guard holds survey mail paused (as this instance last saw it).
+    pub surveys_paused: IntGauge,
 }
 
 #[derive(Clone)]
@@ -186,6 +188,15 @@ fn histograms(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> H
     registered(registry, HistogramVec::new(opts, labels).expect(STATIC))
 }
 
+/// `surveys_paused`, registered.
+fn surveys_paused(registry: &Registry) -> IntGauge {
+    let gauge = IntGauge::new(
+        "surveys_paused",
+        "1 while survey and reminder mail is paused for its spam complaints (as this instance last saw it)",
+    );
+    registered(registry, gauge.expect(STATIC))
+}
+
 impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new_custom(Some("promiseguard".into()), None)
@@ -283,6 +294,7 @@ impl Metrics {
                 &["endpoint"],
             ),
             links: LinkMetrics::registered(r),
+            surveys_paused: surveys_paused(r),
             registry,
         }
     }

@@ -128,9 +128,24 @@ pub struct SurveysConfig {
     /// The recipient's zone when nothing else says it (an IANA name, `Europe/Berlin`); unset:
     /// UTC, warned about at start while a window is on.
     pub default_timezone: Option<String>,
+    /// The complaint guard's rolling window, in days (`domain::complaint`).
+    pub complaint_window_days: u32,
+    /// Spam complaints over survey mail sent in the window above which survey and reminder
+    /// mail pause (0.001: Gmail's and Yahoo's 0.1 %).
+    pub pause_complaint_rate: f64,
+    /// Survey emails the window must hold before the rate is judged.
+    pub complaint_min_sent: u64,
 }
 
 impl SurveysConfig {
+    /// `pause_complaint_rate` and `complaint_min_sent`.
+    pub fn complaint_limit(&self) -> crate::domain::complaint::ComplaintLimit {
+        crate::domain::complaint::ComplaintLimit {
+            rate: self.pause_complaint_rate,
+            min_sent: self.complaint_min_sent,
+        }
+    }
+
     /// The window, on its days.
     pub fn window(&self) -> SendWindow {
         self.send_window.clone().with_days(&self.send_days)
@@ -155,6 +170,18 @@ impl SurveysConfig {
                 ),
             ));
         }
+        if self.complaint_window_days == 0 {
+            return Err(super::ConfigError::new(
+                "surveys.complaint_window_days",
+                "must be at least 1",
+            ));
+        }
+        if !(self.pause_complaint_rate > 0.0 && self.pause_complaint_rate < 1.0) {
+            return Err(super::ConfigError::new(
+                "surveys.pause_complaint_rate",
+                "must be a fraction between 0 and 1 (0.001 is 0.1 %)",
+            ));
+        }
         Ok(())
     }
 }
@@ -172,6 +199,9 @@ impl Default for SurveysConfig {
             send_window: "09:00-20:00".parse().expect("the default window parses"),
             send_days: Vec::new(),
             default_timezone: None,
+            complaint_window_days: 7,
+            pause_complaint_rate: 0.001,
+            complaint_min_sent: 200,
         }
     }
 }

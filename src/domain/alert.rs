@@ -108,3 +108,17 @@ impl ScheduledAlert<'_> {
         }
     }
 }
+
+/// `surveys.paused`: the complaint guard paused survey and reminder mail — why, on which
+/// figures, and where a reviewer sees the status and resumes it.
+#[derive(Debug, Serialize)]
+pub struct PausedAlert<'a> {
+    pub reason: &'a str,
+    pub complaint_rate: f64,
+    pub complaints: u64,
+    pub sent: u64,
+    pub window_days: u32,
+    pub paused_at: chrono::DateTime<chrono::Utc>,
+    /// `GET /v1/surveys/status`; `POST /v1/surveys/resume` resumes.
+    pub url: &'a str,
+}

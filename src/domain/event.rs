@@ -1,8 +1,9 @@
-//! Engagement events: what the platform (or SendGrid) says recipients did with a campaign.
+//! Engagement events: what the platform or a provider says recipients did with a campaign, and
+//! our own JSON of them (`POST /v1/events`).
 use super::FieldError;
 use super::content::templates::LinkPromise;
 use super::judgement::Judgement;
-use super::validation::{language_tag, optional_language_tag};
+use super::validation::optional_language_tag;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -50,6 +51,9 @@ pub struct EngagementEvent {
     pub promise: Option<LinkPromise>,
     /// A click's judgement against that promise (`domain::judgement`), set at ingest.
     pub judgement: Option<Judgement>,
+    /// The survey invitation a relay echoed back (`domain::complaint::MARKER`): this event is
+    /// about promiseguard's own survey email.
+    pub survey_invitation: Option<String>,
 }
 
 /// `POST /v1/events`: one element of the array (or one NDJSON line).
@@ -71,23 +75,6 @@ pub struct EventInput {
     pub locale: Option<String>,
 }
 
-/// One event of SendGrid's Event Webhook. Custom args arrive as top-level keys.
-#[derive(Debug, Deserialize)]
-pub struct SendgridEventInput {
-    pub email: String,
-    pub timestamp: i64,
-    pub event: String,
-    pub sg_event_id: String,
-    #[serde(default)]
-    pub url: Option<String>,
-    #[serde(default)]
-    pub campaign_id: Option<serde_json::Value>,
-    /// The custom arg `locale`: the recipient's language (BCP 47), for the survey.
-    #[serde(default)]
-    pub locale: Option<serde_json::Value>,
-}
-
-const SUPPRESSING: &[&str] = &["unsubscribe", "group_unsubscribe", "spamreport", "bounce"];
 pub(crate) const MAX_TEXT: usize = 2048;
 
 /// Validates an address and normalises it — trimmed, Unicode case-folded (`Straße@X.de` and
@@ -117,6 +104,26 @@ pub fn fold_address(raw: &str) -> String {
         raw.to_ascii_lowercase()
     } else {
         caseless::default_case_fold_str(raw)
+    }
+}
+
+/// The reasons (`EngagementEvent::suppresses`) that mean a recipient reported the email as spam.
+const COMPLAINT_REASONS: &[&str] = &["spamreport", "complained"];
+
+impl EngagementEvent {
+    /// A recipient reported the email as spam (SendGrid `spamreport`, Mailgun `complained`,
+    /// Postmark `SpamComplaint`, SES `Complaint`, Braze `MarkAsSpam`, Customer.io `spammed`).
+    pub fn is_complaint(&self) -> bool {
+        self.suppresses
+            .as_deref()
+            .is_some_and(|r| COMPLAINT_REASONS.contains(&r))
+    }
+
+    /// Whether this complaint may be about a survey email: it carries the survey's marker, or
+    /// it names no campaign at all (a provider that echoes nothing back). A complaint naming a
+    /// marketing campaign is about that campaign, never about the survey.
+    pub fn may_be_about_a_survey(&self) -> bool {
+        self.is_complaint() && (self.survey_invitation.is_some() || self.campaign_id.is_none())
     }
 }
 
@@ -184,78 +191,10 @@ impl EventInput {
                 locale,
                 promise: None,
                 judgement: None,
+                survey_invitation: None,
             }),
             _ => Err(errors),
         }
-    }
-}
-
-impl SendgridEventInput {
-    pub fn parse(self, at: &str) -> Result<EngagementEvent, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let recipient = normalize_address(&self.email);
-        if recipient.is_none() {
-            errors.push(FieldError::new(
-                format!("{at}/email"),
-                "is not an email address",
-            ));
-        }
-        if self.sg_event_id.trim().is_empty() || self.sg_event_id.len() > 256 {
-            errors.push(FieldError::new(
-                format!("{at}/sg_event_id"),
-                "must be 1 to 256 characters",
-            ));
-        }
-        let occurred_at = DateTime::from_timestamp(self.timestamp, 0);
-        if occurred_at.is_none() {
-            errors.push(FieldError::new(
-                format!("{at}/timestamp"),
-                "is not a Unix time",
-            ));
-        }
-        let campaign_id = match self.campaign_id {
-            None | Some(serde_json::Value::Null) => None,
-            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            Some(_) => {
-                errors.push(FieldError::new(
-                    format!("{at}/campaign_id"),
-                    "must be a string",
-                ));
-                None
-            }
-        };
-        text(&self.url, format!("{at}/url"), &mut errors);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let kind = match self.event.as_str() {
-            "click" => EventKind::Click,
-            other => EventKind::Other(other.chars().take(64).collect()),
-        };
-        Ok(EngagementEvent {
-            id: format!("sendgrid:{}", self.sg_event_id),
-            source: "sendgrid".into(),
-            suppresses: SUPPRESSING
-                .contains(&self.event.as_str())
-                .then(|| self.event.clone()),
-            reactivates: false,
-            kind,
-            campaign_id,
-            recipient: recipient.unwrap_or_default(),
-            occurred_at: occurred_at.unwrap_or_default(),
-            url: self.url,
-            order_id: None,
-            // Only picks the survey's language: a value that is not a tag is dropped (the
-            // survey falls back to the campaign's or the default language) rather than making
-            // SendGrid redeliver the whole batch.
-            locale: match self.locale {
-                Some(serde_json::Value::String(s)) => language_tag(&s),
-                _ => None,
-            },
-            promise: None,
-            judgement: None,
-        })
     }
 }
 
@@ -334,27 +273,23 @@ mod tests {
     }
 
     #[test]
-    fn sendgrid_clicks_count_and_unsubscribes_suppress() {
-        let parse = |event: &str| {
-            let e: SendgridEventInput = serde_json::from_value(json!({
-                "email": "a@example.com", "timestamp": 1_795_000_000, "event": event, "sg_event_id": "sg-1",
-                "sg_message_id": "m.1", "campaign_id": 42
-            }))
-            .unwrap();
-            e.parse("/0").unwrap()
-        };
-        let click = parse("click");
-        assert_eq!(
-            (click.kind, click.campaign_id.as_deref(), click.id.as_str()),
-            (EventKind::Click, Some("42"), "sendgrid:sg-1")
+    fn only_complaints_with_the_marker_or_no_campaign_may_be_about_a_survey() {
+        let mut e = EngagementEvent::new(
+            "sendgrid:1".into(),
+            "sendgrid",
+            EventKind::Other("spamreport".into()),
+            "a@example.com".into(),
+            chrono::Utc::now(),
         );
-        for s in ["unsubscribe", "group_unsubscribe", "spamreport", "bounce"] {
-            assert_eq!(parse(s).suppresses.as_deref(), Some(s));
-        }
-        let open = parse("open");
-        assert_eq!(
-            (open.kind, open.suppresses),
-            (EventKind::Other("open".into()), None)
-        );
+        e.suppresses = Some("spamreport".into());
+        assert!(e.may_be_about_a_survey(), "no campaign at all");
+        e.campaign_id = Some("spring".into());
+        assert!(!e.may_be_about_a_survey(), "a marketing campaign's");
+        e.survey_invitation = Some("0193-ab".into());
+        assert!(e.may_be_about_a_survey(), "the survey's marker");
+        e.suppresses = Some("bounce".into());
+        assert!(!e.may_be_about_a_survey(), "a bounce is no complaint");
+        e.suppresses = Some("complained".into());
+        assert!(e.is_complaint(), "Mailgun's word");
     }
 }

@@ -5,6 +5,7 @@ pub mod attribution;
 pub mod campaign;
 pub mod check;
 pub mod clicked;
+pub mod complaint;
 pub mod compliance;
 pub mod content;
 pub mod erasure;

@@ -1,6 +1,7 @@
-//! The alert emails: a new block finding on a running campaign, and a detractor's answer to a
-//! campaign that broke a promise — each as plain text and HTML.
-use crate::domain::alert::{BlockedAlert, DetractorAlert, ScheduledAlert};
+//! The alert emails: a new block finding on a running campaign, a detractor's answer to a
+//! campaign that broke a promise, a scheduled campaign's action, and survey mail paused for
+//! its complaints — each as plain text and HTML.
+use crate::domain::alert::{BlockedAlert, DetractorAlert, PausedAlert, ScheduledAlert};
 use lettre::Message;
 use lettre::message::{Mailbox, MultiPart};
 use maud::{Markup, html};
@@ -116,6 +117,29 @@ pub fn detractor(from: &Mailbox, to: &str, a: &DetractorAlert<'_>) -> Result<Mes
         p { "Promises it broke:" }
         ul { @for f in a.findings { li { (f.message) } } }
         p { a href=(a.url) { "Review it" } }
+    };
+    message(from, to, subject, text, html)
+}
+
+/// `surveys.paused`, to `to`.
+pub fn paused(from: &Mailbox, to: &str, a: &PausedAlert<'_>) -> Result<Message, String> {
+    let subject = "Survey emails paused: too many spam complaints".to_owned();
+    let lead = "promiseguard paused survey and reminder emails: recipients reported too many of them as spam. Nothing more is sent until a reviewer resumes it (POST /v1/surveys/resume with a note), after looking at what drew the complaints.";
+    let text = format!(
+        "{lead}\n\n{reason}\nPaused at: {at}\n\nStatus: {url}\n",
+        reason = a.reason,
+        at = a.paused_at.format("%Y-%m-%d %H:%M UTC"),
+        url = a.url,
+    );
+    let html = html! {
+        p { (lead) }
+        p { strong { (a.reason) } }
+        dl {
+            dt { "Complaints" } dd { (a.complaints) }
+            dt { "Survey emails sent" } dd { (a.sent) }
+            dt { "Window" } dd { (a.window_days) " days" }
+        }
+        p { a href=(a.url) { "Status" } }
     };
     message(from, to, subject, text, html)
 }

@@ -1,8 +1,10 @@
 //! The survey email: one question, eleven score links, and a one-click unsubscribe.
 use super::SurveyLinks;
+use crate::domain::complaint::MARKER;
 use crate::domain::wording::Wording;
 use crate::i18n::Locale;
 use lettre::Message;
+use lettre::message::MessageBuilder;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use maud::{DOCTYPE, html};
@@ -74,6 +76,38 @@ pub struct SurveyEmail<'a> {
     pub words: &'a SurveyWords,
 }
 
+/// The headers that carry the invitation id (`domain::complaint::MARKER`) to each relay that
+/// echoes such a value back in its events — SendGrid's unique args, Mailgun's variables,
+/// Postmark's metadata, SES's message tags (published with a configuration set) — so a spam
+/// complaint about a survey email is known as one. Each relay reads its own and strips it;
+/// another relay passes them on as harmless `X-` headers.
+pub fn markers(invitation_id: &str) -> [(&'static str, String); 4] {
+    let object = serde_json::json!({ MARKER: invitation_id });
+    [
+        (
+            "X-SMTPAPI",
+            serde_json::json!({ "unique_args": object }).to_string(),
+        ),
+        ("X-Mailgun-Variables", object.to_string()),
+        (
+            "X-PM-Metadata-promiseguard_invitation",
+            invitation_id.to_owned(),
+        ),
+        ("X-SES-MESSAGE-TAGS", format!("{MARKER}={invitation_id}")),
+    ]
+}
+
+/// `builder` with the invitation's markers as headers.
+fn marked(mut builder: MessageBuilder, invitation_id: &str) -> MessageBuilder {
+    for (name, value) in markers(invitation_id) {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str(name),
+            value,
+        ));
+    }
+    builder
+}
+
 pub fn build(
     email: &SurveyEmail<'_>,
     from: &Mailbox,
@@ -136,7 +170,7 @@ pub fn build(
     };
 
     let domain = from.email.domain().to_owned();
-    Message::builder()
+    marked(Message::builder(), email.invitation_id)
         .from(from.clone())
         .to(to)
         .subject(w.subject.as_str())
@@ -211,6 +245,24 @@ mod tests {
             "{headers}"
         );
         assert!(headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        let parsed = MessageParser::default().parse(&raw).unwrap();
+        let header = |name: &str| parsed.header_raw(name).map(str::trim).map(str::to_owned);
+        assert_eq!(
+            header("X-SMTPAPI").as_deref(),
+            Some(r#"{"unique_args":{"promiseguard_invitation":"inv-9"}}"#)
+        );
+        assert_eq!(
+            header("X-Mailgun-Variables").as_deref(),
+            Some(r#"{"promiseguard_invitation":"inv-9"}"#)
+        );
+        assert_eq!(
+            header("X-PM-Metadata-promiseguard_invitation").as_deref(),
+            Some("inv-9")
+        );
+        assert_eq!(
+            header("X-SES-MESSAGE-TAGS").as_deref(),
+            Some("promiseguard_invitation=inv-9")
+        );
         assert!(headers.contains(&format!(
             "List-Unsubscribe: <{}>",
             links.unsubscribe_url("inv-9")

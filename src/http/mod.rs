@@ -25,6 +25,7 @@ pub mod quarantine;
 pub mod recipients;
 pub mod request;
 pub mod schema;
+pub mod surveys;
 pub mod ui;
 
 pub use observe::observe;
@@ -90,6 +91,8 @@ pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
         .add(M::GET, "/v1/insights/promises", insights::promises)
         .add(M::GET, "/v1/insights/locations", insights::locations)
         .add(M::GET, "/v1/insights/items", insights::items)
+        .add(M::GET, "/v1/surveys/status", surveys::status)
+        .add(M::POST, "/v1/surveys/resume", surveys::resume)
         .add(M::GET, "/v1/compliance/requests", compliance::requests)
         .add(M::GET, "/v1/quarantine", quarantine::list)
         .add(M::POST, "/v1/quarantine/{id}/replay", quarantine::replay)

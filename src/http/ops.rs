@@ -28,6 +28,8 @@ use utoipa::OpenApi;
         super::insights::items,
         super::recipients::access,
         super::recipients::erase,
+        super::surveys::status,
+        super::surveys::resume,
         super::compliance::requests,
         super::quarantine::list,
         super::quarantine::replay,
@@ -81,15 +83,24 @@ impl utoipa::Modify for SecuritySchemes {
     }
 }
 
-/// 200 when serving and the database answers (with the build's version and the IANA
-/// time-zone database it judges local hours by); 503 otherwise.
+/// 200 when serving and the database answers (with the build's version, the IANA time-zone
+/// database it judges local hours by, and whether survey mail is paused for its complaints —
+/// still 200 then: the service serves); 503 otherwise.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Serving"), (status = 503, description = "The database does not answer")))]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    match state.health.database().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({
+    let answer = match state.health.database().await {
+        Ok(()) => state.surveys.pause_state().await,
+        Err(e) => Err(e),
+    };
+    match answer {
+        Ok(paused) => HttpResponse::Ok().json(serde_json::json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "tzdb": chrono_tz::IANA_TZDB_VERSION,
+            "surveys": {
+                "paused": paused.is_some(),
+                "reason": paused,
+            },
         })),
         Err(e) => {
             tracing::warn!(error = %e, "health check: database does not answer");

@@ -8,7 +8,9 @@
 //! sent, and the alerts table's unique keys mean no finding, answer or action is ever alerted twice
 //! to one destination.
 use crate::domain::Severity;
-use crate::domain::alert::{AlertCampaign, BlockedAlert, DetractorAlert, ScheduledAlert};
+use crate::domain::alert::{
+    AlertCampaign, BlockedAlert, DetractorAlert, PausedAlert, ScheduledAlert,
+};
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
@@ -30,6 +32,7 @@ super::store_concerns! {
         findings: FindingStore,
         invitations: InvitationStore,
         watch: WatchStore,
+        complaints: ComplaintStore,
     }
 }
 
@@ -43,6 +46,8 @@ pub struct Alerts {
     pub retry: RetrySchedule,
     /// For the link to the campaign's page.
     pub public_base_url: String,
+    /// `[surveys] complaint_window_days`, which a `surveys.paused` alert names.
+    pub complaint_window_days: u32,
 }
 
 impl Alerts {
@@ -90,20 +95,27 @@ impl Outbox for Alerts {
     }
 
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
+        let campaign_id = match (&alert.about, &alert.campaign_id) {
+            (AlertAbout::Pause(pause_id), _) => return self.send_pause(alert, pause_id).await,
+            (_, Some(campaign_id)) => campaign_id.as_str(),
+            (_, None) => {
+                return Err(SendError::Permanent("the alert names no campaign".into()));
+            }
+        };
         let stored = self
             .store
             .checks
-            .campaign(&alert.campaign_id)
+            .campaign(campaign_id)
             .await
             .map_err(store_error)?;
         let campaign = AlertCampaign {
-            campaign_id: &alert.campaign_id,
+            campaign_id,
             campaign_name: stored.as_ref().and_then(|c| c.name.as_deref()),
         };
         let url = format!(
             "{}/ui/campaigns/{}",
             self.public_base_url,
-            url::form_urlencoded::byte_serialize(alert.campaign_id.as_bytes()).collect::<String>()
+            url::form_urlencoded::byte_serialize(campaign_id.as_bytes()).collect::<String>()
         );
         match &alert.about {
             AlertAbout::Finding(finding_id) => {
@@ -115,6 +127,7 @@ impl Outbox for Alerts {
             AlertAbout::Action(action_id) => {
                 self.send_action(alert, action_id, campaign, &url).await
             }
+            AlertAbout::Pause(pause_id) => self.send_pause(alert, pause_id).await,
         }
     }
 
@@ -154,7 +167,7 @@ impl Alerts {
             .map_err(store_error)?
             .ok_or_else(|| SendError::Permanent("the invitation no longer exists".into()))?;
         let findings = self
-            .broken_promises(&alert.campaign_id)
+            .broken_promises(campaign.campaign_id)
             .await
             .map_err(store_error)?;
         self.dispatch(
@@ -211,6 +224,29 @@ impl Alerts {
             url,
         };
         self.dispatch(alert, data.kind(), &data, email::alerts::scheduled)
+            .await
+    }
+
+    /// `surveys.paused`: the pause as it was opened.
+    async fn send_pause(&self, alert: &ClaimedAlert, pause_id: &str) -> Result<(), SendError> {
+        let pause = self
+            .store
+            .complaints
+            .survey_pause_by_id(pause_id)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| SendError::Permanent("the pause no longer exists".into()))?;
+        let url = format!("{}/v1/surveys/status", self.public_base_url);
+        let data = PausedAlert {
+            reason: &pause.reason,
+            complaint_rate: pause.figures.rate(),
+            complaints: pause.figures.complaints,
+            sent: pause.figures.sent,
+            window_days: self.complaint_window_days,
+            paused_at: pause.paused_at,
+            url: &url,
+        };
+        self.dispatch(alert, "surveys.paused", &data, email::alerts::paused)
             .await
     }
 

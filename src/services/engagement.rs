@@ -6,10 +6,10 @@ use crate::domain::event::{EngagementEvent, EventKind};
 use crate::domain::judgement::Judgement;
 use crate::metrics::Metrics;
 use crate::store::{
-    ClickPromise, ClickSpan, ClickStore, Delivery, DeliveryToken, EngagementStore, EventsRecorded,
-    NewQuarantined, QuarantineStore, Quarantined, Store, StoreError,
+    ClickPromise, ClickSpan, ClickStore, ComplaintStore, Delivery, DeliveryToken, EngagementStore,
+    EventsRecorded, NewComplaint, NewQuarantined, QuarantineStore, Quarantined, Store, StoreError,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -24,6 +24,10 @@ pub struct Batch {
 
 pub struct Engagement {
     store: Arc<dyn EngagementStore>,
+    complaints: Arc<dyn ComplaintStore>,
+    /// `[surveys] complaint_window_days`: a complaint without the survey's marker counts
+    /// against a survey mailed to its address this long before it.
+    complaint_window: Duration,
     quarantine: Arc<dyn QuarantineStore>,
     clicks: Arc<dyn ClickStore>,
     metrics: Metrics,
@@ -52,9 +56,16 @@ impl std::fmt::Display for Rematched {
 }
 
 impl Engagement {
-    pub fn new(store: Arc<dyn Store>, metrics: Metrics, templates: LinkTemplates) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        metrics: Metrics,
+        templates: LinkTemplates,
+        complaint_window: Duration,
+    ) -> Self {
         Self {
             store: store.clone(),
+            complaints: store.clone(),
+            complaint_window,
             quarantine: store.clone(),
             clicks: store,
             metrics,
@@ -204,6 +215,7 @@ impl Engagement {
             }
             _ => self.record(events, delivered_by).await?,
         };
+        self.count_complaints(events).await?;
         recorded.ignored = *ignored;
         recorded.received += ignored;
         recorded.quarantined = self.quarantine.quarantine(quarantined, Utc::now()).await?;
@@ -216,6 +228,35 @@ impl Engagement {
         }
         recorded.received += quarantined.len() as u64;
         Ok(recorded)
+    }
+
+    /// Counts the spam complaints among stored events that are about a survey email against
+    /// the survey mail (`domain::complaint`), each once: after the events, so a crash between
+    /// is mended by the provider's redelivery (whose events are duplicates, whose complaints
+    /// are counted then).
+    async fn count_complaints(&self, events: &[EngagementEvent]) -> Result<(), StoreError> {
+        let complaints: Vec<NewComplaint> = events
+            .iter()
+            .filter(|e| e.may_be_about_a_survey())
+            .map(|e| NewComplaint {
+                event_id: e.id.clone(),
+                source: e.source.clone(),
+                recipient: e.recipient.clone(),
+                invitation_id: e.survey_invitation.clone(),
+                occurred_at: e.occurred_at,
+            })
+            .collect();
+        if complaints.is_empty() {
+            return Ok(());
+        }
+        let counted = self
+            .complaints
+            .record_complaints(&complaints, self.complaint_window, Utc::now())
+            .await?;
+        if counted > 0 {
+            tracing::warn!(counted, "spam complaints about survey emails");
+        }
+        Ok(())
     }
 
     /// Stores one request's events, all or nothing (idempotent by event id), with the name of
@@ -263,6 +304,7 @@ impl Engagement {
     ) -> Result<EventsRecorded, StoreError> {
         self.take_promises(&mut events).await?;
         let recorded = self.record(&events, &entry.credential).await?;
+        self.count_complaints(&events).await?;
         self.quarantine.drop_quarantined(&entry.id).await?;
         tracing::info!(reviewer, entry = %entry.id, endpoint = %entry.endpoint, stored = recorded.stored, "quarantined events replayed");
         Ok(recorded)

@@ -137,6 +137,7 @@ impl Services {
             surveys: config.surveys.clone(),
             email: config.email.clone(),
             alert_to: config.alerts.targets(),
+            metrics: metrics.clone(),
         });
         let alerts = Arc::new(Alerts {
             store: AlertStores::of(&shared),
@@ -149,6 +150,7 @@ impl Services {
             signing_key: config.alerts.signing_secret.clone(),
             retry: config.alerts.retry_schedule(),
             public_base_url: config.public_base_url(),
+            complaint_window_days: config.surveys.complaint_window_days,
         });
         let sns_fetcher = seams
             .sns_fetcher
@@ -173,6 +175,7 @@ impl Services {
                 shared.clone(),
                 metrics.clone(),
                 config.promises.templates().clone(),
+                chrono::Duration::days(i64::from(config.surveys.complaint_window_days)),
             )),
             retention: Arc::new(Retention::new(
                 shared.clone(),

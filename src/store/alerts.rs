@@ -58,20 +58,25 @@ pub enum AlertAbout {
     /// What the watch did about a scheduled campaign (`campaign.blocked_scheduled`,
     /// `campaign.unscheduled`), by action.
     Action(String),
+    /// The complaint guard paused survey mail (`surveys.paused`), by pause.
+    Pause(String),
 }
 
 impl AlertAbout {
-    fn of(
-        finding_id: Option<String>,
-        invitation_id: Option<String>,
-        action_id: Option<String>,
-    ) -> Result<Self, StoreError> {
-        match (finding_id, invitation_id, action_id) {
-            (Some(f), None, None) => Ok(AlertAbout::Finding(f)),
-            (None, Some(i), None) => Ok(AlertAbout::Answer(i)),
-            (None, None, Some(a)) => Ok(AlertAbout::Action(a)),
+    fn of(raw: &mut HeadRaw) -> Result<Self, StoreError> {
+        let about = (
+            raw.finding_id.take(),
+            raw.invitation_id.take(),
+            raw.action_id.take(),
+            raw.pause_id.take(),
+        );
+        match about {
+            (Some(f), None, None, None) => Ok(AlertAbout::Finding(f)),
+            (None, Some(i), None, None) => Ok(AlertAbout::Answer(i)),
+            (None, None, Some(a), None) => Ok(AlertAbout::Action(a)),
+            (None, None, None, Some(p)) => Ok(AlertAbout::Pause(p)),
             _ => Err(StoreError::Corrupt(
-                "an alert is about one finding, one answer or one action".into(),
+                "an alert is about one finding, one answer, one action or one pause".into(),
             )),
         }
     }
@@ -82,7 +87,8 @@ impl AlertAbout {
 pub struct ClaimedAlert {
     pub id: String,
     pub about: AlertAbout,
-    pub campaign_id: String,
+    /// None for a pause, which is about no campaign.
+    pub campaign_id: Option<String>,
     pub channel: AlertChannel,
     pub target: String,
     /// Attempts including this one.
@@ -111,7 +117,8 @@ struct HeadRaw {
     finding_id: Option<String>,
     invitation_id: Option<String>,
     action_id: Option<String>,
-    campaign_id: String,
+    pause_id: Option<String>,
+    campaign_id: Option<String>,
     channel: String,
     target: String,
 }
@@ -120,15 +127,15 @@ struct HeadRaw {
 struct Head {
     id: String,
     about: AlertAbout,
-    campaign_id: String,
+    campaign_id: Option<String>,
     channel: AlertChannel,
     target: String,
 }
 
 impl HeadRaw {
-    fn read(self) -> Result<Head, StoreError> {
+    fn read(mut self) -> Result<Head, StoreError> {
         Ok(Head {
-            about: AlertAbout::of(self.finding_id, self.invitation_id, self.action_id)?,
+            about: AlertAbout::of(&mut self)?,
             channel: parse("alerts.channel", &self.channel)?,
             id: self.id,
             campaign_id: self.campaign_id,
@@ -217,12 +224,12 @@ const CLAIM_ALERT_POSTGRES: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-RETURNING id, finding_id, invitation_id, action_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, action_id, pause_id, campaign_id, channel, target, attempts";
 const CLAIM_ALERT_SQLITE: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1)
-RETURNING id, finding_id, invitation_id, action_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, action_id, pause_id, campaign_id, channel, target, attempts";
 
 #[async_trait]
 impl AlertStore for SqlStore {
@@ -281,7 +288,7 @@ impl AlertStore for SqlStore {
 
     async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
         let rows: Vec<RowRaw> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT id, finding_id, invitation_id, action_id, campaign_id, channel, target, status, attempts, last_error
+            "SELECT id, finding_id, invitation_id, action_id, pause_id, campaign_id, channel, target, status, attempts, last_error
              FROM alerts WHERE campaign_id = $1 ORDER BY created_at, channel, target",
         )
         .bind(campaign_id)
@@ -293,7 +300,7 @@ impl AlertStore for SqlStore {
                 Ok(AlertRow {
                     id: head.id,
                     about: head.about,
-                    campaign_id: head.campaign_id,
+                    campaign_id: head.campaign_id.unwrap_or_default(),
                     channel: head.channel,
                     target: head.target,
                     status: raw.status.parse().map_err(StoreError::Corrupt)?,

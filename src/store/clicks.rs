@@ -53,6 +53,7 @@ impl EngagementEvent {
             locale: None,
             promise,
             judgement: None,
+            survey_invitation: None,
         }
     }
 }

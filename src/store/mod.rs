@@ -2,7 +2,7 @@
 //! survey invitations, reminders, survey answers, reviews and the campaign list, alerts, the
 //! instance's secrets, the sources' shared request quotas, one person's data (recipients),
 //! erasure, retention, clickers and the figures of promises kept per click, stored addresses folded once (identities), quarantine, Shopify's
-//! compliance records, backups —
+//! compliance records, the complaint guard's complaints and pauses, backups —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore` (checks
 //! keep their one large write, the transaction every check is stored in, in `check_writes.rs`).
 //! `Store` is all of them at once, for the parts of the service that need several.
@@ -21,6 +21,7 @@ mod checks;
 mod clicker_figures;
 mod clickers;
 mod clicks;
+mod complaints;
 mod compliance;
 mod dashboard;
 mod db;
@@ -52,6 +53,7 @@ pub use backup::BackupError;
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use clickers::{ClickerFilter, ClickerStore, NewClicker, PromiseCounts, PromiseKind};
 pub use clicks::{ClickPromise, ClickSpan, ClickStore, StoredClick};
+pub use complaints::{ComplaintStore, NewComplaint, NewPause, PauseState, Resume, SurveyPause};
 pub use compliance::{ComplianceRecord, ComplianceStore, DataRequestRow, ShopErased, shop_source};
 pub use dashboard::{DashboardStore, DayCount, LocationCount};
 pub use db::{Backend, Db};
@@ -125,6 +127,7 @@ pub trait Store:
     + ClickStore
     + ClickerStore
     + ExemptionStore
+    + ComplaintStore
 {
 }
 

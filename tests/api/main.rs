@@ -14,6 +14,7 @@ mod browser_oidc;
 mod browser_watch;
 mod cli;
 mod clicks;
+mod complaints;
 mod compliance;
 mod content;
 mod crash;

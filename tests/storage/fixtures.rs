@@ -119,5 +119,6 @@ pub fn event(
         locale: None,
         promise: None,
         judgement: None,
+        survey_invitation: None,
     }
 }

@@ -6,6 +6,7 @@ mod answers;
 mod checks;
 mod clickers;
 mod clicks;
+mod complaints;
 mod engagement;
 mod erasure;
 mod exemptions;
@@ -98,6 +99,8 @@ storage_suite!(
     findings_are_exported_in_keyset_pages_by_check_time,
     dashboard_panels_count_what_their_lists_show,
     a_suppression_withdraws_the_invitations_waiting_for_its_address,
+    a_complaint_counts_once_and_only_against_a_survey_to_its_address,
+    one_pause_is_open_at_a_time_with_its_alert_and_a_resume_keeps_who_and_why,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -107,6 +110,7 @@ mod cases {
     pub use crate::checks::*;
     pub use crate::clickers::*;
     pub use crate::clicks::*;
+    pub use crate::complaints::*;
     pub use crate::engagement::*;
     pub use crate::erasure::*;
     pub use crate::exemptions::*;

@@ -2,6 +2,7 @@
 //! `failed` of `severity: permanent` suppress; every other event is stored as it is named.
 //! Events are deduplicated by `event-data.id`.
 use super::{Checked, Parsed, campaign_text};
+use crate::domain::complaint::{MARKER, marker_value};
 use crate::domain::event::{EngagementEvent, EventKind};
 use crate::domain::validation::language_tag;
 use serde::Deserialize;
@@ -73,6 +74,7 @@ impl MailgunEvent {
             url,
             locale,
             suppresses: suppresses.map(str::to_owned),
+            survey_invitation: marker_value(self.user_variables.get(MARKER)),
             ..EngagementEvent::new(
                 format!("mailgun:{}", id.unwrap_or_default()),
                 "mailgun",
@@ -139,6 +141,22 @@ mod tests {
         assert_eq!(with("failed", "temporary"), None);
         assert_eq!(with("delivered", ""), None);
         assert_eq!(with("opened", ""), None);
+    }
+
+    #[test]
+    fn a_complaint_about_a_survey_email_carries_its_marker_back() {
+        let complaint = parse(
+            json!({"event": "complained", "id": "c-1", "timestamp": 1_764_633_600,
+                   "recipient": "a@example.com",
+                   "user-variables": {"promiseguard_invitation": "0193a7c2-1b2c-7d3e"}}),
+            &variable(),
+        )
+        .unwrap();
+        assert_eq!(
+            complaint.survey_invitation.as_deref(),
+            Some("0193a7c2-1b2c-7d3e")
+        );
+        assert!(complaint.may_be_about_a_survey());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod customerio;
 pub mod mailgun;
 pub mod orders;
 pub mod postmark;
+pub mod sendgrid;
 pub mod ses;
 
 use super::FieldError;
@@ -48,6 +49,7 @@ impl EngagementEvent {
             locale: None,
             promise: None,
             judgement: None,
+            survey_invitation: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! suppresses (`SuppressSending: true`) or reactivates (`false`: our suppression is lifted too).
 //! Other record types (`Delivery`, `Open`, soft bounces…) are stored as they are named.
 use super::{Checked, Parsed, campaign_text, other};
+use crate::domain::complaint::{MARKER, marker_value};
 use crate::domain::event::{EngagementEvent, EventKind};
 use crate::domain::validation::language_tag;
 use chrono::{DateTime, Utc};
@@ -87,6 +88,7 @@ impl PostmarkEvent {
             Some(Value::String(s)) => language_tag(s),
             _ => None,
         };
+        let survey_invitation = marker_value(metadata.get(MARKER));
         let hard = self.bounce_type.as_deref() == Some("HardBounce");
         let (kind, suppresses, reactivates) = match (record, self.suppress_sending) {
             ("Click", _) => (EventKind::Click, None, false),
@@ -109,6 +111,7 @@ impl PostmarkEvent {
             locale,
             suppresses: suppresses.map(str::to_owned),
             reactivates,
+            survey_invitation,
             ..EngagementEvent::new(
                 format!("postmark:{kind_name}:{}", id.unwrap_or_default()),
                 "postmark",
@@ -173,6 +176,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(spam.suppresses.as_deref(), Some("spamreport"));
+        assert_eq!(spam.survey_invitation, None);
+        let survey_spam = parse(
+            json!({"RecordType": "SpamComplaint", "ID": 43, "Email": "a@example.com",
+                   "BouncedAt": "2026-11-05T16:33:54Z",
+                   "Metadata": {"promiseguard_invitation": "0193a7c2-1b2c-7d3e"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            survey_spam.survey_invitation.as_deref(),
+            Some("0193a7c2-1b2c-7d3e")
+        );
         let change = |suppress: bool| {
             parse(json!({"RecordType": "SubscriptionChange", "MessageID": "m-1", "Recipient": "a@example.com",
                          "SuppressSending": suppress, "ChangedAt": "2026-11-05T16:33:54Z"}))

@@ -6,6 +6,7 @@
 //! of several): each becomes an event.
 use super::{Checked, campaign_text, other};
 use crate::domain::FieldError;
+use crate::domain::complaint::{MARKER, marker_value};
 use crate::domain::event::{EngagementEvent, EventKind};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -34,6 +35,7 @@ pub fn parse(sns_message_id: &str, message: &str) -> Result<Vec<EngagementEvent>
         .and_then(|t| t.get("campaign_id"))
         .and_then(|v| v.as_array().and_then(|a| a.first()).or(Some(v)))
         .and_then(|v| campaign_text(Some(v)));
+    let survey_invitation = marker_value(mail.get("tags").and_then(|t| t.get(MARKER)));
     let Some(Reading {
         kind,
         suppresses,
@@ -60,6 +62,7 @@ pub fn parse(sns_message_id: &str, message: &str) -> Result<Vec<EngagementEvent>
                 campaign_id: campaign_id.clone(),
                 url: url.clone(),
                 suppresses: suppresses.map(str::to_owned),
+                survey_invitation: survey_invitation.clone(),
                 ..EngagementEvent::new(
                     format!("ses:{sns_message_id}:{recipient}"),
                     "ses",
@@ -238,6 +241,16 @@ mod tests {
                 .suppresses
                 .as_deref(),
             Some("spamreport")
+        );
+        let tagged = json!({"eventType": "Complaint",
+            "mail": {"timestamp": "2026-12-01T08:00:00Z",
+                     "tags": {"promiseguard_invitation": ["0193a7c2-1b2c-7d3e"], "ses:configuration-set": ["surveys"]}},
+            "complaint": {"complainedRecipients": [{"emailAddress": "c@example.com"}], "timestamp": "2026-12-01T09:00:00Z"}});
+        assert_eq!(
+            parse("m-6", &tagged.to_string()).unwrap()[0]
+                .survey_invitation
+                .as_deref(),
+            Some("0193a7c2-1b2c-7d3e")
         );
         let unsubscribe = json!({"eventType": "Subscription", "mail": {"timestamp": "2026-12-01T08:00:00Z", "destination": ["d@example.com"]},
             "subscription": {"timestamp": "2026-12-01T09:00:00Z", "newTopicPreferences": {"unsubscribeAll": true}}});

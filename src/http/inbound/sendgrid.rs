@@ -7,7 +7,8 @@ use super::{
     reader,
 };
 use crate::domain::FieldError;
-use crate::domain::event::{EngagementEvent, SendgridEventInput};
+use crate::domain::event::EngagementEvent;
+use crate::domain::providers::sendgrid::SendgridEventInput;
 use crate::http::AppState;
 use crate::http::body::require_json_or_ndjson;
 use crate::http::error::ApiError;

@@ -237,6 +237,8 @@ impl From<AlertRow> for AlertView {
             AlertAbout::Finding(f) => (Some(f), None, None),
             AlertAbout::Answer(i) => (None, Some(i), None),
             AlertAbout::Action(x) => (None, None, Some(x)),
+            // A pause is about no campaign: never among a campaign's alerts.
+            AlertAbout::Pause(_) => (None, None, None),
         };
         Self {
             finding_id,

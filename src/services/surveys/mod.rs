@@ -3,9 +3,11 @@
 //! unsubscribe pages record (`answers`).
 mod answers;
 mod delivery;
+mod guard;
 mod reminders;
 
 pub use answers::{AnswerProblem, Answered, MAX_COMMENT};
+pub use guard::{GuardStatus, ResumeProblem, ResumeView};
 
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::AlertTarget;
@@ -36,6 +38,7 @@ crate::services::store_concerns! {
         answers: AnswerStore,
         alerts: AlertStore,
         clickers: ClickerStore,
+        complaints: ComplaintStore,
     }
 }
 
@@ -46,8 +49,11 @@ pub struct Surveys {
     pub from: Mailbox,
     pub surveys: SurveysConfig,
     pub email: EmailConfig,
-    /// `[alerts]` destinations, for a detractor of a campaign that broke a promise.
+    /// `[alerts]` destinations, for a detractor of a campaign that broke a promise and for
+    /// survey mail paused by its complaints.
     pub alert_to: Vec<AlertTarget>,
+    /// For the complaint guard's gauge.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// The wording of a survey about `campaign_id`: its brand and offer title, from the campaign
@@ -174,6 +180,11 @@ impl Surveys {
         let run = uuid::Uuid::new_v4().to_string();
         let clickers = self.record_clickers(Utc::now()).await?;
         let queued = self.sweep(Utc::now()).await?;
+        if let Some(reason) = self.paused_by_complaints(Utc::now()).await? {
+            return Ok(format!(
+                "{queued} invitations queued; survey mail paused ({reason}): nothing sent; {clickers} clickers recorded"
+            ));
+        }
         let d = self.deliver(&run, stop).await?;
         let r = self.remind(&run, stop).await?;
         let reminders = if self.surveys.reminder_after_days == 0 {
@@ -187,8 +198,12 @@ impl Surveys {
     }
 
     /// What is due now, delivered: survey emails (those that waited for their recipient's
-    /// window among them) and reminders. A summary line for the log.
+    /// window among them) and reminders — unless the complaint guard holds them paused. A
+    /// summary line for the log.
     pub async fn deliver_due(&self, stop: &CancellationToken) -> anyhow::Result<String> {
+        if let Some(reason) = self.paused_by_complaints(Utc::now()).await? {
+            return Ok(format!("survey mail paused ({reason}): nothing sent"));
+        }
         let run = uuid::Uuid::new_v4().to_string();
         let d = self.deliver(&run, stop).await?;
         if self.surveys.reminder_after_days == 0 {
