@@ -128,7 +128,7 @@ impl Services {
             link_key(&config, shared.as_ref()).await?,
             &config.public_base_url(),
         );
-        let mailer = mailer(&config)?;
+        let mailer = mailer(&config, shared_quota(&store))?;
         let surveys = Arc::new(Surveys {
             store: SurveyStores::of(&shared),
             mailer: mailer.clone(),

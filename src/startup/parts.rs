@@ -3,7 +3,8 @@
 //! the keys kept in the database, the platforms the watch reads.
 use crate::check::CheckLimits;
 use crate::config::Config;
-use crate::email::pace::PacedMailer;
+use crate::domain::spacing::Spacing;
+use crate::email::pace::{PacedMailer, SharedPace, shared_interval};
 use crate::email::{Mailer, build_mailer};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
@@ -167,9 +168,13 @@ pub(super) async fn sign_in(oidc: &crate::config::OidcConfig) -> anyhow::Result<
     Ok(sign_in)
 }
 
-/// The relay every email goes to, through its pace (`[email] max_per_second`, the relay's
+/// The relay every email goes to, through its pace (`[email] max_per_second`, one bucket for
+/// every instance when the quota machinery is shared — PostgreSQL —, the relay's
 /// 421/451 pauses). Says at start when the survey window runs on UTC for want of a default zone.
-pub(super) fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
+pub(super) fn mailer(
+    config: &Config,
+    shared: Option<Arc<dyn SharedQuota>>,
+) -> anyhow::Result<Arc<dyn Mailer>> {
     if config.surveys.send_window != crate::domain::send_window::SendWindow::Always
         && config.surveys.default_timezone.is_none()
     {
@@ -178,8 +183,38 @@ pub(super) fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
         );
     }
     let relay: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
-    Ok(Arc::new(PacedMailer::new(
-        relay,
-        config.email.max_per_second,
-    )))
+    let mut paced = PacedMailer::new(relay, config.email.max_per_second);
+    if let (Some(quota), Some(per_second)) = (shared, config.email.max_per_second) {
+        paced = paced.shared(Arc::new(RelayBucket {
+            quota,
+            spacing: Spacing {
+                interval_ms: shared_interval(per_second).as_micros().div_ceil(1000) as i64,
+                tolerance_ms: 0,
+            },
+        }));
+    }
+    Ok(Arc::new(paced))
+}
+
+/// The bucket of the shared quotas that paces the relay for every instance.
+const RELAY_BUCKET: &str = "relay:email";
+
+/// `[email] max_per_second` as one bucket in the database (PostgreSQL), which every
+/// instance's sends take their slots from: evenly spaced, no burst.
+struct RelayBucket {
+    quota: Arc<dyn SharedQuota>,
+    spacing: Spacing,
+}
+
+#[async_trait::async_trait]
+impl SharedPace for RelayBucket {
+    async fn take(&self) -> Result<Option<Duration>, String> {
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        self.quota.take(RELAY_BUCKET, now_ms, self.spacing).await
+    }
+
+    async fn pause(&self, pause: Duration) -> Result<(), String> {
+        let until_ms = chrono::Utc::now().timestamp_millis() + pause.as_millis() as i64;
+        self.quota.pause(RELAY_BUCKET, until_ms).await
+    }
 }

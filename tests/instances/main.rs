@@ -297,3 +297,64 @@ async fn two_instances_watching_one_platform_take_one_action() {
     b.store.close().await;
     db.drop_database().await;
 }
+
+/// `[email] max_per_second` is one bucket for every instance on PostgreSQL: two instances
+/// sending at once (say one's survey delivery and the other's alerts) together never put more
+/// than that many messages into any one second at the relay (timed at the SMTP server).
+#[tokio::test]
+async fn two_instances_sending_at_once_keep_one_relay_pace() {
+    let Some(db) = postgres().await else {
+        return skipped("two_instances_sending_at_once_keep_one_relay_pace");
+    };
+    let sink = support::smtp::SmtpSink::start().await;
+    let extra = format!(
+        "[email]\ntransport = \"smtp\"\nsmtp_url = \"{}\"\nfrom = \"cx@example.com\"\nmax_per_second = 5\nmax_concurrent = 4\n",
+        sink.url
+    );
+    let mut instances = Vec::new();
+    let mut dirs = Vec::new();
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let config = support::app::test_config_on(&dir, &db.url, &extra);
+        instances.push(
+            promiseguard::startup::Services::build(config)
+                .await
+                .unwrap(),
+        );
+        dirs.push(dir);
+    }
+    let started = std::time::Instant::now();
+    let sends = (0..30).map(|i| {
+        let mailer = instances[i % 2].surveys.mailer.clone();
+        let message = lettre::Message::builder()
+            .from("cx@example.com".parse().unwrap())
+            .to(format!("r{i}@example.com").parse().unwrap())
+            .subject("paced")
+            .body(String::from("x"))
+            .unwrap();
+        async move { mailer.send(message).await }
+    });
+    for sent in futures::future::join_all(sends).await {
+        sent.unwrap();
+    }
+    let mut at: Vec<std::time::Instant> = sink.delivered().iter().map(|m| m.at).collect();
+    assert_eq!(at.len(), 30);
+    at.sort();
+    for (i, t) in at.iter().enumerate() {
+        let within = at[i..]
+            .iter()
+            .filter(|u| u.duration_since(*t) < Duration::from_secs(1))
+            .count();
+        assert!(within <= 5, "{within} emails in the second after email {i}");
+    }
+    // One pace for both: 30 at 5 a second take about 6 s, not the 3 s of two paces.
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    for services in &instances {
+        services.store.close().await;
+    }
+    db.drop_database().await;
+}
