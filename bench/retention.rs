@@ -41,6 +41,7 @@ fn click(id: String, recipient: String, at: DateTime<Utc>) -> EngagementEvent {
         promise: None,
         judgement: None,
         survey_invitation: None,
+        zone: None,
     }
 }
 

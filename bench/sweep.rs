@@ -111,6 +111,7 @@ async fn ours(setup: &Setup) -> (std::time::Duration, std::time::Duration, f64) 
             promise: None,
             judgement: None,
             survey_invitation: None,
+            zone: None,
         })
         .collect();
     for chunk in events.chunks(50_000) {

@@ -14,6 +14,8 @@ pub enum Touch {
         at: DateTime<Utc>,
         /// The language the click's event named, if any.
         locale: Option<String>,
+        /// The recipient's own zone, as the click's event gave it (Braze's `user.timezone`).
+        zone: Option<String>,
         /// What the click reached for and how it was judged (`domain::judgement`).
         promise: ClickedPromise,
     },
@@ -31,11 +33,18 @@ impl Touch {
     }
 }
 
+/// What `latest_click` shows `pick` of one click.
+struct ClickFacts<'a> {
+    locale: Option<&'a str>,
+    zone: Option<&'a str>,
+    promise: &'a ClickedPromise,
+}
+
 /// What `pick` finds in a recipient's latest click on `campaign` in which it finds anything.
 fn latest_click<'a>(
     touches: &'a [Touch],
     campaign: &str,
-    pick: impl Fn(&'a Option<String>, &'a ClickedPromise) -> Option<&'a str>,
+    pick: impl Fn(ClickFacts<'a>) -> Option<&'a str>,
 ) -> Option<&'a str> {
     touches
         .iter()
@@ -44,8 +53,14 @@ fn latest_click<'a>(
                 campaign: c,
                 at,
                 locale,
+                zone,
                 promise,
-            } if c == campaign => pick(locale, promise).map(|found| (*at, found)),
+            } if c == campaign => pick(ClickFacts {
+                locale: locale.as_deref(),
+                zone: zone.as_deref(),
+                promise,
+            })
+            .map(|found| (*at, found)),
             _ => None,
         })
         .max_by_key(|(at, _)| *at)
@@ -54,14 +69,19 @@ fn latest_click<'a>(
 
 /// The branch a recipient's latest click on `campaign` that named one reached for.
 pub fn click_location<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
-    latest_click(touches, campaign, |_, promise| {
-        promise.location.as_deref().filter(|l| *l != "online")
+    latest_click(touches, campaign, |click| {
+        click.promise.location.as_deref().filter(|l| *l != "online")
     })
+}
+
+/// The zone the recipient's latest click on `campaign` that gave one said they are in.
+pub fn click_zone<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
+    latest_click(touches, campaign, |click| click.zone)
 }
 
 /// The language of a recipient's latest click on `campaign` that named one.
 pub fn click_locale<'a>(touches: &'a [Touch], campaign: &str) -> Option<&'a str> {
-    latest_click(touches, campaign, |locale, _| locale.as_deref())
+    latest_click(touches, campaign, |click| click.locale)
 }
 
 /// The location (and sku) a click named, and its judgement.
@@ -238,6 +258,7 @@ mod tests {
             campaign: c.into(),
             at: t(h),
             locale: None,
+            zone: None,
             promise: ClickedPromise::default(),
         }
     }

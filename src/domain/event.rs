@@ -3,7 +3,7 @@
 use super::FieldError;
 use super::content::templates::LinkPromise;
 use super::judgement::Judgement;
-use super::validation::optional_language_tag;
+use super::validation::{optional_language_tag, optional_time_zone};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -54,6 +54,9 @@ pub struct EngagementEvent {
     /// The survey invitation a relay echoed back (`domain::complaint::MARKER`): this event is
     /// about promiseguard's own survey email.
     pub survey_invitation: Option<String>,
+    /// The recipient's own time zone (an IANA name) where the event gives one (Braze Currents'
+    /// `user.timezone`, our JSON's `timezone`): the survey's send window goes by it first.
+    pub zone: Option<String>,
 }
 
 /// `POST /v1/events`: one element of the array (or one NDJSON line).
@@ -73,6 +76,9 @@ pub struct EventInput {
     /// The recipient's language (BCP 47), for the survey.
     #[serde(default)]
     pub locale: Option<String>,
+    /// The recipient's time zone (IANA), for the survey's send window.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 pub(crate) const MAX_TEXT: usize = 2048;
@@ -174,6 +180,11 @@ impl EventInput {
         }
         text(&self.url, format!("{at}/url"), &mut errors);
         text(&self.order_id, format!("{at}/order_id"), &mut errors);
+        let zone = optional_time_zone(
+            self.timezone.as_deref(),
+            format!("{at}/timezone"),
+            &mut errors,
+        );
         let locale =
             optional_language_tag(self.locale.as_deref(), format!("{at}/locale"), &mut errors);
         match (kind, recipient) {
@@ -192,6 +203,7 @@ impl EventInput {
                 promise: None,
                 judgement: None,
                 survey_invitation: None,
+                zone,
             }),
             _ => Err(errors),
         }

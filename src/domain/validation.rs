@@ -62,6 +62,32 @@ pub fn language_tag(raw: &str) -> Option<String> {
 
 /// An optional `locale` field: absent or blank is `None`; a value that is not a tag is named
 /// at `pointer`.
+/// An IANA time zone name (`America/Chicago`) as `chrono-tz` knows it, in its canonical
+/// spelling; `None` if it is not one.
+pub fn time_zone(raw: &str) -> Option<String> {
+    raw.trim()
+        .parse::<chrono_tz::Tz>()
+        .ok()
+        .map(|tz| tz.name().to_owned())
+}
+
+/// An optional time zone: absent or blank is `None`; anything else must be an IANA name.
+pub fn optional_time_zone(
+    raw: Option<&str>,
+    pointer: String,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    let zone = time_zone(raw);
+    if zone.is_none() {
+        errors.push(FieldError::new(
+            pointer,
+            "is not an IANA time zone (e.g. `America/Chicago`)",
+        ));
+    }
+    zone
+}
+
 pub fn optional_language_tag(
     raw: Option<&str>,
     pointer: String,

@@ -85,6 +85,9 @@ mapped! {
         pub order_id: Option<String>,
         /// The language the event named (BCP 47).
         pub locale: Option<String>,
+        /// The time zone the event said the person is in (IANA; Braze's `user.timezone`, our
+        /// JSON's `timezone`).
+        pub zone: Option<String>,
         /// What a click reached for, by the `[promises]` templates: the location its URL
         /// names, and the sku for an item link.
         pub location: Option<String>,

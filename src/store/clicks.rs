@@ -54,6 +54,7 @@ impl EngagementEvent {
             promise,
             judgement: None,
             survey_invitation: None,
+            zone: None,
         }
     }
 }

@@ -57,6 +57,7 @@ struct TouchRaw {
     campaign_id: Option<String>,
     occurred_at: i64,
     locale: Option<String>,
+    zone: Option<String>,
     location: Option<String>,
     sku: Option<String>,
     judgement: Option<i64>,
@@ -160,7 +161,7 @@ impl EngagementStore for SqlStore {
             Db::Postgres(_) => "SELECT jsonb_array_elements_text($1::jsonb)",
         };
         let sql = format!(
-            "SELECT recipient, type, campaign_id, occurred_at, locale, location, sku, judgement FROM events
+            "SELECT recipient, type, campaign_id, occurred_at, locale, zone, location, sku, judgement FROM events
              WHERE type IN ('click', 'conversion') AND recipient IN ({unpack})"
         );
         let rows: Vec<TouchRaw> = on_pool!(self.db(), pool =>
@@ -173,6 +174,7 @@ impl EngagementStore for SqlStore {
                 campaign_id: campaign,
                 occurred_at: at,
                 locale,
+                zone,
                 location,
                 sku,
                 judgement,
@@ -188,6 +190,7 @@ impl EngagementStore for SqlStore {
                         campaign,
                         at,
                         locale,
+                        zone,
                         promise: ClickedPromise {
                             location,
                             sku,

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Connection;
 use std::collections::{BTreeSet, HashSet};
 
-/// 14 parameters a row.
+/// 15 parameters a row.
 const EVENTS_PER_INSERT: usize = 1000;
 
 /// The statements that make a stub campaign for each id an event names (one known from a
@@ -60,7 +60,7 @@ where
         .chunks(EVENTS_PER_INSERT)
         .map(|chunk| {
             let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale, location, sku, judgement) ",
+                "INSERT INTO events (id, source, type, campaign_id, recipient, occurred_at, url, order_id, received_at, credential, locale, location, sku, judgement, zone) ",
             );
             insert.push_values(chunk, |mut row, e| {
                 row.push_bind(e.id.clone())
@@ -76,7 +76,8 @@ where
                     .push_bind(e.locale.clone())
                     .push_bind(promised_location(e))
                     .push_bind(promised_sku(e))
-                    .push_bind(e.judgement.map(Judgement::code));
+                    .push_bind(e.judgement.map(Judgement::code))
+                    .push_bind(e.zone.clone());
             });
             insert.push(" ON CONFLICT (id) DO NOTHING");
             insert

@@ -38,6 +38,8 @@ pub struct RecipientEvent {
     pub order_id: Option<String>,
     /// The language the event named (BCP 47).
     pub locale: Option<String>,
+    /// The time zone the event said the person is in (IANA).
+    pub zone: Option<String>,
     /// What a click reached for: the location its URL names, and the sku for an item link.
     pub location: Option<String>,
     pub sku: Option<String>,
@@ -92,6 +94,7 @@ struct EventRaw {
     url: Option<String>,
     order_id: Option<String>,
     locale: Option<String>,
+    zone: Option<String>,
     location: Option<String>,
     sku: Option<String>,
     judgement: Option<i64>,
@@ -115,6 +118,7 @@ impl TryFrom<EventRaw> for RecipientEvent {
             url: e.url,
             order_id: e.order_id,
             locale: e.locale,
+            zone: e.zone,
             location: e.location,
             sku: e.sku,
             judgement,
@@ -144,7 +148,7 @@ impl RecipientStore for SqlStore {
         let address = crate::domain::event::fold_address(address);
         let events: Vec<EventRaw> = on_pool!(self.db(), pool => sqlx::query_as(
             "SELECT id, source, type, campaign_id, occurred_at, received_at, url, order_id, locale,
-                    location, sku, judgement
+                    zone, location, sku, judgement
              FROM events WHERE lower(recipient) = $1 ORDER BY occurred_at, id",
         )
         .bind(&address)

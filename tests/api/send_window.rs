@@ -2,6 +2,7 @@
 //! so that it is 03:xx for one recipient and midday for another. The one at night is queued to
 //! go at 09:00 their time (plus their share of the window's first hour) and not sent; the other
 //! goes now; the access document says when the waiting one will go.
+use crate::support::app::{TestApp, live_offer, presend_body};
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp, clicks, post_events, surveys_run_ok};
 use chrono::{DateTime, Duration, Timelike, Utc};
@@ -22,27 +23,30 @@ fn zone_at(hour: i64) -> (String, i64) {
     (name, offset)
 }
 
+/// An app with the 09:00–20:00 window (and `surveys` keys), whose campaign `c-test` was checked
+/// with its one branch, loc-101, in `branch_zone`.
+async fn app_checked_at(sink: &SmtpSink, branch_zone: &str, surveys: &str) -> TestApp {
+    let app = app_with_smtp(
+        sink,
+        &format!(
+            "[surveys]\nsend_window = \"09:00-20:00\"\n{surveys}\n\
+             [sources.locations]\nkind = \"static\"\npath = \"fixtures/locations.json\"\n\
+             [sources.locations.timezones]\nloc-101 = \"{branch_zone}\"\n"
+        ),
+    )
+    .await;
+    let body = presend_body(serde_json::json!([live_offer("o", &["loc-101"])]));
+    assert_eq!(app.presend(&body).await.status(), 200);
+    app
+}
+
 #[tokio::test]
 async fn a_survey_due_at_night_waits_for_nine_in_the_recipients_zone() {
     let (night, night_offset) = zone_at(3);
     let (day, _) = zone_at(12);
     let sink = SmtpSink::start().await;
     // The branch of the checked campaign is in the night zone; anyone else is in the day zone.
-    let app = app_with_smtp(
-        &sink,
-        &format!(
-            "[surveys]\nsend_window = \"09:00-20:00\"\ndefault_timezone = \"{day}\"\n\
-             [sources.locations]\nkind = \"static\"\npath = \"fixtures/locations.json\"\n\
-             [sources.locations.timezones]\nloc-101 = \"{night}\"\n"
-        ),
-    )
-    .await;
-    let body =
-        crate::support::app::presend_body(serde_json::json!([crate::support::app::live_offer(
-            "o",
-            &["loc-101"]
-        )]));
-    assert_eq!(app.presend(&body).await.status(), 200);
+    let app = app_checked_at(&sink, &night, &format!("default_timezone = \"{day}\"")).await;
     post_events(
         &app,
         "/v1/events",
@@ -141,4 +145,66 @@ async fn a_reminder_due_at_night_waits_for_the_window() {
     // And it stays waiting on the next run.
     surveys_run_ok(&app).await;
     assert_eq!(sink.count_to("owl@example.com"), 1);
+}
+
+/// The recipient's own zone, where an event gives one, comes before their branch's: a Braze
+/// Currents click whose `user.timezone` is where it is night, and one of our JSON with
+/// `timezone`, both wait — though the campaign's branch is where it is midday; a click that
+/// names no zone goes by the branch and is sent.
+#[tokio::test]
+async fn the_zone_an_event_gives_comes_before_the_branchs() {
+    let (night, night_offset) = zone_at(3);
+    let (day, _) = zone_at(12);
+    let sink = SmtpSink::start().await;
+    let app = app_checked_at(&sink, &day, "").await;
+    let clicked = (Utc::now() - Duration::hours(100)).timestamp();
+    let braze = serde_json::json!({"events": [{
+        "event_type": "users.messages.email.Click", "id": "braze-night", "time": clicked,
+        "user": {"user_id": "0123456789abcdef01234567", "timezone": night},
+        "properties": {"campaign_api_id": "c-test", "email_address": "owl@example.com",
+                       "url": "https://rentals.example.com/branches"}}]});
+    let res = app
+        .client
+        .post(format!("{}/v1/events/braze", app.address))
+        .json(&braze)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut ours = clicks("c-test", &["lark@example.com", "noon@example.com"], 100);
+    ours[0]["timezone"] = serde_json::json!(night);
+    let (status, answer) = post_events(&app, "/v1/events", &ours).await;
+    assert_eq!(status, 200, "{answer}");
+    // Not a zone: refused at its pointer, as any bad field.
+    let mut bad = clicks("c-test", &["x@example.com"], 100);
+    bad[0]["timezone"] = serde_json::json!("Mars/Olympus");
+    let (status, problem) = post_events(&app, "/v1/events", &bad).await;
+    assert_eq!(
+        (status, problem["errors"][0]["pointer"].as_str()),
+        (422, Some("/0/timezone")),
+        "{problem}"
+    );
+
+    let summary = surveys_run_ok(&app).await;
+    assert!(
+        summary.contains("3 invitations queued; 1 sent"),
+        "{summary}"
+    );
+    assert_eq!(sink.delivered_to(), vec!["noon@example.com"]);
+    for person in ["owl@example.com", "lark@example.com"] {
+        let (_, data) =
+            crate::support::analysts::get(&app, &format!("/v1/recipients/{person}"), None).await;
+        assert_eq!(data["events"][0]["zone"], night.as_str(), "{data}");
+        let send_after: DateTime<Utc> = data["invitations"][0]["send_after"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{data}"))
+            .parse()
+            .unwrap();
+        let local = send_after + Duration::hours(night_offset);
+        assert_eq!(
+            local.hour(),
+            9,
+            "{person}: {send_after} is {local} in {night}"
+        );
+    }
 }

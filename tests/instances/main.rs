@@ -195,6 +195,7 @@ async fn two_instances_claiming_queued_invitations_never_take_the_same_one() {
         promise: None,
         judgement: None,
         survey_invitation: None,
+        zone: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..300)

@@ -101,6 +101,7 @@ pub async fn events_are_idempotent_and_feed_the_sweep(store: SqlStore) {
                 campaign: "c8".into(),
                 at: at("2026-11-19T09:00:00Z"),
                 locale: None,
+                zone: None,
                 promise: Default::default(),
             },
             Touch::Conversion {

@@ -120,5 +120,6 @@ pub fn event(
         promise: None,
         judgement: None,
         survey_invitation: None,
+        zone: None,
     }
 }

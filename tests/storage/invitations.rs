@@ -335,6 +335,7 @@ async fn a_claim_waits_for_another_processs_write_lock_then_goes_through() {
         promise: None,
         judgement: None,
         survey_invitation: None,
+        zone: None,
     };
     db.store.record_events(&[click], "test", now).await.unwrap();
     let pairs: Vec<(String, String)> = (0..3)

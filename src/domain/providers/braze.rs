@@ -5,6 +5,7 @@
 //! address and ignored when it does not — never refused.
 use super::{Checked, Parsed, Taken, campaign_text};
 use crate::domain::event::{EngagementEvent, EventKind};
+use crate::domain::validation::time_zone;
 use serde_json::{Map, Value};
 
 /// One event of a batch, read leniently: a field of an unexpected type reads as absent, so
@@ -15,6 +16,8 @@ pub struct BrazeEvent {
     pub id: Option<String>,
     pub time: Option<f64>,
     pub properties: Map<String, Value>,
+    /// `user.timezone`: the user's IANA zone as Braze knows it (not one: absent).
+    pub zone: Option<String>,
 }
 
 /// A Currents batch: `{"events": [...]}`; `None` if the body is not one.
@@ -36,6 +39,11 @@ impl BrazeEvent {
             event_type: text("event_type"),
             id: text("id"),
             time: event.get("time").and_then(Value::as_f64),
+            zone: event
+                .get("user")
+                .and_then(|u| u.get("timezone"))
+                .and_then(Value::as_str)
+                .and_then(time_zone),
             properties: event
                 .get("properties")
                 .and_then(Value::as_object)
@@ -93,10 +101,12 @@ impl BrazeEvent {
                 occurred_at,
             ))));
         }
+        let zone = self.zone;
         check.done(|| EngagementEvent {
             campaign_id,
             url,
             suppresses,
+            zone,
             ..EngagementEvent::new(
                 format!("braze:{}", id.unwrap_or_default()),
                 "braze",
@@ -117,6 +127,27 @@ mod tests {
         BrazeEvent::read(&event)
             .parse("/events/0")
             .map_err(|errors| errors.into_iter().map(|e| e.pointer).collect())
+    }
+
+    #[test]
+    fn a_click_brings_the_users_own_time_zone_when_braze_knows_it() {
+        let click = |zone: Value| {
+            let Ok(Taken::Event(click)) = parse(json!({
+                "event_type": "users.messages.email.Click", "id": "z", "time": 1_477_502_783,
+                "user": {"user_id": "0123456789abcdef01234567", "timezone": zone},
+                "properties": {"campaign_id": "spring-2027", "email_address": "a@example.com"}}))
+            else {
+                panic!()
+            };
+            click.zone
+        };
+        assert_eq!(
+            click(json!("America/Chicago")).as_deref(),
+            Some("America/Chicago")
+        );
+        // Not a zone (or not a string): absent, never an error.
+        assert_eq!(click(json!("Mars/Olympus")), None);
+        assert_eq!(click(json!(-5)), None);
     }
 
     #[test]

@@ -50,6 +50,7 @@ impl EngagementEvent {
             promise: None,
             judgement: None,
             survey_invitation: None,
+            zone: None,
         }
     }
 }

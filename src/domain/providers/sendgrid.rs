@@ -95,6 +95,7 @@ impl SendgridEventInput {
             promise: None,
             judgement: None,
             survey_invitation: marker_value(self.promiseguard_invitation.as_ref()),
+            zone: None,
         })
     }
 }

@@ -12,7 +12,7 @@ pub use guard::{GuardStatus, ResumeProblem, ResumeView};
 use crate::config::{EmailConfig, SurveysConfig};
 use crate::domain::AlertTarget;
 use crate::domain::attribution::{
-    click_locale, click_location, decide, eligible_campaigns, person_judgement,
+    click_locale, click_location, click_zone, decide, eligible_campaigns, person_judgement,
 };
 use crate::domain::judgement::Coverage;
 use crate::domain::send_window::{recipient_zone, spread_of};
@@ -298,9 +298,11 @@ impl Surveys {
                 let covered = self.store.checks.latest_coverage(&campaign).await?;
                 coverages.insert(campaign.clone(), covered);
             }
-            let zone = coverages[&campaign]
-                .as_ref()
-                .and_then(|c| recipient_zone(click_location(t, &campaign), &c.locations, &c.zones));
+            // Their own zone as an event gave it, else their branch's, else the campaign's.
+            let zone = click_zone(t, &campaign).map(str::to_owned).or_else(|| {
+                let c = coverages[&campaign].as_ref()?;
+                recipient_zone(click_location(t, &campaign), &c.locations, &c.zones)
+            });
             let tz = zone
                 .as_deref()
                 .and_then(|z| z.parse().ok())
