@@ -82,13 +82,20 @@ pub struct SurveyEmail<'a> {
 /// complaint about a survey email is known as one. Each relay reads its own and strips it;
 /// another relay passes them on as harmless `X-` headers.
 pub fn markers(invitation_id: &str) -> [(&'static str, String); 4] {
-    let object = serde_json::json!({ MARKER: invitation_id });
+    // The id as a JSON string: ours are UUIDs, which need no escaping (written directly, as a
+    // sweep writes thousands); any other is escaped by serde_json.
+    let plain = invitation_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let quoted = if plain {
+        format!("\"{invitation_id}\"")
+    } else {
+        serde_json::Value::from(invitation_id).to_string()
+    };
+    let object = format!("{{\"{MARKER}\":{quoted}}}");
     [
-        (
-            "X-SMTPAPI",
-            serde_json::json!({ "unique_args": object }).to_string(),
-        ),
-        ("X-Mailgun-Variables", object.to_string()),
+        ("X-SMTPAPI", format!("{{\"unique_args\":{object}}}")),
+        ("X-Mailgun-Variables", object),
         (
             "X-PM-Metadata-promiseguard_invitation",
             invitation_id.to_owned(),
@@ -281,6 +288,17 @@ mod tests {
         assert!(html.contains(r#"<html lang="en" dir="ltr">"#), "{html}");
         assert!(html.contains(r#"<div dir="ltr" align="left""#), "{html}");
         assert!(text.starts_with("Hi,"), "{text}");
+    }
+
+    #[test]
+    fn a_marker_is_json_whatever_the_id() {
+        for id in ["0193a7c2-1b2c-7d3e", "odd \"id\" \\ here"] {
+            let headers = markers(id);
+            let mailgun: serde_json::Value = serde_json::from_str(&headers[1].1).unwrap();
+            assert_eq!(mailgun["promiseguard_invitation"], id);
+            let smtpapi: serde_json::Value = serde_json::from_str(&headers[0].1).unwrap();
+            assert_eq!(smtpapi["unique_args"]["promiseguard_invitation"], id);
+        }
     }
 
     #[test]
