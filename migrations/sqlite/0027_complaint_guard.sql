@@ -25,8 +25,10 @@ CREATE UNIQUE INDEX survey_pauses_open ON survey_pauses ((resumed_at IS NULL)) W
 CREATE INDEX survey_pauses_resumed ON survey_pauses (resumed_at);
 
 -- Alerts about a pause too (`surveys.paused`), which is about no campaign: an alert is about
--- exactly one finding, one answer, one action or one pause. The table is rebuilt to relax its
--- CHECK and its campaign (the same statements on both backends, as 0019).
+-- exactly one finding, one answer, one action or one pause; and alerts to Slack (channel
+-- `slack`, target `slack`: the webhook's URL is a secret, kept in the configuration only). The
+-- table is rebuilt to relax its CHECKs and its campaign (the same statements on both backends,
+-- as 0019).
 CREATE TABLE alerts_next (
     id              TEXT PRIMARY KEY,
     finding_id      TEXT REFERENCES findings (id),
@@ -34,7 +36,7 @@ CREATE TABLE alerts_next (
     action_id       TEXT REFERENCES campaign_actions (id),
     pause_id        TEXT REFERENCES survey_pauses (id),
     campaign_id     TEXT REFERENCES campaigns (id),
-    channel         TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+    channel         TEXT NOT NULL CHECK (channel IN ('email', 'webhook', 'slack')),
     target          TEXT NOT NULL,
     status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'unknown')),
     attempts        BIGINT NOT NULL DEFAULT 0,

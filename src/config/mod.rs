@@ -4,6 +4,7 @@
 //! Everything is parsed here, once, into the types the service uses — signing keys, schedules,
 //! roles, addresses — so a bad value is refused at start-up, named by its key, and nothing
 //! downstream parses configuration again.
+mod alerts;
 mod inbound;
 mod load;
 mod oidc;
@@ -18,6 +19,7 @@ mod text;
 #[cfg(test)]
 pub(crate) mod keys;
 
+pub use alerts::AlertsConfig;
 pub use inbound::{
     ConversionsConfig, CustomerioConfig, EventsConfig, InboundToken, LookupConfig,
     MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
@@ -29,8 +31,8 @@ pub use promises::PromisesConfig;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
-    AlertsConfig, AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RetentionConfig,
-    ScheduleConfig, SurveysConfig, Transport, WebhooksConfig,
+    AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RetentionConfig, ScheduleConfig,
+    SurveysConfig, Transport, WebhooksConfig,
 };
 pub use sources::{SourceConfig, SourceKind, SourcesConfig};
 
@@ -218,22 +220,7 @@ impl Config {
         self.sources.validate()?;
         self.promises.validate()?;
         platforms::validate(&self.platforms, &self.watch)?;
-        if let Some(url) = &self.alerts.webhook_url {
-            let parsed = url::Url::parse(url)
-                .map_err(|e| ConfigError::new("alerts.webhook_url", e.to_string()))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(ConfigError::new(
-                    "alerts.webhook_url",
-                    "must be an http or https URL",
-                ));
-            }
-            if self.alerts.signing_secret.is_none() {
-                return Err(ConfigError::new(
-                    "alerts.signing_secret",
-                    "is required with alerts.webhook_url (whsec_ followed by base64): receivers verify alerts with it",
-                ));
-            }
-        }
+        self.alerts.validate()?;
         let max_days = self.max_exemption_days();
         if !(1..=365).contains(&max_days) {
             return Err(ConfigError::new(

@@ -2,7 +2,7 @@
 use super::schedule::JobSchedule;
 use super::{Secret, text};
 use crate::domain::send_window::SendWindow;
-use crate::domain::{AlertChannel, AlertTarget, RetrySchedule, Role};
+use crate::domain::{RetrySchedule, Role};
 use crate::i18n::Locale;
 use crate::signatures::SigningKey;
 use lettre::message::Mailbox;
@@ -314,50 +314,6 @@ impl AnalystToken {
             name: name.to_owned(),
             role,
             token: Secret::new(token),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AlertsConfig {
-    /// Addresses told about each new block finding on a running campaign.
-    #[serde(deserialize_with = "text::parsed_each")]
-    pub emails: Vec<Mailbox>,
-    /// Receives a Standard-Webhooks-signed POST for each new block finding.
-    pub webhook_url: Option<String>,
-    /// `whsec_…` key that signs the POSTs; required with `webhook_url`.
-    pub signing_secret: Option<SigningKey>,
-    /// Waits before each retry of an alert that could not be delivered.
-    pub retry_schedule_s: Vec<u64>,
-}
-
-impl AlertsConfig {
-    /// Every destination, emails first.
-    pub fn targets(&self) -> Vec<AlertTarget> {
-        let emails = self.emails.iter().map(|address| AlertTarget {
-            channel: AlertChannel::Email,
-            target: address.to_string(),
-        });
-        let webhook = self.webhook_url.iter().map(|url| AlertTarget {
-            channel: AlertChannel::Webhook,
-            target: url.clone(),
-        });
-        emails.chain(webhook).collect()
-    }
-
-    pub fn retry_schedule(&self) -> RetrySchedule {
-        RetrySchedule::new(self.retry_schedule_s.clone())
-    }
-}
-
-impl Default for AlertsConfig {
-    fn default() -> Self {
-        Self {
-            emails: Vec::new(),
-            webhook_url: None,
-            signing_secret: None,
-            retry_schedule_s: vec![30, 120, 600, 1800, 7200],
         }
     }
 }

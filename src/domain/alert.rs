@@ -6,6 +6,9 @@ use serde::Serialize;
 pub enum AlertChannel {
     Email,
     Webhook,
+    /// A Slack incoming webhook (`[alerts] slack_webhook_url`, a secret: the alert row names
+    /// the channel `slack`, never the URL).
+    Slack,
 }
 
 impl AlertChannel {
@@ -13,6 +16,7 @@ impl AlertChannel {
         match self {
             Self::Email => "email",
             Self::Webhook => "webhook",
+            Self::Slack => "slack",
         }
     }
 }
@@ -23,6 +27,7 @@ impl std::str::FromStr for AlertChannel {
         match s {
             "email" => Ok(Self::Email),
             "webhook" => Ok(Self::Webhook),
+            "slack" => Ok(Self::Slack),
             other => Err(format!("unknown alert channel `{other}`")),
         }
     }

@@ -26,6 +26,7 @@ pub mod providers;
 pub mod review;
 pub mod rule;
 pub mod send_window;
+pub mod slack;
 pub mod spacing;
 pub mod validation;
 pub mod verdict;

@@ -148,6 +148,7 @@ impl Services {
                 .context("cannot build the HTTP client for alerts")?,
             from: config.email.from.clone(),
             signing_key: config.alerts.signing_secret.clone(),
+            slack_url: config.alerts.slack_webhook_url.clone(),
             retry: config.alerts.retry_schedule(),
             public_base_url: config.public_base_url(),
             complaint_window_days: config.surveys.complaint_window_days,

@@ -208,10 +208,16 @@ async fn alert_settings_are_checked_at_startup() {
             "alerts.emails[0]",
         ),
         ("[schedule]\nalerts = \"every minute\"\n", "schedule.alerts"),
+        (
+            "[alerts]\nslack_webhook_url = \"hooks.slack.com/services/T1/B1/sekrit\"\n",
+            "alerts.slack_webhook_url",
+        ),
     ] {
         std::fs::write(&file, text).unwrap();
         let err = promiseguard::config::load(Some(&file), Vec::new()).unwrap_err();
         assert_eq!(err.key, key, "{text}");
+        // A secret's error names its key, never its value.
+        assert!(!err.to_string().contains("sekrit"), "{err}");
     }
 }
 
@@ -219,7 +225,9 @@ async fn alert_settings_are_checked_at_startup() {
 /// and the promises broken — however often the answer is re-submitted; a promoter, none.
 #[tokio::test]
 async fn a_detractor_of_a_broken_promise_queues_exactly_one_alert() {
-    use crate::support::surveys::{clicks, link_in, post_events, surveys_run};
+    use crate::support::surveys::{
+        app_alerting, clicks, link_in, post_events, presend_blocked, surveys_run,
+    };
     let calls = Arc::new(AtomicUsize::new(0));
     let hook = {
         let calls = calls.clone();
@@ -230,21 +238,17 @@ async fn a_detractor_of_a_broken_promise_queues_exactly_one_alert() {
         .await
     };
     let sink = SmtpSink::start().await;
-    let app = spawn_app(&format!(
-        "public_base_url = \"https://cx.example.com\"\n\
-         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nalerts = \"* * * * * *\"\nlease_ttl_s = 2\n\
-         [email]\ntransport = \"smtp\"\nsmtp_url = \"{smtp}\"\nfrom = \"Acme CX <cx@example.com>\"\n\
-         [alerts]\nemails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = \"{SECRET}\"\n",
-        smtp = sink.url,
-        hook = hook.url,
-    ))
+    let app = app_alerting(
+        &sink,
+        &format!(
+            "emails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = \"{SECRET}\"",
+            hook = hook.url
+        ),
+    )
     .await;
     // The fixture's branches are closed: the pre-send check blocks (a broken promise).
-    let broken: Value =
-        serde_json::from_str(&std::fs::read_to_string("fixtures/campaigns/block.json").unwrap())
-            .unwrap();
-    assert_eq!(app.presend(&broken).await.status(), 200);
-    let campaign = broken["campaign"]["id"].as_str().unwrap();
+    let campaign = presend_blocked(&app).await;
+    let campaign = campaign.as_str();
     post_events(
         &app,
         "/v1/events",

@@ -48,6 +48,7 @@ mod reviews;
 mod send_window;
 mod shutdown;
 mod signatures;
+mod slack;
 mod surveys;
 mod ui;
 mod watch;

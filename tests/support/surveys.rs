@@ -125,3 +125,26 @@ pub async fn surveys_run_ok(app: &TestApp) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// An app mailing `sink` whose alerts job runs every second, with `alerts` as its `[alerts]`
+/// table's keys.
+pub async fn app_alerting(sink: &SmtpSink, alerts: &str) -> TestApp {
+    spawn_app(&format!(
+        "public_base_url = \"https://cx.example.com\"\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nalerts = \"* * * * * *\"\nlease_ttl_s = 2\n\
+         [email]\ntransport = \"smtp\"\nsmtp_url = \"{smtp}\"\nfrom = \"Acme CX <cx@example.com>\"\n\
+         [alerts]\n{alerts}\n",
+        smtp = sink.url,
+    ))
+    .await
+}
+
+/// The fixture campaign whose branches are closed, checked before its send (it blocks: a
+/// broken promise); its id.
+pub async fn presend_blocked(app: &TestApp) -> String {
+    let broken: Value =
+        serde_json::from_str(&std::fs::read_to_string("fixtures/campaigns/block.json").unwrap())
+            .unwrap();
+    assert_eq!(app.presend(&broken).await.status(), 200);
+    broken["campaign"]["id"].as_str().unwrap().to_owned()
+}

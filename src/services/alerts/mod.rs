@@ -1,16 +1,21 @@
-//! Alert delivery (the `alerts` job): delivers the alerts a live or manual re-check queued for each new `block`
-//! finding on a running campaign (`finding.blocked`), and those a survey answer queued for a
-//! detractor of a campaign that broke a promise (`survey.detractor`), and those the watch
-//! queued about a scheduled campaign (`campaign.blocked_scheduled`, `campaign.unscheduled`) —
-//! an email to each
-//! `[alerts] emails` address and a Standard-Webhooks-signed POST to `[alerts] webhook_url` —
+//! Alert delivery (the `alerts` job): delivers the alerts a live or manual re-check queued for
+//! each new `block` finding on a running campaign (`finding.blocked`), those a survey answer
+//! queued for a detractor of a campaign that broke a promise (`survey.detractor`), those the
+//! watch queued about a scheduled campaign (`campaign.blocked_scheduled`,
+//! `campaign.unscheduled`) and those the complaint guard queued when it paused survey mail
+//! (`surveys.paused`) — an email to each `[alerts] emails` address, a Standard-Webhooks-signed
+//! POST to `[alerts] webhook_url`, a Slack message to `slack_webhook_url` (`posts.rs`) —
 //! retrying on `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is
-//! sent, and the alerts table's unique keys mean no finding, answer or action is ever alerted twice
-//! to one destination.
+//! sent, and the alerts table's unique keys mean nothing is ever alerted twice to one
+//! destination.
+mod posts;
+
 use crate::domain::Severity;
 use crate::domain::alert::{
     AlertCampaign, BlockedAlert, DetractorAlert, PausedAlert, ScheduledAlert,
 };
+use crate::domain::slack::{self, SlackMessage};
+
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
@@ -43,6 +48,8 @@ pub struct Alerts {
     pub from: Mailbox,
     /// `alerts.signing_secret`.
     pub signing_key: Option<SigningKey>,
+    /// `alerts.slack_webhook_url` (a secret: never logged, not even in an error).
+    pub slack_url: Option<crate::config::Secret>,
     pub retry: RetrySchedule,
     /// For the link to the campaign's page.
     pub public_base_url: String,
@@ -183,6 +190,7 @@ impl Alerts {
                 url,
             },
             email::alerts::detractor,
+            slack::detractor,
         )
         .await
     }
@@ -223,8 +231,14 @@ impl Alerts {
             findings: &findings,
             url,
         };
-        self.dispatch(alert, data.kind(), &data, email::alerts::scheduled)
-            .await
+        self.dispatch(
+            alert,
+            data.kind(),
+            &data,
+            email::alerts::scheduled,
+            slack::scheduled,
+        )
+        .await
     }
 
     /// `surveys.paused`: the pause as it was opened.
@@ -246,18 +260,25 @@ impl Alerts {
             paused_at: pause.paused_at,
             url: &url,
         };
-        self.dispatch(alert, "surveys.paused", &data, email::alerts::paused)
-            .await
+        self.dispatch(
+            alert,
+            "surveys.paused",
+            &data,
+            email::alerts::paused,
+            slack::paused,
+        )
+        .await
     }
 
-    /// Sends one alert on its channel: the email `email` writes of `data`, or a signed POST
-    /// of `kind` with `data`.
+    /// Sends one alert on its channel: the email `email` writes of `data`, a signed POST of
+    /// `kind` with `data`, or the Slack message `slack` writes of it.
     async fn dispatch<D: serde::Serialize>(
         &self,
         alert: &ClaimedAlert,
         kind: &'static str,
         data: &D,
         email: fn(&Mailbox, &str, &D) -> Result<Message, String>,
+        slack: fn(&D) -> SlackMessage,
     ) -> Result<(), SendError> {
         match alert.channel {
             AlertChannel::Email => {
@@ -273,6 +294,7 @@ impl Alerts {
                 };
                 self.post(alert, &payload).await
             }
+            AlertChannel::Slack => self.post_to_slack(&slack(data)).await,
         }
     }
 
@@ -314,46 +336,8 @@ impl Alerts {
                 url,
             },
             email::alerts::blocked,
+            slack::blocked,
         )
         .await
-    }
-
-    /// One signed POST. 2xx is delivered; 408, 429, 5xx and network errors are retried;
-    /// any other answer means the receiver refuses it, which retrying will not change.
-    async fn post<D: serde::Serialize>(
-        &self,
-        alert: &ClaimedAlert,
-        payload: &AlertPayload<D>,
-    ) -> Result<(), SendError> {
-        let body = serde_json::to_vec(payload).map_err(|e| SendError::Permanent(e.to_string()))?;
-        let key = self
-            .signing_key
-            .as_ref()
-            .ok_or_else(|| SendError::Permanent("alerts.signing_secret is not set".into()))?;
-        let timestamp = Utc::now().timestamp();
-        let signature = key.sign(&alert.id, timestamp, &body);
-        let answer = self
-            .http
-            .post(&alert.target)
-            .header("content-type", "application/json")
-            .header("webhook-id", &alert.id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(format!("POST {}: {e}", alert.target)))?;
-        let status = answer.status();
-        if status.is_success() {
-            Ok(())
-        } else if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
-            Err(SendError::Transient(format!(
-                "the receiver answered {status}"
-            )))
-        } else {
-            Err(SendError::Permanent(format!(
-                "the receiver answered {status}"
-            )))
-        }
     }
 }

@@ -1,0 +1,182 @@
+//! Alerts to Slack: a detractor of a campaign that broke a promise reaches a Slack incoming
+//! webhook as Slack documents its body (`text` plus Block Kit `blocks`), the customer's comment
+//! escaped so it cannot ping `<!channel>`; the webhook's URL is never stored with the alert;
+//! a revoked webhook (404 `no_service`) is not retried, a 500 is.
+use crate::support::app::TestApp;
+use crate::support::fake_server::{FakeResponse, FakeServer};
+use crate::support::smtp::SmtpSink;
+use crate::support::surveys::{
+    app_alerting, clicks, link_in, post_events, presend_blocked, surveys_run,
+};
+use promiseguard::store::{AlertStatus, AlertStore};
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Slack's answers in turn, then 200 `ok` (as Slack answers a good post).
+fn slack(
+    statuses: Vec<(u16, &'static str)>,
+) -> impl Fn(&crate::support::fake_server::FakeRequest) -> FakeResponse {
+    let calls = Arc::new(AtomicUsize::new(0));
+    move |_| {
+        let n = calls.fetch_add(1, Ordering::SeqCst);
+        let (status, body) = statuses.get(n).copied().unwrap_or((200, "ok"));
+        FakeResponse::text(status, body)
+    }
+}
+
+/// A blocked campaign whose clicker answers 2 with `comment`, alerting Slack at `hook`.
+async fn detractor_alerted(
+    hook: &FakeServer,
+    comment: &'static str,
+) -> (TestApp, SmtpSink, String) {
+    let sink = SmtpSink::start().await;
+    let app = app_alerting(
+        &sink,
+        &format!(
+            "slack_webhook_url = \"{}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX\"\nretry_schedule_s = [1, 1]",
+            hook.url
+        ),
+    )
+    .await;
+    let campaign = presend_blocked(&app).await;
+    post_events(
+        &app,
+        "/v1/events",
+        &clicks(&campaign, &["a@example.com"], 100),
+    )
+    .await;
+    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
+    let link = link_in(&sink.delivered()[0].data, 2);
+    let url = link
+        .split('?')
+        .next()
+        .unwrap()
+        .replace("https://cx.example.com", &app.address);
+    let form = [
+        ("score", "2"),
+        ("reason", "location_closed"),
+        ("comment", comment),
+    ];
+    let res = app.client.post(url).form(&form).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    (app, sink, campaign)
+}
+
+async fn wait_for_calls(hook: &FakeServer, n: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while hook.count() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Slack was called {} times",
+            hook.count()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Every block is one Slack documents for messages, each text object well formed.
+fn check_blocks(body: &Value) {
+    assert!(
+        body["text"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    for block in body["blocks"].as_array().unwrap() {
+        match block["type"].as_str().unwrap() {
+            "section" => {
+                let texts: Vec<&Value> = match block.get("fields") {
+                    Some(fields) => fields.as_array().unwrap().iter().collect(),
+                    None => vec![&block["text"]],
+                };
+                for t in texts {
+                    assert_eq!(t["type"], "mrkdwn", "{block}");
+                    let text = t["text"].as_str().unwrap();
+                    assert!(!text.is_empty() && text.chars().count() <= 3000, "{block}");
+                }
+            }
+            "actions" => {
+                let button = &block["elements"][0];
+                assert_eq!(button["type"], "button");
+                assert_eq!(button["text"]["type"], "plain_text");
+                assert!(
+                    button["url"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("https://cx.example.com/ui/campaigns/")
+                );
+            }
+            other => panic!("a block Slack messages do not take here: {other}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_detractors_comment_reaches_slack_escaped_in_slacks_format() {
+    let hook = FakeServer::start(slack(Vec::new())).await;
+    let (app, _sink, campaign) = detractor_alerted(
+        &hook,
+        "<!channel> the branch was closed & dark <https://evil.example|click>",
+    )
+    .await;
+    wait_for_calls(&hook, 1).await;
+    let post = &hook.requests()[0];
+    assert_eq!(post.method, "POST");
+    assert_eq!(post.path, "/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX");
+    assert!(
+        post.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let body = post.json();
+    check_blocks(&body);
+    let raw = String::from_utf8(post.body.clone()).unwrap();
+    assert!(
+        !raw.contains("<!channel>") && !raw.contains("<https://evil"),
+        "{raw}"
+    );
+    assert!(
+        raw.contains(
+            "&lt;!channel&gt; the branch was closed &amp; dark &lt;https://evil.example|click&gt;"
+        ),
+        "{raw}"
+    );
+    assert!(
+        body["text"].as_str().unwrap().starts_with("Detractor: "),
+        "{body}"
+    );
+    // The alert row names the channel, never the webhook's URL (the credential).
+    let alerts = app.store.alerts(&campaign).await.unwrap();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(
+        (alerts[0].channel.as_str(), alerts[0].target.as_str()),
+        ("slack", "slack")
+    );
+    assert_eq!(alerts[0].status, AlertStatus::Sent);
+}
+
+#[tokio::test]
+async fn a_revoked_slack_webhook_is_not_retried_and_a_failing_one_is() {
+    let revoked = FakeServer::start(slack(vec![(404, "no_service")])).await;
+    let (app, _sink, campaign) = detractor_alerted(&revoked, "closed").await;
+    wait_for_calls(&revoked, 1).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(revoked.count(), 1, "a 404 is not retried");
+    let alerts = app.store.alerts(&campaign).await.unwrap();
+    assert_eq!(alerts[0].status, AlertStatus::Failed);
+    let error = alerts[0].last_error.as_deref().unwrap();
+    assert!(error.contains("404") && !error.contains("XXXX"), "{error}");
+
+    let flaky =
+        FakeServer::start(slack(vec![(500, "internal_error"), (429, "rate_limited")])).await;
+    let (app, _sink, campaign) = detractor_alerted(&flaky, "closed").await;
+    wait_for_calls(&flaky, 3).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.store.alerts(&campaign).await.unwrap()[0].status != AlertStatus::Sent {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not delivered after 500 and 429"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
