@@ -1,4 +1,4 @@
-//! The relay's pace over real SMTP: `[email] max_per_second` never lets more than that many
+//! The relay's pace over real SMTP: `[email] max_per_second = 5` with 200 due never lets more than that many
 //! survey emails reach the relay in any one-second span (timed at the SMTP server), and
 //! `[email] max_per_day` holds what is over the cap for a later run.
 use crate::support::smtp::SmtpSink;
@@ -12,15 +12,15 @@ fn addresses(n: usize) -> Vec<String> {
 #[tokio::test]
 async fn no_second_at_the_relay_holds_more_than_max_per_second() {
     let sink = SmtpSink::start().await;
-    let app = app_with_smtp_email(&sink, "max_per_second = 20").await;
-    let people = addresses(120);
+    let app = app_with_smtp_email(&sink, "max_per_second = 5").await;
+    let people = addresses(200);
     let people: Vec<&str> = people.iter().map(String::as_str).collect();
     post_events(&app, "/v1/events", &clicks("paced", &people, 100)).await;
     let started = std::time::Instant::now();
     let summary = surveys_run_ok(&app).await;
-    assert!(summary.contains("120 sent"), "{summary}");
+    assert!(summary.contains("200 sent"), "{summary}");
     let at: Vec<std::time::Instant> = sink.delivered().iter().map(|m| m.at).collect();
-    assert_eq!(at.len(), 120);
+    assert_eq!(at.len(), 200);
     let mut sorted = at.clone();
     sorted.sort();
     for (i, t) in sorted.iter().enumerate() {
@@ -28,15 +28,12 @@ async fn no_second_at_the_relay_holds_more_than_max_per_second() {
             .iter()
             .filter(|u| u.duration_since(*t) < std::time::Duration::from_secs(1))
             .count();
-        assert!(
-            within <= 20,
-            "{within} emails in the second after email {i}"
-        );
+        assert!(within <= 5, "{within} emails in the second after email {i}");
     }
-    // Paced, not stalled: 120 at 20 a second take about 6 s.
+    // Paced, not stalled: 200 at 5 a second take about 40 s.
     let took = started.elapsed();
     assert!(
-        took >= std::time::Duration::from_secs(5),
+        took >= std::time::Duration::from_secs(35),
         "{took:?}: not paced"
     );
 }
