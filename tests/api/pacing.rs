@@ -1,6 +1,6 @@
-//! The relay's pace over real SMTP: `[email] max_per_second = 5` with 200 due never lets more than that many
-//! survey emails reach the relay in any one-second span (timed at the SMTP server), and
-//! `[email] max_per_day` holds what is over the cap for a later run.
+//! The relay's pace over real SMTP: `[email] max_per_second = 5` with 200 due never lets more
+//! than that many survey emails reach the relay in any one-second span (timed at the SMTP
+//! server), and `[email] max_per_day` holds what is over the cap for a later run.
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{app_with_smtp_email, clicks, post_events, surveys_run_ok};
 use promiseguard::store::InvitationStore;
