@@ -1,7 +1,8 @@
 //! Alerts to Slack: a detractor of a campaign that broke a promise reaches a Slack incoming
 //! webhook as Slack documents its body (`text` plus Block Kit `blocks`), the customer's comment
 //! escaped so it cannot ping `<!channel>`; the webhook's URL is never stored with the alert;
-//! a revoked webhook (404 `no_service`) is not retried, a 500 is.
+//! a revoked webhook (404 `no_service`) is not retried, a 500 is; erasing the person before
+//! delivery deletes the queued alert.
 use crate::support::app::TestApp;
 use crate::support::fake_server::{FakeResponse, FakeServer};
 use crate::support::smtp::SmtpSink;
@@ -35,7 +36,7 @@ async fn detractor_alerted(
     let app = app_alerting(
         &sink,
         &format!(
-            "slack_webhook_url = \"{}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX\"\nretry_schedule_s = [1, 1]",
+            "slack_webhook_url = \"{}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX\"\nretry_schedule_s = [2, 2]",
             hook.url
         ),
     )
@@ -160,7 +161,8 @@ async fn a_revoked_slack_webhook_is_not_retried_and_a_failing_one_is() {
     let revoked = FakeServer::start(slack(vec![(404, "no_service")])).await;
     let (app, _sink, campaign) = detractor_alerted(&revoked, "closed").await;
     wait_for_calls(&revoked, 1).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // Past when a retry (2 s) would have come.
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     assert_eq!(revoked.count(), 1, "a 404 is not retried");
     let alerts = app.store.alerts(&campaign).await.unwrap();
     assert_eq!(alerts[0].status, AlertStatus::Failed);
@@ -179,4 +181,26 @@ async fn a_revoked_slack_webhook_is_not_retried_and_a_failing_one_is() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The detractor alert carries the person's address and comment: erasing them before it is
+/// delivered deletes it, so a retry never sends it (to Slack as to any destination).
+#[tokio::test]
+async fn an_erasure_before_delivery_deletes_the_queued_slack_alert() {
+    let hook = FakeServer::start(slack(vec![(503, "service_unavailable")])).await;
+    let (app, _sink, campaign) = detractor_alerted(&hook, "closed").await;
+    wait_for_calls(&hook, 1).await;
+    let erased = app
+        .client
+        .delete(format!("{}/v1/recipients/a@example.com", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+    let receipt: Value = erased.json().await.unwrap();
+    assert_eq!(receipt["erased"]["alerts"], 1, "{receipt}");
+    assert!(app.store.alerts(&campaign).await.unwrap().is_empty());
+    // Past when the retry (2 s) would have come: nothing more reaches Slack.
+    tokio::time::sleep(Duration::from_millis(4000)).await;
+    assert_eq!(hook.count(), 1);
 }
