@@ -1,6 +1,8 @@
 //! `[alerts]`: where alerts go — emails, a Standard-Webhooks-signed webhook, a Slack incoming
-//! webhook — and how their delivery is retried.
+//! webhook — and how their delivery is retried; and `[[surveys.webhooks]]`, where survey
+//! responses go (through the same outbox, on the same retry schedule).
 use super::{ConfigError, Secret, text};
+use crate::domain::response::{ResponseEvent, ResponseHook};
 use crate::domain::{AlertChannel, AlertTarget, RetrySchedule};
 use crate::signatures::SigningKey;
 use lettre::message::Mailbox;
@@ -84,6 +86,62 @@ impl AlertsConfig {
                 return Err(ConfigError::new(
                     "alerts.slack_webhook_url",
                     "must be an http or https URL (Slack's is https://hooks.slack.com/services/…)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[[surveys.webhooks]]`: one destination of survey responses, each signed with its own key
+/// as Standard Webhooks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyWebhook {
+    pub url: String,
+    /// `whsec_…`: the key this destination verifies with (a secret: never logged).
+    pub secret: SigningKey,
+    /// `survey_response.created`, `survey_response.updated`, `survey.unsubscribed`; absent:
+    /// all three.
+    #[serde(default = "every_response_event")]
+    pub events: Vec<ResponseEvent>,
+}
+
+fn every_response_event() -> Vec<ResponseEvent> {
+    ResponseEvent::ALL.to_vec()
+}
+
+impl SurveyWebhook {
+    /// Where it goes and what it wants, without its key.
+    pub fn hook(&self) -> ResponseHook {
+        ResponseHook {
+            url: self.url.clone(),
+            events: self.events.clone(),
+        }
+    }
+
+    /// Each an http(s) URL wanting at least one event, no URL twice (a delivery finds its
+    /// key by its URL).
+    pub fn validate_all(hooks: &[SurveyWebhook]) -> Result<(), ConfigError> {
+        for (i, hook) in hooks.iter().enumerate() {
+            let key = |field: &str| format!("surveys.webhooks[{i}].{field}");
+            let scheme = url::Url::parse(&hook.url).map(|u| u.scheme().to_owned());
+            if !matches!(scheme.as_deref(), Ok("http" | "https")) {
+                return Err(ConfigError::new(
+                    &key("url"),
+                    "must be an http or https URL",
+                ));
+            }
+            if hook.events.is_empty() {
+                return Err(ConfigError::new(
+                    &key("events"),
+                    "names no event; leave it out to receive all three",
+                ));
+            }
+            if hooks[..i].iter().any(|h| h.url == hook.url) {
+                return Err(ConfigError::new(
+                    &key("url"),
+                    "is listed twice; give each destination once, with every event it wants",
                 ));
             }
         }

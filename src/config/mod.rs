@@ -19,7 +19,7 @@ mod text;
 #[cfg(test)]
 pub(crate) mod keys;
 
-pub use alerts::AlertsConfig;
+pub use alerts::{AlertsConfig, SurveyWebhook};
 pub use inbound::{
     ConversionsConfig, CustomerioConfig, EventsConfig, InboundToken, LookupConfig,
     MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,

@@ -135,6 +135,8 @@ pub struct SurveysConfig {
     pub pause_complaint_rate: f64,
     /// Survey emails the window must hold before the rate is judged.
     pub complaint_min_sent: u64,
+    /// Where each answer and unsubscribe is pushed (`[[surveys.webhooks]]`).
+    pub webhooks: Vec<super::alerts::SurveyWebhook>,
 }
 
 impl SurveysConfig {
@@ -170,6 +172,7 @@ impl SurveysConfig {
                 ),
             ));
         }
+        super::alerts::SurveyWebhook::validate_all(&self.webhooks)?;
         if self.complaint_window_days == 0 {
             return Err(super::ConfigError::new(
                 "surveys.complaint_window_days",
@@ -202,6 +205,7 @@ impl Default for SurveysConfig {
             complaint_window_days: 7,
             pause_complaint_rate: 0.001,
             complaint_min_sent: 200,
+            webhooks: Vec::new(),
         }
     }
 }

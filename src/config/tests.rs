@@ -84,9 +84,12 @@ fn a_numeric_looking_value_for_a_string_key_stays_a_string() {
     assert_eq!(c.sources.locations.token.unwrap().expose(), "12345");
 }
 
+/// A `[[surveys.webhooks]]` entry with its key (its URL and events follow).
+const HOOK: &str = "[[surveys.webhooks]]\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n";
+
 #[test]
 fn errors_name_the_key() {
-    let cases = [
+    let cases: [(&str, &str); _] = [
         ("[check]\ndeadline_ms = \"soon\"\n", "check.deadline_ms"),
         ("[check]\nconcurency = 3\n", "check.concurency"),
         ("listen = \"nowhere\"\n", "listen"),
@@ -155,6 +158,24 @@ fn errors_name_the_key() {
         (
             "[conversions.segment]\nrecipient_from = [\"userId\", \"traits.email\"]\n",
             "conversions.segment.recipient_from[1]",
+        ),
+        (
+            &format!("{HOOK}url = \"ftp://hooks.example.com\"\n"),
+            "surveys.webhooks[0].url",
+        ),
+        (
+            &format!("{HOOK}url = \"https://a.example.com\"\nevents = []\n"),
+            "surveys.webhooks[0].events",
+        ),
+        (
+            &format!("{HOOK}url = \"https://a.example.com\"\nevents = [\"unsubscribe.created\"]\n"),
+            "surveys.webhooks[0].events[0]",
+        ),
+        (
+            &format!(
+                "{HOOK}url = \"https://a.example.com\"\n{HOOK}url = \"https://a.example.com\"\n"
+            ),
+            "surveys.webhooks[1].url",
         ),
     ];
     for (text, key) in cases {

@@ -189,8 +189,12 @@ mapped! {
         /// Suppressions (unsubscribes, bounces, spam reports) deleted — the do-not-contact list
         /// takes their place.
         pub suppressions: u64,
-        /// Detractor alerts about the person's answers deleted (they named the address).
+        /// Alerts about the person's answers deleted, sent or queued (they named the address):
+        /// detractor alerts, and deliveries of their responses to `[[surveys.webhooks]]`.
         pub alerts: u64,
+        /// The person's survey responses held for `[[surveys.webhooks]]` deleted (a queued one
+        /// is then never sent).
+        pub responses: u64,
         /// Recorded data requests (Shopify's `customers/data_request`) naming the address.
         pub requests: u64,
         /// Quarantined events whose payload holds the address.

@@ -10,7 +10,7 @@ use crate::jobs::{
     AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveyDeliveryJob, SurveysJob, WatchJob,
 };
 use crate::metrics::Metrics;
-use crate::services::alerts::{AlertStores, Alerts};
+use crate::services::alerts::Alerts;
 use crate::services::analyst::Analysts;
 use crate::services::checks::Checks;
 use crate::services::compliance::Compliance;
@@ -34,8 +34,8 @@ use tokio_util::sync::CancellationToken;
 
 mod parts;
 
+use parts::{alerts, link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch};
 pub use parts::{check_limits, keep_answers_for, observer};
-use parts::{link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch};
 
 pub struct Application {
     port: u16,
@@ -139,20 +139,7 @@ impl Services {
             alert_to: config.alerts.targets(),
             metrics: metrics.clone(),
         });
-        let alerts = Arc::new(Alerts {
-            store: AlertStores::of(&shared),
-            mailer,
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .build()
-                .context("cannot build the HTTP client for alerts")?,
-            from: config.email.from.clone(),
-            signing_key: config.alerts.signing_secret.clone(),
-            slack_url: config.alerts.slack_webhook_url.clone(),
-            retry: config.alerts.retry_schedule(),
-            public_base_url: config.public_base_url(),
-            complaint_window_days: config.surveys.complaint_window_days,
-        });
+        let alerts = Arc::new(alerts(&config, &shared, mailer)?);
         let sns_fetcher = seams
             .sns_fetcher
             .unwrap_or_else(|| Arc::new(HttpsFetcher::new()));

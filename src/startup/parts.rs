@@ -9,6 +9,7 @@ use crate::email::{Mailer, build_mailer};
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::observations::links::Links;
+use crate::services::alerts::{AlertStores, Alerts};
 use crate::services::checks::Checks;
 use crate::services::quota::QuotaInDatabase;
 use crate::services::sign_in::SignIn;
@@ -217,4 +218,27 @@ impl SharedPace for RelayBucket {
         let until_ms = chrono::Utc::now().timestamp_millis() + pause.as_millis() as i64;
         self.quota.pause(RELAY_BUCKET, until_ms).await
     }
+}
+
+/// The alert outbox: every `[alerts]` destination, and the `[[surveys.webhooks]]` ones.
+pub(super) fn alerts(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+) -> anyhow::Result<Alerts> {
+    Ok(Alerts {
+        store: AlertStores::of(store),
+        mailer,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("cannot build the HTTP client for alerts")?,
+        from: config.email.from.clone(),
+        signing_key: config.alerts.signing_secret.clone(),
+        slack_url: config.alerts.slack_webhook_url.clone(),
+        retry: config.alerts.retry_schedule(),
+        public_base_url: config.public_base_url(),
+        complaint_window_days: config.surveys.complaint_window_days,
+        response_hooks: config.surveys.webhooks.clone(),
+    })
 }

@@ -1,11 +1,12 @@
 //! Alerts about new block findings on running campaigns, and about detractors of campaigns that
 //! broke a promise, as an outbox: a finding's queued with the check that found it (in its
 //! transaction, once per finding and destination — a unique key), an answer's when it is
-//! recorded (once per invitation and destination), claimed one at a time before delivery,
-//! settled like invitations.
+//! recorded (once per invitation and destination), a survey response's with the answer
+//! (`responses.rs`), claimed one at a time before delivery, settled like invitations.
 use super::checks::NewCheck;
 use super::db::{Db, on_pool};
 use super::outbox::{ALERTS, finish_query};
+use super::responses::FORGET_SETTLED_BODY;
 use super::rows::{millis, parse};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
@@ -13,6 +14,7 @@ use crate::domain::review::Inherited;
 use crate::domain::{AlertChannel, AlertTarget, DeliveryStatus, SendOutcome, Severity};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sqlx::Connection;
 
 #[async_trait]
 pub trait AlertStore: Send + Sync {
@@ -60,6 +62,8 @@ pub enum AlertAbout {
     Action(String),
     /// The complaint guard paused survey mail (`surveys.paused`), by pause.
     Pause(String),
+    /// A survey response pushed to a `[[surveys.webhooks]]` destination, by response.
+    Response(String),
 }
 
 impl AlertAbout {
@@ -69,14 +73,16 @@ impl AlertAbout {
             raw.invitation_id.take(),
             raw.action_id.take(),
             raw.pause_id.take(),
+            raw.response_id.take(),
         );
         match about {
-            (Some(f), None, None, None) => Ok(AlertAbout::Finding(f)),
-            (None, Some(i), None, None) => Ok(AlertAbout::Answer(i)),
-            (None, None, Some(a), None) => Ok(AlertAbout::Action(a)),
-            (None, None, None, Some(p)) => Ok(AlertAbout::Pause(p)),
+            (Some(f), None, None, None, None) => Ok(AlertAbout::Finding(f)),
+            (None, Some(i), None, None, None) => Ok(AlertAbout::Answer(i)),
+            (None, None, Some(a), None, None) => Ok(AlertAbout::Action(a)),
+            (None, None, None, Some(p), None) => Ok(AlertAbout::Pause(p)),
+            (None, None, None, None, Some(r)) => Ok(AlertAbout::Response(r)),
             _ => Err(StoreError::Corrupt(
-                "an alert is about one finding, one answer, one action or one pause".into(),
+                "an alert is about one finding, answer, action, pause or response".into(),
             )),
         }
     }
@@ -118,6 +124,7 @@ struct HeadRaw {
     invitation_id: Option<String>,
     action_id: Option<String>,
     pause_id: Option<String>,
+    response_id: Option<String>,
     campaign_id: Option<String>,
     channel: String,
     target: String,
@@ -224,12 +231,14 @@ const CLAIM_ALERT_POSTGRES: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-RETURNING id, finding_id, invitation_id, action_id, pause_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, action_id, pause_id, response_id, campaign_id, channel, target,
+          attempts";
 const CLAIM_ALERT_SQLITE: &str = "
 UPDATE alerts SET status = 'sending', claimed_by = $2, attempts = attempts + 1
 WHERE id = (SELECT id FROM alerts WHERE status = 'queued' AND next_attempt_at <= $1
             ORDER BY next_attempt_at, created_at LIMIT 1)
-RETURNING id, finding_id, invitation_id, action_id, pause_id, campaign_id, channel, target, attempts";
+RETURNING id, finding_id, invitation_id, action_id, pause_id, response_id, campaign_id, channel, target,
+          attempts";
 
 #[async_trait]
 impl AlertStore for SqlStore {
@@ -269,10 +278,14 @@ impl AlertStore for SqlStore {
         outcome: &SendOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        on_writer!(self, conn => finish_query(&ALERTS, id, outcome, now)
-            .execute(&mut *conn)
-            .await
-            .map(|_| ()))?;
+        let begin = self.db().begin_write();
+        on_writer!(self, conn => {
+            let mut tx = conn.begin_with(begin).await?;
+            finish_query(&ALERTS, id, outcome, now).execute(&mut *tx).await?;
+            sqlx::query(FORGET_SETTLED_BODY).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<_, StoreError>(())
+        })?;
         Ok(())
     }
 
@@ -288,7 +301,8 @@ impl AlertStore for SqlStore {
 
     async fn alerts(&self, campaign_id: &str) -> Result<Vec<AlertRow>, StoreError> {
         let rows: Vec<RowRaw> = on_pool!(self.db(), pool => sqlx::query_as(
-            "SELECT id, finding_id, invitation_id, action_id, pause_id, campaign_id, channel, target, status, attempts, last_error
+            "SELECT id, finding_id, invitation_id, action_id, pause_id, response_id, campaign_id, channel, target,
+                    status, attempts, last_error
              FROM alerts WHERE campaign_id = $1 ORDER BY created_at, channel, target",
         )
         .bind(campaign_id)

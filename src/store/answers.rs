@@ -1,10 +1,12 @@
 //! Survey answers (the last answer wins), unsubscribes, and the numbers analysts read of them:
 //! NPS per campaign, and answers split by whether the campaign broke a promise.
-use super::db::on_pool;
+use super::db::{Db, on_pool};
+use super::responses::{ANSWER_NOW_POSTGRES, ANSWER_NOW_SQLITE, AnswerNow, queue_response};
 use super::rows::{from_millis, millis};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::nps::{NpsSummary, Reason, SurveyAnswer};
+use crate::domain::response::{ResponseEvent, ResponseHook};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
@@ -27,16 +29,40 @@ pub(super) use broke_a_promise;
 
 #[async_trait]
 pub trait AnswerStore: Send + Sync {
-    /// Records a survey answer (the last one wins). False if there is no such invitation.
+    /// Records a survey answer (the last one wins) and, in its transaction, queues the response
+    /// event it is (`created`, `updated`; none for an identical re-submission) to each of
+    /// `hooks` that wants it. False if there is no such invitation.
+    async fn record_answer_pushed(
+        &self,
+        id: &str,
+        answer: SurveyAnswer<'_>,
+        hooks: &[ResponseHook],
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// `record_answer_pushed` with no destination.
     async fn record_answer(
         &self,
         id: &str,
         answer: SurveyAnswer<'_>,
         now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.record_answer_pushed(id, answer, &[], now).await
+    }
+
+    /// Unsubscribes the invitation's address from all surveys and, the first time, queues
+    /// `survey.unsubscribed` to each of `hooks` that wants it. False if no such invitation.
+    async fn unsubscribe_pushed(
+        &self,
+        id: &str,
+        hooks: &[ResponseHook],
+        now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Unsubscribes the invitation's address from all surveys. False if no such invitation.
-    async fn unsubscribe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// `unsubscribe_pushed` with no destination.
+    async fn unsubscribe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.unsubscribe_pushed(id, &[], now).await
+    }
 
     async fn nps(&self, campaign_id: &str) -> Result<NpsReport, StoreError>;
 
@@ -68,12 +94,23 @@ pub struct NpsReport {
 /// in any of its checks, at send or while live).
 pub type CampaignAnswers = crate::domain::insight::CampaignScores;
 
+impl SqlStore {
+    /// The read of an answer before and after it is written (locking the row on PostgreSQL).
+    fn answer_now(&self) -> &'static str {
+        match self.writer() {
+            Db::Postgres(_) => ANSWER_NOW_POSTGRES,
+            Db::Sqlite(_) => ANSWER_NOW_SQLITE,
+        }
+    }
+}
+
 #[async_trait]
 impl AnswerStore for SqlStore {
-    async fn record_answer(
+    async fn record_answer_pushed(
         &self,
         id: &str,
         answer: SurveyAnswer<'_>,
+        hooks: &[ResponseHook],
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let SurveyAnswer {
@@ -82,8 +119,14 @@ impl AnswerStore for SqlStore {
             reason,
         } = answer;
         let begin = self.db().begin_write();
+        let answer_now = self.answer_now();
         let n = on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
+            let before: Option<AnswerNow> = if hooks.is_empty() {
+                None
+            } else {
+                sqlx::query_as(answer_now).bind(id).fetch_optional(&mut *tx).await?
+            };
             let n = sqlx::query(
                 "UPDATE invitations SET score = $2, comment = $3, answered_at = $4, reason = $5 WHERE id = $1",
             )
@@ -109,14 +152,26 @@ impl AnswerStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
+            if let Some(before) = before {
+                let after: AnswerNow = sqlx::query_as(answer_now).bind(id).fetch_one(&mut *tx).await?;
+                if let Some(event) = ResponseEvent::of_answer(&before.state(), &after.state()) {
+                    queue_response!(tx, id, event, hooks, now);
+                }
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(n)
         })?;
         Ok(n == 1)
     }
 
-    async fn unsubscribe(&self, id: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    async fn unsubscribe_pushed(
+        &self,
+        id: &str,
+        hooks: &[ResponseHook],
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let begin = self.db().begin_write();
+        let answer_now = self.answer_now();
         on_writer!(self, conn => {
             let mut tx = conn.begin_with(begin).await?;
             let recipient: Option<(String,)> = sqlx::query_as("SELECT recipient FROM invitations WHERE id = $1")
@@ -126,6 +181,7 @@ impl AnswerStore for SqlStore {
             let Some((recipient,)) = recipient else {
                 return Ok(false);
             };
+            let before: AnswerNow = sqlx::query_as(answer_now).bind(id).fetch_one(&mut *tx).await?;
             sqlx::query("UPDATE invitations SET unsubscribed_at = COALESCE(unsubscribed_at, $2) WHERE id = $1")
                 .bind(id)
                 .bind(millis(now))
@@ -145,6 +201,9 @@ impl AnswerStore for SqlStore {
                 .bind(super::engagement::SURVEY_UNSUBSCRIBE)
                 .execute(&mut *tx)
                 .await?;
+            if before.unsubscribed_at.is_none() {
+                queue_response!(tx, id, ResponseEvent::Unsubscribed, hooks, now);
+            }
             tx.commit().await?;
             Ok::<_, StoreError>(true)
         })

@@ -1,8 +1,9 @@
 //! Erasure (GDPR article 17): one person's address removed from everything stored — events
 //! deleted, invitations anonymised (their scores and reasons stay in the campaign's counts, so
-//! past NPS does not change; their comments and errors go), suppressions and detractor alerts
-//! deleted — and a keyed hash of it kept on a do-not-contact list, so a later event for the same
-//! address is refused quietly (`EngagementStore::record_events`).
+//! past NPS does not change; their comments and errors go), suppressions, detractor alerts and
+//! survey responses held for webhooks deleted — and a keyed hash of it kept on a do-not-contact
+//! list, so a later event for the same address is refused quietly
+//! (`EngagementStore::record_events`).
 //!
 //! On SQLite every connection runs with `secure_delete` (freed cells and pages are zeroed), and
 //! an erasure ends with the WAL checkpointed and truncated, so the address's bytes leave the
@@ -60,12 +61,34 @@ pub struct Erased {
     /// Suppressions (unsubscribes, bounces, spam reports) deleted — the do-not-contact list
     /// takes their place.
     pub suppressions: u64,
-    /// Detractor alerts about the person's answers deleted (they named the address).
+    /// Alerts about the person's answers deleted, sent or queued (they named the address):
+    /// detractor alerts, and deliveries of their responses to `[[surveys.webhooks]]`.
     pub alerts: u64,
+    /// The person's survey responses held for `[[surveys.webhooks]]` deleted (a queued one is
+    /// then never sent).
+    pub responses: u64,
     /// Recorded data requests (Shopify's `customers/data_request`) naming the address.
     pub requests: u64,
     /// Quarantined events whose payload holds the address.
     pub quarantined: u64,
+}
+
+/// The deletes of an erasure, each with the address as `$1`; the first two also take the
+/// invitations' ids as `$2`, the third the events' (`mine`: the person's invitations). A raw
+/// quarantined payload holds the address wherever the provider put it: found by its text.
+fn deletes(mine: &str, unpack: &str, contains: &str) -> [String; 6] {
+    let theirs = format!("SELECT id FROM invitations WHERE {mine}");
+    [
+        format!(
+            "DELETE FROM alerts WHERE invitation_id IN ({theirs})
+             OR response_id IN (SELECT id FROM survey_responses WHERE invitation_id IN ({theirs}))"
+        ),
+        format!("DELETE FROM survey_responses WHERE invitation_id IN ({theirs})"),
+        format!("DELETE FROM events WHERE id IN ({unpack}) OR recipient = $1"),
+        "DELETE FROM suppressions WHERE lower(address) = $1".to_owned(),
+        "DELETE FROM compliance_requests WHERE lower(customer_email) = $1".to_owned(),
+        format!("DELETE FROM quarantine WHERE {contains}"),
+    ]
 }
 
 /// Event writes take this PostgreSQL advisory lock shared, an erasure exclusive: an event for
@@ -175,24 +198,17 @@ impl ErasureStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
             // Everything else that names the address (before its invitations are anonymised,
-            // which `mine` then no longer finds). A raw quarantined payload holds the address
-            // wherever the provider put it: found by its text.
-            let deletes = [
-                (format!("DELETE FROM alerts WHERE invitation_id IN (SELECT id FROM invitations WHERE {mine})"), Some(&invitations)),
-                (format!("DELETE FROM events WHERE id IN ({unpack}) OR recipient = $1"), Some(&events)),
-                ("DELETE FROM suppressions WHERE lower(address) = $1".to_owned(), None),
-                ("DELETE FROM compliance_requests WHERE lower(customer_email) = $1".to_owned(), None),
-                (format!("DELETE FROM quarantine WHERE {contains}"), None),
-            ];
-            let mut removed = [0u64; 5];
-            for (n, (sql, ids)) in removed.iter_mut().zip(deletes) {
+            // which `mine` then no longer finds).
+            let mut removed = [0u64; 6];
+            let lists = [Some(&invitations), Some(&invitations), Some(&events), None, None, None];
+            for ((n, sql), ids) in removed.iter_mut().zip(deletes(&mine, unpack, contains)).zip(lists) {
                 let mut delete = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&address);
                 if let Some(ids) = ids {
                     delete = delete.bind(ids);
                 }
                 *n = delete.execute(&mut *tx).await?.rows_affected();
             }
-            let [alerts, events, suppressions, requests, quarantined] = removed;
+            let [alerts, responses, events, suppressions, requests, quarantined] = removed;
             sqlx::query(FORGET_CLICKER).bind(&address).execute(&mut *tx).await?;
             // Not yet sent: never will be. Sent: no reminder (it is claimed only for rows
             // with `erased_at` unset). The score and reason stay.
@@ -216,6 +232,7 @@ impl ErasureStore for SqlStore {
                     comments: comments as u64,
                     suppressions,
                     alerts,
+                    responses,
                     requests,
                     quarantined,
                 },

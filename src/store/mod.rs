@@ -2,7 +2,8 @@
 //! survey invitations, reminders, survey answers, reviews and the campaign list, alerts, the
 //! instance's secrets, the sources' shared request quotas, one person's data (recipients),
 //! erasure, retention, clickers and the figures of promises kept per click, stored addresses folded once (identities), quarantine, Shopify's
-//! compliance records, the complaint guard's complaints and pauses, backups —
+//! compliance records, the complaint guard's complaints and pauses, the survey responses pushed
+//! to webhooks, backups —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore` (checks
 //! keep their one large write, the transaction every check is stored in, in `check_writes.rs`).
 //! `Store` is all of them at once, for the parts of the service that need several.
@@ -39,6 +40,7 @@ mod quarantine;
 mod quotas;
 mod recipients;
 mod reminders;
+mod responses;
 mod retention;
 mod reviews;
 mod rows;
@@ -73,6 +75,7 @@ pub use quarantine::{NewQuarantined, QuarantineStore, Quarantined};
 pub use quotas::QuotaStore;
 pub use recipients::{RecipientData, RecipientEvent, RecipientInvitation, RecipientStore};
 pub use reminders::{ClaimedReminder, ReminderStore};
+pub use responses::{ResponseStore, StoredResponse};
 pub use retention::{Cutoff, Expiring, ExpiringPage, RetentionStore};
 pub use reviews::{CampaignFilter, CampaignSummary, ReviewFilter, ReviewRow, ReviewStore};
 pub use secrets::SecretStore;
@@ -128,6 +131,7 @@ pub trait Store:
     + ClickerStore
     + ExemptionStore
     + ComplaintStore
+    + ResponseStore
 {
 }
 

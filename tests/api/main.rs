@@ -43,6 +43,7 @@ mod providers;
 mod quarantine;
 mod recipients;
 mod reminders;
+mod responses;
 mod retention;
 mod reviews;
 mod send_window;

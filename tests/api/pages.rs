@@ -1,7 +1,8 @@
 use crate::support::app::TestApp;
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{
-    Mail, app_with_smtp, clicks, link_in, post_events, surveys_run, unmarked,
+    Mail, app_with_smtp, clicks, link_in, one_click_unsubscribe, post_events, surveys_run,
+    unmarked, unsubscribe_url,
 };
 use promiseguard::store::{EngagementStore, InvitationStore};
 use serde_json::{Value, json};
@@ -143,29 +144,12 @@ async fn a_tampered_token_is_404() {
 #[tokio::test]
 async fn one_click_unsubscribe_suppresses_the_address() {
     let (app, _sink, mails) = surveyed("").await;
-    let unsubscribe = mails[1]
-        .lines()
-        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
-        .map(|u| u.trim_end_matches('>').to_owned())
-        .unwrap();
-    let page = app
-        .client
-        .get(local(&unsubscribe, &app))
-        .send()
-        .await
-        .unwrap();
+    let unsubscribe = unsubscribe_url(&app, &mails[1]);
+    let page = app.client.get(&unsubscribe).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("b@example.com"));
     // RFC 8058: the mail client POSTs List-Unsubscribe=One-Click.
-    let res = app
-        .client
-        .post(local(&unsubscribe, &app))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    one_click_unsubscribe(&app, &unsubscribe).await;
     // b clicks another campaign later: never a candidate again.
     post_events(&app, "/v1/events", &clicks("c2", &["b@example.com"], 100)).await;
     let candidates = app

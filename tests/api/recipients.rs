@@ -2,7 +2,10 @@
 //! `DELETE` (and `promiseguard erase`): erase it.
 use crate::support::analysts::{REVIEWER, VIEWER, delete, fixture, get, tokens};
 use crate::support::smtp::SmtpSink;
-use crate::support::surveys::{app_with_smtp, clicks, link_in, post_events, surveys_run_ok};
+use crate::support::surveys::{
+    app_with_smtp, clicks, link_in, one_click_unsubscribe, post_events, surveys_run_ok,
+    unsubscribe_url,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -44,22 +47,7 @@ async fn a_reviewer_gets_everything_stored_about_one_person_and_nothing_else() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let unsubscribe = mail
-        .data
-        .lines()
-        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
-        .unwrap()
-        .trim_end_matches('>')
-        .to_owned();
-    let res = app
-        .client
-        .post(local(&unsubscribe))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    one_click_unsubscribe(&app, &unsubscribe_url(&app, &mail.data)).await;
 
     let path = "/v1/recipients/dana%40example.com";
     assert_eq!(get(&app, path, None).await.0, 401);
@@ -168,7 +156,7 @@ async fn an_erased_person_is_gone_never_surveyed_again_and_the_numbers_stay() {
     assert_eq!(status, 200, "{receipt}");
     assert_eq!(
         receipt["erased"],
-        json!({"events": 1, "invitations": 1, "comments": 1, "suppressions": 0, "alerts": 0, "requests": 0, "quarantined": 0})
+        json!({"events": 1, "invitations": 1, "comments": 1, "suppressions": 0, "alerts": 0, "responses": 0, "requests": 0, "quarantined": 0})
     );
     assert_eq!(
         (

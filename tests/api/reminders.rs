@@ -3,7 +3,8 @@
 use crate::support::app::TestApp;
 use crate::support::smtp::{Script, SmtpSink};
 use crate::support::surveys::{
-    app_with_smtp, clicks, link_in, post_events, surveys_command, surveys_run_ok,
+    app_with_smtp, clicks, link_in, one_click_unsubscribe, post_events, surveys_command,
+    surveys_run_ok, unsubscribe_url,
 };
 use promiseguard::store::{Db, InvitationStore, ReminderStore};
 use std::sync::Arc;
@@ -51,19 +52,7 @@ async fn a_silent_invitee_is_reminded_once_and_nobody_else_ever() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let c_unsubscribe = header(&first[2].data, "List-Unsubscribe: <")
-        .unwrap()
-        .trim_end_matches('>')
-        .replace("https://cx.example.com", &app.address);
-    let res = app
-        .client
-        .post(c_unsubscribe)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("List-Unsubscribe=One-Click")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    one_click_unsubscribe(&app, &unsubscribe_url(&app, &first[2].data)).await;
 
     // Two days on: not yet.
     sent_days_ago(&app, "c1", 2).await;

@@ -4,28 +4,14 @@
 //! a revoked webhook (404 `no_service`) is not retried, a 500 is; erasing the person before
 //! delivery deletes the queued alert.
 use crate::support::app::TestApp;
-use crate::support::fake_server::{FakeResponse, FakeServer};
+use crate::support::fake_server::{FakeServer, in_turn};
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{
     app_alerting, clicks, link_in, post_events, presend_blocked, surveys_run,
 };
 use promiseguard::store::{AlertStatus, AlertStore};
 use serde_json::Value;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-
-/// Slack's answers in turn, then 200 `ok` (as Slack answers a good post).
-fn slack(
-    statuses: Vec<(u16, &'static str)>,
-) -> impl Fn(&crate::support::fake_server::FakeRequest) -> FakeResponse {
-    let calls = Arc::new(AtomicUsize::new(0));
-    move |_| {
-        let n = calls.fetch_add(1, Ordering::SeqCst);
-        let (status, body) = statuses.get(n).copied().unwrap_or((200, "ok"));
-        FakeResponse::text(status, body)
-    }
-}
 
 /// A blocked campaign whose clicker answers 2 with `comment`, alerting Slack at `hook`.
 async fn detractor_alerted(
@@ -65,18 +51,6 @@ async fn detractor_alerted(
     (app, sink, campaign)
 }
 
-async fn wait_for_calls(hook: &FakeServer, n: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while hook.count() < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "Slack was called {} times",
-            hook.count()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Every block is one Slack documents for messages, each text object well formed.
 fn check_blocks(body: &Value) {
     assert!(
@@ -114,13 +88,13 @@ fn check_blocks(body: &Value) {
 
 #[tokio::test]
 async fn a_detractors_comment_reaches_slack_escaped_in_slacks_format() {
-    let hook = FakeServer::start(slack(Vec::new())).await;
+    let hook = FakeServer::start(in_turn(Vec::new())).await;
     let (app, _sink, campaign) = detractor_alerted(
         &hook,
         "<!channel> the branch was closed & dark <https://evil.example|click>",
     )
     .await;
-    wait_for_calls(&hook, 1).await;
+    hook.wait_for(1).await;
     let post = &hook.requests()[0];
     assert_eq!(post.method, "POST");
     assert_eq!(post.path, "/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX");
@@ -158,9 +132,9 @@ async fn a_detractors_comment_reaches_slack_escaped_in_slacks_format() {
 
 #[tokio::test]
 async fn a_revoked_slack_webhook_is_not_retried_and_a_failing_one_is() {
-    let revoked = FakeServer::start(slack(vec![(404, "no_service")])).await;
+    let revoked = FakeServer::start(in_turn(vec![(404, "no_service")])).await;
     let (app, _sink, campaign) = detractor_alerted(&revoked, "closed").await;
-    wait_for_calls(&revoked, 1).await;
+    revoked.wait_for(1).await;
     // Past when a retry (2 s) would have come.
     tokio::time::sleep(Duration::from_millis(3500)).await;
     assert_eq!(revoked.count(), 1, "a 404 is not retried");
@@ -169,10 +143,13 @@ async fn a_revoked_slack_webhook_is_not_retried_and_a_failing_one_is() {
     let error = alerts[0].last_error.as_deref().unwrap();
     assert!(error.contains("404") && !error.contains("XXXX"), "{error}");
 
-    let flaky =
-        FakeServer::start(slack(vec![(500, "internal_error"), (429, "rate_limited")])).await;
+    let flaky = FakeServer::start(in_turn(vec![
+        (500, "internal_error"),
+        (429, "rate_limited"),
+    ]))
+    .await;
     let (app, _sink, campaign) = detractor_alerted(&flaky, "closed").await;
-    wait_for_calls(&flaky, 3).await;
+    flaky.wait_for(3).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while app.store.alerts(&campaign).await.unwrap()[0].status != AlertStatus::Sent {
         assert!(
@@ -187,9 +164,9 @@ async fn a_revoked_slack_webhook_is_not_retried_and_a_failing_one_is() {
 /// delivered deletes it, so a retry never sends it (to Slack as to any destination).
 #[tokio::test]
 async fn an_erasure_before_delivery_deletes_the_queued_slack_alert() {
-    let hook = FakeServer::start(slack(vec![(503, "service_unavailable")])).await;
+    let hook = FakeServer::start(in_turn(vec![(503, "service_unavailable")])).await;
     let (app, _sink, campaign) = detractor_alerted(&hook, "closed").await;
-    wait_for_calls(&hook, 1).await;
+    hook.wait_for(1).await;
     let erased = app
         .client
         .delete(format!("{}/v1/recipients/a@example.com", app.address))

@@ -155,14 +155,20 @@ pub async fn an_erased_address_is_nowhere_in_the_schema_or_the_files(store: SqlS
         .unwrap();
     let rows = store.invitations("broken").await.unwrap();
     let id = |r: &str| rows.iter().find(|i| i.recipient == r).unwrap().id.clone();
+    // Her answer is also queued for a response webhook (its body names her).
+    let hook = promiseguard::domain::response::ResponseHook {
+        url: "http://hooks.example.com/responses".into(),
+        events: promiseguard::domain::response::ResponseEvent::ALL.to_vec(),
+    };
     store
-        .record_answer(
+        .record_answer_pushed(
             &id(DANA),
             SurveyAnswer {
                 score: 2,
                 comment: Some(&format!("Closed. Write to me at {DANA}")),
                 reason: Some(Reason::LocationClosed),
             },
+            &[hook],
             now,
         )
         .await
@@ -214,7 +220,7 @@ pub async fn an_erased_address_is_nowhere_in_the_schema_or_the_files(store: SqlS
     assert_eq!(
         serde_json::to_value(&receipt).unwrap(),
         serde_json::json!({
-            "erased": {"events": 3, "invitations": 2, "comments": 1, "suppressions": 1, "alerts": 1, "requests": 0, "quarantined": 1},
+            "erased": {"events": 3, "invitations": 2, "comments": 1, "suppressions": 1, "alerts": 2, "responses": 1, "requests": 0, "quarantined": 1},
             "anonymised_answers": 1, "do_not_contact": true, "already_erased": false,
             "erased_at": "2026-11-25T10:00:00Z"
         })

@@ -18,6 +18,7 @@ mod leases;
 mod quotas;
 mod recipients;
 mod reminders;
+mod responses;
 mod retention;
 mod reviews;
 mod schema;
@@ -101,6 +102,7 @@ storage_suite!(
     a_suppression_withdraws_the_invitations_waiting_for_its_address,
     a_complaint_counts_once_and_only_against_a_survey_to_its_address,
     one_pause_is_open_at_a_time_with_its_alert_and_a_resume_keeps_who_and_why,
+    a_response_is_queued_with_its_answer_and_forgotten_once_delivered,
 );
 
 /// Every case, whichever concern's file it is written in.
@@ -121,6 +123,7 @@ mod cases {
     pub use crate::quotas::*;
     pub use crate::recipients::*;
     pub use crate::reminders::*;
+    pub use crate::responses::*;
     pub use crate::retention::*;
     pub use crate::reviews::*;
     pub use crate::schema::*;

@@ -73,6 +73,19 @@ impl FakeResponse {
     }
 }
 
+/// Text answers in turn, then 200 `ok` to every later request (a webhook receiver that fails
+/// a few times, then takes deliveries).
+pub fn in_turn(
+    answers: Vec<(u16, &'static str)>,
+) -> impl Fn(&FakeRequest) -> FakeResponse + Send + Sync + 'static {
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    move |_| {
+        let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let (status, body) = answers.get(n).copied().unwrap_or((200, "ok"));
+        FakeResponse::text(status, body)
+    }
+}
+
 type Handler = dyn Fn(&FakeRequest) -> FakeResponse + Send + Sync;
 
 pub struct FakeServer {
@@ -162,6 +175,19 @@ impl FakeServer {
 
     pub fn requests(&self) -> Vec<FakeRequest> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 20 s) until it has been called `n` times.
+    pub async fn wait_for(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.count() < n {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "called {} times, not {n}",
+                self.count()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub fn count(&self) -> usize {

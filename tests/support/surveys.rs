@@ -148,3 +148,25 @@ pub async fn presend_blocked(app: &TestApp) -> String {
     assert_eq!(app.presend(&broken).await.status(), 200);
     broken["campaign"]["id"].as_str().unwrap().to_owned()
 }
+
+/// The survey email's `List-Unsubscribe` URL, on the test app.
+pub fn unsubscribe_url(app: &TestApp, mail: &str) -> String {
+    mail.lines()
+        .find_map(|l| l.strip_prefix("List-Unsubscribe: <"))
+        .expect("a List-Unsubscribe header")
+        .trim_end_matches('>')
+        .replace("https://cx.example.com", &app.address)
+}
+
+/// Unsubscribes as a mail client does (RFC 8058: POST `List-Unsubscribe=One-Click`).
+pub async fn one_click_unsubscribe(app: &TestApp, url: &str) {
+    let res = app
+        .client
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}

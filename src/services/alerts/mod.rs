@@ -4,12 +4,15 @@
 //! watch queued about a scheduled campaign (`campaign.blocked_scheduled`,
 //! `campaign.unscheduled`) and those the complaint guard queued when it paused survey mail
 //! (`surveys.paused`) — an email to each `[alerts] emails` address, a Standard-Webhooks-signed
-//! POST to `[alerts] webhook_url`, a Slack message to `slack_webhook_url` (`posts.rs`) —
+//! POST to `[alerts] webhook_url`, a Slack message to `slack_webhook_url` (`posts.rs`) — and
+//! the survey responses an answer queued for `[[surveys.webhooks]]` (`survey_response.created`,
+//! `.updated`, `survey.unsubscribed`, signed with each destination's key),
 //! retrying on `[alerts] retry_schedule_s`. Each alert is claimed (committed) before it is
 //! sent, and the alerts table's unique keys mean nothing is ever alerted twice to one
 //! destination.
 mod posts;
 
+use crate::config::SurveyWebhook;
 use crate::domain::Severity;
 use crate::domain::alert::{
     AlertCampaign, BlockedAlert, DetractorAlert, PausedAlert, ScheduledAlert,
@@ -38,6 +41,7 @@ super::store_concerns! {
         invitations: InvitationStore,
         watch: WatchStore,
         complaints: ComplaintStore,
+        responses: ResponseStore,
     }
 }
 
@@ -55,6 +59,8 @@ pub struct Alerts {
     pub public_base_url: String,
     /// `[surveys] complaint_window_days`, which a `surveys.paused` alert names.
     pub complaint_window_days: u32,
+    /// `[[surveys.webhooks]]`: where survey responses go, each with its key.
+    pub response_hooks: Vec<SurveyWebhook>,
 }
 
 impl Alerts {
@@ -104,6 +110,9 @@ impl Outbox for Alerts {
     async fn send(&self, alert: &ClaimedAlert) -> Result<(), SendError> {
         let campaign_id = match (&alert.about, &alert.campaign_id) {
             (AlertAbout::Pause(pause_id), _) => return self.send_pause(alert, pause_id).await,
+            (AlertAbout::Response(response_id), _) => {
+                return self.send_response(alert, response_id).await;
+            }
             (_, Some(campaign_id)) => campaign_id.as_str(),
             (_, None) => {
                 return Err(SendError::Permanent("the alert names no campaign".into()));
@@ -135,6 +144,7 @@ impl Outbox for Alerts {
                 self.send_action(alert, action_id, campaign, &url).await
             }
             AlertAbout::Pause(pause_id) => self.send_pause(alert, pause_id).await,
+            AlertAbout::Response(response_id) => self.send_response(alert, response_id).await,
         }
     }
 

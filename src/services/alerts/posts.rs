@@ -1,8 +1,10 @@
-//! The alert's two HTTP deliveries: a Standard-Webhooks-signed POST to `[alerts]
-//! webhook_url`, and a Slack incoming-webhook message to `slack_webhook_url`.
+//! The alert's HTTP deliveries: a Standard-Webhooks-signed POST to `[alerts] webhook_url` or
+//! of a survey response to a `[[surveys.webhooks]]` destination, and a Slack incoming-webhook
+//! message to `slack_webhook_url`.
 use super::{AlertPayload, Alerts};
 use crate::domain::SendError;
 use crate::domain::slack::SlackMessage;
+use crate::signatures::SigningKey;
 use crate::store::ClaimedAlert;
 use chrono::Utc;
 
@@ -40,8 +42,7 @@ impl Alerts {
         }
     }
 
-    /// One signed POST. 2xx is delivered; 408, 429, 5xx and network errors are retried;
-    /// any other answer means the receiver refuses it, which retrying will not change.
+    /// One signed POST of an alert with `[alerts] signing_secret`, its id the `webhook-id`.
     pub(super) async fn post<D: serde::Serialize>(
         &self,
         alert: &ClaimedAlert,
@@ -52,19 +53,60 @@ impl Alerts {
             .signing_key
             .as_ref()
             .ok_or_else(|| SendError::Permanent("alerts.signing_secret is not set".into()))?;
+        self.post_signed(&alert.target, &alert.id, key, body).await
+    }
+
+    /// A survey response to its `[[surveys.webhooks]]` destination (found by the alert's URL),
+    /// signed with that destination's key; the response's id is the `webhook-id` at every
+    /// destination and on every retry, and its body the bytes written with the answer.
+    pub(super) async fn send_response(
+        &self,
+        alert: &ClaimedAlert,
+        response_id: &str,
+    ) -> Result<(), SendError> {
+        let hook = self
+            .response_hooks
+            .iter()
+            .find(|h| h.url == alert.target)
+            .ok_or_else(|| {
+                SendError::Permanent("the destination is no longer in [[surveys.webhooks]]".into())
+            })?;
+        let response = self
+            .store
+            .responses
+            .survey_response(response_id)
+            .await
+            .map_err(super::store_error)?;
+        let body = response.and_then(|r| r.body).ok_or_else(|| {
+            SendError::Permanent("the response is no longer held (erased or settled)".into())
+        })?;
+        self.post_signed(&alert.target, response_id, &hook.secret, body.into_bytes())
+            .await
+    }
+
+    /// One Standard-Webhooks-signed POST. 2xx is delivered; 408, 429, 5xx and network errors
+    /// are retried; any other answer means the receiver refuses it, which retrying will not
+    /// change.
+    async fn post_signed(
+        &self,
+        url: &str,
+        webhook_id: &str,
+        key: &SigningKey,
+        body: Vec<u8>,
+    ) -> Result<(), SendError> {
         let timestamp = Utc::now().timestamp();
-        let signature = key.sign(&alert.id, timestamp, &body);
+        let signature = key.sign(webhook_id, timestamp, &body);
         let answer = self
             .http
-            .post(&alert.target)
+            .post(url)
             .header("content-type", "application/json")
-            .header("webhook-id", &alert.id)
+            .header("webhook-id", webhook_id)
             .header("webhook-timestamp", timestamp.to_string())
             .header("webhook-signature", signature)
             .body(body)
             .send()
             .await
-            .map_err(|e| SendError::Transient(format!("POST {}: {e}", alert.target)))?;
+            .map_err(|e| SendError::Transient(format!("POST {url}: {e}")))?;
         let status = answer.status();
         if status.is_success() {
             Ok(())

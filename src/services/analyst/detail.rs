@@ -81,6 +81,9 @@ pub struct AlertView {
     pub invitation_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_id: Option<String>,
+    /// …or a survey response pushed to a `[[surveys.webhooks]]` destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_id: Option<String>,
     pub channel: AlertChannel,
     pub target: String,
     /// queued, sending, sent, failed or unknown.
@@ -233,22 +236,25 @@ impl Analysts {
 
 impl From<AlertRow> for AlertView {
     fn from(a: AlertRow) -> Self {
-        let (finding_id, invitation_id, action_id) = match a.about {
-            AlertAbout::Finding(f) => (Some(f), None, None),
-            AlertAbout::Answer(i) => (None, Some(i), None),
-            AlertAbout::Action(x) => (None, None, Some(x)),
-            // A pause is about no campaign: never among a campaign's alerts.
-            AlertAbout::Pause(_) => (None, None, None),
-        };
-        Self {
-            finding_id,
-            invitation_id,
-            action_id,
+        let mut view = Self {
+            finding_id: None,
+            invitation_id: None,
+            action_id: None,
+            response_id: None,
             channel: a.channel,
             target: a.target,
             status: a.status.as_str().to_owned(),
             attempts: a.attempts,
             last_error: a.last_error,
+        };
+        match a.about {
+            AlertAbout::Finding(f) => view.finding_id = Some(f),
+            AlertAbout::Answer(i) => view.invitation_id = Some(i),
+            AlertAbout::Action(x) => view.action_id = Some(x),
+            AlertAbout::Response(r) => view.response_id = Some(r),
+            // A pause is about no campaign: never among a campaign's alerts.
+            AlertAbout::Pause(_) => {}
         }
+        view
     }
 }

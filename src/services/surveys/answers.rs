@@ -2,6 +2,7 @@
 //! an answer (the last one wins), unsubscribe its address.
 use super::Surveys;
 use crate::domain::nps::{Reason, SurveyAnswer};
+use crate::domain::response::ResponseHook;
 use crate::store::{InvitationRow, StoreError};
 use chrono::Utc;
 
@@ -69,8 +70,10 @@ impl Surveys {
         }
     }
 
-    /// Records the answer; a detractor's (0–6) on a campaign that broke a promise queues one
-    /// alert per `[alerts]` destination — once per invitation, however often it is re-sent.
+    /// Records the answer, queuing in its transaction the response event it is for each
+    /// `[[surveys.webhooks]]` destination that wants it; a detractor's (0–6) on a campaign that
+    /// broke a promise queues one alert per `[alerts]` destination — once per invitation,
+    /// however often it is re-sent.
     pub async fn answer(
         &self,
         invitation: &InvitationRow,
@@ -79,13 +82,14 @@ impl Surveys {
         let now = Utc::now();
         self.store
             .answers
-            .record_answer(
+            .record_answer_pushed(
                 &invitation.id,
                 SurveyAnswer {
                     score: answer.score,
                     comment: answer.comment.as_deref(),
                     reason: answer.reason,
                 },
+                &self.response_hooks(),
                 now,
             )
             .await?;
@@ -102,14 +106,22 @@ impl Surveys {
         Ok(())
     }
 
-    /// Suppresses the invitation's address from every later survey.
+    /// Suppresses the invitation's address from every later survey (the first time, queuing
+    /// `survey.unsubscribed` for the destinations that want it).
     pub async fn unsubscribe(&self, invitation: &InvitationRow) -> Result<(), StoreError> {
         self.store
             .answers
-            .unsubscribe(&invitation.id, Utc::now())
+            .unsubscribe_pushed(&invitation.id, &self.response_hooks(), Utc::now())
             .await?;
         tracing::info!(invitation = %invitation.id, "unsubscribed from surveys");
         Ok(())
+    }
+}
+
+impl Surveys {
+    /// `[[surveys.webhooks]]`, without their keys.
+    fn response_hooks(&self) -> Vec<ResponseHook> {
+        self.surveys.webhooks.iter().map(|w| w.hook()).collect()
     }
 }
 
