@@ -1,5 +1,7 @@
 use crate::support::smtp::SmtpSink;
-use crate::support::surveys::{app_with_smtp, clicks, conversion, post_events, surveys_run_ok};
+use crate::support::surveys::{
+    app_with_smtp, app_with_smtp_retrying, clicks, conversion, post_events, surveys_run_ok,
+};
 use promiseguard::store::{InvitationStatus, InvitationStore};
 use serde_json::json;
 use std::sync::Arc;
@@ -70,7 +72,7 @@ async fn a_451_is_retried_on_a_later_run_and_a_550_fails_for_good() {
             _ => (250, "2.0.0 OK"),
         });
     let sink = SmtpSink::scripted(script, Duration::ZERO).await;
-    let app = app_with_smtp(&sink, "").await;
+    let app = app_with_smtp_retrying(&sink, 3).await;
     post_events(
         &app,
         "/v1/events",
@@ -92,8 +94,9 @@ async fn a_451_is_retried_on_a_later_run_and_a_550_fails_for_good() {
     assert_eq!(rows[1].status, InvitationStatus::Failed);
     assert!(rows[1].last_error.as_deref().unwrap().contains("550"));
 
-    // The retry waits for its backoff (1 s here), then goes out once.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The retry waits for its backoff (3 s here, past the 451's 1 s pause), then goes out
+    // once.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let summary = surveys_run_ok(&app).await;
     assert!(
         summary.contains("1 sent, 0 to retry, 0 failed"),
@@ -205,7 +208,8 @@ async fn an_unsubscribe_through_a_provider_withdraws_a_waiting_invitation() {
             _ => (250, "2.0.0 OK"),
         });
     let sink = SmtpSink::scripted(script, Duration::ZERO).await;
-    let app = app_with_smtp(&sink, "").await;
+    // Retried after 3 s: the 451 pauses sending for 1 s, and the run must not meet its retries.
+    let app = app_with_smtp_retrying(&sink, 3).await;
     post_events(
         &app,
         "/v1/events",
@@ -241,7 +245,7 @@ async fn an_unsubscribe_through_a_provider_withdraws_a_waiting_invitation() {
             .contains("withdrawn before it was sent")
     );
 
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let summary = surveys_run_ok(&app).await;
     assert!(
         summary.contains("1 sent, 0 to retry, 0 failed"),

@@ -8,6 +8,16 @@ pub async fn app_with_smtp(sink: &SmtpSink, extra: &str) -> TestApp {
     spawn_app(&smtp_config(sink, extra)).await
 }
 
+/// As `app_with_smtp`, a failed send retried after `retry_s` seconds (instead of 1) — longer
+/// than the 1 s a relay's 421/451 pauses sending, so a run never meets its own retries.
+pub async fn app_with_smtp_retrying(sink: &SmtpSink, retry_s: u64) -> TestApp {
+    let config = smtp_config(sink, "").replace(
+        "retry_schedule_s = [1]",
+        &format!("retry_schedule_s = [{retry_s}]"),
+    );
+    spawn_app(&config).await
+}
+
 /// As `app_with_smtp`, with SNS answered by `sns`.
 pub async fn app_with_smtp_and_sns(
     sink: &SmtpSink,
