@@ -25,7 +25,10 @@ pub enum SourceKind {
     GoogleBusinessProfile,
     SquareLocations,
     Square,
+    /// Shopify's REST Admin API (legacy since October 2024; `shopify-graphql` replaces it).
     Shopify,
+    /// Shopify's GraphQL Admin API.
+    ShopifyGraphql,
     HttpJson,
     Static,
 }
@@ -56,9 +59,13 @@ pub struct SourceConfig {
     /// Pairs per batched inventory call (Square; Shopify is capped at 50 ids by its API).
     #[serde(default)]
     pub batch_size: Option<usize>,
-    /// Shopify Admin API version, e.g. `2025-10`.
+    /// Shopify Admin API version, e.g. `2026-10`.
     #[serde(default)]
     pub api_version: Option<String>,
+    /// `shopify-graphql`: the shop (`acme` or `acme.myshopify.com`); its Admin API is at
+    /// `https://acme.myshopify.com` unless `base_url` says otherwise.
+    #[serde(default)]
+    pub shop: Option<String>,
     /// `static`: the JSON file.
     #[serde(default)]
     pub path: Option<PathBuf>,
@@ -131,6 +138,7 @@ impl SourceConfig {
             breaker_cooldown_ms: default_breaker_cooldown_ms(),
             batch_size: None,
             api_version: None,
+            shop: None,
             path: Some(PathBuf::from(path)),
             url: None,
             headers: BTreeMap::new(),
@@ -157,12 +165,17 @@ impl SourceConfig {
         Some((rpm, self.burst.unwrap_or((rpm / 60).max(1))))
     }
 
-    /// `base_url` without a trailing slash (validated present for the kinds that need it).
-    pub fn base(&self) -> &str {
-        self.base_url
-            .as_deref()
-            .unwrap_or_default()
-            .trim_end_matches('/')
+    /// `base_url` without a trailing slash (validated present for the kinds that need it);
+    /// for `shopify-graphql` without one, the shop's own `https://{shop}.myshopify.com`.
+    pub fn base(&self) -> String {
+        match (&self.base_url, &self.shop) {
+            (Some(url), _) => url.trim_end_matches('/').to_owned(),
+            (None, Some(shop)) => {
+                let name = shop.strip_suffix(".myshopify.com").unwrap_or(shop);
+                format!("https://{name}.myshopify.com")
+            }
+            (None, None) => String::new(),
+        }
     }
 
     /// The token's value (validated present for the kinds that need it).
@@ -196,7 +209,10 @@ impl SourceConfig {
             (SourceKind::GoogleBusinessProfile, "inventory") => {
                 return wrong_role("google-business-profile");
             }
-            (SourceKind::Square | SourceKind::Shopify, "locations") => {
+            (
+                SourceKind::Square | SourceKind::Shopify | SourceKind::ShopifyGraphql,
+                "locations",
+            ) => {
                 return wrong_role("square/shopify");
             }
             (SourceKind::SquareLocations, "inventory") => {
@@ -222,6 +238,10 @@ impl SourceConfig {
                         .map_err(|e| ConfigError::new(&format!("{key}.base_url"), e.to_string()))?;
                 }
             }
+            SourceKind::ShopifyGraphql => {
+                need("token", self.token.is_some())?;
+                self.validate_shop(key)?;
+            }
             SourceKind::HttpJson => {
                 need("url", self.url.is_some())?;
                 if role == "locations" {
@@ -234,6 +254,12 @@ impl SourceConfig {
         }
         self.validate_pace(key)?;
         self.validate_account(key)?;
+        if self.shop.is_some() && self.kind != SourceKind::ShopifyGraphql {
+            return Err(ConfigError::new(
+                &format!("{key}.shop"),
+                "is for shopify-graphql only",
+            ));
+        }
         if role == "inventory" && (self.timezone.is_some() || !self.timezones.is_empty()) {
             return Err(ConfigError::new(
                 &format!("{key}.timezone"),
@@ -272,6 +298,34 @@ impl SourceConfig {
             ));
         }
         Ok(())
+    }
+
+    /// `shopify-graphql`: `shop` (a myshopify name) or `base_url` (tests, a proxy), and `shop`
+    /// for that kind only.
+    fn validate_shop(&self, key: &str) -> Result<(), ConfigError> {
+        let field = format!("{key}.shop");
+        match (&self.shop, &self.base_url) {
+            (None, None) => Err(ConfigError::new(
+                &field,
+                "is required for kind shopify-graphql (the shop's name, as in acme.myshopify.com)",
+            )),
+            (Some(shop), _) => {
+                let name = shop.strip_suffix(".myshopify.com").unwrap_or(shop);
+                let good =
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+                if good {
+                    Ok(())
+                } else {
+                    Err(ConfigError::new(
+                        &field,
+                        "must be the shop's myshopify name (acme or acme.myshopify.com)",
+                    ))
+                }
+            }
+            (None, Some(url)) => url::Url::parse(url)
+                .map(|_| ())
+                .map_err(|e| ConfigError::new(&format!("{key}.base_url"), e.to_string())),
+        }
     }
 
     /// `account` (Google Business Profile's list call): `accounts/{id}`, for that kind only.

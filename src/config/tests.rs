@@ -160,6 +160,18 @@ fn errors_name_the_key() {
             "conversions.segment.recipient_from[1]",
         ),
         (
+            "[sources.inventory]\nkind = \"shopify-graphql\"\ntoken = \"t\"\n",
+            "sources.inventory.shop",
+        ),
+        (
+            "[sources.inventory]\nkind = \"shopify-graphql\"\ntoken = \"t\"\nshop = \"acme/../x\"\n",
+            "sources.inventory.shop",
+        ),
+        (
+            "[sources.inventory]\nkind = \"square\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nshop = \"acme\"\n",
+            "sources.inventory.shop",
+        ),
+        (
             &format!("{HOOK}url = \"ftp://hooks.example.com\"\n"),
             "surveys.webhooks[0].url",
         ),
@@ -293,4 +305,15 @@ fn the_relays_pace_and_cap_must_allow_something() {
         (c.email.max_per_second, c.email.max_per_day),
         (Some(14), Some(50_000))
     );
+}
+
+#[test]
+fn a_shopify_shop_is_reached_at_its_myshopify_host() {
+    for shop in ["acme", "acme.myshopify.com"] {
+        let f = write(&format!(
+            "[sources.inventory]\nkind = \"shopify-graphql\"\ntoken = \"t\"\nshop = \"{shop}\"\n"
+        ));
+        let c = load(Some(f.path()), env(&[])).unwrap();
+        assert_eq!(c.sources.inventory.base(), "https://acme.myshopify.com");
+    }
 }

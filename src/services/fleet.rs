@@ -305,9 +305,9 @@ impl Checks {
             })
         };
         let location_calls = plan.locations.len();
-        let item_calls = batches(&plan.items, sources.inventory.batch_limits()).len();
+        let item_batches = batches(&plan.items, sources.inventory.batch_limits());
         let quota_time = paced(location_calls, sources.locations.pace())
-            .max(paced(item_calls, sources.inventory.pace()));
+            .max(sources.inventory.quota_time(&item_batches));
         self.checker.limits().deadline + quota_time.mul_f64(1.25)
     }
 

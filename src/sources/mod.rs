@@ -10,6 +10,7 @@ pub mod oidc;
 pub mod platforms;
 pub mod quota;
 pub mod shopify;
+pub mod shopify_graphql;
 pub mod square;
 pub mod square_locations;
 pub mod static_file;
@@ -124,6 +125,13 @@ pub trait InventorySource: Send + Sync {
         None
     }
     fn batch_limits(&self) -> BatchLimits;
+    /// How long asking these batches takes within the source's rate limits (a fleet tick's
+    /// budget): one request a batch at its `pace`, unless the source knows better.
+    fn quota_time(&self, batches: &[Vec<ItemKey>]) -> Duration {
+        self.pace().map_or(Duration::ZERO, |p| {
+            Duration::from_secs_f64(batches.len() as f64 * 60.0 / f64::from(p.requests_per_minute))
+        })
+    }
     /// Answers every key of one batch: a pair the source has no count for is 0 available.
     async fn stock(&self, keys: &[ItemKey], deadline: Instant) -> Result<Stock, SourceError>;
 }
@@ -188,7 +196,7 @@ pub fn build(
             upstream(square_locations::NAME, l),
         )),
         SourceKind::Static => Arc::new(static_file::StaticLocations::load(l)?),
-        SourceKind::Square | SourceKind::Shopify => {
+        SourceKind::Square | SourceKind::Shopify | SourceKind::ShopifyGraphql => {
             anyhow::bail!("sources.locations.kind: not a location source")
         }
     };
@@ -201,8 +209,15 @@ pub fn build(
     let inventory: Arc<dyn InventorySource> = match i.kind {
         SourceKind::Square => Arc::new(square::Square::new(i.clone(), upstream(square::NAME, i))),
         SourceKind::Shopify => {
+            tracing::warn!(
+                "sources.inventory: kind \"shopify\" speaks Shopify's REST Admin API, which Shopify calls legacy (since October 2024; new public apps use GraphQL since April 2025): move to kind \"shopify-graphql\" (docs/integrations.md)"
+            );
             Arc::new(shopify::Shopify::new(i.clone(), upstream(shopify::NAME, i)))
         }
+        SourceKind::ShopifyGraphql => Arc::new(shopify_graphql::ShopifyGraphql::new(
+            i.clone(),
+            upstream(shopify_graphql::NAME, i),
+        )),
         SourceKind::HttpJson => Arc::new(http_json::HttpJsonInventory::new(
             i.clone(),
             upstream(http_json::NAME, i),
@@ -294,6 +309,17 @@ impl UpstreamBatch {
                 *answer.entry(key.clone()).or_insert(0.0) += quantity;
             }
         }
+    }
+
+    /// Every (sku, location) asked, as the upstream names them, in order.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .back
+            .keys()
+            .map(|(s, l)| (s.as_str(), l.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        pairs
     }
 
     /// An answer with every asked pair at 0, to which counts are added.

@@ -164,8 +164,12 @@ async fn a_429_with_retry_after_pauses_the_source_for_everyone() {
 
 /// Stores a live campaign as if a pre-send check had, without asking any source.
 async fn store_live_campaign(app: &TestApp, id: &str, branches: &[&str]) {
-    let input: CampaignInput =
-        serde_json::from_value(json!({"id": id, "offers": [live_offer("o", branches)]})).unwrap();
+    store_live_campaign_with(app, id, json!([live_offer("o", branches)])).await;
+}
+
+/// The same, with its offers.
+pub(crate) async fn store_live_campaign_with(app: &TestApp, id: &str, offers: Value) {
+    let input: CampaignInput = serde_json::from_value(json!({"id": id, "offers": offers})).unwrap();
     let campaign = input.parse("/campaign", chrono::Utc::now()).unwrap();
     let check_id = format!("seed-{id}");
     let check = NewCheck {
@@ -343,7 +347,10 @@ async fn a_quota_that_leaves_no_room_before_the_deadline_is_named_as_the_reason(
 }
 
 /// What a campaign's latest check found, as comparable values.
-async fn latest_findings(app: &TestApp, campaign: &str) -> Vec<(String, String, String, bool)> {
+pub(crate) async fn latest_findings(
+    app: &TestApp,
+    campaign: &str,
+) -> Vec<(String, String, String, bool)> {
     let checks = app.store.checks(campaign).await.unwrap();
     let mut found: Vec<(String, String, String, bool)> = app
         .store

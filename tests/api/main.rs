@@ -47,6 +47,7 @@ mod responses;
 mod retention;
 mod reviews;
 mod send_window;
+mod shopify_graphql;
 mod shutdown;
 mod signatures;
 mod slack;

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod oidc;
 pub mod platforms;
 pub mod process;
+pub mod shopify_graphql;
 pub mod smtp;
 pub mod store;
 pub mod surveys;
