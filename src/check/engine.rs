@@ -142,6 +142,7 @@ impl Checker {
                 name: a.name,
                 zone: a.zone,
                 hours: a.hours,
+                notes: a.notes,
                 source: location_source.to_owned(),
                 fetched_at,
             });

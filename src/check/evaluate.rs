@@ -103,6 +103,7 @@ pub fn evaluate(
         .map(|f| format!("{}: {}", f.offer_id, f.message))
         .collect();
     warnings.extend(assumed_zones(campaign, observations));
+    warnings.extend(source_notes(campaign, observations));
     Evaluation {
         verdict: Verdict::of(&findings),
         offers,
@@ -307,6 +308,27 @@ fn location_findings(
 
 fn dates(days: &[NaiveDate]) -> Vec<String> {
     days.iter().map(|d| d.to_string()).collect()
+}
+
+/// What the location source said of a promised location that is worth a warning, once per
+/// location and note: "Midtown (loc-101): Google marks it a duplicate of …".
+fn source_notes(campaign: &Campaign, observations: &Observations) -> Vec<String> {
+    let mut notes: Vec<String> = campaign
+        .offers
+        .iter()
+        .flat_map(|o| o.locations.iter())
+        .filter_map(|l| match observations.locations.get(l) {
+            Some(Ok(report)) => Some((l, report)),
+            _ => None,
+        })
+        .flat_map(|(l, report)| {
+            let label = report.label(l);
+            report.notes.iter().map(move |n| format!("{label}: {n}"))
+        })
+        .collect();
+    notes.sort_unstable();
+    notes.dedup();
+    notes
 }
 
 /// Locations whose hours were judged in UTC because nothing said their zone: one warning each.

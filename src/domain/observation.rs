@@ -22,6 +22,8 @@ pub struct LocationReport {
     /// Its time zone: its hours and special days are local to it.
     pub zone: LocalZone,
     pub hours: Hours,
+    /// What the source said of it that a check passes on as a warning.
+    pub notes: Vec<String>,
     pub source: String,
     pub fetched_at: DateTime<Utc>,
 }

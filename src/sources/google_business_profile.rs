@@ -7,16 +7,18 @@ use super::{
     Located, LocationAnswer, LocationSource, SourceError, parse_open_status, path_segment,
 };
 use crate::config::SourceConfig;
-use crate::domain::hours::WeeklyPeriod;
 use async_trait::async_trait;
-use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::time::Instant;
 
+#[path = "google_business_profile_location.rs"]
+mod location;
+use location::{Location, interpret};
+
 pub const NAME: &str = "google-business-profile";
-const READ_MASK: &str = "name,title,storeCode,latlng,openInfo,regularHours,specialHours";
+const READ_MASK: &str = "name,title,storeCode,latlng,openInfo,regularHours,specialHours,metadata";
 /// The most locations Google lists a page.
 const PAGE_SIZE: usize = 100;
 /// Pages followed before the list is called garbage (a loop guard: 100,000 locations).
@@ -39,114 +41,6 @@ struct LocationList {
     next_page_token: Option<String>,
     #[serde(default)]
     total_size: Option<usize>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Location {
-    /// `locations/{id}`.
-    #[serde(default)]
-    name: Option<String>,
-    /// The business name people see.
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    open_info: Option<OpenInfo>,
-    #[serde(default)]
-    regular_hours: Option<RegularHours>,
-    #[serde(default)]
-    special_hours: Option<SpecialHours>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RegularHours {
-    #[serde(default)]
-    periods: Vec<TimePeriod>,
-}
-
-/// `TimePeriod`: opens on `openDay` at `openTime`, closes on `closeDay` at `closeTime`
-/// (`24:00` = the end of that day).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct TimePeriod {
-    open_day: String,
-    #[serde(default)]
-    open_time: TimeOfDay,
-    close_day: String,
-    #[serde(default)]
-    close_time: TimeOfDay,
-}
-
-/// `google.type.TimeOfDay`; proto3 JSON leaves out zero fields (`{}` is midnight).
-#[derive(Debug, Default, Deserialize)]
-struct TimeOfDay {
-    #[serde(default)]
-    hours: u32,
-    #[serde(default)]
-    minutes: u32,
-}
-
-impl TimeOfDay {
-    fn minutes(&self) -> Result<u32, SourceError> {
-        if self.hours > 24 || self.minutes > 59 || (self.hours == 24 && self.minutes > 0) {
-            return Err(SourceError::Garbage(format!(
-                "invalid time {}:{:02}",
-                self.hours, self.minutes
-            )));
-        }
-        Ok(self.hours * 60 + self.minutes)
-    }
-}
-
-fn weekday(day: &str) -> Result<chrono::Weekday, SourceError> {
-    day.parse::<chrono::Weekday>()
-        .map_err(|_| SourceError::Garbage(format!("unknown day of week `{day}`")))
-}
-
-#[derive(Debug, Deserialize)]
-struct OpenInfo {
-    #[serde(default)]
-    status: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SpecialHours {
-    #[serde(default)]
-    special_hour_periods: Vec<SpecialHourPeriod>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SpecialHourPeriod {
-    start_date: GoogleDate,
-    #[serde(default)]
-    end_date: Option<GoogleDate>,
-    #[serde(default)]
-    open_time: Option<TimeOfDay>,
-    #[serde(default)]
-    close_time: Option<TimeOfDay>,
-    #[serde(default)]
-    closed: bool,
-}
-
-/// `google.type.Date`.
-#[derive(Debug, Deserialize)]
-struct GoogleDate {
-    year: i32,
-    month: u32,
-    day: u32,
-}
-
-impl GoogleDate {
-    fn to_date(&self) -> Result<NaiveDate, SourceError> {
-        NaiveDate::from_ymd_opt(self.year, self.month, self.day).ok_or_else(|| {
-            SourceError::Garbage(format!(
-                "invalid date {}-{}-{}",
-                self.year, self.month, self.day
-            ))
-        })
-    }
 }
 
 impl GoogleBusinessProfile {
@@ -314,64 +208,6 @@ impl LocationSource for GoogleBusinessProfile {
             _ => super::one_by_one(self, ids, deadline, permits).await,
         }
     }
-}
-
-fn interpret(location: Location) -> Result<LocationAnswer, SourceError> {
-    let raw_status = location
-        .open_info
-        .and_then(|o| o.status)
-        .unwrap_or_else(|| "OPEN_FOR_BUSINESS_UNSPECIFIED".into());
-    let status = parse_open_status(&raw_status)
-        .ok_or_else(|| SourceError::Garbage(format!("unknown openInfo.status `{raw_status}`")))?;
-    let mut answer = LocationAnswer::with_status(status, raw_status);
-    answer.name = location.title.filter(|t| !t.trim().is_empty());
-    if let Some(regular) = location.regular_hours {
-        let mut weekly = Vec::with_capacity(regular.periods.len());
-        for p in regular.periods {
-            let (open_day, close_day) = (weekday(&p.open_day)?, weekday(&p.close_day)?);
-            let (opens, closes) = (p.open_time.minutes()?, p.close_time.minutes()?);
-            let period =
-                WeeklyPeriod::new(open_day, opens, close_day, closes).ok_or_else(|| {
-                    SourceError::Garbage(format!("invalid period {open_day} {opens} min"))
-                })?;
-            weekly.push(period);
-        }
-        answer.hours.weekly = Some(weekly);
-    }
-    for period in location
-        .special_hours
-        .map(|s| s.special_hour_periods)
-        .unwrap_or_default()
-    {
-        let start = period.start_date.to_date()?;
-        let end = match &period.end_date {
-            Some(d) => d.to_date()?,
-            None => start,
-        };
-        if end < start {
-            return Err(SourceError::Garbage(format!(
-                "special hours end {end} before start {start}"
-            )));
-        }
-        if period.closed {
-            // Closed on every date from start to end.
-            for date in start.iter_days().take_while(|d| *d <= end) {
-                answer.hours.add_special(date, None);
-            }
-            continue;
-        }
-        // Open on `start` from `openTime` to `closeTime` on `end` (the same day or the next).
-        let opens = period.open_time.unwrap_or_default().minutes()?;
-        let closes = period.close_time.unwrap_or_default().minutes()?;
-        let closes = closes + 24 * 60 * ((end - start).num_days().clamp(0, 1) as u32);
-        if closes <= opens {
-            return Err(SourceError::Garbage(format!(
-                "special hours on {start} close before they open"
-            )));
-        }
-        answer.hours.add_special(start, Some((opens, closes)));
-    }
-    Ok(answer)
 }
 
 #[cfg(test)]

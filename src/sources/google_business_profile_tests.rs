@@ -1,5 +1,6 @@
 use super::*;
 use crate::domain::LocationStatus;
+use chrono::NaiveDate;
 
 fn parse(v: serde_json::Value) -> Result<LocationAnswer, SourceError> {
     interpret(serde_json::from_value(v).unwrap())
@@ -77,4 +78,34 @@ fn missing_open_info_counts_as_open_and_unknown_status_is_garbage() {
         {"startDate": {"year": 2026, "month": 2, "day": 30}, "closed": true}]}}))
         .is_err()
     );
+}
+
+#[test]
+fn a_future_opening_date_closes_the_days_before_it_and_a_duplicate_is_noted() {
+    let today = NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let opening = serde_json::json!({
+        "openInfo": {"status": "OPEN", "openingDate": {"year": 2026, "month": 12, "day": 10}},
+        "metadata": {"duplicateLocation": "locations/42"}
+    });
+    let a = location::interpret_on(serde_json::from_value(opening).unwrap(), today).unwrap();
+    assert_eq!(a.status, LocationStatus::Open);
+    let d = |day| NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+    for day in 5..10 {
+        assert!(a.hours.closed_on(d(day)), "closed on the {day}th");
+    }
+    assert!(!a.hours.closed_on(d(10)), "open from the opening day");
+    assert_eq!(a.notes.len(), 1);
+    assert!(a.notes[0].contains("locations/42"), "{:?}", a.notes);
+    // A month alone opens on its first day; an opening in the past closes nothing.
+    let month = serde_json::json!({"openInfo": {"openingDate": {"year": 2027, "month": 1}}});
+    let b = location::interpret_on(serde_json::from_value(month).unwrap(), today).unwrap();
+    assert!(b.hours.closed_on(d(31)));
+    assert!(
+        !b.hours
+            .closed_on(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())
+    );
+    let past =
+        serde_json::json!({"openInfo": {"openingDate": {"year": 2019, "month": 3, "day": 1}}});
+    let c = location::interpret_on(serde_json::from_value(past).unwrap(), today).unwrap();
+    assert!(c.hours.is_unknown() && c.notes.is_empty());
 }

@@ -41,6 +41,9 @@ pub struct LocationAnswer {
     /// configuration's overrides and default.
     pub zone: LocalZone,
     pub hours: Hours,
+    /// What the source says of it that a check should pass on as a warning (Google's
+    /// `metadata.duplicateLocation`).
+    pub notes: Vec<String>,
 }
 
 impl LocationAnswer {
@@ -52,6 +55,7 @@ impl LocationAnswer {
             name: None,
             zone: LocalZone::default(),
             hours: Hours::default(),
+            notes: Vec::new(),
         }
     }
 

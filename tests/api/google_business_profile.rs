@@ -88,7 +88,7 @@ async fn statuses_special_hours_and_unknown_locations_in_googles_format() {
     let req = &gbp.requests()[0];
     assert_eq!(
         req.query("readMask"),
-        Some("name,title,storeCode,latlng,openInfo,regularHours,specialHours")
+        Some("name,title,storeCode,latlng,openInfo,regularHours,specialHours,metadata")
     );
     assert_eq!(req.header("authorization"), Some("Bearer test-token"));
     // Upstream calls show in the metrics by source.
@@ -386,5 +386,59 @@ async fn an_unreachable_upstream_is_unavailable_not_an_error() {
             .as_str()
             .unwrap()
             .contains("connection failed")
+    );
+}
+
+/// A branch whose `openInfo.openingDate` is still ahead is closed on the days before it, so an
+/// offer starting sooner is judged as any closed days are; a branch Google marks as a
+/// duplicate (`metadata.duplicateLocation`) is a warning naming the one it duplicates.
+#[tokio::test]
+async fn a_branch_not_yet_open_is_closed_until_its_opening_and_a_duplicate_is_a_warning() {
+    let today = chrono::Utc::now().date_naive();
+    let opening = today + chrono::Duration::days(5);
+    let mut new_branch = gbp_location("201", "OPEN", &[]);
+    new_branch["openInfo"]["openingDate"] = json!({
+        "year": chrono::Datelike::year(&opening),
+        "month": chrono::Datelike::month(&opening),
+        "day": chrono::Datelike::day(&opening),
+    });
+    new_branch.as_object_mut().unwrap().remove("regularHours");
+    let mut duplicate = gbp_location("202", "OPEN", &[]);
+    duplicate["metadata"] = json!({"duplicateLocation": "locations/77"});
+    let gbp = FakeServer::start(google_business_profile(HashMap::from([
+        ("201".to_owned(), new_branch),
+        ("202".to_owned(), duplicate),
+    ])))
+    .await;
+    let app = app_with_gbp(&gbp, "timezone = \"UTC\"\n").await;
+    let now = chrono::Utc::now();
+    let body: Value = app
+        .presend(
+            &json!({"campaign": {"id": "opening", "send_at": now.to_rfc3339(), "offers": [{
+                "id": "o", "locations": ["201", "202"],
+                "valid_from": now.to_rfc3339(),
+                "valid_until": (now + chrono::Duration::days(10)).to_rfc3339(),
+            }]}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        rules(&body),
+        vec![("201".to_owned(), "location_closed_during_window".to_owned())],
+        "{body}"
+    );
+    let finding = &body["findings"][0];
+    let closed = finding["evidence"]["closed_dates"].as_array().unwrap();
+    assert_eq!(closed.len(), 5, "today and the four days after: {finding}");
+    assert_eq!(closed[4], (opening - chrono::Duration::days(1)).to_string());
+    let warnings = body["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w
+            .as_str()
+            .unwrap()
+            .starts_with("202: Google marks it a duplicate of locations/77")),
+        "{warnings:?}"
     );
 }

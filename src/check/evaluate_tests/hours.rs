@@ -32,6 +32,7 @@ fn branch(tz: Tz, name: &str) -> Result<LocationReport, LookupFailure> {
             origin: ZoneOrigin::Configured,
         },
         hours,
+        notes: Vec::new(),
         source: "google-business-profile".into(),
         fetched_at: t("2026-12-01T00:00:00Z"),
     })

@@ -65,6 +65,7 @@ pub(super) fn location(
             origin: ZoneOrigin::Default,
         },
         hours,
+        notes: Vec::new(),
         source: "google-business-profile".into(),
         fetched_at: t("2026-11-23T14:00:00Z"),
     })
