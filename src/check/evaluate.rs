@@ -237,6 +237,7 @@ fn location_findings(
             "status": report.raw_status,
             "fetched_at": report.fetched_at,
             "zone": tz.name(),
+            "zone_source": report.zone.origin.as_str(),
             "window": { "from": from, "until": until },
         });
         if let Some(name) = &report.name {

@@ -219,10 +219,27 @@ pub enum ZoneOrigin {
     Configured,
     /// The source said (Square Locations' `timezone`).
     Source,
+    /// Found offline from the coordinates the source gave (Google's `latlng`, Square's
+    /// `coordinates`).
+    #[serde(rename = "latlng")]
+    Coordinates,
     /// `[sources.locations] timezone`
     Default,
     /// Nothing said: UTC.
     Assumed,
+}
+
+impl ZoneOrigin {
+    /// As evidence names it (`zone_source`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Configured => "configured",
+            Self::Source => "source",
+            Self::Coordinates => "latlng",
+            Self::Default => "default",
+            Self::Assumed => "utc",
+        }
+    }
 }
 
 /// A location's time zone and where it came from.

@@ -26,6 +26,9 @@ pub(super) struct Location {
     special_hours: Option<SpecialHours>,
     #[serde(default)]
     metadata: Option<Metadata>,
+    /// `google.type.LatLng`, when the owner set it.
+    #[serde(default)]
+    latlng: Option<super::super::Coordinates>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +155,7 @@ pub(super) fn interpret_on(
         .ok_or_else(|| SourceError::Garbage(format!("unknown openInfo.status `{raw_status}`")))?;
     let mut answer = LocationAnswer::with_status(status, raw_status);
     answer.name = location.title.filter(|t| !t.trim().is_empty());
+    answer.coordinates = location.latlng;
     if let Some(regular) = location.regular_hours {
         let mut weekly = Vec::with_capacity(regular.periods.len());
         for p in regular.periods {

@@ -44,6 +44,16 @@ pub struct LocationAnswer {
     /// What the source says of it that a check should pass on as a warning (Google's
     /// `metadata.duplicateLocation`).
     pub notes: Vec<String>,
+    /// Where it is, when the source says (Google's `latlng`, Square's `coordinates`): its zone
+    /// when nothing closer says one (`zones.rs`).
+    pub coordinates: Option<Coordinates>,
+}
+
+/// A point on Earth, in degrees.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct Coordinates {
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 impl LocationAnswer {
@@ -56,6 +66,7 @@ impl LocationAnswer {
             zone: LocalZone::default(),
             hours: Hours::default(),
             notes: Vec::new(),
+            coordinates: None,
         }
     }
 

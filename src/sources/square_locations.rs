@@ -37,6 +37,8 @@ struct Location {
     timezone: Option<String>,
     #[serde(default)]
     business_hours: Option<BusinessHours>,
+    #[serde(default)]
+    coordinates: Option<super::Coordinates>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +135,7 @@ fn interpret(location: Location) -> Result<LocationAnswer, SourceError> {
     };
     let mut answer = LocationAnswer::with_status(status, raw_status);
     answer.name = location.name.filter(|n| !n.trim().is_empty());
+    answer.coordinates = location.coordinates;
     if let Some(zone) = location.timezone.filter(|z| !z.is_empty()) {
         let tz = zone
             .parse::<chrono_tz::Tz>()

@@ -11,7 +11,7 @@ async fn app_with(kind: &str, server: &FakeServer, extra: &str) -> TestApp {
     .await
 }
 
-fn findings_by_target(body: &Value) -> Vec<(String, String)> {
+pub(crate) fn findings_by_target(body: &Value) -> Vec<(String, String)> {
     body["findings"]
         .as_array()
         .unwrap()

@@ -279,7 +279,12 @@ async fn square_errors_are_named_from_its_envelope() {
 
 #[tokio::test]
 async fn hours_with_no_zone_known_are_judged_in_utc_and_the_check_says_so() {
-    let gbp = FakeServer::start(google_business_profile(branches())).await;
+    // No zone configured, none from Google, and no coordinates set by the owner.
+    let mut branches = branches();
+    for branch in branches.values_mut() {
+        branch.as_object_mut().unwrap().remove("latlng");
+    }
+    let gbp = FakeServer::start(google_business_profile(branches)).await;
     let app = spawn_app(&format!(
         "[sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{}\"\ntoken = \"{TOKEN}\"\n",
         gbp.url

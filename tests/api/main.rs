@@ -55,3 +55,4 @@ mod surveys;
 mod ui;
 mod watch;
 mod watch_safety;
+mod zones;

@@ -21,23 +21,25 @@ async fn app_on(server: &FakeServer, extra: &str) -> TestApp {
 }
 
 fn rules(body: &Value) -> Vec<(String, String)> {
-    let mut found: Vec<(String, String)> = body["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                format!(
-                    "{}@{}",
-                    f["target"]["sku"].as_str().unwrap(),
-                    f["target"]["location"].as_str().unwrap()
-                ),
-                f["rule"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let mut found = crate::inventory::findings_by_target(body);
     found.sort();
     found
+}
+
+/// `min` of every SKU of a `Shop::grid` at every one of its locations, checked before a send.
+async fn presend_grid(app: &TestApp, skus: u64, locations: u64, min: i64) -> Value {
+    let items: Vec<(String, String)> = (0..skus)
+        .flat_map(|i| (1..=locations).map(move |l| (format!("SKU-{i}"), l.to_string())))
+        .collect();
+    let items: Vec<(&str, &str, i64)> = items
+        .iter()
+        .map(|(s, l)| (s.as_str(), l.as_str(), min))
+        .collect();
+    let res = app
+        .presend(&presend_body(json!([offer("o", &[], &items)])))
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
 }
 
 /// The variables of each variant search the shop was sent.
@@ -126,31 +128,13 @@ async fn skus_are_found_exactly_and_each_level_is_read_by_location_gid_or_number
 
 #[tokio::test]
 async fn a_presend_of_200_questions_waits_out_a_throttled_answer_inside_its_deadline() {
-    let mut shop = Shop::default();
-    for i in 0..20u64 {
-        shop.variants.push((format!("SKU-{i}"), 1000 + i, true));
-        for l in 1..=10u64 {
-            shop.levels.insert((1000 + i, l), 9);
-        }
-    }
-    let fake = FakeShop::new(shop);
+    let fake = FakeShop::new(Shop::grid(20, 10, 9));
     // Another client of the shop left 100 points: the first query is answered THROTTLED.
     fake.lock().unwrap().leave(100.0);
     let server = FakeServer::start(shopify_graphql(fake.clone())).await;
     let app = app_on(&server, "").await;
-    let items: Vec<(String, String)> = (0..20)
-        .flat_map(|i| (1..=10).map(move |l| (format!("SKU-{i}"), l.to_string())))
-        .collect();
-    let items: Vec<(&str, &str, i64)> = items
-        .iter()
-        .map(|(s, l)| (s.as_str(), l.as_str(), 5))
-        .collect();
     let started = std::time::Instant::now();
-    let res = app
-        .presend(&presend_body(json!([offer("o", &[], &items)])))
-        .await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let body = presend_grid(&app, 20, 10, 5).await;
     assert_eq!(body["verdict"], "pass", "{body}");
     assert!(rules(&body).is_empty());
     assert!(
@@ -163,31 +147,12 @@ async fn a_presend_of_200_questions_waits_out_a_throttled_answer_inside_its_dead
 
 #[tokio::test]
 async fn a_query_the_shop_finds_too_costly_is_split() {
-    let mut shop = Shop::default();
-    for i in 0..10u64 {
-        shop.variants.push((format!("SKU-{i}"), 1000 + i, true));
-        for l in 1..=30u64 {
-            shop.levels.insert((1000 + i, l), 1);
-        }
-    }
-    let fake = FakeShop::new(shop);
+    let fake = FakeShop::new(Shop::grid(10, 30, 1));
     // A shop that refuses queries over 250 points: 300 pairs cost 610.
     fake.lock().unwrap().max_query = 250.0;
     let server = FakeServer::start(shopify_graphql(fake.clone())).await;
     let app = app_on(&server, "").await;
-    let items: Vec<(String, String)> = (0..10)
-        .flat_map(|i| (1..=30).map(move |l| (format!("SKU-{i}"), l.to_string())))
-        .collect();
-    let items: Vec<(&str, &str, i64)> = items
-        .iter()
-        .map(|(s, l)| (s.as_str(), l.as_str(), 1))
-        .collect();
-    let body: Value = app
-        .presend(&presend_body(json!([offer("o", &[], &items)])))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body = presend_grid(&app, 10, 30, 1).await;
     assert_eq!(body["verdict"], "pass", "{body}");
     let served = fake.lock().unwrap().served.clone();
     assert!(
@@ -203,14 +168,7 @@ async fn a_query_the_shop_finds_too_costly_is_split() {
 
 #[tokio::test]
 async fn a_tick_of_2000_questions_gets_every_answer_at_the_pace_the_bucket_allows() {
-    let mut shop = Shop::default();
-    for i in 0..100u64 {
-        shop.variants.push((format!("SKU-{i}"), 1000 + i, true));
-        for l in 1..=20u64 {
-            shop.levels.insert((1000 + i, l), 10);
-        }
-    }
-    let fake = FakeShop::new(shop);
+    let fake = FakeShop::new(Shop::grid(100, 20, 10));
     let server = FakeServer::start(shopify_graphql(fake.clone())).await;
     // One tick, three seconds from now.
     let second = (chrono::Utc::now() + chrono::Duration::seconds(3)).format("%S");

@@ -28,6 +28,21 @@ pub struct Shop {
     pub levels: HashMap<(u64, u64), i64>,
 }
 
+impl Shop {
+    /// `skus` SKUs (`SKU-{i}`, tracked, inventory items 1000 + i), each with `quantity`
+    /// available at locations 1 to `locations`.
+    pub fn grid(skus: u64, locations: u64, quantity: i64) -> Self {
+        let mut shop = Shop::default();
+        for i in 0..skus {
+            shop.variants.push((format!("SKU-{i}"), 1000 + i, true));
+            for l in 1..=locations {
+                shop.levels.insert((1000 + i, l), quantity);
+            }
+        }
+        shop
+    }
+}
+
 /// One query as served.
 #[derive(Debug, Clone)]
 pub struct Served {
