@@ -230,6 +230,16 @@ impl Config {
         }
         self.email.validate()?;
         self.surveys.validate()?;
+        let events_days = self.retention.events_days;
+        if events_days > 0 && events_days < u64::from(self.surveys.complaint_window_days) {
+            return Err(ConfigError::new(
+                "retention.events_days",
+                format!(
+                    "must be at least surveys.complaint_window_days ({}): complaints go with the events, and the guard counts them over its window",
+                    self.surveys.complaint_window_days
+                ),
+            ));
+        }
         if let Some(oidc) = self.oidc() {
             oidc.validate()?;
         }

@@ -171,6 +171,7 @@ fn errors_name_the_key() {
             "[sources.inventory]\nkind = \"square\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nshop = \"acme\"\n",
             "sources.inventory.shop",
         ),
+        ("[retention]\nevents_days = 3\n", "retention.events_days"),
         (
             &format!("{HOOK}url = \"ftp://hooks.example.com\"\n"),
             "surveys.webhooks[0].url",

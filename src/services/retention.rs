@@ -28,6 +28,8 @@ pub struct RetentionReport {
     pub evidence: u64,
     /// Quarantined events dropped.
     pub quarantined: u64,
+    /// Spam complaints counted against survey mail deleted (with the events, by `events_days`).
+    pub complaints: u64,
 }
 
 impl Retention {
@@ -60,6 +62,7 @@ impl Retention {
             ),
             (Expiring::Comments, c.comments_days, &mut report.comments),
             (Expiring::Evidence, c.evidence_days, &mut report.evidence),
+            (Expiring::Complaints, c.events_days, &mut report.complaints),
         ];
         for (kind, days, count) in kinds {
             if days == 0 {

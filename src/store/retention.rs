@@ -27,6 +27,9 @@ pub enum Expiring {
     /// Checks run before the cut-off: their findings' evidence and the evidence in their stored
     /// result set to null, their pre-send replay records deleted.
     Evidence,
+    /// Spam complaints counted against survey mail that happened before the cut-off (the
+    /// events' own): deleted — long past the complaint guard's window.
+    Complaints,
 }
 
 /// What expires: the rows of `kind` older than `before`.
@@ -88,6 +91,10 @@ fn find_sql(kind: Expiring) -> &'static str {
         Expiring::Evidence => {
             "SELECT id FROM checks WHERE id > $1 AND checked_at < $2 AND evidence_expired_at IS NULL
              ORDER BY id LIMIT $3"
+        }
+        Expiring::Complaints => {
+            "SELECT event_id FROM survey_complaints WHERE event_id > $1 AND occurred_at < $2
+             ORDER BY event_id LIMIT $3"
         }
     }
 }
@@ -160,6 +167,9 @@ impl RetentionStore for SqlStore {
             Expiring::Comments => vec![format!(
                 "UPDATE invitations SET comment = NULL
                  WHERE id IN ({unpack}) AND answered_at < $2"
+            )],
+            Expiring::Complaints => vec![format!(
+                "DELETE FROM survey_complaints WHERE event_id IN ({unpack}) AND occurred_at < $2"
             )],
             // The checks themselves are updated one by one below, with their stripped results.
             Expiring::Evidence => vec![

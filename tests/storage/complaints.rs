@@ -158,3 +158,71 @@ pub async fn one_pause_is_open_at_a_time_with_its_alert_and_a_resume_keeps_who_a
     let again = store.pause_surveys(&pause, &[], later).await.unwrap();
     assert!(again.is_some_and(|id| id != opened[0]));
 }
+
+/// Complaints go with the events they came from: past `[retention] events_days` (long past
+/// the guard's window) the retention job deletes them.
+pub async fn old_complaints_are_deleted_with_old_events(store: SqlStore) {
+    use promiseguard::config::RetentionConfig;
+    use promiseguard::services::retention::Retention;
+    let now = at("2026-11-23T12:00:00Z");
+    let click = event(
+        "c:9",
+        "click",
+        Some("fall"),
+        "b@example.com",
+        "2026-11-20T10:00:00Z",
+    );
+    store.record_events(&[click], "test", now).await.unwrap();
+    let pairs = [("fall".to_owned(), "b@example.com".to_owned())];
+    store
+        .queue_invitations(&NewInvitation::from_pairs(&pairs), now)
+        .await
+        .unwrap();
+    let sent = claim_one(&store, "run", now).await.unwrap();
+    finish_one(&store, &sent.id, SendOutcome::Sent, now).await;
+    let old = complaint(
+        "e9",
+        "b@example.com",
+        Some(&sent.id),
+        "2026-11-24T08:00:00Z",
+    );
+    let counted = store
+        .record_complaints(&[old], Duration::days(7), now)
+        .await
+        .unwrap();
+    assert_eq!(counted, 1);
+    let retention = Retention::new(
+        std::sync::Arc::new(store.clone()),
+        RetentionConfig {
+            events_days: 30,
+            ..RetentionConfig::default()
+        },
+        0,
+    );
+    let cancel = tokio_util::sync::CancellationToken::new();
+    // Within 30 days: kept.
+    let report = retention
+        .run(at("2026-12-10T00:00:00Z"), &cancel)
+        .await
+        .unwrap();
+    assert_eq!(report.complaints, 0);
+    assert_eq!(
+        store
+            .complaints_since(at("2026-11-01T00:00:00Z"))
+            .await
+            .unwrap(),
+        1
+    );
+    let report = retention
+        .run(at("2027-01-10T00:00:00Z"), &cancel)
+        .await
+        .unwrap();
+    assert_eq!(report.complaints, 1);
+    assert_eq!(
+        store
+            .complaints_since(at("2026-11-01T00:00:00Z"))
+            .await
+            .unwrap(),
+        0
+    );
+}

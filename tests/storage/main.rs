@@ -103,6 +103,7 @@ storage_suite!(
     a_complaint_counts_once_and_only_against_a_survey_to_its_address,
     one_pause_is_open_at_a_time_with_its_alert_and_a_resume_keeps_who_and_why,
     a_response_is_queued_with_its_answer_and_forgotten_once_delivered,
+    old_complaints_are_deleted_with_old_events,
 );
 
 /// Every case, whichever concern's file it is written in.

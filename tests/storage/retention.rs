@@ -116,6 +116,7 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
             comments: 0,
             evidence: 1,
             quarantined: 1,
+            complaints: 0,
         }
     );
     assert_eq!(
