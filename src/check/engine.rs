@@ -143,6 +143,7 @@ impl Checker {
                 zone: a.zone,
                 hours: a.hours,
                 notes: a.notes,
+                source_id: a.source_id,
                 source: location_source.to_owned(),
                 fetched_at,
             });

@@ -243,6 +243,9 @@ fn location_findings(
         if let Some(name) = &report.name {
             evidence["name"] = json!(name);
         }
+        if let Some(source_id) = &report.source_id {
+            evidence["source_id"] = json!(source_id);
+        }
         evidence
     };
     match report.status {

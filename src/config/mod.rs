@@ -34,7 +34,7 @@ pub use sections::{
     AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RetentionConfig, ScheduleConfig,
     SurveysConfig, Transport, WebhooksConfig,
 };
-pub use sources::{SourceConfig, SourceKind, SourcesConfig};
+pub use sources::{LocationIds, SourceConfig, SourceKind, SourcesConfig};
 
 use crate::domain::Policy;
 use serde::Deserialize;

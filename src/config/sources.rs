@@ -19,6 +19,18 @@ impl Default for SourcesConfig {
     }
 }
 
+/// How offers, content templates, lookups and events name locations (`[sources.locations]
+/// ids`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LocationIds {
+    /// The source's own id (`locations/123` or `123` for Google, a file's key).
+    #[default]
+    Name,
+    /// The retailer's own store code (Google's `storeCode`, a file's `store_code`).
+    StoreCode,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
@@ -114,6 +126,9 @@ pub struct SourceConfig {
     /// account's location list (100 a page) instead of one call each.
     #[serde(default)]
     pub account: Option<String>,
+    /// Locations: what names them — the source's id (`name`) or the store code.
+    #[serde(default)]
+    pub ids: LocationIds,
 }
 
 fn default_timeout_ms() -> u64 {
@@ -153,6 +168,7 @@ impl SourceConfig {
             burst: None,
             max_age_s: 0,
             account: None,
+            ids: LocationIds::Name,
         }
     }
 
@@ -254,6 +270,7 @@ impl SourceConfig {
         }
         self.validate_pace(key)?;
         self.validate_account(key)?;
+        self.validate_ids(key, role)?;
         if self.shop.is_some() && self.kind != SourceKind::ShopifyGraphql {
             return Err(ConfigError::new(
                 &format!("{key}.shop"),
@@ -325,6 +342,28 @@ impl SourceConfig {
             (None, Some(url)) => url::Url::parse(url)
                 .map(|_| ())
                 .map_err(|e| ConfigError::new(&format!("{key}.base_url"), e.to_string())),
+        }
+    }
+
+    /// `ids = "store_code"`: a location source that knows store codes — Google through the
+    /// account's list (which gives `storeCode`), a file's or an API's own field.
+    fn validate_ids(&self, key: &str, role: &str) -> Result<(), ConfigError> {
+        if self.ids == LocationIds::Name {
+            return Ok(());
+        }
+        let error = |message: &str| Err(ConfigError::new(&format!("{key}.ids"), message));
+        match (role, self.kind) {
+            ("inventory", _) => error("belongs to [sources.locations]"),
+            (_, SourceKind::SquareLocations) => {
+                error("square-locations has no store code: use ids = \"name\"")
+            }
+            (_, SourceKind::GoogleBusinessProfile) if self.account.is_none() => {
+                Err(ConfigError::new(
+                    &format!("{key}.account"),
+                    "is required with ids = \"store_code\": only the account's location list gives storeCode",
+                ))
+            }
+            _ => Ok(()),
         }
     }
 

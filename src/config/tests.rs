@@ -159,6 +159,14 @@ fn errors_name_the_key() {
             "[conversions.segment]\nrecipient_from = [\"userId\", \"traits.email\"]\n",
             "conversions.segment.recipient_from[1]",
         ),
+    ];
+    assert_keys(&cases);
+}
+
+/// The same for Shopify's shop, store codes, response webhooks and retention.
+#[test]
+fn errors_of_shops_codes_hooks_and_retention_name_the_key() {
+    let cases: [(&str, &str); _] = [
         (
             "[sources.inventory]\nkind = \"shopify-graphql\"\ntoken = \"t\"\n",
             "sources.inventory.shop",
@@ -170,6 +178,22 @@ fn errors_name_the_key() {
         (
             "[sources.inventory]\nkind = \"square\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nshop = \"acme\"\n",
             "sources.inventory.shop",
+        ),
+        (
+            "[sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nids = \"store_code\"\n",
+            "sources.locations.account",
+        ),
+        (
+            "[sources.locations]\nkind = \"square-locations\"\nbase_url = \"http://127.0.0.1:9\"\ntoken = \"t\"\nids = \"store_code\"\n",
+            "sources.locations.ids",
+        ),
+        (
+            "[sources.inventory]\nkind = \"static\"\npath = \"fixtures/inventory.json\"\nids = \"store_code\"\n",
+            "sources.inventory.ids",
+        ),
+        (
+            "[sources.locations]\nids = \"storecode\"\n",
+            "sources.locations.ids",
         ),
         ("[retention]\nevents_days = 3\n", "retention.events_days"),
         (
@@ -191,10 +215,15 @@ fn errors_name_the_key() {
             "surveys.webhooks[1].url",
         ),
     ];
+    assert_keys(&cases);
+}
+
+/// Each text, as the whole configuration, is refused naming `key`.
+fn assert_keys(cases: &[(&str, &str)]) {
     for (text, key) in cases {
         let f = write(text);
         let err = load(Some(f.path()), env(&[])).unwrap_err();
-        assert_eq!(err.key, key, "{text}: {err}");
+        assert_eq!(err.key, *key, "{text}: {err}");
     }
 }
 

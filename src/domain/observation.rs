@@ -24,14 +24,20 @@ pub struct LocationReport {
     pub hours: Hours,
     /// What the source said of it that a check passes on as a warning.
     pub notes: Vec<String>,
+    /// The source's own id when locations are named by store code (`locations/123`).
+    pub source_id: Option<String>,
     pub source: String,
     pub fetched_at: DateTime<Utc>,
 }
 
 impl LocationReport {
-    /// "Midtown (loc-101)", or the id alone when the source gave no name.
+    /// "Midtown (loc-101)", or the id alone when the source gave no name; with the source's
+    /// own id when it names it otherwise: "Midtown (STORE-7, locations/123)".
     pub fn label(&self, id: &str) -> String {
-        location_label(id, self.name.as_deref())
+        match &self.source_id {
+            Some(source_id) => location_label(&format!("{id}, {source_id}"), self.name.as_deref()),
+            None => location_label(id, self.name.as_deref()),
+        }
     }
 }
 

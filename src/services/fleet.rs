@@ -141,6 +141,8 @@ impl Checks {
         let span = tracing::Span::current();
         span.record("campaigns", fleet.len());
         span.record("questions", plan.questions());
+        // One listing of store codes a tick (a code moved since the last is followed).
+        self.checker.observer().sources().locations.begin_tick();
         let asking = Asking {
             urgency: Urgency::Background,
             deadline: Instant::now() + self.tick_budget(&plan),

@@ -6,13 +6,15 @@ use super::upstream::{Retry, Upstream};
 use super::{
     Located, LocationAnswer, LocationSource, SourceError, parse_open_status, path_segment,
 };
-use crate::config::SourceConfig;
+use crate::config::{LocationIds, SourceConfig};
 use async_trait::async_trait;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::time::Instant;
 
+#[path = "google_business_profile_codes.rs"]
+mod codes;
 #[path = "google_business_profile_location.rs"]
 mod location;
 use location::{Location, interpret};
@@ -29,6 +31,8 @@ pub struct GoogleBusinessProfile {
     upstream: Upstream,
     /// Pages the account's list took last time (0: not listed yet).
     list_pages: AtomicUsize,
+    /// `ids = "store_code"`: which location each code names, as the list last said.
+    codes: std::sync::Mutex<codes::CodeMap>,
 }
 
 /// `accounts.locations.list`.
@@ -49,6 +53,7 @@ impl GoogleBusinessProfile {
             config,
             upstream,
             list_pages: AtomicUsize::new(0),
+            codes: std::sync::Mutex::new(codes::CodeMap::default()),
         }
     }
 
@@ -169,9 +174,53 @@ impl GoogleBusinessProfile {
 impl LocationSource for GoogleBusinessProfile {
     super::upstream_source!();
 
+    fn begin_tick(&self) {
+        self.codes_stale();
+    }
+
     #[tracing::instrument(skip_all, fields(source = NAME, location = id))]
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
+        if self.config.ids == LocationIds::StoreCode {
+            let ids = [id.to_owned()];
+            let permits = tokio::sync::Semaphore::new(1);
+            let mut answers = self.by_codes(&ids, deadline, &permits).await;
+            return answers
+                .remove(id)
+                .unwrap_or_else(|| Ok(LocationAnswer::unknown()));
+        }
         let upstream_id = self.config.upstream_id(id);
+        self.get(upstream_id, deadline).await
+    }
+
+    /// With an account, the list whenever it costs fewer calls than asking each id: more ids
+    /// than the list had pages last time (or, before any listing, more than one). By store
+    /// code, through the code map (`codes.rs`).
+    async fn locations(
+        &self,
+        ids: &[String],
+        deadline: Instant,
+        permits: &tokio::sync::Semaphore,
+    ) -> Located {
+        if self.config.ids == LocationIds::StoreCode {
+            return self.by_codes(ids, deadline, permits).await;
+        }
+        let pages = self.list_pages.load(Ordering::Relaxed);
+        match &self.config.account {
+            Some(account) if ids.len() > pages.max(1) => {
+                self.listed(account, ids, deadline, permits).await
+            }
+            _ => super::one_by_one(self, ids, deadline, permits).await,
+        }
+    }
+}
+
+impl GoogleBusinessProfile {
+    /// One location by Google's id (`locations/123` or `123`).
+    async fn get(
+        &self,
+        upstream_id: &str,
+        deadline: Instant,
+    ) -> Result<LocationAnswer, SourceError> {
         let upstream_id = upstream_id
             .strip_prefix("locations/")
             .unwrap_or(upstream_id);
@@ -190,23 +239,6 @@ impl LocationSource for GoogleBusinessProfile {
                 interpret,
             )
             .await
-    }
-
-    /// With an account, the list whenever it costs fewer calls than asking each id: more ids
-    /// than the list had pages last time (or, before any listing, more than one).
-    async fn locations(
-        &self,
-        ids: &[String],
-        deadline: Instant,
-        permits: &tokio::sync::Semaphore,
-    ) -> Located {
-        let pages = self.list_pages.load(Ordering::Relaxed);
-        match &self.config.account {
-            Some(account) if ids.len() > pages.max(1) => {
-                self.listed(account, ids, deadline, permits).await
-            }
-            _ => super::one_by_one(self, ids, deadline, permits).await,
-        }
     }
 }
 

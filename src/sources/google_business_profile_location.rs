@@ -18,6 +18,9 @@ pub(super) struct Location {
     /// The business name people see.
     #[serde(default)]
     title: Option<String>,
+    /// The retailer's own code for it.
+    #[serde(default)]
+    pub(super) store_code: Option<String>,
     #[serde(default)]
     open_info: Option<OpenInfo>,
     #[serde(default)]

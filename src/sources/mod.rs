@@ -47,6 +47,9 @@ pub struct LocationAnswer {
     /// Where it is, when the source says (Google's `latlng`, Square's `coordinates`): its zone
     /// when nothing closer says one (`zones.rs`).
     pub coordinates: Option<Coordinates>,
+    /// The source's own id, when locations are named otherwise (`ids = "store_code"`):
+    /// `locations/123`.
+    pub source_id: Option<String>,
 }
 
 /// A point on Earth, in degrees.
@@ -67,6 +70,7 @@ impl LocationAnswer {
             hours: Hours::default(),
             notes: Vec::new(),
             coordinates: None,
+            source_id: None,
         }
     }
 
@@ -103,6 +107,9 @@ pub trait LocationSource: Send + Sync {
     fn pace(&self) -> Option<quota::Pace> {
         None
     }
+    /// A re-check tick begins: a source that keeps a map of store codes reads it again at its
+    /// next call (one listing a tick).
+    fn begin_tick(&self) {}
     /// Answers for one of *our* location ids (the adapter applies its id map).
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError>;
 

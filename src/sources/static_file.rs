@@ -3,7 +3,10 @@
 //! Locations: `{ "locations": { "loc-101": { "name": "Downtown", "status": "CLOSED_TEMPORARILY",
 //! "closed_dates": ["2026-11-26"], "timezone": "America/Los_Angeles" } } }` — status spelled
 //! as Google spells `openInfo.status`, closed dates local to the location; a location not in
-//! the file is unknown. No weekly hours: only the closed dates are judged.
+//! the file is unknown. No weekly hours: only the closed dates are judged. A location may carry
+//! its `store_code`: with `ids = "store_code"` locations are found by it (the key is then the
+//! source's own id, shown beside it; a code two entries share is judged as the first key and
+//! said as a warning).
 //! Inventory: `{ "items": [ { "sku": "SUV-STD", "location": "loc-101", "available": 3 } ] }` —
 //! a pair not in the file has 0 available.
 use super::{
@@ -38,6 +41,8 @@ struct StaticLocation {
     name: Option<String>,
     #[serde(default)]
     timezone: Option<chrono_tz::Tz>,
+    #[serde(default)]
+    store_code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,7 +94,10 @@ impl StaticLocations {
     pub fn load(config: &SourceConfig) -> anyhow::Result<Self> {
         let file: LocationsFile = read(config, "locations")?;
         let mut locations = HashMap::new();
-        for (id, l) in file.locations {
+        let mut entries: Vec<(String, StaticLocation)> = file.locations.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (id, l) in entries {
+            let code = l.store_code.clone();
             let status = parse_open_status(&l.status).with_context(|| {
                 format!(
                     "sources.locations.path: location {id} has unknown status `{}`",
@@ -107,7 +115,24 @@ impl StaticLocations {
             for date in l.closed_dates {
                 answer.hours.add_special(date, None);
             }
-            locations.insert(id, answer);
+            if config.ids == crate::config::LocationIds::Name {
+                locations.insert(id, answer);
+                continue;
+            }
+            let Some(code) = code else { continue };
+            match locations.get_mut(&code) {
+                Some(first) => {
+                    let first: &mut LocationAnswer = first;
+                    let kept = first.source_id.clone().unwrap_or_default();
+                    first.notes.push(format!(
+                        "store code {code} is used by {kept} and {id}; judged as {kept}"
+                    ));
+                }
+                None => {
+                    answer.source_id = Some(id);
+                    locations.insert(code, answer);
+                }
+            }
         }
         Ok(Self { locations })
     }
@@ -171,5 +196,45 @@ impl InventorySource for StaticInventory {
             .iter()
             .map(|k| (k.clone(), self.levels.get(k).copied().unwrap_or(0.0)))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LocationIds;
+
+    #[tokio::test]
+    async fn by_store_code_a_location_is_found_by_its_code_and_a_shared_code_is_noted() {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(
+            file.path(),
+            r#"{"locations": {
+                "loc-1": {"name": "Downtown", "status": "OPEN", "store_code": "S-1"},
+                "loc-2": {"name": "Harbor", "status": "CLOSED_TEMPORARILY", "store_code": "S-2"},
+                "loc-3": {"name": "Harbor annex", "status": "OPEN", "store_code": "S-2"},
+                "loc-4": {"name": "No code", "status": "OPEN"}
+            }}"#,
+        )
+        .unwrap();
+        let mut config = SourceConfig::static_file(file.path().to_str().unwrap());
+        config.ids = LocationIds::StoreCode;
+        let source = StaticLocations::load(&config).unwrap();
+        let deadline = Instant::now();
+        let one = source.location("S-1", deadline).await.unwrap();
+        assert_eq!(
+            (one.name.as_deref(), one.source_id.as_deref()),
+            (Some("Downtown"), Some("loc-1"))
+        );
+        let shared = source.location("S-2", deadline).await.unwrap();
+        assert_eq!(shared.source_id.as_deref(), Some("loc-2"));
+        assert_eq!(
+            shared.notes,
+            vec!["store code S-2 is used by loc-2 and loc-3; judged as loc-2"]
+        );
+        for not_a_code in ["loc-1", "loc-4"] {
+            let unknown = source.location(not_a_code, deadline).await.unwrap();
+            assert_eq!(unknown.status, crate::domain::LocationStatus::Unknown);
+        }
     }
 }

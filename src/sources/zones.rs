@@ -115,6 +115,10 @@ impl LocationSource for Zoned {
         self.inner.pace()
     }
 
+    fn begin_tick(&self) {
+        self.inner.begin_tick();
+    }
+
     async fn location(&self, id: &str, deadline: Instant) -> Result<LocationAnswer, SourceError> {
         let answer = self.inner.location(id, deadline).await;
         self.apply(id, answer)

@@ -412,18 +412,15 @@ async fn a_branch_not_yet_open_is_closed_until_its_opening_and_a_duplicate_is_a_
     .await;
     let app = app_with_gbp(&gbp, "timezone = \"UTC\"\n").await;
     let now = chrono::Utc::now();
-    let body: Value = app
-        .presend(
+    let body = app
+        .presend_answer(
             &json!({"campaign": {"id": "opening", "send_at": now.to_rfc3339(), "offers": [{
                 "id": "o", "locations": ["201", "202"],
                 "valid_from": now.to_rfc3339(),
                 "valid_until": (now + chrono::Duration::days(10)).to_rfc3339(),
             }]}}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         rules(&body),
         vec![("201".to_owned(), "location_closed_during_window".to_owned())],

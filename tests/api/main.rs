@@ -51,6 +51,7 @@ mod shopify_graphql;
 mod shutdown;
 mod signatures;
 mod slack;
+mod store_codes;
 mod surveys;
 mod ui;
 mod watch;

@@ -86,12 +86,9 @@ async fn skus_are_found_exactly_and_each_level_is_read_by_location_gid_or_number
         ("GHOST", "655441491", 1),
         ("BULK", "655441492", 3),
     ];
-    let body: Value = app
-        .presend(&presend_body(json!([offer("o", &[], &items)])))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let body = app
+        .presend_answer(&presend_body(json!([offer("o", &[], &items)])))
+        .await;
     assert_eq!(
         rules(&body),
         [

@@ -33,17 +33,14 @@ async fn each_branch_is_judged_in_the_zone_its_coordinates_fall_in() {
     .await;
     // Monday 17:00–18:00 UTC: 09:00 in Los Angeles (open), 20:30 in Tehran, Tuesday 07:00 on
     // Kiritimati, 18:00 in Berlin (all closed).
-    let body: Value = app
-        .presend(
+    let body = app
+        .presend_answer(
             &json!({"campaign": {"id": "zones", "send_at": "2026-12-14T16:00:00Z", "offers": [{
                 "id": "o", "locations": ["la", "tehran", "kiritimati", "sea", "pinned"],
                 "valid_from": "2026-12-14T17:00:00Z", "valid_until": "2026-12-14T18:00:00Z",
             }]}}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let mut judged: Vec<(String, String, String, String)> = body["findings"]
         .as_array()
         .unwrap()

@@ -118,6 +118,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The pre-send check's answer, which must be a 200.
+    pub async fn presend_answer(&self, body: &serde_json::Value) -> serde_json::Value {
+        let res = self.presend(body).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,

@@ -33,6 +33,7 @@ fn branch(tz: Tz, name: &str) -> Result<LocationReport, LookupFailure> {
         },
         hours,
         notes: Vec::new(),
+        source_id: None,
         source: "google-business-profile".into(),
         fetched_at: t("2026-12-01T00:00:00Z"),
     })

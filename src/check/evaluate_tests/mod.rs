@@ -66,6 +66,7 @@ pub(super) fn location(
         },
         hours,
         notes: Vec::new(),
+        source_id: None,
         source: "google-business-profile".into(),
         fetched_at: t("2026-11-23T14:00:00Z"),
     })
