@@ -22,23 +22,34 @@ fn complaint(event: &str, recipient: &str, marker: Option<&str>, at_: &str) -> N
     }
 }
 
-pub async fn a_complaint_counts_once_and_only_against_a_survey_to_its_address(store: SqlStore) {
-    let now = at("2026-11-23T12:00:00Z");
+/// `address` clicked `campaign` and was emailed its survey at `now`: the invitation.
+async fn surveyed(
+    store: &SqlStore,
+    campaign: &str,
+    address: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> promiseguard::store::ClaimedInvitation {
     let click = event(
-        "c:1",
+        &format!("c:{campaign}"),
         "click",
-        Some("spring"),
-        "a@example.com",
+        Some(campaign),
+        address,
         "2026-11-20T10:00:00Z",
     );
     store.record_events(&[click], "test", now).await.unwrap();
-    let pairs = [("spring".to_owned(), "a@example.com".to_owned())];
+    let pairs = [(campaign.to_owned(), address.to_owned())];
     store
         .queue_invitations(&NewInvitation::from_pairs(&pairs), now)
         .await
         .unwrap();
-    let sent = claim_one(&store, "run", now).await.unwrap();
-    finish_one(&store, &sent.id, SendOutcome::Sent, now).await;
+    let sent = claim_one(store, "run", now).await.unwrap();
+    finish_one(store, &sent.id, SendOutcome::Sent, now).await;
+    sent
+}
+
+pub async fn a_complaint_counts_once_and_only_against_a_survey_to_its_address(store: SqlStore) {
+    let now = at("2026-11-23T12:00:00Z");
+    let sent = surveyed(&store, "spring", "a@example.com", now).await;
     let week = Duration::days(7);
 
     let counted = store
@@ -165,21 +176,7 @@ pub async fn old_complaints_are_deleted_with_old_events(store: SqlStore) {
     use promiseguard::config::RetentionConfig;
     use promiseguard::services::retention::Retention;
     let now = at("2026-11-23T12:00:00Z");
-    let click = event(
-        "c:9",
-        "click",
-        Some("fall"),
-        "b@example.com",
-        "2026-11-20T10:00:00Z",
-    );
-    store.record_events(&[click], "test", now).await.unwrap();
-    let pairs = [("fall".to_owned(), "b@example.com".to_owned())];
-    store
-        .queue_invitations(&NewInvitation::from_pairs(&pairs), now)
-        .await
-        .unwrap();
-    let sent = claim_one(&store, "run", now).await.unwrap();
-    finish_one(&store, &sent.id, SendOutcome::Sent, now).await;
+    let sent = surveyed(&store, "fall", "b@example.com", now).await;
     let old = complaint(
         "e9",
         "b@example.com",
