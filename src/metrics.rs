@@ -37,6 +37,8 @@ pub struct Metrics {
     pub watch: WatchMetrics,
     /// 1 while the complaint guard holds survey mail paused (as this instance last saw it).
     pub surveys_paused: IntGauge,
+    /// Changes sources pushed in, and the re-checks they called for.
+    pub pushes: PushMetrics,
 }
 
 #[derive(Clone)]
@@ -105,13 +107,10 @@ pub struct LinkMetrics {
 impl LinkMetrics {
     fn registered(r: &Registry) -> Self {
         Self {
-            fetches: registered(
+            fetches: counter(
                 r,
-                IntCounter::new(
-                    "link_fetches_total",
-                    "HTTP requests made to check the links of emails (each redirect counts)",
-                )
-                .expect(STATIC),
+                "link_fetches_total",
+                "HTTP requests made to check the links of emails (each redirect counts)",
             ),
             results: counters(
                 r,
@@ -160,6 +159,33 @@ impl RecheckGauges {
     }
 }
 
+/// Changes sources push in (Shopify's inventory webhooks).
+#[derive(Clone)]
+pub struct PushMetrics {
+    /// Deliveries by topic and outcome.
+    pub received: IntCounterVec,
+    /// Live campaigns checked again because a pushed change touched them.
+    pub rechecks: IntCounter,
+}
+
+impl PushMetrics {
+    fn registered(r: &Registry) -> Self {
+        Self {
+            received: counters(
+                r,
+                "source_pushes_total",
+                "Changes sources pushed in (Shopify's inventory and location webhooks), by topic and outcome (applied, duplicate, stale, unknown_item, refused)",
+                &["topic", "outcome"],
+            ),
+            rechecks: counter(
+                r,
+                "change_rechecks_total",
+                "Live campaigns checked again because a pushed change touched them",
+            ),
+        }
+    }
+}
+
 /// The metrics are defined in code: a definition that does not hold is a bug, found by any test.
 const STATIC: &str = "static metric definition";
 
@@ -180,6 +206,11 @@ fn counters(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> Int
         registry,
         IntCounterVec::new(Opts::new(name, help), labels).expect(STATIC),
     )
+}
+
+/// A registered counter without labels.
+fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
+    registered(registry, IntCounter::new(name, help).expect(STATIC))
 }
 
 /// A registered latency histogram by `labels`.
@@ -247,21 +278,15 @@ impl Metrics {
                 "Send-time lookup answers by kind and result (hit, miss, stale, unknown)",
                 &["kind", "result"],
             ),
-            lookup_coalesced: registered(
+            lookup_coalesced: counter(
                 r,
-                IntCounter::new(
-                    "lookup_coalesced_total",
-                    "Lookups that joined an upstream call already in flight for the same key",
-                )
-                .expect(STATIC),
+                "lookup_coalesced_total",
+                "Lookups that joined an upstream call already in flight for the same key",
             ),
-            lookup_deadline_misses: registered(
+            lookup_deadline_misses: counter(
                 r,
-                IntCounter::new(
-                    "lookup_deadline_misses_total",
-                    "Keys the upstream did not answer within the lookup deadline",
-                )
-                .expect(STATIC),
+                "lookup_deadline_misses_total",
+                "Keys the upstream did not answer within the lookup deadline",
             ),
             quota_wait: registered(
                 r,
@@ -295,6 +320,7 @@ impl Metrics {
             ),
             links: LinkMetrics::registered(r),
             surveys_paused: surveys_paused(r),
+            pushes: PushMetrics::registered(r),
             registry,
         }
     }

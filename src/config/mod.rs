@@ -13,6 +13,7 @@ mod promises;
 mod schedule;
 mod secret;
 mod sections;
+mod source_rules;
 mod sources;
 mod text;
 // Test-only: the keys the code accepts, held against docs/configuration.md.
@@ -31,8 +32,8 @@ pub use promises::PromisesConfig;
 pub use schedule::JobSchedule;
 pub use secret::{Secret, redact_url};
 pub use sections::{
-    AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RetentionConfig, ScheduleConfig,
-    SurveysConfig, Transport, WebhooksConfig,
+    AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RecheckConfig, RetentionConfig,
+    ScheduleConfig, SurveysConfig, Transport, WebhooksConfig,
 };
 pub use sources::{LocationIds, SourceConfig, SourceKind, SourcesConfig};
 
@@ -84,6 +85,8 @@ pub struct Config {
     /// Who may post engagement events.
     pub events: EventsConfig,
     pub retention: RetentionConfig,
+    /// Live campaigns checked again when a source pushes a change.
+    pub recheck: RecheckConfig,
     pub conversions: ConversionsConfig,
     /// Which links of an email promise a location or an item.
     pub promises: PromisesConfig,
@@ -119,6 +122,7 @@ impl Default for Config {
             alerts: AlertsConfig::default(),
             events: EventsConfig::default(),
             retention: RetentionConfig::default(),
+            recheck: RecheckConfig::default(),
             conversions: ConversionsConfig::default(),
             promises: PromisesConfig::default(),
             platforms: Vec::new(),
@@ -193,6 +197,12 @@ impl Config {
             return Err(ConfigError::new(
                 "retention.batch",
                 "must be 1 to 10000 rows a transaction",
+            ));
+        }
+        if self.recheck.on_change_delay_s > 3600 {
+            return Err(ConfigError::new(
+                "recheck.on_change_delay_s",
+                "must be at most 3600 (the recheck job's ticks catch slower changes)",
             ));
         }
         if self.lookup.ttl_s == 0 {

@@ -243,6 +243,23 @@ impl Default for RetentionConfig {
     }
 }
 
+/// `[recheck]`: how live campaigns are checked again besides the `recheck` job's ticks.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecheckConfig {
+    /// After a change a source pushes in (Shopify's inventory webhooks), how long until the live
+    /// campaigns it touches are checked again; the changes of that time are checked together.
+    pub on_change_delay_s: u64,
+}
+
+impl Default for RecheckConfig {
+    fn default() -> Self {
+        Self {
+            on_change_delay_s: 30,
+        }
+    }
+}
+
 /// Cron expressions with seconds (6 or 7 fields); `"off"` disables a job on this instance.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -257,6 +274,10 @@ pub struct ScheduleConfig {
     pub retention: JobSchedule,
     /// Reads the campaigns scheduled on `[[platforms]]` and checks them.
     pub watch: JobSchedule,
+    /// Re-checks the live campaigns that pushed changes touch, once their delay is over: the
+    /// instance that took a change does so on time by itself; this catches what a stopped
+    /// instance left (scheduled only with a `shopify-graphql` inventory source).
+    pub changes: JobSchedule,
     /// A job's lease, renewed every third of it while the job runs; how long a crashed
     /// instance's lease blocks the job.
     pub lease_ttl_s: u64,
@@ -272,6 +293,7 @@ impl Default for ScheduleConfig {
             alerts: cron("*/30 * * * * *"),
             retention: cron("0 30 3 * * *"),
             watch: cron("0 */5 * * * *"),
+            changes: cron("30 * * * * *"),
             lease_ttl_s: 60,
         }
     }

@@ -195,6 +195,18 @@ fn errors_of_shops_codes_hooks_and_retention_name_the_key() {
             "[sources.locations]\nids = \"storecode\"\n",
             "sources.locations.ids",
         ),
+        (
+            "[sources.inventory]\nkind = \"static\"\npath = \"fixtures/inventory.json\"\nwebhook_secret = \"s\"\n",
+            "sources.inventory.webhook_secret",
+        ),
+        (
+            "[sources.locations]\nkind = \"static\"\npath = \"fixtures/locations.json\"\nwebhook_secret = \"s\"\n",
+            "sources.locations.webhook_secret",
+        ),
+        (
+            "[recheck]\non_change_delay_s = 7200\n",
+            "recheck.on_change_delay_s",
+        ),
         ("[retention]\nevents_days = 3\n", "retention.events_days"),
         (
             &format!("{HOOK}url = \"ftp://hooks.example.com\"\n"),

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod policy;
 pub mod proportion;
 pub mod providers;
+pub mod pushed;
 pub mod response;
 pub mod review;
 pub mod rule;

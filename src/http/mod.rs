@@ -50,6 +50,8 @@ pub struct AppState {
     pub surveys: Arc<Surveys>,
     pub engagement: Arc<Engagement>,
     pub compliance: Arc<Compliance>,
+    /// Changes sources push in (Shopify's inventory webhooks).
+    pub changes: Arc<crate::services::changes::Changes>,
     pub lookup: Arc<crate::lookup::Lookup>,
     pub health: Arc<Health>,
     /// The keys the inbound doors admit by (`inbound::DOORS`), swapped whole at run time.

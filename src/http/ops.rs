@@ -47,7 +47,8 @@ use utoipa::OpenApi;
         super::error::Problem,
         crate::domain::FieldError,
         crate::http::schema::EventsRecorded,
-        crate::services::compliance::ComplianceAnswer
+        crate::services::compliance::ComplianceAnswer,
+        crate::services::changes::PushAnswer
     )),
     modifiers(&InboundDoors, &SecuritySchemes)
 )]

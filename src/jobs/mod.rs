@@ -5,6 +5,7 @@ pub mod scheduler;
 pub use scheduler::Scheduler;
 
 use crate::services::alerts::Alerts;
+use crate::services::changes::Changes;
 use crate::services::checks::Checks;
 use crate::services::retention::Retention;
 use crate::services::surveys::Surveys;
@@ -47,6 +48,21 @@ impl Job for WatchJob {
 
     async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
         Ok(self.0.run(Utc::now(), stop).await.to_string())
+    }
+}
+
+/// `changes`: the live campaigns of pushed changes whose delay is over, checked again — what an
+/// instance that stopped before its own timer left.
+pub struct ChangesJob(pub Arc<Changes>);
+
+#[async_trait]
+impl Job for ChangesJob {
+    fn name(&self) -> &'static str {
+        "changes"
+    }
+
+    async fn run(&self, _tick: DateTime<Utc>, stop: &CancellationToken) -> anyhow::Result<String> {
+        self.0.run_due(Utc::now(), stop).await
     }
 }
 

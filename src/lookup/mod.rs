@@ -26,6 +26,7 @@ use crate::sources::quota::Urgency;
 use bytes::Bytes;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -87,6 +88,8 @@ struct Remembered {
 pub struct Lookup {
     observer: Arc<Observer>,
     answers: RwLock<HashMap<Box<str>, Arc<Remembered>>>,
+    /// Counts `forget_answers`: an answer worked out before one is not remembered after it.
+    forgotten: std::sync::atomic::AtomicU64,
     /// `max-age=` the TTL, for the `Cache-Control` header of every answer.
     cache_control: Box<str>,
     location_counters: ResultCounters,
@@ -113,6 +116,7 @@ impl Lookup {
             item_counters: ResultCounters::new(&metrics, "item"),
             observer,
             answers: RwLock::new(HashMap::new()),
+            forgotten: std::sync::atomic::AtomicU64::new(0),
             cache_control: format!("max-age={}", ttl.as_secs()).into(),
             ttl,
             stale_for,
@@ -146,6 +150,14 @@ impl Lookup {
         Some(body)
     }
 
+    /// Forgets every remembered answer (a source pushed a change): the next request of each
+    /// query string is answered from the observations again.
+    pub fn forget_answers(&self) {
+        let mut answers = self.answers.write().unwrap_or_else(|e| e.into_inner());
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+        answers.clear();
+    }
+
     /// Looks up a parsed query and answers it as JSON, remembering the answer under `query`
     /// when every key in it was served fresh.
     pub async fn answer(
@@ -155,6 +167,7 @@ impl Lookup {
         items: &[ItemKey],
         window: Option<OfferWindow>,
     ) -> serde_json::Result<Bytes> {
+        let forgotten = self.forgotten.load(Ordering::SeqCst);
         let (answer, fresh_until) = self.lookup_fresh(locations, items, window).await;
         let body = Bytes::from(serde_json::to_vec(&answer)?);
         if let Some(valid_until) = fresh_until {
@@ -165,6 +178,10 @@ impl Lookup {
                 items: items.len() as u64,
             });
             let mut answers = self.answers.write().unwrap_or_else(|e| e.into_inner());
+            if self.forgotten.load(Ordering::SeqCst) != forgotten {
+                // A pushed change came in while this answer was worked out.
+                return Ok(body);
+            }
             if answers.len() >= ANSWER_CAPACITY && !answers.contains_key(query) {
                 let now = Instant::now();
                 answers.retain(|_, a| a.valid_until > now);

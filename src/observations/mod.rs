@@ -4,12 +4,14 @@
 //! an answer it accepts (`shelf::Want`): the pre-send check each source's `max_age_s` (0:
 //! always ask), the lookup its `ttl_s` and `stale_s`, a re-check tick nothing older than the
 //! tick. Whoever asks, concurrent requests for one question share one upstream call, so two
-//! webhooks arriving together for overlapping campaigns ask each branch once.
+//! webhooks arriving together for overlapping campaigns ask each branch once. A change a source
+//! pushes in (`services::changes`) is put on the shelf as a fresh answer.
 pub mod links;
 pub mod shelf;
 
 use crate::domain::ItemKey;
 use crate::sources::{LocationAnswer, SourceError, Sources, Stock, batches};
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use shelf::{Fetched, Served, Shelf, Tally, Want};
 use std::collections::HashMap;
@@ -121,6 +123,36 @@ impl Observer {
             .boxed()
         };
         self.items.get(keys, want, fetch).await
+    }
+}
+
+impl Observer {
+    /// An item's level a source pushed (true as of `at`): every consumer is served it at once,
+    /// over what a fetch under way brings.
+    pub async fn pushed_level(&self, key: ItemKey, available: f64, at: DateTime<Utc>) {
+        self.items.put(key, available, at).await;
+    }
+
+    /// A location a source says holds nothing now (deactivated): every item held at it, and
+    /// each of `also`, put at 0. The location's own answers (status, hours) are untouched.
+    /// How many were put.
+    pub async fn pushed_empty(&self, location: &str, also: &[ItemKey], at: DateTime<Utc>) -> usize {
+        let mut keys = self.items.keys_where(|k| k.location == location);
+        keys.extend(also.iter().cloned());
+        keys.sort_unstable();
+        keys.dedup();
+        for key in &keys {
+            self.items.put(key.clone(), 0.0, at).await;
+        }
+        keys.len()
+    }
+
+    /// Forgets every item held at `location` (a source says it changed): the next consumer
+    /// asks. How many were held.
+    pub async fn forget_items_at(&self, location: &str) -> usize {
+        let keys = self.items.keys_where(|k| k.location == location);
+        self.items.forget(&keys).await;
+        keys.len()
     }
 }
 

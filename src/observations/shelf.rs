@@ -225,6 +225,7 @@ where
             let urgency = urgency_handle(want.urgency);
             let fetching = URGENCY.scope(urgency.clone(), fetch(keys.clone()));
             let task = tokio::spawn(async move {
+                let started = Instant::now();
                 let result = fetching.await;
                 let (fetched_at, seen_at) = (Instant::now(), Utc::now());
                 if let Ok(values) = &result {
@@ -235,7 +236,7 @@ where
                                 fetched_at,
                                 seen_at,
                             });
-                            this.entries.insert(k.clone(), entry).await;
+                            this.fill(k.clone(), entry, started).await;
                         }
                     }
                 }
@@ -260,6 +261,54 @@ where
             flights.push((to_fetch, flight));
         }
         flights
+    }
+}
+
+impl<K, V> Shelf<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Keeps a fetched answer — unless an answer was put on the shelf since the fetch began
+    /// (`put`): a push is newer than what a fetch already under way will bring.
+    async fn fill(&self, key: K, entry: Arc<Entry<V>>, started: Instant) {
+        self.entries
+            .entry(key)
+            .and_upsert_with(|held| {
+                let keep = match held {
+                    Some(held) if held.value().fetched_at > started => held.into_value(),
+                    _ => entry,
+                };
+                std::future::ready(keep)
+            })
+            .await;
+    }
+
+    /// Puts an answer a source pushed (true as of `at`): served from now on as one fetched
+    /// now, and kept over what a fetch already under way brings.
+    pub async fn put(&self, key: K, value: V, at: DateTime<Utc>) {
+        let entry = Arc::new(Entry {
+            value,
+            fetched_at: Instant::now(),
+            seen_at: at,
+        });
+        self.entries.insert(key, entry).await;
+    }
+
+    /// The keys on the shelf that `pick` selects.
+    pub fn keys_where(&self, pick: impl Fn(&K) -> bool) -> Vec<K> {
+        self.entries
+            .iter()
+            .filter(|(k, _)| pick(k))
+            .map(|(k, _)| K::clone(&k))
+            .collect()
+    }
+
+    /// Forgets `keys`: the next caller asks the source.
+    pub async fn forget(&self, keys: &[K]) {
+        for key in keys {
+            self.entries.invalidate(key).await;
+        }
     }
 }
 

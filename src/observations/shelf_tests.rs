@@ -219,3 +219,50 @@ async fn a_flight_runs_at_the_urgency_of_its_most_urgent_caller() {
         [Urgency::Background as u8, Urgency::Send as u8]
     );
 }
+
+#[tokio::test]
+async fn a_put_answer_is_served_at_once_and_kept_over_a_fetch_that_began_before_it() {
+    let shelf = shelf();
+    let calls = Arc::new(AtomicUsize::new(0));
+    // A fetch of 7 (it will bring 70) is under way when 0 is put.
+    let wanted = want(60_000, 0, 1000);
+    let fetching = shelf.get(
+        &[7],
+        &wanted,
+        fetcher(calls.clone(), Duration::from_millis(100), false),
+    );
+    let putting = async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        shelf.put(7, 0, Utc::now()).await;
+    };
+    let ((early, _), ()) = futures::join!(fetching, putting);
+    assert_eq!(
+        value(&early[&7]),
+        Some(70),
+        "its caller asked before the put"
+    );
+    let (now, _) = shelf
+        .get(
+            &[7],
+            &want(60_000, 0, 1000),
+            fetcher(calls.clone(), Duration::ZERO, false),
+        )
+        .await;
+    assert!(
+        matches!(&now[&7], Served::Hit(s) if s.value == 0),
+        "{now:?}"
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(shelf.keys_where(|k| *k == 7), vec![7]);
+    // Forgotten, the next caller asks again.
+    shelf.forget(&[7]).await;
+    let (asked, _) = shelf
+        .get(
+            &[7],
+            &want(60_000, 0, 1000),
+            fetcher(calls.clone(), Duration::ZERO, false),
+        )
+        .await;
+    assert!(matches!(&asked[&7], Served::Fetched(s) if s.value == 70));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}

@@ -13,7 +13,7 @@ use crate::domain::exemption::Exemption;
 use crate::domain::{Campaign, Mode, Phase, Policy, Severity};
 use crate::sources::batches;
 use crate::sources::quota::{Pace, Urgency};
-use crate::store::{CampaignRow, NewCheck};
+use crate::store::{CampaignRow, ClaimedChanges, NewCheck};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +61,18 @@ fn live_of(
     }
     let plan = LookupPlan::for_campaigns(live.iter().map(|l| &l.unfinished));
     (live, plan, unreadable)
+}
+
+/// The campaigns of `fleet` that `changed` touches, their plan, and the oldest answer they
+/// accept: given since the oldest change (the shelf's clock is the wall's; a second to spare).
+fn touched(fleet: Vec<Live>, changed: &ClaimedChanges) -> (Vec<Live>, LookupPlan, Duration) {
+    let fleet: Vec<Live> = fleet
+        .into_iter()
+        .filter(|l| changed.keys.iter().any(|k| k.touches(&l.unfinished)))
+        .collect();
+    let plan = LookupPlan::for_campaigns(fleet.iter().map(|l| &l.unfinished));
+    let age = (Utc::now() - changed.since).to_std().unwrap_or_default();
+    (fleet, plan, age + Duration::from_secs(1))
 }
 
 /// One live campaign of the tick.
@@ -129,24 +141,51 @@ impl Checks {
     /// The `recheck` job: every campaign whose offer window is open at `now`, checked again
     /// (phase `live`); a summary line for the log. When `stop` fires it stops where it is —
     /// the next tick checks every campaign again, so stopping early loses nothing.
-    #[tracing::instrument(skip_all, fields(campaigns, questions))]
     pub async fn recheck_live(
         &self,
         now: DateTime<Utc>,
         stop: &CancellationToken,
     ) -> anyhow::Result<String> {
+        self.recheck_fleet(now, None, stop).await
+    }
+
+    /// The live campaigns that promise what `changed` names, checked again at `now` as a tick
+    /// checks them (phase `live`, new block findings alerted) — accepting the answers given
+    /// since the oldest change (the pushed ones among them), asking the sources the rest.
+    pub async fn recheck_changed(
+        &self,
+        now: DateTime<Utc>,
+        changed: &ClaimedChanges,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<String> {
+        self.recheck_fleet(now, Some(changed), stop).await
+    }
+
+    #[tracing::instrument(skip_all, fields(campaigns, questions, changes = changed.map(|c| c.keys.len())))]
+    async fn recheck_fleet(
+        &self,
+        now: DateTime<Utc>,
+        changed: Option<&ClaimedChanges>,
+        stop: &CancellationToken,
+    ) -> anyhow::Result<String> {
         let started = std::time::Instant::now();
         let calls_before = self.metrics.upstream_calls_so_far();
         let (fleet, plan, unreadable) = self.read_fleet(now).await?;
+        let (fleet, plan, max_age) = match changed {
+            Some(changed) => touched(fleet, changed),
+            None => {
+                // One listing of store codes a tick (a code moved since the last is followed).
+                self.checker.observer().sources().locations.begin_tick();
+                (fleet, plan, Duration::ZERO)
+            }
+        };
         let span = tracing::Span::current();
         span.record("campaigns", fleet.len());
         span.record("questions", plan.questions());
-        // One listing of store codes a tick (a code moved since the last is followed).
-        self.checker.observer().sources().locations.begin_tick();
         let asking = Asking {
             urgency: Urgency::Background,
             deadline: Instant::now() + self.tick_budget(&plan),
-            max_age: Some(Duration::ZERO),
+            max_age: Some(max_age),
         };
         let links: Vec<&EmailLink> = fleet.iter().flat_map(|l| &l.promised.links).collect();
         let observing = async {
@@ -199,6 +238,15 @@ impl Checks {
         concluded?;
         let calls = self.metrics.upstream_calls_so_far() - calls_before;
         let seconds = started.elapsed().as_secs_f64();
+        if let Some(changed) = changed {
+            self.metrics.pushes.rechecks.inc_by(stored as u64);
+            self.publish_open_findings().await;
+            return Ok(format!(
+                "{stored} live campaigns re-checked for {} changed keys: {} questions, {calls} upstream calls, {seconds:.1} s",
+                changed.keys.len(),
+                plan.questions()
+            ));
+        }
         let gauges = &self.metrics.recheck;
         gauges.campaigns.set(stored as f64);
         gauges.questions.set(plan.questions() as f64);

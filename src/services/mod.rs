@@ -49,6 +49,7 @@ pub(crate) use mapped;
 
 pub mod alerts;
 pub mod analyst;
+pub mod changes;
 pub mod checks;
 pub mod compliance;
 pub mod engagement;

@@ -30,6 +30,8 @@ pub struct RetentionReport {
     pub quarantined: u64,
     /// Spam complaints counted against survey mail deleted (with the events, by `events_days`).
     pub complaints: u64,
+    /// Deliveries of pushed source changes forgotten (by `events_days`).
+    pub pushes: u64,
 }
 
 impl Retention {
@@ -63,6 +65,7 @@ impl Retention {
             (Expiring::Comments, c.comments_days, &mut report.comments),
             (Expiring::Evidence, c.evidence_days, &mut report.evidence),
             (Expiring::Complaints, c.events_days, &mut report.complaints),
+            (Expiring::Pushes, c.events_days, &mut report.pushes),
         ];
         for (kind, days, count) in kinds {
             if days == 0 {
@@ -139,13 +142,15 @@ impl std::fmt::Display for RetentionReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} events deleted, {} clickers' addresses removed, {} invitations anonymised, {} comments deleted, {} checks' evidence cleared, {} quarantined events dropped",
+            "{} events deleted, {} clickers' addresses removed, {} invitations anonymised, {} comments deleted, {} checks' evidence cleared, {} quarantined events dropped, {} spam complaints and {} pushed deliveries forgotten",
             self.events,
             self.clickers,
             self.invitations,
             self.comments,
             self.evidence,
-            self.quarantined
+            self.quarantined,
+            self.complaints,
+            self.pushes
         )
     }
 }

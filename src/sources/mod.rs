@@ -156,6 +156,19 @@ pub trait InventorySource: Send + Sync {
     }
     /// Answers every key of one batch: a pair the source has no count for is 0 available.
     async fn stock(&self, keys: &[ItemKey], deadline: Instant) -> Result<Stock, SourceError>;
+    /// The upstream's SKU of one of its inventory items (a pushed change names the item):
+    /// `None` when it has no such item or the item no SKU. A source whose upstream pushes
+    /// nothing names no items.
+    async fn item_sku(
+        &self,
+        item: &str,
+        _deadline: Instant,
+    ) -> Result<Option<String>, SourceError> {
+        Err(SourceError::Local(format!(
+            "{} does not name inventory items (item {item})",
+            self.name()
+        )))
+    }
 }
 
 #[derive(Clone)]

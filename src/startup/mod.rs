@@ -7,11 +7,13 @@ use crate::email::SurveyLinks;
 use crate::http::{self, AppState};
 use crate::jobs::scheduler::instance_name;
 use crate::jobs::{
-    AlertsJob, RecheckJob, RetentionJob, Scheduler, SurveyDeliveryJob, SurveysJob, WatchJob,
+    AlertsJob, ChangesJob, RecheckJob, RetentionJob, Scheduler, SurveyDeliveryJob, SurveysJob,
+    WatchJob,
 };
 use crate::metrics::Metrics;
 use crate::services::alerts::Alerts;
 use crate::services::analyst::Analysts;
+use crate::services::changes::Changes;
 use crate::services::checks::Checks;
 use crate::services::compliance::Compliance;
 use crate::services::engagement::Engagement;
@@ -41,6 +43,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: SqlStore,
+    changes: Arc<Changes>,
     scheduler: Scheduler,
     health: Arc<Health>,
     /// `shutdown_grace_s`: how long requests are still served after SIGTERM.
@@ -66,6 +69,8 @@ pub struct Services {
     pub retention: Arc<Retention>,
     pub compliance: Arc<Compliance>,
     pub lookup: Arc<crate::lookup::Lookup>,
+    /// Changes sources push in, and the re-checks they call for.
+    pub changes: Arc<Changes>,
     /// The campaigns scheduled on `[[platforms]]`.
     pub watch: Arc<Watch>,
     pub health: Arc<Health>,
@@ -124,6 +129,14 @@ impl Services {
             metrics.clone(),
             config.promises.templates().clone(),
         ));
+        let changes = Arc::new(Changes::new(
+            shared.clone(),
+            checks.clone(),
+            lookup.clone(),
+            config.sources.inventory.clone(),
+            config.recheck.on_change_delay_s,
+            metrics.clone(),
+        ));
         let links = SurveyLinks::new(
             link_key(&config, shared.as_ref()).await?,
             &config.public_base_url(),
@@ -179,6 +192,7 @@ impl Services {
             surveys,
             alerts,
             lookup,
+            changes,
         })
     }
 
@@ -195,6 +209,7 @@ impl Services {
             surveys: self.surveys.clone(),
             engagement: self.engagement.clone(),
             compliance: self.compliance.clone(),
+            changes: self.changes.clone(),
             lookup: self.lookup.clone(),
             health: self.health.clone(),
             session_key: self.session_key.clone(),
@@ -221,6 +236,13 @@ impl Services {
             &schedule.retention,
             Arc::new(RetentionJob(self.retention.clone())),
         );
+        // Only a Shopify GraphQL inventory source has changes pushed in.
+        if self.config.sources.inventory.kind == crate::config::SourceKind::ShopifyGraphql {
+            scheduler.add(
+                &schedule.changes,
+                Arc::new(ChangesJob(self.changes.clone())),
+            );
+        }
         if !self.watch.platforms.is_empty() {
             scheduler.add(&schedule.watch, Arc::new(WatchJob(self.watch.clone())));
         }
@@ -272,6 +294,7 @@ impl Application {
             port,
             server: server.run(),
             store: services.store,
+            changes: services.changes,
             scheduler,
             health: services.health,
             grace,
@@ -284,6 +307,11 @@ impl Application {
 
     pub fn store(&self) -> &SqlStore {
         &self.store
+    }
+
+    /// The pushed changes and their re-checks (tests run them at a time of their choosing).
+    pub fn changes(&self) -> Arc<Changes> {
+        self.changes.clone()
     }
 
     /// Serves and runs the scheduled jobs until SIGTERM or SIGINT, or until the handle stops

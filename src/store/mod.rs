@@ -3,7 +3,7 @@
 //! instance's secrets, the sources' shared request quotas, one person's data (recipients),
 //! erasure, retention, clickers and the figures of promises kept per click, stored addresses folded once (identities), quarantine, Shopify's
 //! compliance records, the complaint guard's complaints and pauses, the survey responses pushed
-//! to webhooks, backups —
+//! to webhooks, the changes sources push in, backups —
 //! is one file holding its trait, its records, its SQL and `impl …Store for SqlStore` (checks
 //! keep their one large write, the transaction every check is stored in, in `check_writes.rs`).
 //! `Store` is all of them at once, for the parts of the service that need several.
@@ -17,6 +17,7 @@
 mod alerts;
 mod answers;
 mod backup;
+mod changes;
 mod check_writes;
 mod checks;
 mod clicker_figures;
@@ -52,6 +53,7 @@ mod writer;
 pub use alerts::{AlertAbout, AlertRow, AlertStatus, AlertStore, ClaimedAlert};
 pub use answers::{AnswerStore, CampaignAnswers, NpsComment, NpsReport};
 pub use backup::BackupError;
+pub use changes::{ChangeStore, ClaimedChanges, NewPush, PushRecorded};
 pub use checks::{CampaignRow, CheckRow, CheckStore, NewAnswer, NewCheck, Recorded, StoredAnswer};
 pub use clickers::{ClickerFilter, ClickerStore, NewClicker, PromiseCounts, PromiseKind};
 pub use clicks::{ClickPromise, ClickSpan, ClickStore, StoredClick};
@@ -132,6 +134,7 @@ pub trait Store:
     + ExemptionStore
     + ComplaintStore
     + ResponseStore
+    + ChangeStore
 {
 }
 

@@ -30,6 +30,9 @@ pub enum Expiring {
     /// Spam complaints counted against survey mail that happened before the cut-off (the
     /// events' own): deleted — long past the complaint guard's window.
     Complaints,
+    /// Deliveries of pushed changes received before the cut-off (the events'): deleted — their
+    /// ids only recognise a redelivery, long past the source's retries.
+    Pushes,
 }
 
 /// What expires: the rows of `kind` older than `before`.
@@ -95,6 +98,10 @@ fn find_sql(kind: Expiring) -> &'static str {
         Expiring::Complaints => {
             "SELECT event_id FROM survey_complaints WHERE event_id > $1 AND occurred_at < $2
              ORDER BY event_id LIMIT $3"
+        }
+        Expiring::Pushes => {
+            "SELECT id FROM source_push_deliveries WHERE id > $1 AND received_at < $2
+             ORDER BY id LIMIT $3"
         }
     }
 }
@@ -170,6 +177,9 @@ impl RetentionStore for SqlStore {
             )],
             Expiring::Complaints => vec![format!(
                 "DELETE FROM survey_complaints WHERE event_id IN ({unpack}) AND occurred_at < $2"
+            )],
+            Expiring::Pushes => vec![format!(
+                "DELETE FROM source_push_deliveries WHERE id IN ({unpack}) AND received_at < $2"
             )],
             // The checks themselves are updated one by one below, with their stripped results.
             Expiring::Evidence => vec![

@@ -28,6 +28,7 @@ mod google_business_profile;
 mod http_json;
 mod inbound;
 mod inventory;
+mod inventory_pushes;
 mod languages;
 mod links;
 mod live;

@@ -3,6 +3,7 @@
 //! server; otherwise each PostgreSQL test says on stderr that it was skipped).
 mod alerts;
 mod answers;
+mod changes;
 mod checks;
 mod clickers;
 mod clicks;
@@ -104,12 +105,15 @@ storage_suite!(
     one_pause_is_open_at_a_time_with_its_alert_and_a_resume_keeps_who_and_why,
     a_response_is_queued_with_its_answer_and_forgotten_once_delivered,
     old_complaints_are_deleted_with_old_events,
+    a_pushed_change_is_taken_once_and_a_stale_one_never,
+    changes_are_claimed_together_once_the_oldest_has_waited,
 );
 
 /// Every case, whichever concern's file it is written in.
 mod cases {
     pub use crate::alerts::*;
     pub use crate::answers::*;
+    pub use crate::changes::*;
     pub use crate::checks::*;
     pub use crate::clickers::*;
     pub use crate::clicks::*;

@@ -8,8 +8,9 @@ use promiseguard::config::RetentionConfig;
 use promiseguard::domain::nps::{Reason, SurveyAnswer};
 use promiseguard::services::retention::{Retention, RetentionReport};
 use promiseguard::store::{
-    AnswerStore, CheckStore, EngagementStore, FindingStore, InvitationStore, NewInvitation,
-    NewQuarantined, QuarantineStore, RecipientStore, SqlStore,
+    AnswerStore, ChangeStore, CheckStore, EngagementStore, FindingStore, InvitationStore,
+    NewInvitation, NewPush, NewQuarantined, PushRecorded, QuarantineStore, RecipientStore,
+    SqlStore,
 };
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -97,6 +98,11 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
         };
         store.quarantine(&[entry], at(when)).await.unwrap();
     }
+    // A pushed change's delivery from long ago (its id forgotten), and one from lately (kept:
+    // a redelivery of it is still a duplicate).
+    for (when, id) in [(long_ago, "push-old"), (lately, "push-new")] {
+        store.record_push(&delivery(id), at(when)).await.unwrap();
+    }
     let retention = Retention::new(
         Arc::new(store.clone()),
         RetentionConfig {
@@ -117,7 +123,17 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
             evidence: 1,
             quarantined: 1,
             complaints: 0,
+            pushes: 1,
         }
+    );
+    assert_eq!(
+        store.record_push(&delivery("push-new"), now).await.unwrap(),
+        PushRecorded::Duplicate
+    );
+    assert_eq!(
+        store.record_push(&delivery("push-old"), now).await.unwrap(),
+        PushRecorded::Applied,
+        "forgotten"
     );
     assert_eq!(
         store.quarantined(10, 0).await.unwrap().len(),
@@ -180,4 +196,16 @@ pub async fn retention_removes_what_is_old_and_keeps_every_aggregate(store: SqlS
         forever.run(far, &CancellationToken::new()).await.unwrap(),
         RetentionReport::default()
     );
+}
+
+/// A delivery of a pushed change that changes nothing, as its id only.
+fn delivery(id: &str) -> NewPush<'_> {
+    NewPush {
+        delivery: id,
+        topic: "inventory_levels/update",
+        subject: id,
+        also_after: &[],
+        updated_at: None,
+        keys: &[],
+    }
 }

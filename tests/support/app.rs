@@ -1,5 +1,6 @@
 //! Starts the real service on port 0 with a fresh SQLite database of its own.
 use promiseguard::config::{self, Config};
+use promiseguard::services::changes::Changes;
 use promiseguard::sources::links::NameResolver;
 use promiseguard::startup::{Application, Seams};
 use promiseguard::store::{SqlStore, Store};
@@ -12,6 +13,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: SqlStore,
     pub handle: actix_web::dev::ServerHandle,
+    /// The pushed changes and their re-checks, to run at a time the test chooses.
+    pub changes: Arc<Changes>,
     pub dir: TempDir,
 }
 
@@ -97,6 +100,7 @@ async fn start_with(dir: TempDir, config: Config, seams: Seams) -> TestApp {
     let port = app.port();
     let store = app.store().clone();
     let handle = app.handle();
+    let changes = app.changes();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         config,
@@ -104,6 +108,7 @@ async fn start_with(dir: TempDir, config: Config, seams: Seams) -> TestApp {
         client: reqwest::Client::new(),
         store,
         handle,
+        changes,
         dir,
     }
 }

@@ -1,7 +1,7 @@
 //! Shopify's GraphQL Admin API, faked: it parses the query it is sent and answers the fields
 //! the inventory source asks — `productVariants(first, after, query)` searched by token as
 //! Shopify's search is (so `sku:"SUV-1"` also finds `SUV-1-RED`), `inventoryItem(id)` with
-//! `tracked` and `inventoryLevel(locationId)`'s `quantities(names)` — with aliases and
+//! `sku`, `tracked` and `inventoryLevel(locationId)`'s `quantities(names)` — with aliases and
 //! variables. It prices every query by Shopify's documented rules (scalar 0, object 1,
 //! connection 2 + `first` × its node; a list of quantities 1 a name), keeps a Standard shop's
 //! bucket (2,000 points, 100 restored a second), charges the requested cost and refunds what
@@ -230,7 +230,7 @@ impl FakeShop {
             id.as_str().unwrap_or_default(),
             "gid://shopify/InventoryItem/",
         );
-        let Some((_, item, tracked)) = self
+        let Some((sku, item, tracked)) = self
             .shop
             .variants
             .iter()
@@ -245,6 +245,7 @@ impl FakeShop {
             let value = match child.name.as_str() {
                 "id" => json!(format!("gid://shopify/InventoryItem/{item}")),
                 "tracked" => json!(tracked),
+                "sku" => json!(sku),
                 "inventoryLevel" => {
                     let location = arg(child, "locationId", vars);
                     let location = number_of(

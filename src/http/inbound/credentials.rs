@@ -92,6 +92,10 @@ pub struct Keys {
     /// `[conversions.shopify] secret`: the compliance webhooks and `orders/create`.
     pub shopify: Option<Secret>,
     pub segment: Option<Secret>,
+    /// `[sources.inventory] webhook_secret`: Shopify's stock and location changes.
+    pub shopify_inventory: Option<Secret>,
+    /// Whether the inventory source is one Shopify pushes changes of (`shopify-graphql`).
+    pub shopify_pushes: bool,
     /// How many `[events.ses] topic_arns`.
     pub ses_topics: usize,
     without: WithoutCredentials,
@@ -110,6 +114,9 @@ impl Keys {
             customerio: events.customerio.signing_secret.clone(),
             shopify: config.conversions.shopify.secret.clone(),
             segment: config.conversions.segment.secret.clone(),
+            shopify_inventory: config.sources.inventory.webhook_secret.clone(),
+            shopify_pushes: config.sources.inventory.kind
+                == crate::config::SourceKind::ShopifyGraphql,
             ses_topics: events.ses.topic_arns.len(),
             without: WithoutCredentials::of(config),
         }

@@ -18,6 +18,7 @@ mod segment;
 mod sendgrid;
 mod ses;
 mod shopify_compliance;
+mod shopify_inventory;
 mod shopify_orders;
 mod standard;
 
@@ -211,6 +212,7 @@ doors!(
     shopify_orders,
     segment,
     shopify_compliance,
+    shopify_inventory,
 );
 
 /// The door at `path`, if there is one.

@@ -56,10 +56,7 @@ impl Door for ShopifyCompliance {
     async fn take(&self, at: &At<'_>, body: Body, _by: &DeliveredBy) -> Result<Received, ApiError> {
         let body = super::whole(body)?;
         require_json(at.req)?;
-        let topic: Topic = header(at.req, "x-shopify-topic")
-            .ok_or_else(|| ApiError::BadRequest("X-Shopify-Topic is missing".into()))?
-            .parse()
-            .map_err(|e: String| ApiError::BadRequest(format!("X-Shopify-Topic: {e}")))?;
+        let topic: Topic = super::shopify_orders::shopify_topic(at.req)?;
         let input: ComplianceInput = parse_json(&body)?;
         // Shopify's delivery id; a delivery without one is carried out without deduplication.
         let delivery = header(at.req, "x-shopify-webhook-id")

@@ -6,7 +6,7 @@ use super::{
     At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, Verified, header, lossy,
     one_event, read, sort,
 };
-use crate::config::Config;
+use crate::config::{Config, Secret};
 use crate::domain::providers::Parsed;
 use crate::domain::providers::orders::{ShopifyCampaigns, ShopifyOrder};
 use crate::http::AppState;
@@ -57,8 +57,20 @@ fn parse(state: &AppState, shop: &str, delivery: Option<&str>, body: &[u8]) -> P
     read::<ShopifyOrder>(body, "")?.parse(shop, delivery, &campaigns)
 }
 
-/// Shopify's signature over the raw body, shared by its doors (orders, compliance).
+/// Shopify's signature over the raw body with `[conversions.shopify] secret`, shared by its
+/// doors (orders, compliance).
 pub(super) fn verify_shopify(
+    keys: &Keys,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<Verified, ApiError> {
+    verify_shopify_with(keys.shopify.as_ref(), KEY, keys, req, body)
+}
+
+/// Shopify's signature over the raw body with `secret` (`key` names its setting).
+pub(super) fn verify_shopify_with(
+    secret: Option<&Secret>,
+    key: &str,
     keys: &Keys,
     req: &HttpRequest,
     body: &[u8],
@@ -66,12 +78,23 @@ pub(super) fn verify_shopify(
     let by = keys.verify_secret(
         req,
         body,
-        keys.shopify.as_ref(),
-        KEY,
+        secret,
+        key,
         shopify::HMAC_HEADER,
         shopify::verify,
     )?;
     Ok(Verified { by, claim: None })
+}
+
+/// The topic of a Shopify webhook (`X-Shopify-Topic`), one its door takes: a missing or
+/// unknown topic is 400.
+pub(super) fn shopify_topic<T: std::str::FromStr<Err = String>>(
+    req: &HttpRequest,
+) -> Result<T, ApiError> {
+    header(req, "x-shopify-topic")
+        .ok_or_else(|| ApiError::BadRequest("X-Shopify-Topic is missing".into()))?
+        .parse()
+        .map_err(|e: String| ApiError::BadRequest(format!("X-Shopify-Topic: {e}")))
 }
 
 #[async_trait(?Send)]

@@ -1,7 +1,8 @@
 //! Shopify GraphQL Admin API (`kind = "shopify-graphql"`): `POST
 //! {base}/admin/api/{version}/graphql.json` with `X-Shopify-Access-Token`. An offer's SKUs are
 //! found as inventory items through a `productVariants` search (exact matches kept: the search
-//! is by token), and the item ↔ SKU map is kept; then each item's `available` quantity at each
+//! is by token), and the item ↔ SKU map is kept (`items.rs`, which also asks the shop for an
+//! item a pushed change names); then each item's `available` quantity at each
 //! promised location (`gid://shopify/Location/<n>`, from the gid or its number) is read with
 //! `inventoryLevel(locationId:)`. An item Shopify does not track is not limited (never out of
 //! stock); an item not stocked at a location has 0 there; a SKU no variant has is 0 everywhere,
@@ -9,6 +10,7 @@
 //! (`bucket.rs`); a `THROTTLED` answer (whatever its HTTP status) is asked again when the bucket
 //! has restored enough; `MAX_COST_EXCEEDED` splits the query.
 mod bucket;
+mod items;
 mod query;
 
 use super::upstream::{Retry, Upstream};
@@ -18,10 +20,10 @@ use crate::domain::ItemKey;
 use crate::sources::BatchLimits;
 use async_trait::async_trait;
 use bucket::CostBucket;
-use query::{Answer, InventoryItem, ItemAsk, VariantsPage};
+use items::ItemMap;
+use query::{Answer, ItemAsk};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::time::{Duration, Instant};
 
@@ -45,13 +47,6 @@ pub struct ShopifyGraphql {
     items: Mutex<ItemMap>,
     /// One search at a time, so batches asked together search each SKU once.
     searching: tokio::sync::Mutex<()>,
-}
-
-/// The inventory items found for SKUs, both ways.
-#[derive(Default)]
-struct ItemMap {
-    by_sku: HashMap<String, InventoryItem>,
-    by_id: HashMap<String, String>,
 }
 
 /// Why a query got no data.
@@ -81,12 +76,6 @@ impl ShopifyGraphql {
             items: Mutex::new(ItemMap::default()),
             searching: tokio::sync::Mutex::new(()),
         }
-    }
-
-    /// The SKU of an inventory item (`gid://shopify/InventoryItem/…`), when a search found it.
-    pub fn sku_of(&self, item_id: &str) -> Option<String> {
-        let items = self.items.lock().unwrap_or_else(|e| e.into_inner());
-        items.by_id.get(item_id).cloned()
     }
 
     /// Asks one query when the bucket holds its `cost`, holding the turn until it is answered.
@@ -174,83 +163,6 @@ impl ShopifyGraphql {
         Err(Failure::Source(SourceError::Quota(format!(
             "Shopify answered THROTTLED {MAX_THROTTLED} times in a row"
         ))))
-    }
-
-    /// The inventory item of each SKU a variant has (searched for those not yet known).
-    async fn resolve(
-        &self,
-        skus: &[&str],
-        deadline: Instant,
-    ) -> Result<HashMap<String, InventoryItem>, SourceError> {
-        let _searching = tokio::time::timeout_at(deadline, self.searching.lock())
-            .await
-            .map_err(|_| SourceError::Deadline)?;
-        let (mut found, unknown): (HashMap<String, InventoryItem>, Vec<&str>) = {
-            let items = self.items.lock().unwrap_or_else(|e| e.into_inner());
-            let found = skus
-                .iter()
-                .filter_map(|s| Some((s.to_string(), items.by_sku.get(*s)?.clone())))
-                .collect();
-            let unknown = skus
-                .iter()
-                .copied()
-                .filter(|s| !items.by_sku.contains_key(*s))
-                .collect();
-            (found, unknown)
-        };
-        for chunk in unknown.chunks(SKUS_PER_SEARCH) {
-            let search = query::sku_search(chunk);
-            // Room for SKUs that share tokens with those asked; more pages if needed.
-            let first = (chunk.len() * 4).clamp(10, query::MAX_PAGE);
-            let mut after: Option<String> = None;
-            for page in 0.. {
-                if page == MAX_PAGES {
-                    self.upstream.note_garbage();
-                    return Err(SourceError::Garbage(format!(
-                        "a variant search ran past {MAX_PAGES} pages"
-                    )));
-                }
-                let variables = json!({"query": search, "first": first, "after": after});
-                let cost = query::variants_cost(first);
-                let answer: VariantsPage =
-                    match self.ask(query::VARIANTS, variables, cost, deadline).await {
-                        Ok(answer) => answer,
-                        Err(Failure::Source(e)) => return Err(e),
-                        Err(Failure::TooCostly) => {
-                            return Err(SourceError::Garbage(format!(
-                                "a variant search of {cost} points is more than the shop allows"
-                            )));
-                        }
-                    };
-                self.keep(chunk, &answer, &mut found);
-                let info = answer.variants.page_info;
-                match (info.has_next_page, info.end_cursor) {
-                    (true, Some(cursor)) => after = Some(cursor),
-                    _ => break,
-                }
-            }
-        }
-        Ok(found)
-    }
-
-    /// Keeps the variants whose SKU is exactly one asked.
-    fn keep(
-        &self,
-        asked: &[&str],
-        page: &VariantsPage,
-        found: &mut HashMap<String, InventoryItem>,
-    ) {
-        let mut items = self.items.lock().unwrap_or_else(|e| e.into_inner());
-        for variant in &page.variants.nodes {
-            let (Some(sku), Some(item)) = (&variant.sku, &variant.inventory_item) else {
-                continue;
-            };
-            if asked.contains(&sku.as_str()) {
-                items.by_id.insert(item.id.clone(), sku.clone());
-                items.by_sku.insert(sku.clone(), item.clone());
-                found.insert(sku.clone(), item.clone());
-            }
-        }
     }
 
     /// Reads the levels of `pairs` into `answer`, as few queries as their cost allows.
@@ -355,6 +267,20 @@ impl InventorySource for ShopifyGraphql {
             })
             .sum();
         Duration::from_secs_f64(points / self.bucket.restore_rate())
+    }
+
+    /// From the map a search filled, else asked of the shop (by the item's gid or number).
+    async fn item_sku(&self, item: &str, deadline: Instant) -> Result<Option<String>, SourceError> {
+        const PREFIX: &str = "gid://shopify/InventoryItem/";
+        let id = if item.starts_with(PREFIX) {
+            item.to_owned()
+        } else {
+            format!("{PREFIX}{item}")
+        };
+        match self.sku_of(&id) {
+            Some(sku) => Ok(Some(sku)),
+            None => self.ask_sku(&id, deadline).await,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(source = NAME, keys = keys.len()))]

@@ -1,4 +1,4 @@
-//! The two GraphQL queries the Shopify source asks, their variables, what each costs by
+//! The GraphQL queries the Shopify source asks (variants by SKU, levels, one item by id), their variables, what each costs by
 //! Shopify's documented rules (a scalar or enum 0, an object 1, a connection 2 plus `first`
 //! times its node), and the answers' shapes.
 use super::bucket::ThrottleStatus;
@@ -15,6 +15,28 @@ pub const VARIANTS: &str = "query Variants($query: String!, $first: Int!, $after
     pageInfo { hasNextPage endCursor }
   }
 }";
+
+/// One inventory item by its id, with its SKU (a pushed change names the item): an object.
+pub const ITEM: &str = "query Item($id: ID!) {
+  inventoryItem(id: $id) { id sku tracked }
+}";
+
+/// What [`ITEM`] costs: one object.
+pub const ITEM_COST: f64 = 1.0;
+
+/// The answer to [`ITEM`]: `null` when the shop has no such item.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemAnswer {
+    pub inventory_item: Option<ItemWithSku>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ItemWithSku {
+    pub id: String,
+    pub sku: Option<String>,
+    pub tracked: bool,
+}
 
 /// What a page of `first` variants may cost: the connection (2 + `first` × a variant and its
 /// inventory item) and `pageInfo`.
