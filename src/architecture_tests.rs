@@ -35,7 +35,7 @@ const ALLOWED: &[(&str, &str)] = &[
         "http",
         "domain signatures clock metrics config i18n check lookup store services",
     ),
-    ("jobs", "domain config store services"),
+    ("jobs", "domain config metrics store services"),
     (
         "cli",
         "domain config i18n metrics sources check store services jobs startup",

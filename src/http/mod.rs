@@ -71,6 +71,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     register(cfg);
 }
 
+/// Every route: its method and pattern (the metrics label requests by the pattern).
+pub fn route_patterns() -> Vec<(String, &'static str)> {
+    let mut routes = Vec::new();
+    let _app = actix_web::App::new().configure(|cfg| {
+        routes = register(cfg)
+            .into_iter()
+            .map(|(method, path)| (method.to_string(), path))
+            .collect();
+    });
+    routes
+}
+
 /// Registers every route on `cfg` and says which (method, path) were.
 pub fn register(cfg: &mut web::ServiceConfig) -> Vec<(Method, &'static str)> {
     use Method as M;

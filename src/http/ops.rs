@@ -132,6 +132,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 /// Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text", content_type = "text/plain")))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let ready = state.health.ready().await.is_ok();
+    state.metrics.ops.ready.set(i64::from(ready));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -24,6 +24,8 @@ pub struct Scheduler {
     instance: String,
     lease_ttl: Duration,
     entries: Vec<Entry>,
+    /// Each job's last success (`promiseguard_job_last_success_timestamp_seconds`).
+    metrics: Option<crate::metrics::Metrics>,
 }
 
 /// What became of a tick on this instance.
@@ -46,7 +48,30 @@ impl Scheduler {
             instance: instance.into(),
             lease_ttl: LEASE_TTL,
             entries: Vec::new(),
+            metrics: None,
         }
+    }
+
+    /// The same scheduler, noting each job's successes in `metrics`.
+    pub fn reporting(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Each job's name and period: the time between its schedule's next two ticks.
+    pub fn jobs(&self) -> Vec<(String, f64)> {
+        let now = Utc::now();
+        self.entries
+            .iter()
+            .map(|e| {
+                let mut ticks = e.schedule.after(&now);
+                let period = match (ticks.next(), ticks.next()) {
+                    (Some(a), Some(b)) => (b - a).num_milliseconds() as f64 / 1000.0,
+                    _ => 0.0,
+                };
+                (e.job.name().to_owned(), period)
+            })
+            .collect()
     }
 
     pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
@@ -164,6 +189,14 @@ impl Scheduler {
         match result {
             Ok(summary) => {
                 tracing::info!(job = name, %tick, ms, "{summary}");
+                if let Some(metrics) = &self.metrics {
+                    let now = Utc::now().timestamp_millis() as f64 / 1000.0;
+                    metrics
+                        .ops
+                        .job_last_success
+                        .with_label_values(&[name])
+                        .set(now);
+                }
                 TickOutcome::Ran(summary)
             }
             Err(e) => {

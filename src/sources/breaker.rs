@@ -1,5 +1,6 @@
 //! A per-source circuit breaker: after `threshold` consecutive failures the source is not
-//! called for `cooldown`; then one trial call decides whether it closes again.
+//! called for `cooldown`; then one trial call decides whether it closes again. A breaker that
+//! reports (`reporting`) sets its gauge to 1 from opening until a trial closes it again.
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,8 @@ pub struct CircuitBreaker {
     threshold: u32,
     cooldown: Duration,
     state: Mutex<State>,
+    /// `promiseguard_breaker_open{source}`.
+    gauge: Option<prometheus::IntGauge>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +26,20 @@ impl CircuitBreaker {
             threshold: threshold.max(1),
             cooldown,
             state: Mutex::new(State::Closed { failures: 0 }),
+            gauge: None,
+        }
+    }
+
+    /// The same breaker, saying on `gauge` whether it is open (0 now).
+    pub fn reporting(mut self, gauge: prometheus::IntGauge) -> Self {
+        gauge.set(0);
+        self.gauge = Some(gauge);
+        self
+    }
+
+    fn report(&self, state: State) {
+        if let Some(gauge) = &self.gauge {
+            gauge.set(i64::from(!matches!(state, State::Closed { .. })));
         }
     }
 
@@ -52,7 +69,9 @@ impl CircuitBreaker {
     }
 
     pub fn on_success(&self) {
-        *self.lock() = State::Closed { failures: 0 };
+        let closed = State::Closed { failures: 0 };
+        *self.lock() = closed;
+        self.report(closed);
     }
 
     pub fn on_failure(&self, now: Instant) {
@@ -65,6 +84,7 @@ impl CircuitBreaker {
                 until: now + self.cooldown,
             },
         };
+        self.report(*state);
     }
 
     pub fn is_open(&self) -> bool {

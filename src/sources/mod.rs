@@ -209,7 +209,8 @@ pub fn build(
             breaker::CircuitBreaker::new(
                 c.breaker_threshold,
                 Duration::from_millis(c.breaker_cooldown_ms),
-            ),
+            )
+            .reporting(metrics.ops.breaker_open.with_label_values(&[name])),
             Arc::new(quota),
             metrics.clone(),
         )

@@ -36,7 +36,9 @@ use tokio_util::sync::CancellationToken;
 
 mod parts;
 
-use parts::{alerts, link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch};
+use parts::{
+    alerts, known, link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch,
+};
 pub use parts::{check_limits, keep_answers_for, observer};
 
 pub struct Application {
@@ -152,7 +154,7 @@ impl Services {
             alert_to: config.alerts.targets(),
             metrics: metrics.clone(),
         });
-        let alerts = Arc::new(alerts(&config, &shared, mailer)?);
+        let alerts = Arc::new(alerts(&config, &shared, mailer, &metrics)?);
         let sns_fetcher = seams
             .sns_fetcher
             .unwrap_or_else(|| Arc::new(HttpsFetcher::new()));
@@ -221,7 +223,8 @@ impl Services {
     fn scheduler(&self) -> Scheduler {
         let schedule = &self.config.schedule;
         let mut scheduler = Scheduler::new(Arc::new(self.store.clone()), instance_name())
-            .with_lease_ttl(Duration::from_secs(schedule.lease_ttl_s));
+            .with_lease_ttl(Duration::from_secs(schedule.lease_ttl_s))
+            .reporting(self.metrics.clone());
         scheduler.add(&schedule.recheck, Arc::new(RecheckJob(self.checks.clone())));
         scheduler.add(
             &schedule.surveys,
@@ -263,6 +266,9 @@ impl Application {
         crate::http::inbound::log_at_start(&config);
         let services = Services::build_with(config, seams).await?;
         let scheduler = services.scheduler();
+        services
+            .metrics
+            .preset(&known(&services.config, &services.watch, scheduler.jobs()));
         let listener =
             TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
         let port = listener.local_addr()?.port();

@@ -3,10 +3,11 @@
 //! the keys kept in the database, the platforms the watch reads.
 use crate::check::CheckLimits;
 use crate::config::Config;
+use crate::domain::pushed::Topic;
 use crate::domain::spacing::Spacing;
 use crate::email::pace::{PacedMailer, SharedPace, shared_interval};
 use crate::email::{Mailer, build_mailer};
-use crate::metrics::Metrics;
+use crate::metrics::{Known, Metrics};
 use crate::observations::Observer;
 use crate::observations::links::Links;
 use crate::services::alerts::{AlertStores, Alerts};
@@ -18,7 +19,7 @@ use crate::services::watch::{Watch, WatchStores, Watched};
 use crate::sources::Sources;
 use crate::sources::links::{LinkFetcher, NameResolver};
 use crate::sources::quota::{Pace, SharedQuota};
-use crate::store::{Backend, SecretStore, SqlStore, Store};
+use crate::store::{AlertAbout, Backend, SecretStore, SqlStore, Store};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
@@ -225,6 +226,7 @@ pub(super) fn alerts(
     config: &Config,
     store: &Arc<dyn Store>,
     mailer: Arc<dyn Mailer>,
+    metrics: &Metrics,
 ) -> anyhow::Result<Alerts> {
     Ok(Alerts {
         store: AlertStores::of(store),
@@ -240,5 +242,29 @@ pub(super) fn alerts(
         public_base_url: config.public_base_url(),
         complaint_window_days: config.surveys.complaint_window_days,
         response_hooks: config.surveys.webhooks.clone(),
+        metrics: metrics.clone(),
     })
+}
+
+/// Every label value known at start, for the metrics' series exported at zero.
+pub(super) fn known(config: &Config, watch: &Watch, jobs: Vec<(String, f64)>) -> Known {
+    Known {
+        jobs,
+        routes: crate::http::route_patterns()
+            .into_iter()
+            .map(|(method, path)| (method, path.to_owned()))
+            .collect(),
+        doors: crate::http::inbound::DOORS
+            .iter()
+            .map(|d| d.path().to_owned())
+            .collect(),
+        platforms: watch
+            .platforms
+            .iter()
+            .map(|w| w.platform.name().to_owned())
+            .collect(),
+        alert_kinds: AlertAbout::KINDS.map(str::to_owned).to_vec(),
+        push_topics: Topic::ALL.map(|t| t.as_str().to_owned()).to_vec(),
+        check_deadline: config.check.deadline_ms as f64 / 1000.0,
+    }
 }

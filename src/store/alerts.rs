@@ -67,6 +67,27 @@ pub enum AlertAbout {
 }
 
 impl AlertAbout {
+    /// What alerts may be about, as [`kind`](Self::kind) names it.
+    pub const KINDS: [&'static str; 5] = [
+        "finding",
+        "detractor",
+        "campaign_action",
+        "surveys_paused",
+        "survey_response",
+    ];
+
+    /// What the alert is about, for the metrics.
+    pub fn kind(&self) -> &'static str {
+        let n = match self {
+            AlertAbout::Finding(_) => 0,
+            AlertAbout::Answer(_) => 1,
+            AlertAbout::Action(_) => 2,
+            AlertAbout::Pause(_) => 3,
+            AlertAbout::Response(_) => 4,
+        };
+        Self::KINDS[n]
+    }
+
     fn of(raw: &mut HeadRaw) -> Result<Self, StoreError> {
         let about = (
             raw.finding_id.take(),

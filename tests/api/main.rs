@@ -18,6 +18,7 @@ mod complaints;
 mod compliance;
 mod content;
 mod crash;
+mod deploy;
 mod errors;
 mod events;
 mod exemptions;

@@ -61,6 +61,8 @@ pub struct Alerts {
     pub complaint_window_days: u32,
     /// `[[surveys.webhooks]]`: where survey responses go, each with its key.
     pub response_hooks: Vec<SurveyWebhook>,
+    /// Alerts delivered and given up on.
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl Alerts {
@@ -149,7 +151,24 @@ impl Outbox for Alerts {
     }
 
     fn outcome(&self, alert: &ClaimedAlert, result: Result<(), SendError>) -> SendOutcome {
-        self.retry.outcome(alert.attempts, result, Utc::now())
+        let outcome = self.retry.outcome(alert.attempts, result, Utc::now());
+        let kind = [alert.about.kind()];
+        match &outcome {
+            SendOutcome::Sent => self
+                .metrics
+                .ops
+                .alerts_delivered
+                .with_label_values(&kind)
+                .inc(),
+            SendOutcome::Failed { .. } => self
+                .metrics
+                .ops
+                .alerts_failed
+                .with_label_values(&kind)
+                .inc(),
+            SendOutcome::Retry { .. } => {}
+        }
+        outcome
     }
 }
 

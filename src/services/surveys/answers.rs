@@ -93,6 +93,9 @@ impl Surveys {
                 now,
             )
             .await?;
+        if invitation.score.is_none() {
+            self.metrics.ops.surveys_answered.inc();
+        }
         if answer.score <= 6 && !self.alert_to.is_empty() {
             let queued = self
                 .store
@@ -113,6 +116,7 @@ impl Surveys {
             .answers
             .unsubscribe_pushed(&invitation.id, &self.response_hooks(), Utc::now())
             .await?;
+        self.metrics.ops.surveys_unsubscribed.inc();
         tracing::info!(invitation = %invitation.id, "unsubscribed from surveys");
         Ok(())
     }

@@ -40,7 +40,9 @@ impl Surveys {
             wordings: self.wordings(),
             words: Mutex::new(HashMap::new()),
         });
-        outbox::deliver(delivery, run, self.email.max_concurrent, stop).await
+        let report = outbox::deliver(delivery, run, self.email.max_concurrent, stop).await?;
+        self.metrics.ops.surveys_sent.inc_by(report.sent);
+        Ok(report)
     }
 }
 

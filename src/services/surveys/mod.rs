@@ -317,11 +317,13 @@ impl Surveys {
                 zone,
             });
         }
-        Ok(self
+        let queued = self
             .store
             .invitations
             .queue_invitations(&queue, now)
-            .await?)
+            .await?;
+        self.metrics.ops.surveys_queued.inc_by(queued);
+        Ok(queued)
     }
 
     /// The `locale` the pre-send campaign named, if any.

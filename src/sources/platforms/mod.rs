@@ -188,7 +188,8 @@ fn upstream(
         name,
         client,
         ATTEMPT_TIMEOUT,
-        CircuitBreaker::new(5, Duration::from_secs(30)),
+        CircuitBreaker::new(5, Duration::from_secs(30))
+            .reporting(metrics.ops.breaker_open.with_label_values(&[name])),
         Arc::new(quota),
         metrics.clone(),
     )

@@ -1,8 +1,15 @@
 //! Prometheus metrics: request counts and latency by route, upstream calls by source, verdicts,
-//! quota waits, the last re-check tick, open findings, survey mail paused.
+//! quota waits, the last re-check tick, open findings, survey mail paused; the groups one part
+//! keeps (`groups.rs`) and the series the operator's rules read (`ops.rs`).
+mod groups;
+mod ops;
+
+pub use groups::{LinkMetrics, PushMetrics, RecheckGauges, WatchMetrics};
+pub use ops::{Known, OpsMetrics};
+
 use prometheus::core::Collector;
 use prometheus::{
-    CounterVec, Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    CounterVec, Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
@@ -39,152 +46,13 @@ pub struct Metrics {
     pub surveys_paused: IntGauge,
     /// Changes sources pushed in, and the re-checks they called for.
     pub pushes: PushMetrics,
-}
-
-#[derive(Clone)]
-pub struct WatchMetrics {
-    /// Scheduled email campaigns within the horizon at the last tick, by platform.
-    pub campaigns: IntGaugeVec,
-    pub checks: IntCounterVec,
-    pub actions: IntCounterVec,
-    pub errors: IntCounterVec,
-    /// Campaigns listed whose email cannot be read (Braze Canvases), counted once each.
-    pub unreadable: IntCounterVec,
-}
-
-impl WatchMetrics {
-    fn registered(r: &Registry) -> Self {
-        Self {
-            campaigns: registered(
-                r,
-                IntGaugeVec::new(
-                    Opts::new(
-                        "watch_campaigns",
-                        "Scheduled email campaigns within the horizon at the last watch tick",
-                    ),
-                    &["platform"],
-                )
-                .expect(STATIC),
-            ),
-            checks: counters(
-                r,
-                "watch_checks_total",
-                "Checks of scheduled campaigns, by platform and verdict (none: promises nothing)",
-                &["platform", "verdict"],
-            ),
-            actions: counters(
-                r,
-                "watch_actions_total",
-                "What the watch did about scheduled campaigns (unscheduled, alerted, failed)",
-                &["platform", "action"],
-            ),
-            errors: counters(
-                r,
-                "watch_errors_total",
-                "Platform calls that failed during a watch tick, by kind",
-                &["platform", "kind"],
-            ),
-            unreadable: counters(
-                r,
-                "watch_unreadable_total",
-                "Scheduled campaigns whose email cannot be read through the platform's API (Braze Canvases)",
-                &["platform"],
-            ),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct LinkMetrics {
-    /// Requests made to check the links of emails (each redirect one more).
-    pub fetches: IntCounter,
-    /// Links checked, by the class of their last answer (or `too_many_redirects`).
-    pub results: IntCounterVec,
-    /// Links (or redirects) not fetched, by reason.
-    pub refusals: IntCounterVec,
-}
-
-impl LinkMetrics {
-    fn registered(r: &Registry) -> Self {
-        Self {
-            fetches: counter(
-                r,
-                "link_fetches_total",
-                "HTTP requests made to check the links of emails (each redirect counts)",
-            ),
-            results: counters(
-                r,
-                "link_results_total",
-                "Links checked, by the class of their last answer (2xx … 5xx, too_many_redirects)",
-                &["class"],
-            ),
-            refusals: counters(
-                r,
-                "link_refusals_total",
-                "Links or redirects not fetched, by reason (unlisted_host, internal_address)",
-                &["reason"],
-            ),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct RecheckGauges {
-    pub campaigns: Gauge,
-    pub questions: Gauge,
-    pub upstream_calls: Gauge,
-    pub seconds: Gauge,
+    /// What the operator's alert rules and dashboard read.
+    pub ops: OpsMetrics,
 }
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
-
-impl RecheckGauges {
-    /// The last re-check tick's gauges, registered with `registry`.
-    fn registered(registry: &Registry) -> Self {
-        let gauge = |name: &str, help: &str| {
-            let gauge = Gauge::new(format!("recheck_{name}"), help).expect(STATIC);
-            registered(registry, gauge)
-        };
-        Self {
-            campaigns: gauge("campaigns", "Live campaigns the last re-check tick checked"),
-            questions: gauge(
-                "questions",
-                "Distinct questions (locations and sku@location pairs) the last tick asked",
-            ),
-            upstream_calls: gauge("upstream_calls", "Upstream HTTP requests of the last tick"),
-            seconds: gauge("seconds", "How long the last re-check tick took"),
-        }
-    }
-}
-
-/// Changes sources push in (Shopify's inventory webhooks).
-#[derive(Clone)]
-pub struct PushMetrics {
-    /// Deliveries by topic and outcome.
-    pub received: IntCounterVec,
-    /// Live campaigns checked again because a pushed change touched them.
-    pub rechecks: IntCounter,
-}
-
-impl PushMetrics {
-    fn registered(r: &Registry) -> Self {
-        Self {
-            received: counters(
-                r,
-                "source_pushes_total",
-                "Changes sources pushed in (Shopify's inventory and location webhooks), by topic and outcome (applied, duplicate, stale, unknown_item, refused)",
-                &["topic", "outcome"],
-            ),
-            rechecks: counter(
-                r,
-                "change_rechecks_total",
-                "Live campaigns checked again because a pushed change touched them",
-            ),
-        }
-    }
-}
 
 /// The metrics are defined in code: a definition that does not hold is a bug, found by any test.
 const STATIC: &str = "static metric definition";
@@ -321,6 +189,7 @@ impl Metrics {
             links: LinkMetrics::registered(r),
             surveys_paused: surveys_paused(r),
             pushes: PushMetrics::registered(r),
+            ops: OpsMetrics::registered(r),
             registry,
         }
     }
