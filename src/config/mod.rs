@@ -6,6 +6,7 @@
 //! downstream parses configuration again.
 mod alerts;
 mod inbound;
+mod limits;
 mod load;
 mod oidc;
 mod platforms;
@@ -25,6 +26,7 @@ pub use inbound::{
     ConversionsConfig, CustomerioConfig, EventsConfig, InboundToken, LookupConfig,
     MailgunCampaignFrom, MailgunConfig, SegmentConfig, SendgridConfig, SesConfig, ShopifyConfig,
 };
+pub use limits::LimitsConfig;
 pub use load::load;
 pub use oidc::OidcConfig;
 pub use platforms::{KLAVIYO_REVISION, MAILCHIMP_IN_FLIGHT, PlatformConfig, WatchConfig};
@@ -87,6 +89,8 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Live campaigns checked again when a source pushes a change.
     pub recheck: RecheckConfig,
+    /// Requests a client address may make a minute at the public doors; trusted proxies.
+    pub limits: LimitsConfig,
     pub conversions: ConversionsConfig,
     /// Which links of an email promise a location or an item.
     pub promises: PromisesConfig,
@@ -123,6 +127,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             retention: RetentionConfig::default(),
             recheck: RecheckConfig::default(),
+            limits: LimitsConfig::default(),
             conversions: ConversionsConfig::default(),
             promises: PromisesConfig::default(),
             platforms: Vec::new(),
@@ -259,6 +264,7 @@ impl Config {
             analysts.map(|t| (t.name.as_str(), &t.token)),
         )?;
         inbound::validate(&self.events, &self.conversions, &self.lookup)?;
+        self.limits.validate()?;
         if self.shutdown_grace_s > 60 {
             return Err(ConfigError::new(
                 "shutdown_grace_s",

@@ -20,7 +20,7 @@ fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
         super::request::header(req, actix_web::http::header::AUTHORIZATION.as_str());
     authorize(
         state.config.analyst_tokens(),
-        req.peer_addr().map(|a| a.ip()),
+        state.limits.client(req),
         authorization,
     )
 }

@@ -34,6 +34,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// This client's requests at this door are over `[limits]`: try again after the wait.
+    #[error("too many requests from this address: try again in {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
     /// Something we depend on did not answer (the caller may retry).
     #[error("{0}")]
     Unavailable(String),
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -116,6 +120,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -125,7 +130,11 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(e) = self {
             tracing::error!(error = ?e, "request failed inside the service");
         }
-        HttpResponse::build(self.status_code())
+        let mut answer = HttpResponse::build(self.status_code());
+        if let ApiError::RateLimited { retry_after_s } = self {
+            answer.insert_header(("Retry-After", retry_after_s.to_string()));
+        }
+        answer
             .content_type("application/problem+json")
             .json(self.problem())
     }

@@ -1,6 +1,7 @@
 //! `GET /v1/lookup?locations=…&items=sku@location,…` — the send-time lookup (pinned).
 use super::AppState;
 use super::error::ApiError;
+use super::limits::Door;
 use crate::config::{Config, InboundToken};
 use crate::domain::campaign::WindowTime;
 use crate::domain::{FieldError, ItemKey, OfferWindow};
@@ -196,6 +197,7 @@ impl LookupDoor {
         (status = 200, body = LookupAnswer),
         (status = 400, description = "Malformed parameters", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "[lookup] tokens are configured and none (or a wrong one) was presented", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Over [limits] lookup_per_ip_per_minute (off by default); Retry-After says when to come back", body = super::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn lookup(
@@ -203,6 +205,7 @@ pub async fn lookup(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.lookup_door.admit(&req)?;
+    state.limits.check(Door::Lookup, &req)?;
     let query = req.query_string();
     let body = match state.lookup.remembered(query) {
         Some(body) => body,

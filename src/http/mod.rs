@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod campaigns;
+pub mod client;
 pub mod compliance;
 #[cfg(test)]
 mod contract_tests;
@@ -16,6 +17,7 @@ pub mod findings;
 pub mod inbound;
 pub mod insights;
 pub mod json_stream;
+pub mod limits;
 pub mod lookup;
 pub mod observe;
 pub mod ops;
@@ -50,6 +52,8 @@ pub struct AppState {
     pub surveys: Arc<Surveys>,
     pub engagement: Arc<Engagement>,
     pub compliance: Arc<Compliance>,
+    /// `[limits]`: the rate limits per client address, and who the client is.
+    pub limits: Arc<limits::Limits>,
     /// Changes sources push in (Shopify's inventory webhooks).
     pub changes: Arc<crate::services::changes::Changes>,
     pub lookup: Arc<crate::lookup::Lookup>,

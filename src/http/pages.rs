@@ -3,6 +3,7 @@
 //! a person does. Answers and unsubscribes take a POST.
 use super::AppState;
 use super::document::document;
+use super::limits::Door;
 use crate::domain::nps::Reason;
 use crate::domain::wording::Wording;
 use crate::i18n::Locale;
@@ -164,6 +165,7 @@ fn survey_form(l: &Locale, wording: &Wording, token: &str, filled: Filled<'_>) -
     responses(
         (status = 200, description = "The question, in the reader's language", content_type = "text/html"),
         (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address ([limits] per_ip_per_minute); Retry-After says when to come back", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn survey(
@@ -171,6 +173,7 @@ pub async fn survey(
     token: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Answer {
+    state.limits.check(Door::Pages, &req)?;
     let (inv, l) = opened!(state, token);
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     let score = url::form_urlencoded::parse(req.query_string().as_bytes())
@@ -201,13 +204,16 @@ pub async fn survey(
         (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
         (status = 413, description = "The form is over its size limit: the form again, saying so", content_type = "text/html"),
         (status = 422, description = "No score, a comment too long or an unknown reason: the form again, saying what", content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address ([limits] per_ip_per_minute); Retry-After says when to come back", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn answer(
+    req: HttpRequest,
     token: web::Path<String>,
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Answer {
+    state.limits.check(Door::Pages, &req)?;
     let (inv, l) = opened!(state, token);
     let wording = state.surveys.wording(&inv.campaign_id).await?;
     if body.len() > MAX_FORM_BYTES {
@@ -272,9 +278,15 @@ pub async fn answer(
     responses(
         (status = 200, description = "Asks to confirm", content_type = "text/html"),
         (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address ([limits] per_ip_per_minute); Retry-After says when to come back", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn unsubscribe_page(token: web::Path<String>, state: web::Data<AppState>) -> Answer {
+pub async fn unsubscribe_page(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Answer {
+    state.limits.check(Door::Pages, &req)?;
     let (inv, l) = opened!(state, token);
     let address = [("address", inv.recipient.as_str().into())];
     let confirm = html! {
@@ -300,10 +312,23 @@ pub async fn unsubscribe_page(token: web::Path<String>, state: web::Data<AppStat
     responses(
         (status = 200, description = "Unsubscribed", content_type = "text/html"),
         (status = 404, description = "The link is not (or no longer) valid", content_type = "text/html"),
+        (status = 429, description = "Too many requests from this address ([limits] per_ip_per_minute); Retry-After says when to come back", body = crate::http::error::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn unsubscribe(token: web::Path<String>, state: web::Data<AppState>) -> Answer {
-    let (inv, l) = opened!(state, token);
+pub async fn unsubscribe(
+    req: HttpRequest,
+    token: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Answer {
+    // A valid token is never limited: mailbox providers send one-click unsubscribes from a few
+    // addresses. Only a token that opens nothing counts against the page limit.
+    let (inv, l) = match opened(&state, &token).await? {
+        Ok(opened) => opened,
+        Err(not_found) => {
+            state.limits.check(Door::Pages, &req)?;
+            return Ok(not_found);
+        }
+    };
     state.surveys.unsubscribe(&inv).await?;
     Ok(message(&l, StatusCode::OK, "unsubscribed", &[], html! {}))
 }

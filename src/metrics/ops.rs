@@ -27,6 +27,8 @@ pub struct OpsMetrics {
     /// Alerts delivered and given up on, by what they are about.
     pub alerts_delivered: IntCounterVec,
     pub alerts_failed: IntCounterVec,
+    /// Requests refused by `[limits]`, by door (pages, lookup, events).
+    pub rate_limited: IntCounterVec,
 }
 
 impl OpsMetrics {
@@ -103,6 +105,12 @@ impl OpsMetrics {
                 "alerts_failed_total",
                 "Alerts given up on after their retries, by what they are about",
                 &["kind"],
+            ),
+            rate_limited: counters(
+                r,
+                "rate_limited_total",
+                "Requests refused (429) by [limits], by door: pages, lookup, events",
+                &["door"],
             ),
         }
     }
@@ -230,6 +238,9 @@ impl Metrics {
             for result in ["hit", "miss", "stale", "unknown"] {
                 self.lookup_results.with_label_values(&[kind, result]);
             }
+        }
+        for door in ["pages", "lookup", "events"] {
+            ops.rate_limited.with_label_values(&[door]);
         }
         for severity in ["block", "flag"] {
             self.open_findings.with_label_values(&[severity]).set(0);

@@ -73,6 +73,8 @@ pub struct Services {
     pub lookup: Arc<crate::lookup::Lookup>,
     /// Changes sources push in, and the re-checks they call for.
     pub changes: Arc<Changes>,
+    /// `[limits]`: the rate limits per client address.
+    pub limits: Arc<crate::http::limits::Limits>,
     /// The campaigns scheduled on `[[platforms]]`.
     pub watch: Arc<Watch>,
     pub health: Arc<Health>,
@@ -139,6 +141,7 @@ impl Services {
             config.recheck.on_change_delay_s,
             metrics.clone(),
         ));
+        let limits = Arc::new(crate::http::limits::Limits::new(&config.limits, &metrics));
         let links = SurveyLinks::new(
             link_key(&config, shared.as_ref()).await?,
             &config.public_base_url(),
@@ -195,6 +198,7 @@ impl Services {
             alerts,
             lookup,
             changes,
+            limits,
         })
     }
 
@@ -212,6 +216,7 @@ impl Services {
             engagement: self.engagement.clone(),
             compliance: self.compliance.clone(),
             changes: self.changes.clone(),
+            limits: self.limits.clone(),
             lookup: self.lookup.clone(),
             health: self.health.clone(),
             session_key: self.session_key.clone(),
@@ -266,6 +271,7 @@ impl Application {
         crate::http::inbound::log_at_start(&config);
         let services = Services::build_with(config, seams).await?;
         let scheduler = services.scheduler();
+        services.limits.sweep_every_minute();
         services
             .metrics
             .preset(&known(&services.config, &services.watch, scheduler.jobs()));

@@ -31,6 +31,7 @@ mod inbound;
 mod inventory;
 mod inventory_pushes;
 mod languages;
+mod limits;
 mod links;
 mod live;
 mod local_hours;

@@ -7,10 +7,13 @@
 //! `[events] tokens` (Bearer, or the password of HTTP Basic), or a valid signature over the
 //! raw body. A door with none answers callers on loopback only, and only when the service
 //! itself listens on loopback (the embedded default); listening on a public address it is
-//! closed (403) unless `[events] allow_unauthenticated = true`. Behind a reverse proxy on the
-//! same host every caller comes from loopback, so there credentials are the only protection.
+//! closed (403) unless `[events] allow_unauthenticated = true`. Who the caller is comes from
+//! `http::client` (behind a proxy of `[limits] trusted_proxies`, its `X-Forwarded-For`); behind
+//! an untrusted proxy on the same host every caller comes from loopback, so there credentials are
+//! the only protection.
 use super::Admission;
 use crate::config::{Config, InboundToken, Secret};
+use crate::http::client::Proxies;
 use crate::http::error::ApiError;
 use crate::signatures::{SigningKey, VerificationKey, tokens};
 use actix_web::HttpRequest;
@@ -96,6 +99,8 @@ pub struct Keys {
     pub shopify_inventory: Option<Secret>,
     /// Whether the inventory source is one Shopify pushes changes of (`shopify-graphql`).
     pub shopify_pushes: bool,
+    /// Who a request comes from, for the loopback rule (`[limits] trusted_proxies`).
+    proxies: Proxies,
     /// How many `[events.ses] topic_arns`.
     pub ses_topics: usize,
     without: WithoutCredentials,
@@ -117,6 +122,7 @@ impl Keys {
             shopify_inventory: config.sources.inventory.webhook_secret.clone(),
             shopify_pushes: config.sources.inventory.kind
                 == crate::config::SourceKind::ShopifyGraphql,
+            proxies: Proxies::new(config.limits.proxies()),
             ses_topics: events.ses.topic_arns.len(),
             without: WithoutCredentials::of(config),
         }
@@ -254,7 +260,8 @@ impl Keys {
     /// The rule for a door with no credential configured, for a request; `key` names what to
     /// configure.
     fn without_credentials(&self, req: &HttpRequest, key: &str) -> Result<DeliveredBy, ApiError> {
-        let on_loopback = req.peer_addr().is_some_and(|a| a.ip().is_loopback());
+        // The client, not the peer: behind a trusted proxy on this host every peer is local.
+        let on_loopback = self.proxies.client(req).is_some_and(|ip| ip.is_loopback());
         match self.without {
             WithoutCredentials::Open => Ok(DeliveredBy::Unauthenticated),
             WithoutCredentials::LoopbackOnly if on_loopback => Ok(DeliveredBy::Unauthenticated),

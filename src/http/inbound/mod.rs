@@ -232,6 +232,7 @@ pub async fn receive(
     payload: Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.limits.check(super::limits::Door::Events, &req)?;
     let keys = state.credentials.current();
     let at = At {
         state: &state,

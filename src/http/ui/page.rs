@@ -29,8 +29,7 @@ pub(super) enum Access {
 pub(super) fn access(req: &HttpRequest, state: &AppState) -> Access {
     let tokens = state.config.analyst_tokens();
     if !signs_in(state) {
-        return local_reviewer(req.peer_addr().map(|a| a.ip()))
-            .map_or(Access::Refused, Access::Analyst);
+        return local_reviewer(state.limits.client(req)).map_or(Access::Refused, Access::Analyst);
     }
     let key = &state.session_key;
     session::cookie(req, SESSION_COOKIE)
