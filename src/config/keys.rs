@@ -1,7 +1,10 @@
 //! Every configuration key the code accepts, read from the types themselves: a deserializer
 //! that answers each struct with all of its fields and records the path of every value it
-//! reaches. `docs/configuration.md` is held against this list by a test, so a key added to a
-//! section and not documented (or documented and since removed) fails the build.
+//! reaches. `docs/configuration.md` is held against this list by a test (`keys_docs.rs`), so a
+//! key added to a section and not documented (or documented and since removed) fails the build.
+//! The same walk, going into one entry of each list (`events.tokens[].token`), finds every key
+//! whose value is a secret — a value that deserializes as the newtype `Secret`
+//! ([`crate::signatures::SECRET`]) — so the list of secret keys is never kept by hand.
 //!
 //! How keys are written: dotted paths (`lookup.ttl_s`); a table whose keys the operator names
 //! (`policy`, `sources.locations.timezones`) gives one patterned key with `<name>` for the
@@ -16,8 +19,22 @@ use std::fmt;
 pub const NAMED: &str = "<name>";
 
 /// Every key `T` accepts, as dotted paths.
+#[cfg(test)]
 pub fn accepted<T: de::DeserializeOwned>() -> BTreeSet<String> {
-    let walk = Walk::default();
+    walked::<T>(Walk::default()).keys.into_inner()
+}
+
+/// Every key of `T` whose value is a secret: dotted paths, `<name>` for a name the operator
+/// chooses, `[]` after a list's key for any of its entries (`platforms[].api_key`).
+pub fn secret_keys<T: de::DeserializeOwned>() -> BTreeSet<String> {
+    let walk = Walk {
+        into_lists: true,
+        ..Walk::default()
+    };
+    walked::<T>(walk).secrets.into_inner()
+}
+
+fn walked<T: de::DeserializeOwned>(walk: Walk) -> Walk {
     // A value that cannot be made from a placeholder (an address, a cron line, a language)
     // fails the whole walk; each such key is then skipped on the next, until one walk ends.
     loop {
@@ -33,7 +50,7 @@ pub fn accepted<T: de::DeserializeOwned>() -> BTreeSet<String> {
             break;
         }
     }
-    walk.keys.into_inner()
+    walk
 }
 
 #[derive(Default)]
@@ -43,6 +60,10 @@ struct Walk {
     refused: RefCell<BTreeSet<String>>,
     /// Whether this walk has already recorded the key that failed it.
     failed_now: RefCell<bool>,
+    /// Keys whose value is a `Secret`.
+    secrets: RefCell<BTreeSet<String>>,
+    /// Whether a list is walked into (one entry, at `key[]`) rather than taken as one key.
+    into_lists: bool,
 }
 
 #[derive(Debug)]
@@ -127,9 +148,12 @@ impl<'de> Deserializer<'de> for Probe<'_> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, Refused> {
+        if name == crate::signatures::SECRET {
+            self.walk.secrets.borrow_mut().insert(self.path.clone());
+        }
         visitor.visit_newtype_struct(self)
     }
 
@@ -142,9 +166,16 @@ impl<'de> Deserializer<'de> for Probe<'_> {
         visitor.visit_unit()
     }
 
-    /// A list is one key: an empty one.
+    /// A list is one key: an empty one — or, walking into lists, one entry at `key[]`.
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
         self.key();
+        if self.walk.into_lists {
+            let entry = Probe {
+                path: format!("{}[]", self.path),
+                walk: self.walk,
+            };
+            return visitor.visit_seq(OneEntry(Some(entry)));
+        }
         visitor.visit_seq(de::value::SeqDeserializer::<_, Refused>::new(
             std::iter::empty::<()>(),
         ))
@@ -263,131 +294,19 @@ impl Entries<'_> {
     }
 }
 
-/// The keys a configuration document lists: the first cell of every row of its `| key |`
-/// tables, in backticks, with `{a,b}` written out.
-pub fn documented(doc: &str) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    let mut in_key_table = false;
-    for line in doc.lines() {
-        let line = line.trim();
-        if !line.starts_with('|') {
-            in_key_table = false;
-            continue;
-        }
-        let first = line
-            .trim_matches('|')
-            .split('|')
-            .next()
-            .unwrap_or("")
-            .trim();
-        if first == "key" {
-            in_key_table = true;
-            continue;
-        }
-        let Some(key) = first.strip_prefix('`').and_then(|k| k.strip_suffix('`')) else {
-            continue;
-        };
-        if in_key_table {
-            keys.extend(expand(key));
-        }
-    }
-    keys
-}
+/// The one entry a list is walked into.
+struct OneEntry<'a>(Option<Probe<'a>>);
 
-/// `a.{b,c}.d` → `a.b.d`, `a.c.d`; every `<…>` segment → `<name>`.
-fn expand(key: &str) -> Vec<String> {
-    let mut done = vec![String::new()];
-    for (i, segment) in key.split('.').enumerate() {
-        let choices: Vec<&str> = match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(list) => list.split(',').map(str::trim).collect(),
-            None if segment.starts_with('<') && segment.ends_with('>') => vec![NAMED],
-            None => vec![segment],
-        };
-        done = done
-            .iter()
-            .flat_map(|prefix| {
-                choices.iter().map(move |c| {
-                    if i == 0 {
-                        (*c).to_owned()
-                    } else {
-                        format!("{prefix}.{c}")
-                    }
-                })
-            })
-            .collect();
-    }
-    done
-}
+impl<'de> de::SeqAccess<'de> for OneEntry<'_> {
+    type Error = Refused;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-    use std::collections::BTreeMap;
-
-    #[test]
-    fn docs_configuration_lists_exactly_the_keys_the_code_accepts() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/configuration.md");
-        let doc = std::fs::read_to_string(path).expect("docs/configuration.md");
-        let documented = documented(&doc);
-        let accepted = accepted::<crate::config::Config>();
-        let undocumented: Vec<_> = accepted.difference(&documented).collect();
-        let unknown: Vec<_> = documented.difference(&accepted).collect();
-        assert!(
-            undocumented.is_empty() && unknown.is_empty(),
-            "docs/configuration.md is missing {undocumented:?} and lists keys the code does not take: {unknown:?}"
-        );
-        assert!(
-            accepted.contains("lookup.ttl_s") && accepted.len() > 80,
-            "{accepted:?}"
-        );
-    }
-
-    #[test]
-    fn documented_keys_are_read_from_key_tables_with_patterns_written_out() {
-        let doc = "| key | default | meaning |\n|---|---|---|\n| `a.b` | 1 | x |\n\
-                   | `s.{one,two}.kind` | | |\n| `policy.<rule>` | | |\n\n\
-                   | kind | for |\n|---|---|\n| `static` | both |\n";
-        let keys: Vec<String> = documented(doc).into_iter().collect();
-        assert_eq!(keys, ["a.b", "policy.<name>", "s.one.kind", "s.two.kind"]);
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    struct Inner {
-        on: bool,
-        list: Vec<String>,
-    }
-
-    #[derive(Deserialize)]
-    #[allow(dead_code)]
-    struct Outer {
-        name: String,
-        addr: std::net::SocketAddr,
-        inner: Inner,
-        maybe: Option<Inner>,
-        named: BTreeMap<String, Inner>,
-        plain: BTreeMap<String, String>,
-        after: u32,
-    }
-
-    #[test]
-    fn every_field_of_every_section_is_a_key_even_past_a_value_that_refuses() {
-        let keys: Vec<String> = accepted::<Outer>().into_iter().collect();
-        assert_eq!(
-            keys,
-            [
-                "addr",
-                "after",
-                "inner.list",
-                "inner.on",
-                "maybe.list",
-                "maybe.on",
-                "name",
-                "named.<name>.list",
-                "named.<name>.on",
-                "plain.<name>",
-            ]
-        );
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Refused> {
+        self.0
+            .take()
+            .map(|probe| seed.deserialize(probe))
+            .transpose()
     }
 }

@@ -1,5 +1,6 @@
 //! Layering: embedded defaults, then the TOML file, then `PROMISEGUARD_…` variables
-//! (nested keys joined by `__`, e.g. `PROMISEGUARD_CHECK__DEADLINE_MS=3000`).
+//! (nested keys joined by `__`, e.g. `PROMISEGUARD_CHECK__DEADLINE_MS=3000`); then every
+//! secret given as `<key>_file` is read from its file (`files.rs`).
 use super::{Config, ConfigError};
 use std::path::Path;
 
@@ -44,6 +45,7 @@ pub fn load(
         set(&mut root, &path, literal(&raw));
         overridden.push((path, raw));
     }
+    super::files::resolve(&mut root, secret_keys())?;
     // A variable's text is read as a TOML literal (numbers, booleans, arrays); where the key
     // wants a string after all (a numeric token), the raw text is used instead.
     loop {
@@ -63,6 +65,13 @@ pub fn load(
             }
         }
     }
+}
+
+/// Every secret key of the configuration, found once from the types.
+pub fn secret_keys() -> &'static std::collections::BTreeSet<String> {
+    static KEYS: std::sync::OnceLock<std::collections::BTreeSet<String>> =
+        std::sync::OnceLock::new();
+    KEYS.get_or_init(super::keys::secret_keys::<Config>)
 }
 
 fn deserialize(root: &toml::Table) -> Result<Config, ConfigError> {

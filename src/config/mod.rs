@@ -5,7 +5,9 @@
 //! roles, addresses — so a bad value is refused at start-up, named by its key, and nothing
 //! downstream parses configuration again.
 mod alerts;
+mod files;
 mod inbound;
+pub(crate) mod keys;
 mod limits;
 mod load;
 mod oidc;
@@ -19,7 +21,7 @@ mod sources;
 mod text;
 // Test-only: the keys the code accepts, held against docs/configuration.md.
 #[cfg(test)]
-pub(crate) mod keys;
+mod keys_docs;
 
 pub use alerts::{AlertsConfig, SurveyWebhook};
 pub use inbound::{

@@ -14,6 +14,36 @@ pub mod standard_webhooks;
 pub mod tokens;
 
 pub use sendgrid::VerificationKey;
+
+/// The newtype name every secret value of the configuration deserializes as, whatever type
+/// holds it (`config::Secret`, [`SigningKey`], [`VerificationKey`]): how the configuration
+/// finds its secret keys from the types (`config::keys::secret_keys`).
+pub const SECRET: &str = "Secret";
+
+/// A secret's text, read as the newtype [`SECRET`] (a plain string to any deserializer that
+/// does not look at newtypes).
+pub fn secret_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct Text;
+    impl<'de> serde::de::Visitor<'de> for Text {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a secret (a string)")
+        }
+        fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> Result<String, D::Error> {
+            serde::Deserialize::deserialize(d)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_newtype_struct(SECRET, Text)
+}
 pub use standard_webhooks::{SignatureError, SigningKey};
 
 /// A signature checked over a body as it streams in: fed every chunk, then asked once.

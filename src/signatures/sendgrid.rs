@@ -50,7 +50,7 @@ impl fmt::Debug for VerificationKey {
 
 impl<'de> Deserialize<'de> for VerificationKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+        let text = super::secret_text(d)?;
         VerificationKey::from_base64(&text).map_err(serde::de::Error::custom)
     }
 }

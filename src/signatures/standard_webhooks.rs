@@ -138,7 +138,7 @@ impl fmt::Debug for SigningKey {
 /// Read from configuration as the `whsec_…` text; a bad one is refused when the file is read.
 impl<'de> Deserialize<'de> for SigningKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+        let text = super::secret_text(d)?;
         SigningKey::from_secret(&text).map_err(serde::de::Error::custom)
     }
 }
