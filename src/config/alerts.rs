@@ -4,7 +4,7 @@
 use super::{ConfigError, Secret, text};
 use crate::domain::response::{ResponseEvent, ResponseHook};
 use crate::domain::{AlertChannel, AlertTarget, RetrySchedule};
-use crate::signatures::SigningKey;
+use crate::signatures::SigningKeys;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
@@ -17,7 +17,7 @@ pub struct AlertsConfig {
     /// Receives a Standard-Webhooks-signed POST for each new block finding.
     pub webhook_url: Option<String>,
     /// `whsec_…` key that signs the POSTs; required with `webhook_url`.
-    pub signing_secret: Option<SigningKey>,
+    pub signing_secret: Option<SigningKeys>,
     /// A Slack incoming webhook's URL (a secret: it is the credential).
     pub slack_webhook_url: Option<Secret>,
     /// Waits before each retry of an alert that could not be delivered.
@@ -100,7 +100,7 @@ impl AlertsConfig {
 pub struct SurveyWebhook {
     pub url: String,
     /// `whsec_…`: the key this destination verifies with (a secret: never logged).
-    pub secret: SigningKey,
+    pub secret: SigningKeys,
     /// `survey_response.created`, `survey_response.updated`, `survey.unsubscribed`; absent:
     /// all three.
     #[serde(default = "every_response_event")]

@@ -114,16 +114,27 @@ fn read(path: &str, key: &str) -> Result<String, ConfigError> {
     Ok(text.to_owned())
 }
 
-/// A list of secrets from a list of files.
+/// A list of secrets from a list of files (or one file, for a setting that takes one secret or
+/// several).
 fn read_list(value: Option<&toml::Value>, key: &str) -> Result<toml::Value, ConfigError> {
-    let Some(toml::Value::Array(paths)) = value else {
-        return Err(ConfigError::new(key, "must be a list of file paths"));
+    let paths = match value {
+        Some(toml::Value::Array(paths)) => paths.clone(),
+        Some(one @ toml::Value::String(_)) => vec![one.clone()],
+        _ => {
+            return Err(ConfigError::new(
+                key,
+                "must be a file path, or a list of them",
+            ));
+        }
     };
     paths
         .iter()
         .map(|p| match p {
             toml::Value::String(path) => read(path, key).map(toml::Value::String),
-            _ => Err(ConfigError::new(key, "must be a list of file paths")),
+            _ => Err(ConfigError::new(
+                key,
+                "must be a file path, or a list of them",
+            )),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(toml::Value::Array)

@@ -8,25 +8,25 @@ fn the_secret_keys_are_found_from_the_types() {
     println!("{keys:#?}");
     for expected in [
         "database_url",
-        "webhooks.signing_secret",
+        "webhooks.signing_secret[]",
         "email.smtp_url",
         "surveys.link_secret",
-        "surveys.webhooks[].secret",
-        "alerts.signing_secret",
+        "surveys.webhooks[].secret[]",
+        "alerts.signing_secret[]",
         "alerts.slack_webhook_url",
         "events.tokens[].token",
-        "events.signing_secret",
+        "events.signing_secret[]",
         "events.sendgrid.verification_key",
         "events.sendgrid.verification_keys[]",
-        "events.mailgun.signing_key",
-        "events.customerio.signing_secret",
-        "conversions.shopify.secret",
-        "conversions.segment.secret",
+        "events.mailgun.signing_key[]",
+        "events.customerio.signing_secret[]",
+        "conversions.shopify.secret[]",
+        "conversions.segment.secret[]",
         "lookup.tokens[].token",
         "sources.locations.token",
         "sources.inventory.token",
         "sources.inventory.headers.<name>",
-        "sources.inventory.webhook_secret",
+        "sources.inventory.webhook_secret[]",
         "analysts.tokens[].token",
         "analysts.oidc.client_secret",
         "platforms[].api_key",
@@ -34,6 +34,8 @@ fn the_secret_keys_are_found_from_the_types() {
         assert!(keys.contains(&expected), "{expected} not in {keys:?}");
     }
     assert!(!keys.contains(&"listen") && !keys.contains(&"sources.inventory.shop"));
+    // A setting that takes one secret or several (being rotated) is a list of secrets.
+    assert!(!keys.contains(&"webhooks.signing_secret"));
 }
 
 /// A table holding `value` at `pattern` (`<name>` → a header name, `key[]` → one entry), with
@@ -129,6 +131,21 @@ fn a_file_for_a_key_that_is_no_secret_is_refused_and_a_loaded_secret_never_print
     let dir = tempfile::tempdir().unwrap();
     let secret = dir.path().join("token");
     std::fs::write(&secret, "shpat_from_a_mounted_file\n").unwrap();
+    // One file for a setting that takes one secret or several.
+    let mut one = table_at(
+        "events.signing_secret[]",
+        "{}_file",
+        toml::Value::String(secret.display().to_string()),
+    );
+    resolve(&mut one, secret_keys()).unwrap();
+    assert_eq!(
+        one,
+        table_at(
+            "events.signing_secret[]",
+            "{}",
+            vec![toml::Value::String("shpat_from_a_mounted_file".into())].into()
+        )
+    );
     let mut not_secret = table_at("lookup.ttl_s", "{}_file", toml::Value::String("x".into()));
     let err = resolve(&mut not_secret, secret_keys()).unwrap_err();
     assert_eq!(err.key, "lookup.ttl_s_file");

@@ -1,8 +1,8 @@
 //! The inbound doors' tables: who may post events and how each provider signs
 //! (`[events]` and its provider tables), where conversions come from (`[conversions]`), and
 //! who may call the send-time lookup (`[lookup]`).
-use super::{ConfigError, Secret};
-use crate::signatures::{SigningKey, VerificationKey};
+use super::{ConfigError, Secret, Secrets};
+use crate::signatures::{SigningKeys, VerificationKey};
 use serde::Deserialize;
 
 /// Where conversions come from (`[conversions]`).
@@ -19,7 +19,7 @@ pub struct ConversionsConfig {
 pub struct ShopifyConfig {
     /// The app's client secret: Shopify signs every webhook of the app with it
     /// (`X-Shopify-Hmac-Sha256`), the compliance webhooks included.
-    pub secret: Option<Secret>,
+    pub secret: Option<Secrets>,
     /// An order's campaign, when its landing URL carries no `utm_campaign`: the value of this
     /// note attribute (cart attribute) of the order.
     pub campaign_note_attribute: Option<String>,
@@ -33,7 +33,7 @@ pub struct ShopifyConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct SegmentConfig {
     /// The destination's shared secret: `X-Signature` is the HMAC-SHA1 of the body with it.
-    pub secret: Option<Secret>,
+    pub secret: Option<Secrets>,
     /// Where the buyer's address is looked for, first found wins: any of
     /// `context.traits.email`, `properties.email`, `userId`.
     pub recipient_from: Vec<String>,
@@ -99,7 +99,7 @@ pub struct EventsConfig {
     /// Bearer or Basic tokens, accepted by every event door.
     pub tokens: Vec<InboundToken>,
     /// `whsec_…`: Standard Webhooks signatures on `POST /v1/events`.
-    pub signing_secret: Option<SigningKey>,
+    pub signing_secret: Option<SigningKeys>,
     /// With no credential configured, admit anyone, even when listening on a public address.
     pub allow_unauthenticated: bool,
     pub sendgrid: SendgridConfig,
@@ -130,7 +130,7 @@ impl Default for EventsConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct MailgunConfig {
     /// The HTTP webhook signing key (Mailgun: Settings → API Security → Webhook signing key).
-    pub signing_key: Option<Secret>,
+    pub signing_key: Option<Secrets>,
     /// Oldest (or furthest ahead) signature timestamp accepted. Mailgun retries a failed
     /// delivery for 8 hours, with the signature it was first sent with: the default (a day)
     /// keeps every retry; at most 7 days.
@@ -191,7 +191,7 @@ pub struct SesConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct CustomerioConfig {
     /// The webhook's signing secret (Customer.io: the reporting webhook's settings).
-    pub signing_secret: Option<Secret>,
+    pub signing_secret: Option<Secrets>,
 }
 
 /// `[events.sendgrid]`: SendGrid's Signed Event Webhook.

@@ -154,6 +154,12 @@ impl<'de> Deserializer<'de> for Probe<'_> {
         if name == crate::signatures::SECRET {
             self.walk.secrets.borrow_mut().insert(self.path.clone());
         }
+        if name == crate::signatures::SECRETS {
+            self.walk
+                .secrets
+                .borrow_mut()
+                .insert(format!("{}[]", self.path));
+        }
         visitor.visit_newtype_struct(self)
     }
 

@@ -34,7 +34,7 @@ pub use oidc::OidcConfig;
 pub use platforms::{KLAVIYO_REVISION, MAILCHIMP_IN_FLIGHT, PlatformConfig, WatchConfig};
 pub use promises::PromisesConfig;
 pub use schedule::JobSchedule;
-pub use secret::{Secret, redact_url};
+pub use secret::{Secret, Secrets, redact_url};
 pub use sections::{
     AnalystToken, AnalystsConfig, CheckConfig, EmailConfig, RecheckConfig, RetentionConfig,
     ScheduleConfig, SurveysConfig, Transport, WebhooksConfig,

@@ -4,7 +4,7 @@ use super::{Secret, text};
 use crate::domain::send_window::SendWindow;
 use crate::domain::{RetrySchedule, Role};
 use crate::i18n::Locale;
-use crate::signatures::SigningKey;
+use crate::signatures::SigningKeys;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ impl Default for CheckConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct WebhooksConfig {
     /// `whsec_…` (Standard Webhooks). Absent: signatures are not required.
-    pub signing_secret: Option<SigningKey>,
+    pub signing_secret: Option<SigningKeys>,
 }
 
 /// Where email goes.

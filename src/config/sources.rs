@@ -1,4 +1,4 @@
-use super::Secret;
+use super::{Secret, Secrets};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -132,7 +132,7 @@ pub struct SourceConfig {
     /// `shopify-graphql` inventory: the secret Shopify signs its inventory and location
     /// webhooks with (`POST /v1/sources/shopify`).
     #[serde(default)]
-    pub webhook_secret: Option<Secret>,
+    pub webhook_secret: Option<Secrets>,
 }
 
 fn default_timeout_ms() -> u64 {

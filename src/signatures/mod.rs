@@ -15,6 +15,42 @@ pub mod tokens;
 
 pub use sendgrid::VerificationKey;
 
+/// The newtype name of a setting that takes one secret or a list of them (a secret being
+/// rotated): its key is a list of secrets (`key[]`) to `config::keys::secret_keys`.
+pub const SECRETS: &str = "Secrets";
+
+/// One secret's text or several: a string, or a list of strings (read as the newtype
+/// [`SECRETS`]).
+pub fn secret_texts<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    struct Texts;
+    impl<'de> serde::de::Visitor<'de> for Texts {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a secret, or a list of secrets")
+        }
+        fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> Result<Vec<String>, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+            Ok(vec![v.to_owned()])
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Vec<String>, A::Error> {
+            let mut texts = Vec::new();
+            while let Some(text) = seq.next_element::<String>()? {
+                texts.push(text);
+            }
+            Ok(texts)
+        }
+    }
+    d.deserialize_newtype_struct(SECRETS, Texts)
+}
+
 /// The newtype name every secret value of the configuration deserializes as, whatever type
 /// holds it (`config::Secret`, [`SigningKey`], [`VerificationKey`]): how the configuration
 /// finds its secret keys from the types (`config::keys::secret_keys`).
@@ -44,7 +80,7 @@ pub fn secret_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::
     }
     d.deserialize_newtype_struct(SECRET, Text)
 }
-pub use standard_webhooks::{SignatureError, SigningKey};
+pub use standard_webhooks::{SignatureError, SigningKey, SigningKeys};
 
 /// A signature checked over a body as it streams in: fed every chunk, then asked once.
 pub trait BodyVerifier: Send {

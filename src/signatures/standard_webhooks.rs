@@ -55,8 +55,35 @@ impl SigningKey {
         let tag = self.mac(id, &timestamp.to_string(), body).finish();
         format!("v1,{}", STANDARD.encode(tag))
     }
+}
 
-    /// Verifies a delivery's three headers over its raw body, at `now` (Unix seconds).
+/// Several keys at once — a secret being rotated: a delivery signed with any of them is
+/// admitted, and what is sent carries one signature per key (`webhook-signature` holds
+/// several, as Standard Webhooks intends, so a receiver can rotate too). Configured as one
+/// `whsec_…` string or a list of them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKeys(Vec<SigningKey>);
+
+impl SigningKeys {
+    pub fn new(keys: Vec<SigningKey>) -> Option<Self> {
+        (!keys.is_empty()).then_some(Self(keys))
+    }
+
+    pub fn keys(&self) -> &[SigningKey] {
+        &self.0
+    }
+
+    /// `webhook-signature`: one `v1,…` per key, space separated.
+    pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
+        self.0
+            .iter()
+            .map(|k| k.sign(id, timestamp, body))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Verifies a delivery's three headers over its raw body, at `now` (Unix seconds): any
+    /// key, any signature.
     pub fn verify(
         &self,
         id: Option<&str>,
@@ -66,12 +93,14 @@ impl SigningKey {
         now: i64,
     ) -> Result<(), SignatureError> {
         let mut delivery = self.start(id, timestamp, signature, now)?;
-        delivery.mac.update(body);
+        for mac in &mut delivery.macs {
+            mac.update(body);
+        }
         delivery.check()
     }
 
     /// Starts verifying a delivery whose body is still to come: the headers and the timestamp
-    /// are checked now, the body as it streams in (`BodyVerifier`).
+    /// are checked now, the body as it streams in (`BodyVerifier`), against every key.
     pub fn start(
         &self,
         id: Option<&str>,
@@ -90,15 +119,19 @@ impl SigningKey {
             return Err(SignatureError::Stale);
         }
         Ok(Delivery {
-            mac: self.mac(id, timestamp.trim(), b""),
+            macs: self
+                .0
+                .iter()
+                .map(|k| k.mac(id, timestamp.trim(), b""))
+                .collect(),
             signatures: signature.to_owned(),
         })
     }
 }
 
-/// One delivery being verified (see `SigningKey::start`).
+/// One delivery being verified (see `SigningKeys::start`): a MAC per key.
 pub struct Delivery {
-    mac: KeyedHash,
+    macs: Vec<KeyedHash>,
     signatures: String,
 }
 
@@ -111,7 +144,7 @@ impl Delivery {
             let Ok(candidate) = STANDARD.decode(b64) else {
                 continue;
             };
-            if self.mac.clone().matches(&candidate) {
+            if self.macs.iter().any(|mac| mac.clone().matches(&candidate)) {
                 return Ok(());
             }
         }
@@ -121,7 +154,9 @@ impl Delivery {
 
 impl BodyVerifier for Delivery {
     fn update(&mut self, chunk: &[u8]) {
-        self.mac.update(chunk);
+        for mac in &mut self.macs {
+            mac.update(chunk);
+        }
     }
 
     fn finish(self: Box<Self>) -> Result<(), String> {
@@ -136,6 +171,24 @@ impl fmt::Debug for SigningKey {
 }
 
 /// Read from configuration as the `whsec_…` text; a bad one is refused when the file is read.
+impl fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SigningKeys([{} redacted])", self.0.len())
+    }
+}
+
+impl<'de> Deserialize<'de> for SigningKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let texts = super::secret_texts(d)?;
+        let keys = texts
+            .iter()
+            .map(|t| SigningKey::from_secret(t))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(serde::de::Error::custom)?;
+        SigningKeys::new(keys).ok_or_else(|| serde::de::Error::custom("at least one key"))
+    }
+}
+
 impl<'de> Deserialize<'de> for SigningKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = super::secret_text(d)?;
@@ -149,8 +202,8 @@ mod tests {
 
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-    fn key() -> SigningKey {
-        SigningKey::from_secret(SECRET).unwrap()
+    fn key() -> SigningKeys {
+        SigningKeys::new(vec![SigningKey::from_secret(SECRET).unwrap()]).unwrap()
     }
 
     #[test]
@@ -229,6 +282,10 @@ mod tests {
     fn secrets_must_decode_and_never_print() {
         assert!(SigningKey::from_secret("whsec_%%%").is_err());
         assert!(SigningKey::from_secret("whsec_c2hvcnQ=").is_err());
-        assert_eq!(format!("{:?}", key()), "SigningKey([redacted])");
+        assert_eq!(format!("{:?}", key()), "SigningKeys([1 redacted])");
+        assert_eq!(
+            format!("{:?}", SigningKey::from_secret(SECRET).unwrap()),
+            "SigningKey([redacted])"
+        );
     }
 }

@@ -108,7 +108,8 @@ impl Scenario {
 }
 
 fn verify_signed(post: &crate::support::fake_server::FakeRequest) {
-    let key = promiseguard::signatures::SigningKey::from_secret(SECRET).unwrap();
+    use promiseguard::signatures::{SigningKey, SigningKeys};
+    let key = SigningKeys::new(vec![SigningKey::from_secret(SECRET).unwrap()]).unwrap();
     key.verify(
         post.header("webhook-id"),
         post.header("webhook-timestamp"),

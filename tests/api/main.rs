@@ -49,6 +49,7 @@ mod reminders;
 mod responses;
 mod retention;
 mod reviews;
+mod rotation;
 mod send_window;
 mod shopify_graphql;
 mod shutdown;

@@ -12,10 +12,10 @@
 //! an untrusted proxy on the same host every caller comes from loopback, so there credentials are
 //! the only protection.
 use super::Admission;
-use crate::config::{Config, InboundToken, Secret};
+use crate::config::{Config, InboundToken, Secrets};
 use crate::http::client::Proxies;
 use crate::http::error::ApiError;
-use crate::signatures::{SigningKey, VerificationKey, tokens};
+use crate::signatures::{SigningKeys, VerificationKey, tokens};
 use actix_web::HttpRequest;
 use actix_web::http::header::AUTHORIZATION;
 use std::sync::{Arc, RwLock};
@@ -86,17 +86,17 @@ impl WithoutCredentials {
 pub struct Keys {
     tokens: Vec<InboundToken>,
     /// `[events] signing_secret`: Standard Webhooks on `POST /v1/events`.
-    pub signing: Option<SigningKey>,
+    pub signing: Option<SigningKeys>,
     pub sendgrid: Vec<VerificationKey>,
     pub sendgrid_max_age_s: u64,
-    pub mailgun: Option<Secret>,
+    pub mailgun: Option<Secrets>,
     pub mailgun_max_age_s: u64,
-    pub customerio: Option<Secret>,
+    pub customerio: Option<Secrets>,
     /// `[conversions.shopify] secret`: the compliance webhooks and `orders/create`.
-    pub shopify: Option<Secret>,
-    pub segment: Option<Secret>,
+    pub shopify: Option<Secrets>,
+    pub segment: Option<Secrets>,
     /// `[sources.inventory] webhook_secret`: Shopify's stock and location changes.
-    pub shopify_inventory: Option<Secret>,
+    pub shopify_inventory: Option<Secrets>,
     /// Whether the inventory source is one Shopify pushes changes of (`shopify-graphql`).
     pub shopify_pushes: bool,
     /// Who a request comes from, for the loopback rule (`[limits] trusted_proxies`).
@@ -165,17 +165,19 @@ impl Keys {
         &self,
         req: &HttpRequest,
         body: &[u8],
-        secret: Option<&Secret>,
+        secrets: Option<&Secrets>,
         key: &str,
         header: &str,
         verify: BodySignature,
     ) -> Result<DeliveredBy, ApiError> {
-        let Some(secret) = secret else {
+        let Some(secrets) = secrets else {
             return self.without_credentials(req, key);
         };
         let value = super::header(req, header)
             .ok_or_else(|| ApiError::Unauthorized(format!("{header} is missing")))?;
-        verify(secret.expose().as_bytes(), body, value)
+        // Any of the secrets (one being rotated in, one out) admits the body.
+        secrets
+            .any(|secret| verify(secret, body, value))
             .map(|()| DeliveredBy::Signed)
             .map_err(ApiError::Unauthorized)
     }

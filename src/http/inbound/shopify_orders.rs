@@ -6,7 +6,7 @@ use super::{
     At, Body, DeliveredBy, Door, Keys, Received, Replayed, Scheme, Verified, header, lossy,
     one_event, read, sort,
 };
-use crate::config::{Config, Secret};
+use crate::config::{Config, Secrets};
 use crate::domain::providers::Parsed;
 use crate::domain::providers::orders::{ShopifyCampaigns, ShopifyOrder};
 use crate::http::AppState;
@@ -69,7 +69,7 @@ pub(super) fn verify_shopify(
 
 /// Shopify's signature over the raw body with `secret` (`key` names its setting).
 pub(super) fn verify_shopify_with(
-    secret: Option<&Secret>,
+    secret: Option<&Secrets>,
     key: &str,
     keys: &Keys,
     req: &HttpRequest,

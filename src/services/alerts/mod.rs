@@ -22,7 +22,7 @@ use crate::domain::slack::{self, SlackMessage};
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
-use crate::signatures::SigningKey;
+use crate::signatures::SigningKeys;
 use crate::store::{AlertAbout, ClaimedAlert, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -51,7 +51,7 @@ pub struct Alerts {
     pub http: reqwest::Client,
     pub from: Mailbox,
     /// `alerts.signing_secret`.
-    pub signing_key: Option<SigningKey>,
+    pub signing_key: Option<SigningKeys>,
     /// `alerts.slack_webhook_url` (a secret: never logged, not even in an error).
     pub slack_url: Option<crate::config::Secret>,
     pub retry: RetrySchedule,

@@ -4,7 +4,7 @@
 use super::{AlertPayload, Alerts};
 use crate::domain::SendError;
 use crate::domain::slack::SlackMessage;
-use crate::signatures::SigningKey;
+use crate::signatures::SigningKeys;
 use crate::store::ClaimedAlert;
 use chrono::Utc;
 
@@ -91,7 +91,7 @@ impl Alerts {
         &self,
         url: &str,
         webhook_id: &str,
-        key: &SigningKey,
+        key: &SigningKeys,
         body: Vec<u8>,
     ) -> Result<(), SendError> {
         let timestamp = Utc::now().timestamp();
