@@ -138,6 +138,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Serve => {
             Application::build(config)
                 .await?
+                .reloading_from(cli.config.clone())
                 .run_until_stopped()
                 .await?;
             Ok(0)

@@ -19,7 +19,7 @@ fn authenticate(req: &HttpRequest) -> Result<Analyst, ApiError> {
     let authorization =
         super::request::header(req, actix_web::http::header::AUTHORIZATION.as_str());
     authorize(
-        state.config.analyst_tokens(),
+        &state.credentials.current().analysts,
         state.limits.client(req),
         authorization,
     )

@@ -39,7 +39,8 @@ pub async fn presend(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_limited(&req, payload, state.config.max_body_bytes).await?;
     let header = |name: &str| super::request::header(&req, name);
-    if let Some(key) = &state.config.webhooks.signing_secret {
+    let keys = state.credentials.current();
+    if let Some(key) = &keys.webhook {
         key.verify(
             header("webhook-id"),
             header("webhook-timestamp"),

@@ -35,6 +35,9 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 mod parts;
+mod reload;
+
+use reload::Reload;
 
 use parts::{
     alerts, known, link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch,
@@ -46,6 +49,10 @@ pub struct Application {
     server: Server,
     store: SqlStore,
     changes: Arc<Changes>,
+    /// The handlers' state, whose credentials a `SIGHUP` replaces.
+    state: web::Data<AppState>,
+    /// Where the configuration is read again on `SIGHUP` (`None`: not reloaded).
+    reload: Option<Reload>,
     scheduler: Scheduler,
     health: Arc<Health>,
     /// `shutdown_grace_s`: how long requests are still served after SIGTERM.
@@ -279,6 +286,7 @@ impl Application {
             TcpListener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(services.state());
+        let reloadable = state.clone();
         // The OpenID callback's path comes from the configuration; a route's path lives as long
         // as the server.
         let callback: Option<&'static str> = services
@@ -307,6 +315,8 @@ impl Application {
             server: server.run(),
             store: services.store,
             changes: services.changes,
+            state: reloadable,
+            reload: None,
             scheduler,
             health: services.health,
             grace,
@@ -321,6 +331,13 @@ impl Application {
         &self.store
     }
 
+    /// Reads the configuration again (`file`, and the environment) on every `SIGHUP` and puts
+    /// its credentials in force (`reload.rs`).
+    pub fn reloading_from(mut self, file: Option<std::path::PathBuf>) -> Self {
+        self.reload = Some(Reload { file });
+        self
+    }
+
     /// The pushed changes and their re-checks (tests run them at a time of their choosing).
     pub fn changes(&self) -> Arc<Changes> {
         self.changes.clone()
@@ -333,8 +350,11 @@ impl Application {
     /// after that are dropped — a re-check is redone at the next tick, and a send cut off
     /// mid-way is `unknown` to the next run, never sent twice. The process is gone within
     /// the grace and ~4 s.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let stop = CancellationToken::new();
+        if let Some(reload) = self.reload.take() {
+            reload.on_sighup(self.state.clone(), stop.clone());
+        }
         let mut jobs = tokio::spawn(self.scheduler.run(stop.clone()));
         let handle = self.server.handle();
         let mut server = tokio::spawn(self.server);

@@ -45,6 +45,7 @@ mod promise_clicks;
 mod providers;
 mod quarantine;
 mod recipients;
+mod reload;
 mod reminders;
 mod responses;
 mod retention;

@@ -8,6 +8,7 @@ use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{
     app_alerting, clicks, link_in, post_events, presend_blocked, surveys_run,
 };
+use crate::support::webhooks::reference_signed;
 use base64::Engine;
 use hmac::{KeyInit, Mac};
 use serde_json::json;
@@ -15,20 +16,6 @@ use serde_json::json;
 const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW: &str = "whsec_cHJvbWlzZWd1YXJkLXJlc3BvbnNlLWIh";
 const OTHER: &str = "whsec_b3RoZXItc2VjcmV0LW5vdC1jb25maWd1cmVk";
-
-/// The three Standard Webhooks headers for `body`, signed by the reference library with `key`.
-fn signed_by(key: &str, id: &str, body: &[u8]) -> Vec<(&'static str, String)> {
-    let now = chrono::Utc::now().timestamp();
-    let signature = standardwebhooks::Webhook::new(key)
-        .unwrap()
-        .sign(id, now, body)
-        .unwrap();
-    vec![
-        ("webhook-id", id.to_owned()),
-        ("webhook-timestamp", now.to_string()),
-        ("webhook-signature", signature),
-    ]
-}
 
 #[tokio::test]
 async fn a_presend_signed_with_either_configured_secret_is_admitted_and_another_is_not() {
@@ -43,7 +30,11 @@ async fn a_presend_signed_with_either_configured_secret_is_admitted_and_another_
         (OTHER, "msg_other", 401),
     ] {
         let res = app
-            .post_raw("/v1/presend", body.clone(), &signed_by(key, id, &body))
+            .post_raw(
+                "/v1/presend",
+                body.clone(),
+                &reference_signed(key, id, &body),
+            )
             .await;
         assert_eq!(res.status(), status, "signed with {key}");
     }

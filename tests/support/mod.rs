@@ -14,6 +14,7 @@ pub mod smtp;
 pub mod store;
 pub mod surveys;
 pub mod upstreams;
+pub mod webhooks;
 
 /// A whole-number option of a benchmark's command line (`-- --rounds 7`), or `default`.
 pub fn arg(name: &str, default: usize) -> usize {

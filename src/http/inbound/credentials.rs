@@ -12,7 +12,7 @@
 //! an untrusted proxy on the same host every caller comes from loopback, so there credentials are
 //! the only protection.
 use super::Admission;
-use crate::config::{Config, InboundToken, Secrets};
+use crate::config::{AnalystToken, Config, InboundToken, Secrets};
 use crate::http::client::Proxies;
 use crate::http::error::ApiError;
 use crate::signatures::{SigningKeys, VerificationKey, tokens};
@@ -82,9 +82,14 @@ impl WithoutCredentials {
     }
 }
 
-/// The keys the doors check against, as one configuration gave them.
+/// The keys the doors check against, as one configuration gave them (and `SIGHUP` gives again:
+/// `startup`'s reload puts a new set in force for every request admitted after it).
 pub struct Keys {
     tokens: Vec<InboundToken>,
+    /// `[webhooks] signing_secret`: the pre-send webhook's signatures.
+    pub webhook: Option<SigningKeys>,
+    /// `[analysts] tokens`: the analyst API and pages.
+    pub analysts: Vec<AnalystToken>,
     /// `[events] signing_secret`: Standard Webhooks on `POST /v1/events`.
     pub signing: Option<SigningKeys>,
     pub sendgrid: Vec<VerificationKey>,
@@ -111,6 +116,8 @@ impl Keys {
         let events = &config.events;
         Self {
             tokens: events.tokens.clone(),
+            webhook: config.webhooks.signing_secret.clone(),
+            analysts: config.analyst_tokens().to_vec(),
             signing: events.signing_secret.clone(),
             sendgrid: events.sendgrid.keys(),
             sendgrid_max_age_s: events.sendgrid.max_age_s,

@@ -27,7 +27,8 @@ pub(super) enum Access {
 }
 
 pub(super) fn access(req: &HttpRequest, state: &AppState) -> Access {
-    let tokens = state.config.analyst_tokens();
+    let keys = state.credentials.current();
+    let tokens = &keys.analysts;
     if !signs_in(state) {
         return local_reviewer(state.limits.client(req)).map_or(Access::Refused, Access::Analyst);
     }
@@ -42,7 +43,7 @@ pub(super) fn access(req: &HttpRequest, state: &AppState) -> Access {
 
 pub(super) fn sign_in_ways(state: &AppState) -> layout::SignInWays {
     layout::SignInWays {
-        tokens: !state.config.analyst_tokens().is_empty(),
+        tokens: !state.credentials.current().analysts.is_empty(),
         provider: state.sign_in.is_some(),
     }
 }
@@ -50,7 +51,7 @@ pub(super) fn sign_in_ways(state: &AppState) -> layout::SignInWays {
 /// Whether analysts sign in (with tokens, through the identity provider, or both); without
 /// either, the pages answer on loopback only.
 pub(super) fn signs_in(state: &AppState) -> bool {
-    !state.config.analyst_tokens().is_empty() || state.sign_in.is_some()
+    !state.credentials.current().analysts.is_empty() || state.sign_in.is_some()
 }
 
 pub(super) fn now() -> i64 {

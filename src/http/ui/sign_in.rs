@@ -40,7 +40,8 @@ pub(super) async fn sign_in(
     if !session::csrf_ok(&req, form.get("csrf").map(String::as_str)) {
         return page.sign_in(Some("The form expired. Please sign in again."));
     }
-    let tokens = state.config.analyst_tokens();
+    let keys = state.credentials.current();
+    let tokens = &keys.analysts;
     let presented = form.get("token").map(|t| t.trim()).unwrap_or_default();
     let token = tokens
         .iter()

@@ -1,0 +1,69 @@
+//! `SIGHUP`: the configuration read again — the file and the environment, every `_file` secret
+//! from its file — and the inbound doors' credentials put in force for every request admitted
+//! after it (the pre-send webhook's signing secrets, `[events]` tokens and secrets, the
+//! providers' and Shopify's secrets, `[analysts] tokens`), without dropping a connection or a
+//! request in flight (a request reads one set of keys from start to end). A configuration that
+//! does not load or validate is logged, naming the key, and the keys in force are kept.
+//!
+//! Not reloaded yet: the listen address and the database (never), `[lookup] tokens`, and the
+//! outbound keys (sources, platforms, the OpenID client secret, the SMTP password, what alerts
+//! and survey webhooks sign with) — a restart puts those in force.
+use crate::config::Config;
+use crate::http::AppState;
+use crate::http::inbound::Keys;
+use actix_web::web;
+use std::path::PathBuf;
+use tokio_util::sync::CancellationToken;
+
+pub(super) struct Reload {
+    /// `--config FILE`, if one was given.
+    pub(super) file: Option<PathBuf>,
+}
+
+impl Reload {
+    /// Listens for `SIGHUP` until `stop`, reloading on each.
+    pub(super) fn on_sighup(self, state: web::Data<AppState>, stop: CancellationToken) {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut hangups = match signal(SignalKind::hangup()) {
+                Ok(hangups) => hangups,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGHUP: credentials are not reloaded");
+                    return;
+                }
+            };
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        got = hangups.recv() => if got.is_none() { return },
+                    }
+                    self.reload(&state);
+                }
+            });
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (state, stop);
+            tracing::info!("no SIGHUP here: credentials are read at start only");
+        }
+    }
+
+    /// One reload: the new credentials in force, or the old kept and why logged.
+    fn reload(&self, state: &AppState) {
+        match Config::from_env(self.file.as_deref()) {
+            Ok(config) => {
+                state.credentials.replace(Keys::new(&config));
+                tracing::info!(
+                    "SIGHUP: configuration read again; the inbound doors' credentials are in force"
+                );
+            }
+            Err(e) => tracing::error!(
+                key = %e.key,
+                error = %e,
+                "SIGHUP: the configuration does not load; the credentials in force are kept"
+            ),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `SIGHUP` on the real binary: the configuration read again and the inbound credentials put
+//! in force — the old token and signing secret refused, the new admitted — in the same process,
+//! a request in flight across the reload completing; a configuration that does not load is
+//! logged, naming the key, and the credentials in force are kept.
+use crate::support::app::{offer, presend_body};
+use crate::support::fake_server::{FakeResponse, FakeServer};
+use crate::support::process::{Served, serve};
+use crate::support::upstreams::{TOKEN, gbp_location};
+use crate::support::webhooks::reference_signed;
+use std::path::Path;
+use std::time::Duration;
+
+const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const NEW: &str = "whsec_cHJvbWlzZWd1YXJkLXJlc3BvbnNlLWIh";
+
+fn write_config(dir: &Path, gbp: &str, webhook: &str, token: &str, extra: &str) {
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"sqlite://{}\"\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\n\
+         [webhooks]\nsigning_secret = \"{webhook}\"\n\
+         [events]\ntokens = [{{ name = \"ops\", token = \"{token}\" }}]\n\
+         [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\n{extra}",
+        dir.join("promiseguard.db").display()
+    );
+    std::fs::write(dir.join("promiseguard.toml"), text).unwrap();
+}
+
+async fn presend(served: &Served, key: &str, id: &str) -> u16 {
+    let body =
+        serde_json::to_vec(&presend_body(serde_json::json!([offer("o", &["a"], &[])]))).unwrap();
+    let mut req = reqwest::Client::new()
+        .post(format!("{}/v1/presend", served.address))
+        .header("content-type", "application/json")
+        .body(body.clone());
+    for (k, v) in reference_signed(key, id, &body) {
+        req = req.header(k, v);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+async fn events(served: &Served, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/v1/events", served.address))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body("[]")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn hang_up(served: &Served, logged: &str, times: usize) {
+    let pid = served.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while served.log.lock().unwrap().matches(logged).count() < times {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {logged:?} in\n{}",
+            served.log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them_on_a_bad_file() {
+    // Google answers after a second: a pre-send check is in flight across the reload.
+    let gbp = FakeServer::start(|_| {
+        FakeResponse::json(200, gbp_location("a", "OPEN", &[])).after(Duration::from_millis(1500))
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    write_config(dir.path(), &gbp.url, OLD, "old-token-0123456789", "");
+    let mut served = serve(&dir.path().join("promiseguard.toml")).await;
+    let pid = served.child.id();
+    assert_eq!(events(&served, "old-token-0123456789").await, 200);
+    assert_eq!(presend(&served, OLD, "msg_1").await, 200);
+
+    let in_flight = {
+        let address = served.address.clone();
+        let body = serde_json::to_vec(&presend_body(serde_json::json!([offer("o", &["a"], &[])])))
+            .unwrap();
+        let headers = reference_signed(OLD, "msg_in_flight", &body);
+        tokio::spawn(async move {
+            let mut req = reqwest::Client::new()
+                .post(format!("{address}/v1/presend"))
+                .header("content-type", "application/json")
+                .body(body);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            req.send().await.unwrap().status().as_u16()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    write_config(dir.path(), &gbp.url, NEW, "new-token-0123456789", "");
+    hang_up(&served, "configuration read again", 1).await;
+    assert_eq!(
+        in_flight.await.unwrap(),
+        200,
+        "the request in flight completes"
+    );
+    assert_eq!(events(&served, "old-token-0123456789").await, 401);
+    assert_eq!(events(&served, "new-token-0123456789").await, 200);
+    assert_eq!(presend(&served, OLD, "msg_2").await, 401);
+    assert_eq!(presend(&served, NEW, "msg_3").await, 200);
+
+    // A configuration that does not load: logged with its key; the new credentials stay.
+    write_config(
+        dir.path(),
+        &gbp.url,
+        NEW,
+        "newer-token-0123456789",
+        "[limits]\ntrusted_proxies = [\"not-a-network\"]\n",
+    );
+    hang_up(&served, "the credentials in force are kept", 1).await;
+    assert!(
+        served
+            .log
+            .lock()
+            .unwrap()
+            .contains("limits.trusted_proxies[0]")
+    );
+    assert_eq!(events(&served, "new-token-0123456789").await, 200);
+    assert_eq!(events(&served, "newer-token-0123456789").await, 401);
+    assert_eq!(served.child.id(), pid, "the same process");
+    assert!(served.child.try_wait().unwrap().is_none(), "still running");
+}
