@@ -1,5 +1,5 @@
-//! `SIGHUP` on the real binary: the configuration read again and the inbound credentials put
-//! in force — the old token and signing secret refused, the new admitted — in the same process,
+//! `SIGHUP` on the real binary: the configuration read again — the events token from its
+//! mounted file — and the inbound credentials put in force — the old token and signing secret refused, the new admitted — in the same process,
 //! a request in flight across the reload completing; a configuration that does not load is
 //! logged, naming the key, and the credentials in force are kept.
 use crate::support::app::{offer, presend_body};
@@ -13,14 +13,18 @@ use std::time::Duration;
 const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW: &str = "whsec_cHJvbWlzZWd1YXJkLXJlc3BvbnNlLWIh";
 
+/// The configuration, the events token read from a file of its own (as a mounted secret).
 fn write_config(dir: &Path, gbp: &str, webhook: &str, token: &str, extra: &str) {
+    let token_file = dir.join("events-token");
+    std::fs::write(&token_file, format!("{token}\n")).unwrap();
     let text = format!(
         "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"sqlite://{}\"\n\
          [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\n\
          [webhooks]\nsigning_secret = \"{webhook}\"\n\
-         [events]\ntokens = [{{ name = \"ops\", token = \"{token}\" }}]\n\
+         [events]\ntokens = [{{ name = \"ops\", token_file = \"{}\" }}]\n\
          [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\n{extra}",
-        dir.join("promiseguard.db").display()
+        dir.join("promiseguard.db").display(),
+        token_file.display()
     );
     std::fs::write(dir.join("promiseguard.toml"), text).unwrap();
 }
