@@ -10,6 +10,8 @@ use crate::signatures::tokens;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Most locations, and most items, one lookup may name.
 pub const MAX_KEYS: usize = 50;
@@ -146,24 +148,38 @@ fn window(
 }
 
 /// `[lookup] tokens`: with none configured the send-time lookup is open (it reads keepable and
-/// broken, nothing personal).
+/// broken, nothing personal). Replaced whole on `SIGHUP`; an open door answers from a flag
+/// every worker only reads (a send's requests share no lock to pass it).
 pub struct LookupDoor {
-    tokens: Vec<InboundToken>,
+    open: AtomicBool,
+    tokens: RwLock<Vec<InboundToken>>,
 }
 
 impl LookupDoor {
     pub fn new(config: &Config) -> Self {
         Self {
-            tokens: config.lookup.tokens.clone(),
+            open: AtomicBool::new(config.lookup.tokens.is_empty()),
+            tokens: RwLock::new(config.lookup.tokens.clone()),
         }
     }
 
+    /// Puts `config`'s `[lookup] tokens` in force for every request admitted from now on.
+    pub fn replace(&self, config: &Config) {
+        let mut tokens = self.tokens.write().unwrap_or_else(|e| e.into_inner());
+        *tokens = config.lookup.tokens.clone();
+        self.open.store(tokens.is_empty(), Ordering::SeqCst);
+    }
+
     pub fn is_open(&self) -> bool {
-        self.tokens.is_empty()
+        self.open.load(Ordering::Relaxed)
     }
 
     pub fn admit(&self, req: &HttpRequest) -> Result<(), ApiError> {
-        if self.tokens.is_empty() {
+        if self.is_open() {
+            return Ok(());
+        }
+        let tokens = self.tokens.read().unwrap_or_else(|e| e.into_inner());
+        if tokens.is_empty() {
             return Ok(());
         }
         let presented =
@@ -173,10 +189,7 @@ impl LookupDoor {
                         .into(),
                 )
             })?;
-        let configured = self
-            .tokens
-            .iter()
-            .map(|t| (t.name.as_str(), t.token.expose()));
+        let configured = tokens.iter().map(|t| (t.name.as_str(), t.token.expose()));
         tokens::holder(configured, &presented)
             .map(|_| ())
             .ok_or_else(|| ApiError::Unauthorized("unknown lookup token".into()))

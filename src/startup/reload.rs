@@ -1,12 +1,12 @@
 //! `SIGHUP`: the configuration read again — the file and the environment, every `_file` secret
 //! from its file — and the inbound doors' credentials put in force for every request admitted
 //! after it (the pre-send webhook's signing secrets, `[events]` tokens and secrets, the
-//! providers' and Shopify's secrets, `[analysts] tokens`), without dropping a connection or a
-//! request in flight (a request reads one set of keys from start to end). A configuration that
-//! does not load or validate is logged, naming the key, and the keys in force are kept.
+//! providers' and Shopify's secrets, `[analysts] tokens`, `[lookup] tokens`), without dropping a
+//! connection or a request in flight (a request reads one set of keys from start to end). A
+//! configuration that does not load or validate is logged, naming the key, and the keys in force
+//! are kept.
 //!
-//! Not reloaded yet: the listen address and the database (never), `[lookup] tokens`, and the
-//! outbound keys (sources, platforms, the OpenID client secret, the SMTP password, what alerts
+//! Not reloaded yet: the listen address and the database (never), and the outbound keys (sources, platforms, the OpenID client secret, the SMTP password, what alerts
 //! and survey webhooks sign with) — a restart puts those in force.
 use crate::config::Config;
 use crate::http::AppState;
@@ -55,6 +55,7 @@ impl Reload {
         match Config::from_env(self.file.as_deref()) {
             Ok(config) => {
                 state.credentials.replace(Keys::new(&config));
+                state.lookup_door.replace(&config);
                 tracing::info!(
                     "SIGHUP: configuration read again; the inbound doors' credentials are in force"
                 );

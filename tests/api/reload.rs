@@ -22,6 +22,7 @@ fn write_config(dir: &Path, gbp: &str, webhook: &str, token: &str, extra: &str) 
          [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\n\
          [webhooks]\nsigning_secret = \"{webhook}\"\n\
          [events]\ntokens = [{{ name = \"ops\", token_file = \"{}\" }}]\n\
+         [lookup]\ntokens = [{{ name = \"send\", token = \"{token}\" }}]\n\
          [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\n{extra}",
         dir.join("promiseguard.db").display(),
         token_file.display()
@@ -48,6 +49,17 @@ async fn events(served: &Served, token: &str) -> u16 {
         .bearer_auth(token)
         .header("content-type", "application/json")
         .body("[]")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn lookup(served: &Served, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/v1/lookup?locations=a", served.address))
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -85,6 +97,7 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     let mut served = serve(&dir.path().join("promiseguard.toml")).await;
     let pid = served.child.id();
     assert_eq!(events(&served, "old-token-0123456789").await, 200);
+    assert_eq!(lookup(&served, "old-token-0123456789").await, 200);
     assert_eq!(presend(&served, OLD, "msg_1").await, 200);
 
     let in_flight = {
@@ -113,6 +126,8 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     );
     assert_eq!(events(&served, "old-token-0123456789").await, 401);
     assert_eq!(events(&served, "new-token-0123456789").await, 200);
+    assert_eq!(lookup(&served, "old-token-0123456789").await, 401);
+    assert_eq!(lookup(&served, "new-token-0123456789").await, 200);
     assert_eq!(presend(&served, OLD, "msg_2").await, 401);
     assert_eq!(presend(&served, NEW, "msg_3").await, 200);
 
