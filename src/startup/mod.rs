@@ -51,6 +51,8 @@ pub struct Application {
     changes: Arc<Changes>,
     /// The handlers' state, whose credentials a `SIGHUP` replaces.
     state: web::Data<AppState>,
+    /// The alert outbox, whose signing keys a `SIGHUP` replaces.
+    alerts: Arc<Alerts>,
     /// Where the configuration is read again on `SIGHUP` (`None`: not reloaded).
     reload: Option<Reload>,
     scheduler: Scheduler,
@@ -316,6 +318,7 @@ impl Application {
             store: services.store,
             changes: services.changes,
             state: reloadable,
+            alerts: services.alerts.clone(),
             reload: None,
             scheduler,
             health: services.health,
@@ -353,7 +356,7 @@ impl Application {
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let stop = CancellationToken::new();
         if let Some(reload) = self.reload.take() {
-            reload.on_sighup(self.state.clone(), stop.clone());
+            reload.on_sighup(self.state.clone(), self.alerts.clone(), stop.clone());
         }
         let mut jobs = tokio::spawn(self.scheduler.run(stop.clone()));
         let handle = self.server.handle();

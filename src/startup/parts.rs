@@ -10,7 +10,7 @@ use crate::email::{Mailer, build_mailer};
 use crate::metrics::{Known, Metrics};
 use crate::observations::Observer;
 use crate::observations::links::Links;
-use crate::services::alerts::{AlertStores, Alerts};
+use crate::services::alerts::{AlertStores, Alerts, Signers};
 use crate::services::checks::Checks;
 use crate::services::quota::QuotaInDatabase;
 use crate::services::sign_in::SignIn;
@@ -236,12 +236,11 @@ pub(super) fn alerts(
             .build()
             .context("cannot build the HTTP client for alerts")?,
         from: config.email.from.clone(),
-        signing_key: config.alerts.signing_secret.clone(),
+        signers: std::sync::RwLock::new(Arc::new(Signers::of(config))),
         slack_url: config.alerts.slack_webhook_url.clone(),
         retry: config.alerts.retry_schedule(),
         public_base_url: config.public_base_url(),
         complaint_window_days: config.surveys.complaint_window_days,
-        response_hooks: config.surveys.webhooks.clone(),
         metrics: metrics.clone(),
     })
 }

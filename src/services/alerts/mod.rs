@@ -12,7 +12,8 @@
 //! destination.
 mod posts;
 
-use crate::config::SurveyWebhook;
+pub use posts::Signers;
+
 use crate::domain::Severity;
 use crate::domain::alert::{
     AlertCampaign, BlockedAlert, DetractorAlert, PausedAlert, ScheduledAlert,
@@ -22,7 +23,6 @@ use crate::domain::slack::{self, SlackMessage};
 use crate::domain::{AlertChannel, RetrySchedule, SendError, SendOutcome};
 use crate::email::{self, Mailer};
 use crate::services::outbox::{self, Outbox};
-use crate::signatures::SigningKeys;
 use crate::store::{AlertAbout, ClaimedAlert, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -50,8 +50,8 @@ pub struct Alerts {
     pub mailer: Arc<dyn Mailer>,
     pub http: reqwest::Client,
     pub from: Mailbox,
-    /// `alerts.signing_secret`.
-    pub signing_key: Option<SigningKeys>,
+    /// What alerts and survey responses are signed with, replaced whole on `SIGHUP`.
+    pub signers: std::sync::RwLock<Arc<Signers>>,
     /// `alerts.slack_webhook_url` (a secret: never logged, not even in an error).
     pub slack_url: Option<crate::config::Secret>,
     pub retry: RetrySchedule,
@@ -59,8 +59,6 @@ pub struct Alerts {
     pub public_base_url: String,
     /// `[surveys] complaint_window_days`, which a `surveys.paused` alert names.
     pub complaint_window_days: u32,
-    /// `[[surveys.webhooks]]`: where survey responses go, each with its key.
-    pub response_hooks: Vec<SurveyWebhook>,
     /// Alerts delivered and given up on.
     pub metrics: crate::metrics::Metrics,
 }

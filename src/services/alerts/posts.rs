@@ -1,12 +1,15 @@
 //! The alert's HTTP deliveries: a Standard-Webhooks-signed POST to `[alerts] webhook_url` or
 //! of a survey response to a `[[surveys.webhooks]]` destination, and a Slack incoming-webhook
-//! message to `slack_webhook_url`.
+//! message to `slack_webhook_url`; and the keys they are signed with (`Signers`, replaced whole
+//! on `SIGHUP`).
 use super::{AlertPayload, Alerts};
+use crate::config::SurveyWebhook;
 use crate::domain::SendError;
 use crate::domain::slack::SlackMessage;
 use crate::signatures::SigningKeys;
 use crate::store::ClaimedAlert;
 use chrono::Utc;
+use std::sync::Arc;
 
 impl Alerts {
     /// One POST to the Slack incoming webhook. 2xx is delivered; 408, 429 and 5xx are retried;
@@ -49,8 +52,9 @@ impl Alerts {
         payload: &AlertPayload<D>,
     ) -> Result<(), SendError> {
         let body = serde_json::to_vec(payload).map_err(|e| SendError::Permanent(e.to_string()))?;
-        let key = self
-            .signing_key
+        let signers = self.signers();
+        let key = signers
+            .alerts
             .as_ref()
             .ok_or_else(|| SendError::Permanent("alerts.signing_secret is not set".into()))?;
         self.post_signed(&alert.target, &alert.id, key, body).await
@@ -64,8 +68,9 @@ impl Alerts {
         alert: &ClaimedAlert,
         response_id: &str,
     ) -> Result<(), SendError> {
-        let hook = self
-            .response_hooks
+        let signers = self.signers();
+        let hook = signers
+            .responses
             .iter()
             .find(|h| h.url == alert.target)
             .ok_or_else(|| {
@@ -119,5 +124,37 @@ impl Alerts {
                 "the receiver answered {status}"
             )))
         }
+    }
+}
+
+/// The keys what the alert outbox sends is signed with.
+pub struct Signers {
+    /// `alerts.signing_secret`.
+    pub alerts: Option<SigningKeys>,
+    /// `[[surveys.webhooks]]`: where survey responses go, each with its keys.
+    pub responses: Vec<SurveyWebhook>,
+}
+
+impl Signers {
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            alerts: config.alerts.signing_secret.clone(),
+            responses: config.surveys.webhooks.clone(),
+        }
+    }
+}
+
+impl Alerts {
+    /// The keys in force now.
+    pub fn signers(&self) -> Arc<Signers> {
+        self.signers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts `signers` in force for every delivery from now on (`SIGHUP`).
+    pub fn replace_signers(&self, signers: Signers) {
+        *self.signers.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(signers);
     }
 }
