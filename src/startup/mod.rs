@@ -35,9 +35,9 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 mod parts;
-mod reload;
+mod signals;
 
-use reload::Reload;
+use signals::{Reload, shutdown_signal};
 
 use parts::{
     alerts, known, link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch,
@@ -394,29 +394,5 @@ impl Application {
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
-    }
-}
-
-/// Resolves on SIGTERM (what Kubernetes and Docker send) or SIGINT (Ctrl-C), naming it.
-async fn shutdown_signal() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the service gracefully");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
     }
 }

@@ -1,4 +1,5 @@
-//! `SIGHUP`: the configuration read again — the file and the environment, every `_file` secret
+//! The signals the service takes: `SIGTERM` and `SIGINT` stop it (`shutdown_signal`, for
+//! `Application::run_until_stopped`); `SIGHUP`: the configuration read again — the file and the environment, every `_file` secret
 //! from its file — and the inbound doors' credentials put in force for every request admitted
 //! after it (the pre-send webhook's signing secrets, `[events]` tokens and secrets, the
 //! providers' and Shopify's secrets, `[analysts] tokens`, `[lookup] tokens`), and the keys what
@@ -76,5 +77,29 @@ impl Reload {
                 "SIGHUP: the configuration does not load; the credentials in force are kept"
             ),
         }
+    }
+}
+
+/// Resolves on SIGTERM (what Kubernetes and Docker send) or SIGINT (Ctrl-C), naming it.
+pub(super) async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the service gracefully");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
     }
 }
