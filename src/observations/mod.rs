@@ -25,7 +25,9 @@ type BatchAnswer = (Vec<ItemKey>, Result<Stock, SourceError>);
 const CAPACITY: u64 = 100_000;
 
 pub struct Observer {
-    sources: Sources,
+    /// Replaced whole when `SIGHUP` brings new credentials; a fetch under way keeps the sources
+    /// it started with.
+    sources: std::sync::RwLock<Sources>,
     locations: Arc<Shelf<String, LocationAnswer>>,
     items: Arc<Shelf<ItemKey, f64>>,
     /// The emails' links, when `[promises] check_links_hosts` lists any host.
@@ -36,7 +38,7 @@ impl Observer {
     /// `keep_for`: the oldest answer any consumer may accept.
     pub fn new(sources: Sources, keep_for: Duration) -> Self {
         Self {
-            sources,
+            sources: std::sync::RwLock::new(sources),
             locations: Arc::new(Shelf::new(keep_for, CAPACITY)),
             items: Arc::new(Shelf::new(keep_for, CAPACITY)),
             links: None,
@@ -49,8 +51,17 @@ impl Observer {
         self
     }
 
-    pub fn sources(&self) -> &Sources {
-        &self.sources
+    /// The sources in force now.
+    pub fn sources(&self) -> Sources {
+        self.sources
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts `sources` in force for every question asked from now on.
+    pub fn replace_sources(&self, sources: Sources) {
+        *self.sources.write().unwrap_or_else(|e| e.into_inner()) = sources;
     }
 
     /// The emails' links, if any host is listed for fetching.
@@ -64,7 +75,7 @@ impl Observer {
         ids: &[String],
         want: &Want,
     ) -> (HashMap<String, Served<LocationAnswer>>, Tally) {
-        let source = self.sources.locations.clone();
+        let source = self.sources().locations;
         let (until, permits) = (want.fetch_until, want.permits.clone());
         let fetch = move |keys: Vec<String>| {
             async move {
@@ -83,7 +94,7 @@ impl Observer {
         keys: &[ItemKey],
         want: &Want,
     ) -> (HashMap<ItemKey, Served<f64>>, Tally) {
-        let inventory = self.sources.inventory.clone();
+        let inventory = self.sources().inventory;
         let (until, permits) = (want.fetch_until, want.permits.clone());
         let fetch = move |keys: Vec<ItemKey>| {
             async move {

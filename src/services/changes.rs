@@ -111,7 +111,7 @@ impl Changes {
             Pushed::Level { item, .. } => {
                 let deadline = tokio::time::Instant::now() + ASK_SKU;
                 let observer = self.checks.checker.observer();
-                let inventory = &observer.sources().inventory;
+                let inventory = observer.sources().inventory;
                 let Some(sku) = inventory.item_sku(&item.to_string(), deadline).await? else {
                     tracing::warn!(
                         item,

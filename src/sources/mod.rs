@@ -177,6 +177,22 @@ pub struct Sources {
     pub inventory: Arc<dyn InventorySource>,
 }
 
+/// `current` with the credentials of `next` — each source's token, `http-json` headers and
+/// webhook secret —, everything else as it is: what a `SIGHUP` changes of the sources.
+pub fn with_credentials(current: &SourcesConfig, next: &SourcesConfig) -> SourcesConfig {
+    let rekeyed = |c: &SourceConfig, n: &SourceConfig| {
+        let mut c = c.clone();
+        c.token = n.token.clone();
+        c.headers = n.headers.clone();
+        c.webhook_secret = n.webhook_secret.clone();
+        c
+    };
+    SourcesConfig {
+        locations: rekeyed(&current.locations, &next.locations),
+        inventory: rekeyed(&current.inventory, &next.inventory),
+    }
+}
+
 /// Builds both configured sources; one HTTP client (and its connection pool) serves both.
 /// `shared`: the database's bucket for every source's quota (PostgreSQL), so instances share
 /// one quota; `None` paces in this process only.

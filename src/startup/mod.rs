@@ -49,10 +49,8 @@ pub struct Application {
     server: Server,
     store: SqlStore,
     changes: Arc<Changes>,
-    /// The handlers' state, whose credentials a `SIGHUP` replaces.
-    state: web::Data<AppState>,
-    /// The alert outbox, whose signing keys a `SIGHUP` replaces.
-    alerts: Arc<Alerts>,
+    /// What a `SIGHUP` puts new credentials in.
+    held: signals::Held,
     /// Where the configuration is read again on `SIGHUP` (`None`: not reloaded).
     reload: Option<Reload>,
     scheduler: Scheduler,
@@ -84,6 +82,8 @@ pub struct Services {
     pub changes: Arc<Changes>,
     /// `[limits]`: the rate limits per client address.
     pub limits: Arc<crate::http::limits::Limits>,
+    /// What the sources answered, and the sources (rebuilt with new credentials on `SIGHUP`).
+    pub observer: Arc<crate::observations::Observer>,
     /// The campaigns scheduled on `[[platforms]]`.
     pub watch: Arc<Watch>,
     pub health: Arc<Health>,
@@ -133,7 +133,7 @@ impl Services {
             Duration::from_millis(config.check.deadline_ms),
             metrics.clone(),
         ));
-        let checker = Checker::new(observer, check_limits(&config));
+        let checker = Checker::new(observer.clone(), check_limits(&config));
         let checks = Arc::new(Checks::new(
             shared.clone(),
             checker,
@@ -208,6 +208,7 @@ impl Services {
             lookup,
             changes,
             limits,
+            observer,
         })
     }
 
@@ -312,13 +313,13 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(%listen, port, "promiseguard listening");
+        let held = signals::Held::of(&services, reloadable);
         Ok(Self {
             port,
             server: server.run(),
             store: services.store,
             changes: services.changes,
-            state: reloadable,
-            alerts: services.alerts.clone(),
+            held,
             reload: None,
             scheduler,
             health: services.health,
@@ -356,7 +357,7 @@ impl Application {
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let stop = CancellationToken::new();
         if let Some(reload) = self.reload.take() {
-            reload.on_sighup(self.state.clone(), self.alerts.clone(), stop.clone());
+            reload.on_sighup(self.held.clone(), stop.clone());
         }
         let mut jobs = tokio::spawn(self.scheduler.run(stop.clone()));
         let handle = self.server.handle();

@@ -8,17 +8,71 @@
 //! keys from start to end). A configuration that does not load or validate is logged, naming the
 //! key, and the keys in force are kept.
 //!
-//! Not reloaded yet: the listen address and the database (never), and the keys we call out
-//! with (sources, platforms, the OpenID client secret, the SMTP password) — a restart puts those
-//! in force.
+//! The sources are rebuilt with the new credentials (each source's token, `http-json` headers,
+//! the Shopify webhook secret; everything else of `[sources]` as it was): their breakers,
+//! in-process quotas and maps start afresh, and a question under way finishes with the sources
+//! it began with.
+//!
+//! Not reloaded yet: the listen address and the database (never), and the platforms' API keys,
+//! the OpenID client secret and the SMTP password — a restart puts those in force.
 use crate::config::Config;
+use crate::config::SourcesConfig;
 use crate::http::AppState;
 use crate::http::inbound::Keys;
+use crate::metrics::Metrics;
+use crate::observations::Observer;
 use crate::services::alerts::{Alerts, Signers};
+use crate::sources::quota::SharedQuota;
 use actix_web::web;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::Mutex;
 use tokio_util::sync::CancellationToken;
+
+/// What a reload puts new credentials in: the handlers' keys, the alert outbox's signing keys,
+/// the sources.
+#[derive(Clone)]
+pub(super) struct Held {
+    state: web::Data<AppState>,
+    alerts: Arc<Alerts>,
+    sources: Arc<Rekey>,
+}
+
+impl Held {
+    pub(super) fn of(services: &super::Services, state: web::Data<AppState>) -> Self {
+        Self {
+            state,
+            alerts: services.alerts.clone(),
+            sources: Arc::new(Rekey {
+                observer: services.observer.clone(),
+                config: Mutex::new(services.config.sources.clone()),
+                metrics: services.metrics.clone(),
+                shared: super::parts::shared_quota(&services.store),
+            }),
+        }
+    }
+}
+
+/// The sources, rebuilt with new credentials (their breakers, quotas in this process and maps
+/// start afresh; a question under way finishes with the sources it began with).
+struct Rekey {
+    observer: Arc<Observer>,
+    /// What the sources in force were built from.
+    config: Mutex<SourcesConfig>,
+    metrics: Metrics,
+    shared: Option<Arc<dyn SharedQuota>>,
+}
+
+impl Rekey {
+    fn rekey(&self, next: &Config) -> anyhow::Result<()> {
+        let mut current = self.config.lock().unwrap_or_else(|e| e.into_inner());
+        let rekeyed = crate::sources::with_credentials(&current, &next.sources);
+        let sources = crate::sources::build(&rekeyed, &self.metrics, self.shared.clone())?;
+        self.observer.replace_sources(sources);
+        *current = rekeyed;
+        Ok(())
+    }
+}
 
 pub(super) struct Reload {
     /// `--config FILE`, if one was given.
@@ -27,12 +81,7 @@ pub(super) struct Reload {
 
 impl Reload {
     /// Listens for `SIGHUP` until `stop`, reloading on each.
-    pub(super) fn on_sighup(
-        self,
-        state: web::Data<AppState>,
-        alerts: Arc<Alerts>,
-        stop: CancellationToken,
-    ) {
+    pub(super) fn on_sighup(self, held: Held, stop: CancellationToken) {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -49,24 +98,28 @@ impl Reload {
                         _ = stop.cancelled() => return,
                         got = hangups.recv() => if got.is_none() { return },
                     }
-                    self.reload(&state, &alerts);
+                    self.reload(&held);
                 }
             });
         }
         #[cfg(not(unix))]
         {
-            let _ = (state, alerts, stop);
+            let _ = (held, stop);
             tracing::info!("no SIGHUP here: credentials are read at start only");
         }
     }
 
     /// One reload: the new credentials in force, or the old kept and why logged.
-    fn reload(&self, state: &AppState, alerts: &Alerts) {
+    fn reload(&self, held: &Held) {
         match Config::from_env(self.file.as_deref()) {
             Ok(config) => {
-                state.credentials.replace(Keys::new(&config));
-                state.lookup_door.replace(&config);
-                alerts.replace_signers(Signers::of(&config));
+                if let Err(e) = held.sources.rekey(&config) {
+                    tracing::error!(error = %e, "SIGHUP: the sources cannot be built with the new credentials; nothing is changed");
+                    return;
+                }
+                held.state.credentials.replace(Keys::new(&config));
+                held.state.lookup_door.replace(&config);
+                held.alerts.replace_signers(Signers::of(&config));
                 tracing::info!(
                     "SIGHUP: configuration read again; the inbound doors' credentials and the alerts' signing keys are in force"
                 );

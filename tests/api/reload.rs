@@ -1,11 +1,11 @@
-//! `SIGHUP` on the real binary: the configuration read again — the events token from its
-//! mounted file — and the inbound credentials put in force — the old token and signing secret refused, the new admitted — in the same process,
+//! `SIGHUP` on the real binary: the configuration read again — the events token and Google's
+//! token from a mounted file — and the credentials put in force (inbound, and the sources') — the old token and signing secret refused, the new admitted — in the same process,
 //! a request in flight across the reload completing; a configuration that does not load is
 //! logged, naming the key, and the credentials in force are kept.
 use crate::support::app::{offer, presend_body};
 use crate::support::fake_server::{FakeResponse, FakeServer};
 use crate::support::process::{Served, serve};
-use crate::support::upstreams::{TOKEN, gbp_location};
+use crate::support::upstreams::gbp_location;
 use crate::support::webhooks::reference_signed;
 use std::path::Path;
 use std::time::Duration;
@@ -23,8 +23,9 @@ fn write_config(dir: &Path, gbp: &str, webhook: &str, token: &str, extra: &str) 
          [webhooks]\nsigning_secret = \"{webhook}\"\n\
          [events]\ntokens = [{{ name = \"ops\", token_file = \"{}\" }}]\n\
          [lookup]\ntokens = [{{ name = \"send\", token = \"{token}\" }}]\n\
-         [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\n{extra}",
+         [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken_file = \"{}\"\n{extra}",
         dir.join("promiseguard.db").display(),
+        token_file.display(),
         token_file.display()
     );
     std::fs::write(dir.join("promiseguard.toml"), text).unwrap();
@@ -130,6 +131,16 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     assert_eq!(lookup(&served, "new-token-0123456789").await, 200);
     assert_eq!(presend(&served, OLD, "msg_2").await, 401);
     assert_eq!(presend(&served, NEW, "msg_3").await, 200);
+    // Google is called with the new token: the sources were rebuilt with it.
+    let asked = gbp.requests();
+    assert_eq!(
+        asked.last().unwrap().header("authorization"),
+        Some("Bearer new-token-0123456789")
+    );
+    assert_eq!(
+        asked[0].header("authorization"),
+        Some("Bearer old-token-0123456789")
+    );
 
     // A configuration that does not load: logged with its key; the new credentials stay.
     write_config(
