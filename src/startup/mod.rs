@@ -261,7 +261,7 @@ impl Services {
                 Arc::new(ChangesJob(self.changes.clone())),
             );
         }
-        if !self.watch.platforms.is_empty() {
+        if !self.watch.platforms().is_empty() {
             scheduler.add(&schedule.watch, Arc::new(WatchJob(self.watch.clone())));
         }
         scheduler

@@ -134,20 +134,28 @@ pub(super) fn watch(
         tracing::info!(platform = platform.name(), kind = platform.kind().as_str(), base_url = %c.base_url(), on_block = ?c.on_block, "watching a platform");
     }
     Ok(Watch {
-        platforms: platforms
-            .into_iter()
-            .zip(&config.platforms)
-            .map(|(platform, c)| Watched {
-                platform,
-                on_block: c.on_block,
-            })
-            .collect(),
+        platforms: std::sync::RwLock::new(Arc::new(watched(platforms, &config.platforms))),
         checks: checks.clone(),
         store: WatchStores::of(store),
         timing: config.watch.timing(),
         alert_to: config.alerts.targets(),
         metrics: metrics.clone(),
     })
+}
+
+/// Each platform with what it does about a campaign that would break a promise.
+pub(super) fn watched(
+    platforms: Vec<Arc<dyn crate::sources::platforms::Platform>>,
+    configs: &[crate::config::PlatformConfig],
+) -> Vec<Watched> {
+    platforms
+        .into_iter()
+        .zip(configs)
+        .map(|(platform, c)| Watched {
+            platform,
+            on_block: c.on_block,
+        })
+        .collect()
 }
 
 /// The OpenID sign-in: its provider read once now, so a provider that cannot serve it as
@@ -258,7 +266,7 @@ pub(super) fn known(config: &Config, watch: &Watch, jobs: Vec<(String, f64)>) ->
             .map(|d| d.path().to_owned())
             .collect(),
         platforms: watch
-            .platforms
+            .platforms()
             .iter()
             .map(|w| w.platform.name().to_owned())
             .collect(),

@@ -13,15 +13,19 @@
 //! in-process quotas and maps start afresh, and a question under way finishes with the sources
 //! it began with.
 //!
-//! Not reloaded yet: the listen address and the database (never), and the platforms' API keys,
-//! the OpenID client secret and the SMTP password — a restart puts those in force.
+//! The platforms watched are rebuilt the same way with their new API keys (by name; a platform
+//! added or removed waits for a restart).
+//!
+//! Not reloaded yet: the listen address and the database (never), the OpenID client secret and
+//! the SMTP password — a restart puts those in force.
 use crate::config::Config;
-use crate::config::SourcesConfig;
+use crate::config::{PlatformConfig, SourcesConfig};
 use crate::http::AppState;
 use crate::http::inbound::Keys;
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::services::alerts::{Alerts, Signers};
+use crate::services::watch::Watch;
 use crate::sources::quota::SharedQuota;
 use actix_web::web;
 use std::path::PathBuf;
@@ -46,6 +50,8 @@ impl Held {
             sources: Arc::new(Rekey {
                 observer: services.observer.clone(),
                 config: Mutex::new(services.config.sources.clone()),
+                watch: services.watch.clone(),
+                platforms: Mutex::new(services.config.platforms.clone()),
                 metrics: services.metrics.clone(),
                 shared: super::parts::shared_quota(&services.store),
             }),
@@ -59,17 +65,38 @@ struct Rekey {
     observer: Arc<Observer>,
     /// What the sources in force were built from.
     config: Mutex<SourcesConfig>,
+    watch: Arc<Watch>,
+    /// What the platforms watched were built from.
+    platforms: Mutex<Vec<PlatformConfig>>,
     metrics: Metrics,
     shared: Option<Arc<dyn SharedQuota>>,
 }
 
 impl Rekey {
+    /// Builds the sources and the platforms with `next`'s credentials, then puts both in force
+    /// (nothing, if either cannot be built).
     fn rekey(&self, next: &Config) -> anyhow::Result<()> {
         let mut current = self.config.lock().unwrap_or_else(|e| e.into_inner());
         let rekeyed = crate::sources::with_credentials(&current, &next.sources);
         let sources = crate::sources::build(&rekeyed, &self.metrics, self.shared.clone())?;
+        let mut platforms = self.platforms.lock().unwrap_or_else(|e| e.into_inner());
+        // Each platform's API key from the new configuration's entry of the same name.
+        let keyed: Vec<PlatformConfig> = platforms
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                if let Some(n) = next.platforms.iter().find(|n| n.name == p.name) {
+                    p.api_key = n.api_key.clone();
+                }
+                p
+            })
+            .collect();
+        let built = crate::sources::platforms::build(&keyed, &self.metrics, self.shared.clone())?;
         self.observer.replace_sources(sources);
+        self.watch
+            .replace_platforms(super::parts::watched(built, &keyed));
         *current = rekeyed;
+        *platforms = keyed;
         Ok(())
     }
 }

@@ -1,9 +1,11 @@
 //! `SIGHUP` on the real binary: the configuration read again — the events token and Google's
-//! token from a mounted file — and the credentials put in force (inbound, and the sources') — the old token and signing secret refused, the new admitted — in the same process,
+//! token from a mounted file — and the credentials put in force (inbound, the sources', the
+//! platforms') — the old token and signing secret refused, the new admitted — in the same process,
 //! a request in flight across the reload completing; a configuration that does not load is
 //! logged, naming the key, and the credentials in force are kept.
 use crate::support::app::{offer, presend_body};
 use crate::support::fake_server::{FakeResponse, FakeServer};
+use crate::support::platforms::Fake;
 use crate::support::process::{Served, serve};
 use crate::support::upstreams::gbp_location;
 use crate::support::webhooks::reference_signed;
@@ -14,17 +16,19 @@ const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const NEW: &str = "whsec_cHJvbWlzZWd1YXJkLXJlc3BvbnNlLWIh";
 
 /// The configuration, the events token read from a file of its own (as a mounted secret).
-fn write_config(dir: &Path, gbp: &str, webhook: &str, token: &str, extra: &str) {
+fn write_config(dir: &Path, (gbp, klaviyo): (&str, &str), webhook: &str, token: &str, extra: &str) {
     let token_file = dir.join("events-token");
     std::fs::write(&token_file, format!("{token}\n")).unwrap();
     let text = format!(
         "listen = \"127.0.0.1:0\"\nworkers = 2\ndatabase_url = \"sqlite://{}\"\n\
-         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\nwatch = \"* * * * * *\"\n\
          [webhooks]\nsigning_secret = \"{webhook}\"\n\
          [events]\ntokens = [{{ name = \"ops\", token_file = \"{}\" }}]\n\
          [lookup]\ntokens = [{{ name = \"send\", token = \"{token}\" }}]\n\
-         [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken_file = \"{}\"\n{extra}",
+         [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken_file = \"{}\"\n{extra}\n\
+         [[platforms]]\nname = \"klaviyo-main\"\nkind = \"klaviyo\"\nbase_url = \"{klaviyo}\"\napi_key_file = \"{}\"\n",
         dir.join("promiseguard.db").display(),
+        token_file.display(),
         token_file.display(),
         token_file.display()
     );
@@ -93,8 +97,15 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
         FakeResponse::json(200, gbp_location("a", "OPEN", &[])).after(Duration::from_millis(1500))
     })
     .await;
+    let klaviyo = Fake::klaviyo(Vec::new()).await;
     let dir = tempfile::tempdir().unwrap();
-    write_config(dir.path(), &gbp.url, OLD, "old-token-0123456789", "");
+    write_config(
+        dir.path(),
+        (&gbp.url, &klaviyo.server.url),
+        OLD,
+        "old-token-0123456789",
+        "",
+    );
     let mut served = serve(&dir.path().join("promiseguard.toml")).await;
     let pid = served.child.id();
     assert_eq!(events(&served, "old-token-0123456789").await, 200);
@@ -118,7 +129,13 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
         })
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    write_config(dir.path(), &gbp.url, NEW, "new-token-0123456789", "");
+    write_config(
+        dir.path(),
+        (&gbp.url, &klaviyo.server.url),
+        NEW,
+        "new-token-0123456789",
+        "",
+    );
     hang_up(&served, "configuration read again", 1).await;
     assert_eq!(
         in_flight.await.unwrap(),
@@ -131,6 +148,27 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     assert_eq!(lookup(&served, "new-token-0123456789").await, 200);
     assert_eq!(presend(&served, OLD, "msg_2").await, 401);
     assert_eq!(presend(&served, NEW, "msg_3").await, 200);
+    // Klaviyo is called with the new key from the next watch tick on.
+    let newest = || {
+        klaviyo
+            .server
+            .requests()
+            .last()
+            .and_then(|r| r.header("authorization").map(str::to_owned))
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while newest().as_deref() != Some("Klaviyo-API-Key new-token-0123456789") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "Klaviyo still asked with {:?}",
+            newest()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        klaviyo.server.requests()[0].header("authorization"),
+        Some("Klaviyo-API-Key old-token-0123456789")
+    );
     // Google is called with the new token: the sources were rebuilt with it.
     let asked = gbp.requests();
     assert_eq!(
@@ -145,7 +183,7 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     // A configuration that does not load: logged with its key; the new credentials stay.
     write_config(
         dir.path(),
-        &gbp.url,
+        (&gbp.url, &klaviyo.server.url),
         NEW,
         "newer-token-0123456789",
         "[limits]\ntrusted_proxies = [\"not-a-network\"]\n",

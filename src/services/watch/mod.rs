@@ -38,7 +38,8 @@ pub struct Watched {
 }
 
 pub struct Watch {
-    pub platforms: Vec<Watched>,
+    /// Replaced whole when `SIGHUP` brings new API keys; a tick under way keeps its own.
+    pub platforms: std::sync::RwLock<Arc<Vec<Watched>>>,
     pub checks: Arc<Checks>,
     pub store: WatchStores,
     pub timing: Timing,
@@ -107,11 +108,25 @@ enum CampaignError {
 }
 
 impl Watch {
+    /// The platforms watched now.
+    pub fn platforms(&self) -> Arc<Vec<Watched>> {
+        self.platforms
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts `platforms` in force from the next tick on.
+    pub fn replace_platforms(&self, platforms: Vec<Watched>) {
+        *self.platforms.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(platforms);
+    }
+
     /// One tick over every platform, the platforms side by side (one's pace does not hold
     /// up another): a platform that fails is logged, counted and asked again next tick;
     /// nothing is acted on from what it did not answer.
     pub async fn run(&self, now: DateTime<Utc>, stop: &CancellationToken) -> WatchReport {
-        let ticks = self.platforms.iter().map(|watched| async move {
+        let platforms = self.platforms();
+        let ticks = platforms.iter().map(|watched| async move {
             let mut report = WatchReport::default();
             if let Err(e) = self.tick(watched, now, stop, &mut report).await {
                 report.platform_errors += 1;
