@@ -7,4 +7,4 @@ pub mod pace;
 pub mod transport;
 
 pub use links::SurveyLinks;
-pub use transport::{Mailer, build_mailer};
+pub use transport::{Mailer, Relay, build_mailer};

@@ -5,6 +5,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 #[async_trait]
@@ -36,6 +37,37 @@ impl Mailer for FileMailer {
             .await
             .map(|_| ())
             .map_err(|e| SendError::Transient(e.to_string()))
+    }
+}
+
+/// The relay in force: the configured transport, which a reload (`SIGHUP`) may replace with
+/// one built from the SMTP URL read again — a send already under way finishes on the
+/// connection it took, every later one opens the new pool's.
+pub struct Relay {
+    current: RwLock<Arc<dyn Mailer>>,
+}
+
+impl Relay {
+    pub fn new(mailer: Arc<dyn Mailer>) -> Self {
+        Self {
+            current: RwLock::new(mailer),
+        }
+    }
+
+    pub fn replace(&self, mailer: Arc<dyn Mailer>) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = mailer;
+    }
+}
+
+#[async_trait]
+impl Mailer for Relay {
+    async fn send(&self, message: Message) -> Result<(), SendError> {
+        let mailer = self
+            .current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        mailer.send(message).await
     }
 }
 

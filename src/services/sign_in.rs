@@ -5,7 +5,7 @@
 //! reviewer group first, then a viewer group; in neither, refused). Nothing here is stored: what
 //! the browser must carry between the two halves is a `Pending`, which the pages keep in a signed
 //! cookie.
-use crate::config::OidcConfig;
+use crate::config::{OidcConfig, Secret};
 use crate::domain::{Analyst, Role};
 use crate::signatures::id_token::{self, Expected, TokenError};
 pub use crate::sources::oidc::ProviderError;
@@ -63,6 +63,8 @@ pub struct SignedIn {
 pub struct SignIn {
     provider: Provider,
     config: OidcConfig,
+    /// `config.client_secret`, or what a reload (`SIGHUP`) put in its place.
+    client_secret: std::sync::RwLock<Secret>,
 }
 
 fn random() -> String {
@@ -73,8 +75,18 @@ impl SignIn {
     pub fn new(config: OidcConfig) -> anyhow::Result<Self> {
         Ok(Self {
             provider: Provider::new(&config.issuer)?,
+            client_secret: std::sync::RwLock::new(config.client_secret.clone()),
             config,
         })
+    }
+
+    /// Puts a new client secret in force for every code exchanged from now on (a sign-in
+    /// already exchanging its code finishes with the one it read).
+    pub fn replace_client_secret(&self, secret: Secret) {
+        *self
+            .client_secret
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = secret;
     }
 
     /// Reads the provider's discovery document: `Unusable` when it cannot serve a sign-in as
@@ -126,6 +138,11 @@ impl SignIn {
         if pending.expires <= now || !same_state {
             return Err(SignInError::State);
         }
+        let client_secret = self
+            .client_secret
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let token = self
             .provider
             .exchange(Code {
@@ -133,7 +150,7 @@ impl SignIn {
                 verifier: &pending.verifier,
                 redirect_uri: &self.config.redirect_url,
                 client_id: &self.config.client_id,
-                client_secret: &self.config.client_secret,
+                client_secret: &client_secret,
             })
             .await?;
         let expected = Expected {

@@ -201,6 +201,17 @@ pub fn build(
     metrics: &Metrics,
     shared: Option<Arc<dyn quota::SharedQuota>>,
 ) -> anyhow::Result<Sources> {
+    build_keeping(config, metrics, shared, &quota::Quotas::default())
+}
+
+/// As `build`, each source paced by its quota kept in `quotas` (made and kept there on the
+/// first build): a rebuild with new credentials goes on at the pace the last one kept.
+pub fn build_keeping(
+    config: &SourcesConfig,
+    metrics: &Metrics,
+    shared: Option<Arc<dyn quota::SharedQuota>>,
+    quotas: &quota::Quotas,
+) -> anyhow::Result<Sources> {
     let client = reqwest::Client::builder()
         .user_agent(concat!("promiseguard/", env!("CARGO_PKG_VERSION")))
         .pool_max_idle_per_host(64)
@@ -212,12 +223,14 @@ pub fn build(
             requests_per_minute,
             burst,
         });
-        let quota = quota::Quota::new(
-            name,
-            pace,
-            pace.and(shared.clone()),
-            Box::new(move |waited| waits.inc_by(waited.as_secs_f64())),
-        );
+        let quota = quotas.get_or(name, || {
+            quota::Quota::new(
+                name,
+                pace,
+                pace.and(shared.clone()),
+                Box::new(move |waited| waits.inc_by(waited.as_secs_f64())),
+            )
+        });
         upstream::Upstream::new(
             name,
             client.clone(),
@@ -227,7 +240,7 @@ pub fn build(
                 Duration::from_millis(c.breaker_cooldown_ms),
             )
             .reporting(metrics.ops.breaker_open.with_label_values(&[name])),
-            Arc::new(quota),
+            quota,
             metrics.clone(),
         )
     };

@@ -118,6 +118,25 @@ pub struct Quota {
     waited: Box<dyn Fn(Duration) + Send + Sync>,
 }
 
+/// The quotas of the sources and platforms built so far, by name: a rebuild (new credentials
+/// on `SIGHUP`) paces on from where the last build left off — its slots taken, a 429's pause —
+/// instead of granting a fresh burst.
+#[derive(Default)]
+pub struct Quotas(Mutex<std::collections::HashMap<&'static str, Arc<Quota>>>);
+
+impl Quotas {
+    /// The quota kept under `name`, else `make`'s, kept from now on.
+    pub fn get_or(&self, name: &str, make: impl FnOnce() -> Quota) -> Arc<Quota> {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(quota) = kept.get(name) {
+            return quota.clone();
+        }
+        let quota = Arc::new(make());
+        kept.insert(quota.source, quota.clone());
+        quota
+    }
+}
+
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How often background work looks again while it stands aside.
@@ -148,6 +167,11 @@ impl Quota {
 
     pub fn pace(&self) -> Option<Pace> {
         self.pace
+    }
+
+    /// The source (or platform) it paces.
+    pub fn name(&self) -> &'static str {
+        self.source
     }
 
     fn local(&self) -> std::sync::MutexGuard<'_, Local> {

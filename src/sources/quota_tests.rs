@@ -117,3 +117,24 @@ async fn a_429_pauses_the_source_and_backs_off_without_retry_after() {
     q.on_success();
     assert_eq!(q.pause(None).as_secs(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_rebuilt_source_paces_on_from_the_quota_kept_under_its_name() {
+    let quotas = Quotas::default();
+    let start = Instant::now();
+    let far = start + Duration::from_secs(60);
+    let first = quotas.get_or("test", || quota(602, 3));
+    for _ in 0..3 {
+        first.take(far).await.unwrap();
+    }
+    // Built again (new credentials): the burst already spent stays spent.
+    let rebuilt = quotas.get_or("test", || quota(602, 3));
+    rebuilt.take(far).await.unwrap();
+    assert_eq!((Instant::now() - start).as_millis(), 100);
+    // Another name is a quota of its own.
+    let other = quotas.get_or("other", || {
+        Quota::new("other", None, None, Box::new(|_| {}))
+    });
+    assert_eq!(other.name(), "other");
+    assert!(other.pace().is_none());
+}

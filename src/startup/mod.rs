@@ -5,11 +5,7 @@ use crate::check::Checker;
 use crate::config::{Config, redact_url};
 use crate::email::SurveyLinks;
 use crate::http::{self, AppState};
-use crate::jobs::scheduler::instance_name;
-use crate::jobs::{
-    AlertsJob, ChangesJob, RecheckJob, RetentionJob, Scheduler, SurveyDeliveryJob, SurveysJob,
-    WatchJob,
-};
+use crate::jobs::Scheduler;
 use crate::metrics::Metrics;
 use crate::services::alerts::Alerts;
 use crate::services::analyst::Analysts;
@@ -21,7 +17,7 @@ use crate::services::health::Health;
 use crate::services::retention::Retention;
 use crate::services::sign_in::SignIn;
 use crate::services::sns::{HttpsFetcher, SnsFetcher};
-use crate::services::surveys::{SurveyStores, Surveys};
+use crate::services::surveys::Surveys;
 use crate::services::watch::Watch;
 use crate::sources::links::{NameResolver, SystemResolver};
 use crate::store::{self, SqlStore, Store};
@@ -35,12 +31,14 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 mod parts;
+mod schedule;
 mod signals;
 
 use signals::{Reload, shutdown_signal};
 
 use parts::{
-    alerts, known, link_key, mailer, shared_quota, sign_in, sns_intake, stored_key, watch,
+    alerts, known, link_key, lookup, mailer, shared_quota, sign_in, sns_intake, stored_key,
+    surveys, watch,
 };
 pub use parts::{check_limits, keep_answers_for, observer};
 
@@ -93,6 +91,10 @@ pub struct Services {
     pub session_key: Vec<u8>,
     /// Analysts signing in through `[analysts.oidc]`.
     pub sign_in: Option<Arc<SignIn>>,
+    /// The relay under the pace (rebuilt with a new SMTP URL on `SIGHUP`).
+    pub relay: Arc<crate::email::Relay>,
+    /// The sources' and platforms' quotas, kept across their rebuilds.
+    pub quotas: Arc<crate::sources::quota::Quotas>,
 }
 
 /// What tests put in place of the outside world (`Default`: the real one).
@@ -122,17 +124,16 @@ impl Services {
         tracing::info!(database = %redact_url(&db_url), "database ready");
         let shared: Arc<dyn Store> = Arc::new(store.clone());
         let metrics = Metrics::new();
-        let sources = crate::sources::build(&config.sources, &metrics, shared_quota(&store))?;
+        let quotas = Arc::new(crate::sources::quota::Quotas::default());
+        let sources = crate::sources::build_keeping(
+            &config.sources,
+            &metrics,
+            shared_quota(&store),
+            &quotas,
+        )?;
         let resolver = seams.resolver.unwrap_or_else(|| Arc::new(SystemResolver));
         let observer = Arc::new(observer(&config, sources, &metrics, resolver)?);
-        let lookup = Arc::new(crate::lookup::Lookup::new(
-            observer.clone(),
-            Duration::from_secs(config.lookup.ttl_s),
-            Duration::from_secs(config.lookup.stale_s),
-            Duration::from_millis(config.lookup.deadline_ms),
-            Duration::from_millis(config.check.deadline_ms),
-            metrics.clone(),
-        ));
+        let lookup = Arc::new(lookup(&config, &observer, &metrics));
         let checker = Checker::new(observer.clone(), check_limits(&config));
         let checks = Arc::new(Checks::new(
             shared.clone(),
@@ -155,29 +156,25 @@ impl Services {
             link_key(&config, shared.as_ref()).await?,
             &config.public_base_url(),
         );
-        let mailer = mailer(&config, shared_quota(&store))?;
-        let surveys = Arc::new(Surveys {
-            store: SurveyStores::of(&shared),
-            mailer: mailer.clone(),
-            links,
-            from: config.email.from.clone(),
-            surveys: config.surveys.clone(),
-            email: config.email.clone(),
-            alert_to: config.alerts.targets(),
-            metrics: metrics.clone(),
-        });
+        let (mailer, relay) = mailer(&config, shared_quota(&store))?;
+        let surveys = Arc::new(surveys(&config, &shared, mailer.clone(), links, &metrics));
         let alerts = Arc::new(alerts(&config, &shared, mailer, &metrics)?);
         let sns_fetcher = seams
             .sns_fetcher
             .unwrap_or_else(|| Arc::new(HttpsFetcher::new()));
         let sns = Arc::new(sns_intake(&config, sns_fetcher)?);
-        let watch = Arc::new(watch(&config, &checks, &shared, &metrics, &store)?);
-        let sign_in = match config.oidc() {
-            Some(oidc) => Some(Arc::new(sign_in(oidc).await?)),
-            None => None,
-        };
+        let watch = Arc::new(watch(
+            &config,
+            &checks,
+            &shared,
+            &metrics,
+            (&store, &quotas),
+        )?);
+        let sign_in = sign_in(config.oidc()).await?;
         Ok(Self {
             sign_in,
+            relay,
+            quotas,
             watch,
             sns,
             session_key: stored_key(shared.as_ref(), "ui_session_key").await?,
@@ -232,39 +229,6 @@ impl Services {
             session_key: self.session_key.clone(),
             sign_in: self.sign_in.clone(),
         }
-    }
-
-    /// The scheduled jobs this instance runs (`[schedule]`; `"off"` leaves a job out).
-    fn scheduler(&self) -> Scheduler {
-        let schedule = &self.config.schedule;
-        let mut scheduler = Scheduler::new(Arc::new(self.store.clone()), instance_name())
-            .with_lease_ttl(Duration::from_secs(schedule.lease_ttl_s))
-            .reporting(self.metrics.clone());
-        scheduler.add(&schedule.recheck, Arc::new(RecheckJob(self.checks.clone())));
-        scheduler.add(
-            &schedule.surveys,
-            Arc::new(SurveysJob(self.surveys.clone())),
-        );
-        scheduler.add(
-            &schedule.survey_delivery,
-            Arc::new(SurveyDeliveryJob(self.surveys.clone())),
-        );
-        scheduler.add(&schedule.alerts, Arc::new(AlertsJob(self.alerts.clone())));
-        scheduler.add(
-            &schedule.retention,
-            Arc::new(RetentionJob(self.retention.clone())),
-        );
-        // Only a Shopify GraphQL inventory source has changes pushed in.
-        if self.config.sources.inventory.kind == crate::config::SourceKind::ShopifyGraphql {
-            scheduler.add(
-                &schedule.changes,
-                Arc::new(ChangesJob(self.changes.clone())),
-            );
-        }
-        if !self.watch.platforms().is_empty() {
-            scheduler.add(&schedule.watch, Arc::new(WatchJob(self.watch.clone())));
-        }
-        scheduler
     }
 }
 

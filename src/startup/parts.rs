@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::domain::pushed::Topic;
 use crate::domain::spacing::Spacing;
 use crate::email::pace::{PacedMailer, SharedPace, shared_interval};
-use crate::email::{Mailer, build_mailer};
+use crate::email::{Mailer, Relay, build_mailer};
 use crate::metrics::{Known, Metrics};
 use crate::observations::Observer;
 use crate::observations::links::Links;
@@ -15,10 +15,11 @@ use crate::services::checks::Checks;
 use crate::services::quota::QuotaInDatabase;
 use crate::services::sign_in::SignIn;
 use crate::services::sns::{Sns, SnsFetcher};
+use crate::services::surveys::{SurveyStores, Surveys};
 use crate::services::watch::{Watch, WatchStores, Watched};
 use crate::sources::Sources;
 use crate::sources::links::{LinkFetcher, NameResolver};
-use crate::sources::quota::{Pace, SharedQuota};
+use crate::sources::quota::{Pace, Quotas, SharedQuota};
 use crate::store::{AlertAbout, Backend, SecretStore, SqlStore, Store};
 use anyhow::Context;
 use std::sync::Arc;
@@ -126,9 +127,10 @@ pub(super) fn watch(
     checks: &Arc<Checks>,
     store: &Arc<dyn Store>,
     metrics: &Metrics,
-    sql: &SqlStore,
+    (sql, quotas): (&SqlStore, &Quotas),
 ) -> anyhow::Result<Watch> {
-    let platforms = crate::sources::platforms::build(&config.platforms, metrics, shared_quota(sql))
+    let shared = shared_quota(sql);
+    let platforms = crate::sources::platforms::build(&config.platforms, metrics, shared, quotas)
         .context("cannot build the HTTP client for the platforms")?;
     for (platform, c) in platforms.iter().zip(&config.platforms) {
         tracing::info!(platform = platform.name(), kind = platform.kind().as_str(), base_url = %c.base_url(), on_block = ?c.on_block, "watching a platform");
@@ -161,8 +163,11 @@ pub(super) fn watched(
 /// The OpenID sign-in: its provider read once now, so a provider that cannot serve it as
 /// configured (no PKCE with S256, no client authentication we speak) stops the start with the
 /// reason; one that does not answer yet is warned about and read again at the first sign-in.
-pub(super) async fn sign_in(oidc: &crate::config::OidcConfig) -> anyhow::Result<SignIn> {
+pub(super) async fn sign_in(
+    oidc: Option<&crate::config::OidcConfig>,
+) -> anyhow::Result<Option<Arc<SignIn>>> {
     use crate::sources::oidc::ProviderError;
+    let Some(oidc) = oidc else { return Ok(None) };
     let sign_in = SignIn::new(oidc.clone())?;
     match sign_in.check_provider().await {
         Ok(()) => {
@@ -175,16 +180,17 @@ pub(super) async fn sign_in(oidc: &crate::config::OidcConfig) -> anyhow::Result<
         ),
         Err(e) => anyhow::bail!("analysts.oidc.issuer: {e}"),
     }
-    Ok(sign_in)
+    Ok(Some(Arc::new(sign_in)))
 }
 
 /// The relay every email goes to, through its pace (`[email] max_per_second`, one bucket for
 /// every instance when the quota machinery is shared — PostgreSQL —, the relay's
-/// 421/451 pauses). Says at start when the survey window runs on UTC for want of a default zone.
+/// 421/451 pauses); and the relay under the pace, which a reload rebuilds. Says at start when
+/// the survey window runs on UTC for want of a default zone.
 pub(super) fn mailer(
     config: &Config,
     shared: Option<Arc<dyn SharedQuota>>,
-) -> anyhow::Result<Arc<dyn Mailer>> {
+) -> anyhow::Result<(Arc<dyn Mailer>, Arc<Relay>)> {
     if config.surveys.send_window != crate::domain::send_window::SendWindow::Always
         && config.surveys.default_timezone.is_none()
     {
@@ -192,8 +198,8 @@ pub(super) fn mailer(
             "surveys.default_timezone is not set: a recipient whose zone no campaign branch says gets surveys.send_window by UTC's clock"
         );
     }
-    let relay: Arc<dyn Mailer> = Arc::from(build_mailer(&config.email)?);
-    let mut paced = PacedMailer::new(relay, config.email.max_per_second);
+    let relay = Arc::new(Relay::new(Arc::from(build_mailer(&config.email)?)));
+    let mut paced = PacedMailer::new(relay.clone(), config.email.max_per_second);
     if let (Some(quota), Some(per_second)) = (shared, config.email.max_per_second) {
         paced = paced.shared(Arc::new(RelayBucket {
             quota,
@@ -203,7 +209,43 @@ pub(super) fn mailer(
             },
         }));
     }
-    Ok(Arc::new(paced))
+    Ok((Arc::new(paced), relay))
+}
+
+/// The send-time lookup over `observer`, as `[lookup]` and `[check] deadline_ms` say.
+pub(super) fn lookup(
+    config: &Config,
+    observer: &Arc<Observer>,
+    metrics: &Metrics,
+) -> crate::lookup::Lookup {
+    crate::lookup::Lookup::new(
+        observer.clone(),
+        Duration::from_secs(config.lookup.ttl_s),
+        Duration::from_secs(config.lookup.stale_s),
+        Duration::from_millis(config.lookup.deadline_ms),
+        Duration::from_millis(config.check.deadline_ms),
+        metrics.clone(),
+    )
+}
+
+/// The surveys: invitations, their emails through `mailer`, reminders, answers.
+pub(super) fn surveys(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    links: crate::email::SurveyLinks,
+    metrics: &Metrics,
+) -> Surveys {
+    Surveys {
+        store: SurveyStores::of(store),
+        mailer,
+        links,
+        from: config.email.from.clone(),
+        surveys: config.surveys.clone(),
+        email: config.email.clone(),
+        alert_to: config.alerts.targets(),
+        metrics: metrics.clone(),
+    }
 }
 
 /// The bucket of the shared quotas that paces the relay for every instance.

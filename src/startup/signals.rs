@@ -9,24 +9,32 @@
 //! key, and the keys in force are kept.
 //!
 //! The sources are rebuilt with the new credentials (each source's token, `http-json` headers,
-//! the Shopify webhook secret; everything else of `[sources]` as it was): their breakers,
-//! in-process quotas and maps start afresh, and a question under way finishes with the sources
-//! it began with.
+//! the Shopify webhook secret; everything else of `[sources]` as it was), and a question under
+//! way finishes with the sources it began with. Their quotas are kept (the rebuilt sources pace
+//! on from the slots taken and the pauses a 429 set); their breakers start closed — a breaker
+//! opened by a refused credential gets a trial with the new one — and a Shopify source's
+//! item ↔ SKU map is asked again as it is needed.
 //!
 //! The platforms watched are rebuilt the same way with their new API keys (by name; a platform
 //! added or removed waits for a restart).
 //!
-//! Not reloaded yet: the listen address and the database (never), the OpenID client secret and
-//! the SMTP password — a restart puts those in force.
+//! The SMTP relay is rebuilt when `[email] smtp_url` changed (its password, or the URL whole —
+//! it is one secret): a send already under way finishes on its connection, later ones open the
+//! new pool's. The OpenID client secret is replaced for every code exchanged after it.
+//!
+//! Never reloaded: the listen address, the database, and everything that is not a credential —
+//! a restart puts those in force.
 use crate::config::Config;
-use crate::config::{PlatformConfig, SourcesConfig};
+use crate::config::{EmailConfig, PlatformConfig, SourcesConfig, Transport};
+use crate::email::{Relay, build_mailer};
 use crate::http::AppState;
 use crate::http::inbound::Keys;
 use crate::metrics::Metrics;
 use crate::observations::Observer;
 use crate::services::alerts::{Alerts, Signers};
+use crate::services::sign_in::SignIn;
 use crate::services::watch::Watch;
-use crate::sources::quota::SharedQuota;
+use crate::sources::quota::{Quotas, SharedQuota};
 use actix_web::web;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,13 +62,17 @@ impl Held {
                 platforms: Mutex::new(services.config.platforms.clone()),
                 metrics: services.metrics.clone(),
                 shared: super::parts::shared_quota(&services.store),
+                quotas: services.quotas.clone(),
+                relay: services.relay.clone(),
+                email: Mutex::new(services.config.email.clone()),
+                sign_in: services.sign_in.clone(),
             }),
         }
     }
 }
 
-/// The sources, rebuilt with new credentials (their breakers, quotas in this process and maps
-/// start afresh; a question under way finishes with the sources it began with).
+/// The outbound credentials: the sources and platforms rebuilt with new ones (their quotas kept,
+/// their breakers and maps afresh; a question under way finishes with the sources it began with), the SMTP relay rebuilt with a new URL, the OpenID client secret replaced.
 struct Rekey {
     observer: Arc<Observer>,
     /// What the sources in force were built from.
@@ -70,15 +82,22 @@ struct Rekey {
     platforms: Mutex<Vec<PlatformConfig>>,
     metrics: Metrics,
     shared: Option<Arc<dyn SharedQuota>>,
+    /// The sources' and platforms' quotas, which the rebuilt ones pace on from.
+    quotas: Arc<Quotas>,
+    relay: Arc<Relay>,
+    /// What the relay in force was built from.
+    email: Mutex<EmailConfig>,
+    sign_in: Option<Arc<SignIn>>,
 }
 
 impl Rekey {
-    /// Builds the sources and the platforms with `next`'s credentials, then puts both in force
-    /// (nothing, if either cannot be built).
+    /// Builds the sources, the platforms and the relay with `next`'s credentials, then puts them
+    /// in force with its OpenID client secret (nothing, if any cannot be built).
     fn rekey(&self, next: &Config) -> anyhow::Result<()> {
         let mut current = self.config.lock().unwrap_or_else(|e| e.into_inner());
         let rekeyed = crate::sources::with_credentials(&current, &next.sources);
-        let sources = crate::sources::build(&rekeyed, &self.metrics, self.shared.clone())?;
+        let shared = self.shared.clone();
+        let sources = crate::sources::build_keeping(&rekeyed, &self.metrics, shared, &self.quotas)?;
         let mut platforms = self.platforms.lock().unwrap_or_else(|e| e.into_inner());
         // Each platform's API key from the new configuration's entry of the same name.
         let keyed: Vec<PlatformConfig> = platforms
@@ -91,7 +110,31 @@ impl Rekey {
                 p
             })
             .collect();
-        let built = crate::sources::platforms::build(&keyed, &self.metrics, self.shared.clone())?;
+        let shared = self.shared.clone();
+        let built = crate::sources::platforms::build(&keyed, &self.metrics, shared, &self.quotas)?;
+        let mut email = self.email.lock().unwrap_or_else(|e| e.into_inner());
+        let relay = match &next.email.smtp_url {
+            Some(url)
+                if email.transport == Transport::Smtp && email.smtp_url.as_ref() != Some(url) =>
+            {
+                let rekeyed = EmailConfig {
+                    smtp_url: Some(url.clone()),
+                    ..email.clone()
+                };
+                Some((build_mailer(&rekeyed)?, rekeyed))
+            }
+            _ => None,
+        };
+        if let Some((mailer, rekeyed)) = relay {
+            self.relay.replace(Arc::from(mailer));
+            *email = rekeyed;
+            tracing::info!(
+                "SIGHUP: the SMTP relay is reached with the new URL from the next send on"
+            );
+        }
+        if let (Some(sign_in), Some(oidc)) = (&self.sign_in, next.oidc()) {
+            sign_in.replace_client_secret(oidc.client_secret.clone());
+        }
         self.observer.replace_sources(sources);
         self.watch
             .replace_platforms(super::parts::watched(built, &keyed));
@@ -141,14 +184,14 @@ impl Reload {
         match Config::from_env(self.file.as_deref()) {
             Ok(config) => {
                 if let Err(e) = held.sources.rekey(&config) {
-                    tracing::error!(error = %e, "SIGHUP: the sources cannot be built with the new credentials; nothing is changed");
+                    tracing::error!(error = %e, "SIGHUP: the new credentials cannot be put in force; nothing is changed");
                     return;
                 }
                 held.state.credentials.replace(Keys::new(&config));
                 held.state.lookup_door.replace(&config);
                 held.alerts.replace_signers(Signers::of(&config));
                 tracing::info!(
-                    "SIGHUP: configuration read again; the inbound doors' credentials and the alerts' signing keys are in force"
+                    "SIGHUP: configuration read again; the new credentials are in force (inbound, sources, platforms, alerts' signing keys, SMTP, OpenID)"
                 );
             }
             Err(e) => tracing::error!(

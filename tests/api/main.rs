@@ -46,6 +46,7 @@ mod providers;
 mod quarantine;
 mod recipients;
 mod reload;
+mod reload_outbound;
 mod reminders;
 mod responses;
 mod retention;

@@ -6,7 +6,7 @@
 use crate::support::app::{offer, presend_body};
 use crate::support::fake_server::{FakeResponse, FakeServer};
 use crate::support::platforms::Fake;
-use crate::support::process::{Served, serve};
+use crate::support::process::{Served, hang_up, serve};
 use crate::support::upstreams::gbp_location;
 use crate::support::webhooks::reference_signed;
 use std::path::Path;
@@ -70,24 +70,6 @@ async fn lookup(served: &Served, token: &str) -> u16 {
         .unwrap()
         .status()
         .as_u16()
-}
-
-async fn hang_up(served: &Served, logged: &str, times: usize) {
-    let pid = served.child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while served.log.lock().unwrap().matches(logged).count() < times {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no {logged:?} in\n{}",
-            served.log.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test]

@@ -8,8 +8,7 @@ use crate::support::app::TestApp;
 use crate::support::fake_server::{FakeRequest, FakeServer, in_turn};
 use crate::support::smtp::SmtpSink;
 use crate::support::surveys::{
-    app_alerting, clicks, link_in, one_click_unsubscribe, post_events, presend_blocked,
-    surveys_run, unsubscribe_url,
+    app_alerting, one_click_unsubscribe, one_clicker_surveyed, unsubscribe_url,
 };
 use promiseguard::store::{AlertStatus, AlertStore};
 use serde_json::Value;
@@ -45,18 +44,8 @@ async fn surveyed(all: &FakeServer, created: Option<&FakeServer>) -> Surveyed {
         );
     }
     let app = app_alerting(&sink, &hooks).await;
-    let campaign = presend_blocked(&app).await;
-    post_events(
-        &app,
-        "/v1/events",
-        &clicks(&campaign, &["ana@example.com"], 100),
-    )
-    .await;
-    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
-    let mail = &sink.delivered()[0].data;
-    let local = |url: &str| url.replace("https://cx.example.com", &app.address);
-    let survey = local(link_in(mail, 2).split('?').next().unwrap());
-    let unsubscribe = unsubscribe_url(&app, mail);
+    let (campaign, mail, survey) = one_clicker_surveyed(&app, &sink, "ana@example.com").await;
+    let unsubscribe = unsubscribe_url(&app, &mail);
     Surveyed {
         app,
         _sink: sink,

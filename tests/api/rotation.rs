@@ -5,9 +5,7 @@
 use crate::support::app::{offer, presend_body, spawn_app};
 use crate::support::fake_server::{FakeServer, in_turn};
 use crate::support::smtp::SmtpSink;
-use crate::support::surveys::{
-    app_alerting, clicks, link_in, post_events, presend_blocked, surveys_run,
-};
+use crate::support::surveys::{app_alerting, one_clicker_surveyed};
 use crate::support::webhooks::reference_signed;
 use base64::Engine;
 use hmac::{KeyInit, Mac};
@@ -77,17 +75,7 @@ async fn a_survey_response_carries_a_signature_for_each_key_of_its_destination()
         ),
     )
     .await;
-    let campaign = presend_blocked(&app).await;
-    post_events(
-        &app,
-        "/v1/events",
-        &clicks(&campaign, &["ana@example.com"], 100),
-    )
-    .await;
-    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
-    let link =
-        link_in(&sink.delivered()[0].data, 3).replace("https://cx.example.com", &app.address);
-    let post = link.split('?').next().unwrap().to_owned();
+    let (_, _, post) = one_clicker_surveyed(&app, &sink, "ana@example.com").await;
     let res = app
         .client
         .post(&post)

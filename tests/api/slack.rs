@@ -6,9 +6,7 @@
 use crate::support::app::TestApp;
 use crate::support::fake_server::{FakeServer, in_turn};
 use crate::support::smtp::SmtpSink;
-use crate::support::surveys::{
-    app_alerting, clicks, link_in, post_events, presend_blocked, surveys_run,
-};
+use crate::support::surveys::{app_alerting, one_clicker_surveyed};
 use promiseguard::store::{AlertStatus, AlertStore};
 use serde_json::Value;
 use std::time::Duration;
@@ -27,20 +25,7 @@ async fn detractor_alerted(
         ),
     )
     .await;
-    let campaign = presend_blocked(&app).await;
-    post_events(
-        &app,
-        "/v1/events",
-        &clicks(&campaign, &["a@example.com"], 100),
-    )
-    .await;
-    assert_eq!(surveys_run(&app).await.status.code(), Some(0));
-    let link = link_in(&sink.delivered()[0].data, 2);
-    let url = link
-        .split('?')
-        .next()
-        .unwrap()
-        .replace("https://cx.example.com", &app.address);
+    let (campaign, _, url) = one_clicker_surveyed(&app, &sink, "a@example.com").await;
     let form = [
         ("score", "2"),
         ("reason", "location_closed"),

@@ -66,6 +66,8 @@ pub struct Idp {
     pub tamper: Tamper,
     /// `client_secret_basic` or `client_secret_post`.
     pub auth_method: String,
+    /// The client secret the token endpoint accepts (`CLIENT_SECRET` unless rotated).
+    pub client_secret: String,
     pub pkce: bool,
     issuer: String,
     codes: HashMap<String, Grant>,
@@ -151,12 +153,12 @@ impl Idp {
     fn client_ok(&self, req: &FakeRequest, form: &HashMap<String, String>) -> bool {
         match self.auth_method.as_str() {
             "client_secret_basic" => req.header("authorization").is_some_and(|h| {
-                let expected = STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"));
+                let expected = STANDARD.encode(format!("{CLIENT_ID}:{}", self.client_secret));
                 h == format!("Basic {expected}")
             }),
             _ => {
                 form.get("client_id").map(String::as_str) == Some(CLIENT_ID)
-                    && form.get("client_secret").map(String::as_str) == Some(CLIENT_SECRET)
+                    && form.get("client_secret") == Some(&self.client_secret)
             }
         }
     }
@@ -236,6 +238,7 @@ impl FakeIdp {
             published: vec!["r1".into(), "e1".into()],
             tamper: Tamper::Nothing,
             auth_method: "client_secret_basic".into(),
+            client_secret: CLIENT_SECRET.into(),
             pkce: true,
             issuer: String::new(),
             codes: HashMap::new(),
@@ -300,12 +303,17 @@ pub async fn app_with_sign_in(idp: &FakeIdp, extra: &str) -> TestApp {
 /// A browser's sign-in, by hand: start, the provider, the callback. The callback's answer (its
 /// status, and the session cookie it set, if any).
 pub async fn sign_in(app: &TestApp, next: &str) -> (u16, Option<String>, String) {
+    sign_in_at(&app.address, next).await
+}
+
+/// `sign_in` at the service listening at `address`.
+pub async fn sign_in_at(address: &str, next: &str) -> (u16, Option<String>, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let start = client
-        .get(format!("{}/ui/oidc/start?next={next}", app.address))
+        .get(format!("{address}/ui/oidc/start?next={next}"))
         .send()
         .await
         .unwrap();
@@ -315,12 +323,16 @@ pub async fn sign_in(app: &TestApp, next: &str) -> (u16, Option<String>, String)
     let provider = client.get(&to_provider).send().await.unwrap();
     assert_eq!(provider.status(), 302, "{}", provider.text().await.unwrap());
     let back = provider.headers()["location"].to_str().unwrap().to_owned();
-    finish(app, &back, &pending).await
+    finish_at(&back, &pending).await
 }
 
 /// The callback at `url` with the pending cookie `pending`.
 pub async fn finish(app: &TestApp, url: &str, pending: &str) -> (u16, Option<String>, String) {
     let _ = app;
+    finish_at(url, pending).await
+}
+
+async fn finish_at(url: &str, pending: &str) -> (u16, Option<String>, String) {
     let answer = reqwest::Client::new()
         .get(url)
         .header("cookie", format!("pg_oidc={pending}"))

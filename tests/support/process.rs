@@ -122,3 +122,22 @@ pub fn cli(args: &[&str]) -> (i32, String, String) {
         text(&out.stderr),
     )
 }
+
+/// Sends `SIGHUP` to `served` and waits until its log holds `logged` `times` times.
+pub async fn hang_up(served: &Served, logged: &str, times: usize) {
+    let pid = served.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while served.log.lock().unwrap().matches(logged).count() < times {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {logged:?} in\n{}",
+            served.log.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,6 +1,7 @@
 //! A small SMTP server for tests: speaks enough of RFC 5321 for a real client (EHLO, MAIL,
-//! RCPT, DATA, RSET, NOOP, QUIT), records every message whose DATA it read, and answers the end
-//! of DATA as the test's script says (250, or a 4xx/5xx), after an optional delay.
+//! RCPT, DATA, RSET, NOOP, QUIT, and AUTH PLAIN with its initial response), records every
+//! message whose DATA it read with the credentials its session signed in with, and answers the
+//! end of DATA as the test's script says (250, or a 4xx/5xx), after an optional delay.
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -14,6 +15,8 @@ pub struct Received {
     pub code: u16,
     /// When the end of DATA was read.
     pub at: std::time::Instant,
+    /// `user:password` its session gave with AUTH PLAIN, if it signed in.
+    pub auth: Option<String>,
 }
 
 /// Decides the reply to a message: (recipient, how many times DATA was sent for it before).
@@ -160,6 +163,7 @@ async fn session(
     write.write_all(b"220 sink.test ESMTP ready\r\n").await?;
     let count_only = state.lock().unwrap().count_only;
     let mut recipients: Vec<String> = Vec::new();
+    let mut auth: Option<String> = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -170,8 +174,29 @@ async fn session(
         let upper = line.trim_end().to_ascii_uppercase();
         if upper.starts_with("EHLO") {
             write
-                .write_all(b"250-sink.test\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
+                .write_all(
+                    b"250-sink.test\r\n250-8BITMIME\r\n250-AUTH PLAIN\r\n250 SIZE 10485760\r\n",
+                )
                 .await?;
+        } else if upper.starts_with("AUTH PLAIN ") {
+            // RFC 4616: authzid NUL authcid NUL passwd, base64 in the initial response.
+            use base64::Engine;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(&line.trim_end().as_bytes()["AUTH PLAIN ".len()..])
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok());
+            match decoded
+                .as_deref()
+                .map(|d| d.split('\0').collect::<Vec<_>>())
+            {
+                Some(parts) if parts.len() == 3 => {
+                    auth = Some(format!("{}:{}", parts[1], parts[2]));
+                    write
+                        .write_all(b"235 2.7.0 Authentication successful\r\n")
+                        .await?;
+                }
+                _ => write.write_all(b"501 5.5.2 cannot decode\r\n").await?,
+            }
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             write.write_all(b"250 OK\r\n").await?;
         } else if upper.starts_with("MAIL FROM") {
@@ -222,6 +247,7 @@ async fn session(
                         data,
                         code,
                         at: std::time::Instant::now(),
+                        auth: auth.clone(),
                     });
                 }
                 (code, text)

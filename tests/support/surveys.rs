@@ -159,6 +159,26 @@ pub async fn presend_blocked(app: &TestApp) -> String {
     broken["campaign"]["id"].as_str().unwrap().to_owned()
 }
 
+/// The fixture campaign blocked before its send and one click on it by `recipient`, surveyed by
+/// one run of the CLI: the campaign's id, the survey email as the relay received it, and where
+/// its form posts (on the test app).
+pub async fn one_clicker_surveyed(
+    app: &TestApp,
+    sink: &SmtpSink,
+    recipient: &str,
+) -> (String, String, String) {
+    let campaign = presend_blocked(app).await;
+    post_events(app, "/v1/events", &clicks(&campaign, &[recipient], 100)).await;
+    assert_eq!(surveys_run(app).await.status.code(), Some(0));
+    let mail = sink.delivered()[0].data.clone();
+    let form = link_in(&mail, 2)
+        .split('?')
+        .next()
+        .unwrap()
+        .replace("https://cx.example.com", &app.address);
+    (campaign, mail, form)
+}
+
 /// The survey email's `List-Unsubscribe` URL, on the test app.
 pub fn unsubscribe_url(app: &TestApp, mail: &str) -> String {
     mail.lines()

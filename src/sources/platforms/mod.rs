@@ -8,7 +8,7 @@ pub mod mailchimp;
 
 use super::breaker::CircuitBreaker;
 use super::error::SourceError;
-use super::quota::{Pace, Quota, SharedQuota};
+use super::quota::{Pace, Quota, Quotas, SharedQuota};
 use super::upstream::{Reply, Upstream};
 use crate::config::PlatformConfig;
 use crate::domain::watch::{PlatformKind, Scheduled};
@@ -135,11 +135,13 @@ pub trait Platform: Send + Sync {
     async fn unschedule(&self, campaign: &Scheduled) -> Result<(), PlatformError>;
 }
 
-/// Builds every configured platform; one HTTP client serves them all.
+/// Builds every configured platform; one HTTP client serves them all. Each is paced by its
+/// quota kept in `quotas` (made there on the first build).
 pub fn build(
     configs: &[PlatformConfig],
     metrics: &Metrics,
     shared: Option<Arc<dyn SharedQuota>>,
+    quotas: &Quotas,
 ) -> anyhow::Result<Vec<Arc<dyn Platform>>> {
     let client = reqwest::Client::builder()
         .user_agent(concat!("promiseguard/", env!("CARGO_PKG_VERSION")))
@@ -150,7 +152,7 @@ pub fn build(
     let platforms = configs
         .iter()
         .map(|config| {
-            let upstream = upstream(config, client.clone(), metrics, shared.clone());
+            let upstream = upstream(config, client.clone(), metrics, shared.clone(), quotas);
             let platform: Arc<dyn Platform> = match config.kind {
                 PlatformKind::Klaviyo => Arc::new(klaviyo::Klaviyo::new(config, upstream)),
                 PlatformKind::Mailchimp => Arc::new(mailchimp::Mailchimp::new(config, upstream)),
@@ -167,30 +169,34 @@ fn upstream(
     client: reqwest::Client,
     metrics: &Metrics,
     shared: Option<Arc<dyn SharedQuota>>,
+    quotas: &Quotas,
 ) -> Upstream {
-    // Named once for the life of the process: metrics and quota buckets take a static name.
-    let name: &'static str = Box::leak(format!("platform:{}", config.name).into_boxed_str());
-    let waits = metrics.quota_wait.with_label_values(&[name]);
-    let pace = config
-        .requests_per_minute()
-        .map(|requests_per_minute| Pace {
-            requests_per_minute,
-            // Klaviyo allows 10 a second in a burst; Braze's hourly budget is smooth.
-            burst: requests_per_minute.min(10),
-        });
-    let quota = Quota::new(
-        name,
-        pace,
-        pace.and(shared),
-        Box::new(move |waited| waits.inc_by(waited.as_secs_f64())),
-    );
+    let quota = quotas.get_or(&format!("platform:{}", config.name), || {
+        // Named once for the life of the process: metrics and quota buckets take a static name.
+        let name: &'static str = Box::leak(format!("platform:{}", config.name).into_boxed_str());
+        let waits = metrics.quota_wait.with_label_values(&[name]);
+        let pace = config
+            .requests_per_minute()
+            .map(|requests_per_minute| Pace {
+                requests_per_minute,
+                // Klaviyo allows 10 a second in a burst; Braze's hourly budget is smooth.
+                burst: requests_per_minute.min(10),
+            });
+        Quota::new(
+            name,
+            pace,
+            pace.and(shared),
+            Box::new(move |waited| waits.inc_by(waited.as_secs_f64())),
+        )
+    });
+    let name = quota.name();
     Upstream::new(
         name,
         client,
         ATTEMPT_TIMEOUT,
         CircuitBreaker::new(5, Duration::from_secs(30))
             .reporting(metrics.ops.breaker_open.with_label_values(&[name])),
-        Arc::new(quota),
+        quota,
         metrics.clone(),
     )
 }
