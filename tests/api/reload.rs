@@ -1,8 +1,9 @@
 //! `SIGHUP` on the real binary: the configuration read again — the events token and Google's
 //! token from a mounted file — and the credentials put in force (inbound, the sources', the
-//! platforms') — the old token and signing secret refused, the new admitted — in the same process,
-//! a request in flight across the reload completing; a configuration that does not load is
-//! logged, naming the key, and the credentials in force are kept.
+//! platforms') — the old token and signing secret refused, the new admitted — in the same
+//! process, a connection opened before it still serving, a request in flight across the reload
+//! completing; a configuration that does not load is logged, naming the key, and the credentials
+//! in force are kept.
 use crate::support::app::{offer, presend_body};
 use crate::support::fake_server::{FakeResponse, FakeServer};
 use crate::support::platforms::Fake;
@@ -72,6 +73,53 @@ async fn lookup(served: &Served, token: &str) -> u16 {
         .as_u16()
 }
 
+/// One HTTP/1.1 connection held open across the reload.
+struct Connection(tokio::io::BufReader<tokio::net::TcpStream>);
+
+impl Connection {
+    async fn open(served: &Served) -> Self {
+        let stream = tokio::net::TcpStream::connect(served.address.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        Self(tokio::io::BufReader::new(stream))
+    }
+
+    /// A lookup on this connection: its status (the answer read whole, the connection kept).
+    async fn lookup(&mut self, token: &str) -> u16 {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+        let request = format!(
+            "GET /v1/lookup?locations=a HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n\r\n"
+        );
+        self.0
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .unwrap();
+        let mut line = String::new();
+        assert!(
+            self.0.read_line(&mut line).await.unwrap() > 0,
+            "the connection was closed"
+        );
+        let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
+        let mut length = 0;
+        loop {
+            line.clear();
+            self.0.read_line(&mut line).await.unwrap();
+            if line.trim_end().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        self.0.read_exact(&mut body).await.unwrap();
+        status
+    }
+}
+
 #[tokio::test]
 async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them_on_a_bad_file() {
     // Google answers after a second: a pre-send check is in flight across the reload.
@@ -93,6 +141,8 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     assert_eq!(events(&served, "old-token-0123456789").await, 200);
     assert_eq!(lookup(&served, "old-token-0123456789").await, 200);
     assert_eq!(presend(&served, OLD, "msg_1").await, 200);
+    let mut kept = Connection::open(&served).await;
+    assert_eq!(kept.lookup("old-token-0123456789").await, 200);
 
     let in_flight = {
         let address = served.address.clone();
@@ -119,6 +169,9 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
         "",
     );
     hang_up(&served, "configuration read again", 1).await;
+    // The connection opened before the reload still serves, with the new credentials.
+    assert_eq!(kept.lookup("new-token-0123456789").await, 200);
+    assert_eq!(kept.lookup("old-token-0123456789").await, 401);
     assert_eq!(
         in_flight.await.unwrap(),
         200,
