@@ -287,7 +287,6 @@ pub(super) fn alerts(
             .context("cannot build the HTTP client for alerts")?,
         from: config.email.from.clone(),
         signers: std::sync::RwLock::new(Arc::new(Signers::of(config))),
-        slack_url: config.alerts.slack_webhook_url.clone(),
         retry: config.alerts.retry_schedule(),
         public_base_url: config.public_base_url(),
         complaint_window_days: config.surveys.complaint_window_days,

@@ -1,12 +1,13 @@
 //! The signals the service takes: `SIGTERM` and `SIGINT` stop it (`shutdown_signal`, for
-//! `Application::run_until_stopped`); `SIGHUP`: the configuration read again — the file and the environment, every `_file` secret
-//! from its file — and the inbound doors' credentials put in force for every request admitted
-//! after it (the pre-send webhook's signing secrets, `[events]` tokens and secrets, the
-//! providers' and Shopify's secrets, `[analysts] tokens`, `[lookup] tokens`), and the keys what
-//! the alert outbox sends is signed with (`[alerts] signing_secret`, `[[surveys.webhooks]]`
-//! secrets), without dropping a connection or a request in flight (a request reads one set of
-//! keys from start to end). A configuration that does not load or validate is logged, naming the
-//! key, and the keys in force are kept.
+//! `Application::run_until_stopped`); `SIGHUP`: the configuration read again — the file and the
+//! environment, every `_file` secret from its file — and the inbound doors' credentials put in
+//! force for every request admitted after it (the pre-send webhook's signing secrets, `[events]`
+//! tokens and secrets, the providers' and Shopify's secrets, `[analysts] tokens`, `[lookup]
+//! tokens`), and the keys what the alert outbox sends is signed with (`[alerts]
+//! signing_secret`, `[[surveys.webhooks]]` secrets) and the Slack webhook's URL, without
+//! dropping a connection or a request in flight (a request reads one set of keys from start to
+//! end). A configuration that does not load or validate is logged, naming the key, and the keys
+//! in force are kept.
 //!
 //! The sources are rebuilt with the new credentials (each source's token, `http-json` headers,
 //! the Shopify webhook secret; everything else of `[sources]` as it was), and a question under

@@ -1,9 +1,9 @@
 //! `SIGHUP` on the real binary, the credentials promiseguard itself presents: the SMTP relay's
 //! password (a mounted `smtp_url_file`), the keys its alerts are signed with (both while the
-//! receiver rotates, then only the new), and the OpenID
-//! client secret (a mounted `client_secret_file`) — each in force from the next use, in the
-//! same process, after the provider, the relay and the receiver have rotated; and all kept when
-//! one of them cannot be put in force.
+//! receiver rotates, then only the new), the Slack webhook's URL (`slack_webhook_url_file`), and
+//! the OpenID client secret (a mounted `client_secret_file`) — each in force from the next use,
+//! in the same process, after the provider, the relay and the receiver have rotated; and all
+//! kept when one of them cannot be put in force.
 use crate::support::fake_server::{FakeRequest, FakeResponse, FakeServer};
 use crate::support::oidc::{CLIENT_ID, FakeIdp, sign_in_at};
 use crate::support::process::{Served, hang_up, serve};
@@ -23,6 +23,7 @@ struct World {
     idp: FakeIdp,
     sink: SmtpSink,
     hook: FakeServer,
+    slack: FakeServer,
     gbp: FakeServer,
 }
 
@@ -42,17 +43,21 @@ fn write_config(
         .replace("smtp://", &format!("smtp://pg:{smtp_password}@"));
     std::fs::write(dir.join("smtp-url"), format!("{smtp}\n")).unwrap();
     std::fs::write(dir.join("oidc-secret"), format!("{client_secret}\n")).unwrap();
+    // The Slack webhook's URL is its credential: rotated with the relay's password.
+    let slack = format!("{}/services/T0001/B0001/{smtp_password}", world.slack.url);
+    std::fs::write(dir.join("slack-url"), format!("{slack}\n")).unwrap();
     let text = format!(
         "listen = \"127.0.0.1:{port}\"\nworkers = 2\ndatabase_url = \"sqlite://{db}\"\n\
          [schedule]\nrecheck = \"* * * * * *\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\nalerts = \"* * * * * *\"\nlease_ttl_s = 5\n\
          [email]\ntransport = \"smtp\"\nsmtp_url_file = \"{smtp_file}\"\nfrom = \"promiseguard <pg@example.com>\"\n\
-         [alerts]\nemails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = {signing_secret}\nretry_schedule_s = [1, 1]\n\
+         [alerts]\nemails = [\"cx-team@example.com\"]\nwebhook_url = \"{hook}/alerts\"\nsigning_secret = {signing_secret}\nretry_schedule_s = [1, 1]\nslack_webhook_url_file = \"{slack_file}\"\n\
          [sources.locations]\nkind = \"google-business-profile\"\nbase_url = \"{gbp}\"\ntoken = \"{TOKEN}\"\n\
          [analysts.oidc]\nissuer = \"{issuer}\"\nclient_id = \"{CLIENT_ID}\"\nclient_secret_file = \"{secret_file}\"\n\
          redirect_url = \"http://127.0.0.1:{port}/ui/oidc/callback\"\nreviewer_groups = [\"cx-reviewers\"]\n",
         port = world.port,
         db = dir.join("promiseguard.db").display(),
         smtp_file = dir.join("smtp-url").display(),
+        slack_file = dir.join("slack-url").display(),
         hook = world.hook.url,
         gbp = world.gbp.url,
         issuer = world.idp.server.url,
@@ -64,7 +69,10 @@ fn write_config(
 /// Waits until the `n`th alert has reached both the relay and the webhook receiver.
 async fn alerted(world: &World, served: &Served, n: usize) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while world.sink.count_to("cx-team@example.com") < n || world.hook.count() < n {
+    while world.sink.count_to("cx-team@example.com") < n
+        || world.hook.count() < n
+        || world.slack.count() < n
+    {
         assert!(
             tokio::time::Instant::now() < deadline,
             "no alert {n}:\n{}",
@@ -101,7 +109,7 @@ fn relay_logins(sink: &SmtpSink) -> Vec<Option<String>> {
 }
 
 #[tokio::test]
-async fn sighup_puts_the_smtp_password_the_alerts_key_and_the_oidc_client_secret_in_force() {
+async fn sighup_puts_the_smtp_password_the_alert_keys_the_slack_url_and_the_oidc_secret_in_force() {
     let branches = Arc::new(Mutex::new(HashMap::from([
         ("a".to_owned(), gbp_location("a", "OPEN", &[])),
         ("b".to_owned(), gbp_location("b", "OPEN", &[])),
@@ -116,6 +124,7 @@ async fn sighup_puts_the_smtp_password_the_alerts_key_and_the_oidc_client_secret
         idp: FakeIdp::start().await,
         sink: SmtpSink::start().await,
         hook: FakeServer::start(|_| FakeResponse::json(200, json!({"ok": true}))).await,
+        slack: FakeServer::start(|_| FakeResponse::text(200, "ok")).await,
         gbp: FakeServer::start(move |req| {
             google_business_profile(shared.lock().unwrap().clone())(req)
         })
@@ -189,6 +198,19 @@ async fn sighup_puts_the_smtp_password_the_alerts_key_and_the_oidc_client_secret
         ]
     );
     assert_eq!(verified_by(&world.hook.requests()[1]), [NEW]);
+    let slack: Vec<String> = world
+        .slack
+        .requests()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        slack,
+        [
+            "/services/T0001/B0001/old-pass",
+            "/services/T0001/B0001/new-pass"
+        ]
+    );
 
     // An SMTP URL that does not parse: logged with its key, every credential in force kept.
     std::fs::write(dir.path().join("smtp-url"), "smtp://[not-a-host\n").unwrap();

@@ -50,10 +50,9 @@ pub struct Alerts {
     pub mailer: Arc<dyn Mailer>,
     pub http: reqwest::Client,
     pub from: Mailbox,
-    /// What alerts and survey responses are signed with, replaced whole on `SIGHUP`.
+    /// What alerts and survey responses are signed with, and the Slack webhook's URL (a
+    /// secret: never logged, not even in an error), replaced whole on `SIGHUP`.
     pub signers: std::sync::RwLock<Arc<Signers>>,
-    /// `alerts.slack_webhook_url` (a secret: never logged, not even in an error).
-    pub slack_url: Option<crate::config::Secret>,
     pub retry: RetrySchedule,
     /// For the link to the campaign's page.
     pub public_base_url: String,

@@ -1,9 +1,9 @@
 //! The alert's HTTP deliveries: a Standard-Webhooks-signed POST to `[alerts] webhook_url` or
 //! of a survey response to a `[[surveys.webhooks]]` destination, and a Slack incoming-webhook
-//! message to `slack_webhook_url`; and the keys they are signed with (`Signers`, replaced whole
-//! on `SIGHUP`).
+//! message to `slack_webhook_url`; and the keys they are signed with and the Slack URL
+//! (`Signers`, replaced whole on `SIGHUP`).
 use super::{AlertPayload, Alerts};
-use crate::config::SurveyWebhook;
+use crate::config::{Secret, SurveyWebhook};
 use crate::domain::SendError;
 use crate::domain::slack::SlackMessage;
 use crate::signatures::SigningKeys;
@@ -16,7 +16,8 @@ impl Alerts {
     /// any other answer (400 `invalid_payload`, 403, 404 `no_service`, 410 `channel_is_archived`:
     /// a revoked or broken webhook) is not. The URL is the credential: no error names it.
     pub(super) async fn post_to_slack(&self, message: &SlackMessage) -> Result<(), SendError> {
-        let url = self.slack_url.as_ref().ok_or_else(|| {
+        let signers = self.signers();
+        let url = signers.slack.as_ref().ok_or_else(|| {
             SendError::Permanent("alerts.slack_webhook_url is no longer set".into())
         })?;
         let answer = self
@@ -127,12 +128,15 @@ impl Alerts {
     }
 }
 
-/// The keys what the alert outbox sends is signed with.
+/// The keys what the alert outbox sends is signed with, and the Slack webhook's URL (which is
+/// its credential).
 pub struct Signers {
     /// `alerts.signing_secret`.
     pub alerts: Option<SigningKeys>,
     /// `[[surveys.webhooks]]`: where survey responses go, each with its keys.
     pub responses: Vec<SurveyWebhook>,
+    /// `alerts.slack_webhook_url`.
+    pub slack: Option<Secret>,
 }
 
 impl Signers {
@@ -140,6 +144,7 @@ impl Signers {
         Self {
             alerts: config.alerts.signing_secret.clone(),
             responses: config.surveys.webhooks.clone(),
+            slack: config.alerts.slack_webhook_url.clone(),
         }
     }
 }
