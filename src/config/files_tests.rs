@@ -10,7 +10,7 @@ fn the_secret_keys_are_found_from_the_types() {
         "database_url",
         "webhooks.signing_secret[]",
         "email.smtp_url",
-        "surveys.link_secret",
+        "surveys.link_secret[]",
         "surveys.webhooks[].secret[]",
         "alerts.signing_secret[]",
         "alerts.slack_webhook_url",

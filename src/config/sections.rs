@@ -107,9 +107,11 @@ pub struct SurveysConfig {
     pub attribution_hours: u64,
     pub cooldown_days: u64,
     pub max_per_run: u64,
-    /// Key for survey and unsubscribe links. Absent: one is generated and kept in the database,
-    /// shared by every instance.
-    pub link_secret: Option<Secret>,
+    /// Key for survey and unsubscribe links, or several while one is rotated: the first signs
+    /// the links of every email from now on, each verifies (keep the old after the new while
+    /// emails signed with it may still be answered). Absent: one is generated and kept in the
+    /// database, shared by every instance.
+    pub link_secret: Option<super::Secrets>,
     /// The name customers know the sender by, in the survey's subject, question and pages
     /// (a campaign's own `brand` wins). Absent: the display name of `[email] from`.
     pub brand: Option<String>,
@@ -161,6 +163,17 @@ impl SurveysConfig {
             .unwrap_or(chrono_tz::UTC)
     }
 
+    /// `link_secret`'s keys, the signing one first (`None`: not configured).
+    pub fn link_keys(&self) -> Option<Vec<Vec<u8>>> {
+        let secrets = self.link_secret.as_ref()?;
+        Some(
+            secrets
+                .iter()
+                .map(|s| s.expose().as_bytes().to_vec())
+                .collect(),
+        )
+    }
+
     pub fn validate(&self) -> Result<(), super::ConfigError> {
         if let Some(zone) = &self.default_timezone
             && zone.parse::<chrono_tz::Tz>().is_err()
@@ -173,6 +186,14 @@ impl SurveysConfig {
             ));
         }
         super::alerts::SurveyWebhook::validate_all(&self.webhooks)?;
+        if let Some(secrets) = &self.link_secret
+            && secrets.iter().any(|s| s.expose().chars().count() < 16)
+        {
+            return Err(super::ConfigError::new(
+                "surveys.link_secret",
+                "each must be at least 16 characters (e.g. `openssl rand -hex 24`)",
+            ));
+        }
         if self.complaint_window_days == 0 {
             return Err(super::ConfigError::new(
                 "surveys.complaint_window_days",

@@ -359,3 +359,28 @@ fn a_shopify_shop_is_reached_at_its_myshopify_host() {
         assert_eq!(c.sources.inventory.base(), "https://acme.myshopify.com");
     }
 }
+
+#[test]
+fn survey_link_secrets_are_one_or_several_long_keys_the_first_signing() {
+    let f =
+        write("[surveys]\nlink_secret = [\"the-new-link-key-0123\", \"the-old-link-key-0123\"]\n");
+    let config = load(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(
+        config.surveys.link_keys().unwrap(),
+        [
+            b"the-new-link-key-0123".to_vec(),
+            b"the-old-link-key-0123".to_vec()
+        ]
+    );
+    assert_keys(&[
+        (
+            "[surveys]\nlink_secret = [\"the-new-link-key-0123\", \"short\"]\n",
+            "surveys.link_secret",
+        ),
+        (
+            "[surveys]\nlink_secret = \"short\"\n",
+            "surveys.link_secret",
+        ),
+        ("[surveys]\nlink_secret = []\n", "surveys.link_secret"),
+    ]);
+}

@@ -37,7 +37,7 @@ mod signals;
 use signals::{Reload, shutdown_signal};
 
 use parts::{
-    alerts, known, link_key, lookup, mailer, shared_quota, sign_in, sns_intake, stored_key,
+    alerts, known, link_keys, lookup, mailer, shared_quota, sign_in, sns_intake, stored_key,
     surveys, watch,
 };
 pub use parts::{check_limits, keep_answers_for, observer};
@@ -152,8 +152,8 @@ impl Services {
             metrics.clone(),
         ));
         let limits = Arc::new(crate::http::limits::Limits::new(&config.limits, &metrics));
-        let links = SurveyLinks::new(
-            link_key(&config, shared.as_ref()).await?,
+        let links = SurveyLinks::rotating(
+            link_keys(&config, shared.as_ref()).await?,
             &config.public_base_url(),
         );
         let (mailer, relay) = mailer(&config, shared_quota(&store))?;

@@ -112,13 +112,17 @@ pub(super) async fn stored_key(store: &dyn SecretStore, name: &str) -> anyhow::R
         .with_context(|| format!("app_secrets.{name} is not base64"))
 }
 
-/// The key that signs survey and unsubscribe links: `surveys.link_secret`, or one generated on
-/// first start and kept in the database so every instance (and every restart) signs alike.
-pub(super) async fn link_key(config: &Config, store: &dyn SecretStore) -> anyhow::Result<Vec<u8>> {
-    if let Some(secret) = &config.surveys.link_secret {
-        return Ok(secret.expose().as_bytes().to_vec());
+/// The keys of survey and unsubscribe links: `surveys.link_secret` (the first signs), or one
+/// generated on first start and kept in the database so every instance (and every restart)
+/// signs alike.
+pub(super) async fn link_keys(
+    config: &Config,
+    store: &dyn SecretStore,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    match config.surveys.link_keys() {
+        Some(keys) => Ok(keys),
+        None => Ok(vec![stored_key(store, "survey_link_key").await?]),
     }
-    stored_key(store, "survey_link_key").await
 }
 
 /// The watch over `[[platforms]]` (none configured: a watch with nothing to read).

@@ -4,7 +4,9 @@
 //! force for every request admitted after it (the pre-send webhook's signing secrets, `[events]`
 //! tokens and secrets, the providers' and Shopify's secrets, `[analysts] tokens`, `[lookup]
 //! tokens`), and the keys what the alert outbox sends is signed with (`[alerts]
-//! signing_secret`, `[[surveys.webhooks]]` secrets) and the Slack webhook's URL, without
+//! signing_secret`, `[[surveys.webhooks]]` secrets) and the Slack webhook's URL, and the survey
+//! links' keys (`[surveys] link_secret`, when configured: list the old after the new so the
+//! links of emails already sent still open; unset, the key kept in the database stays), without
 //! dropping a connection or a request in flight (a request reads one set of keys from start to
 //! end). A configuration that does not load or validate is logged, naming the key, and the keys
 //! in force are kept.
@@ -27,7 +29,7 @@
 //! a restart puts those in force.
 use crate::config::Config;
 use crate::config::{EmailConfig, PlatformConfig, SourcesConfig, Transport};
-use crate::email::{Relay, build_mailer};
+use crate::email::{Relay, SurveyLinks, build_mailer};
 use crate::http::AppState;
 use crate::http::inbound::Keys;
 use crate::metrics::Metrics;
@@ -48,6 +50,8 @@ use tokio_util::sync::CancellationToken;
 pub(super) struct Held {
     state: web::Data<AppState>,
     alerts: Arc<Alerts>,
+    /// The survey links' keys (shared by every clone: the senders' and the survey pages').
+    links: SurveyLinks,
     sources: Arc<Rekey>,
 }
 
@@ -56,6 +60,7 @@ impl Held {
         Self {
             state,
             alerts: services.alerts.clone(),
+            links: services.surveys.links.clone(),
             sources: Arc::new(Rekey {
                 observer: services.observer.clone(),
                 config: Mutex::new(services.config.sources.clone()),
@@ -191,6 +196,9 @@ impl Reload {
                 held.state.credentials.replace(Keys::new(&config));
                 held.state.lookup_door.replace(&config);
                 held.alerts.replace_signers(Signers::of(&config));
+                if let Some(keys) = config.surveys.link_keys() {
+                    held.links.replace_keys(keys);
+                }
                 tracing::info!(
                     "SIGHUP: configuration read again; the new credentials are in force (inbound, sources, platforms, alerts' signing keys, SMTP, OpenID)"
                 );

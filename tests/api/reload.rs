@@ -3,7 +3,8 @@
 //! platforms') — the old token and signing secret refused, the new admitted — in the same
 //! process, a connection opened before it still serving, a request in flight across the reload
 //! completing; a configuration that does not load is logged, naming the key, and the credentials
-//! in force are kept.
+//! in force are kept. The survey links' key rotated: the links the old key signed still open
+//! while it is listed after the new, and stop when it is dropped.
 use crate::support::app::{offer, presend_body};
 use crate::support::fake_server::{FakeResponse, FakeServer};
 use crate::support::platforms::Fake;
@@ -235,4 +236,74 @@ async fn sighup_puts_new_credentials_in_force_in_the_same_process_and_keeps_them
     assert_eq!(events(&served, "newer-token-0123456789").await, 401);
     assert_eq!(served.child.id(), pid, "the same process");
     assert!(served.child.try_wait().unwrap().is_none(), "still running");
+}
+
+/// A service with nothing scheduled, `[surveys] link_secret`
+/// the `keys` given.
+fn write_link_config(dir: &Path, keys: &[&str]) {
+    let text = format!(
+        "listen = \"127.0.0.1:0\"\nworkers = 1\ndatabase_url = \"sqlite://{}\"\n\
+         [schedule]\nrecheck = \"off\"\nsurveys = \"off\"\nsurvey_delivery = \"off\"\nalerts = \"off\"\n\
+         [surveys]\nlink_secret = {}\n",
+        dir.join("promiseguard.db").display(),
+        serde_json::to_string(keys).unwrap()
+    );
+    std::fs::write(dir.join("promiseguard.toml"), text).unwrap();
+}
+
+#[tokio::test]
+async fn sighup_rotates_the_survey_link_key_and_the_old_links_open_while_it_is_listed() {
+    use promiseguard::email::SurveyLinks;
+    use promiseguard::store::{InvitationStore, NewInvitation};
+    const OLD_LINK: &str = "the-old-survey-link-key-0123";
+    const NEW_LINK: &str = "the-new-survey-link-key-4567";
+    let dir = tempfile::tempdir().unwrap();
+    write_link_config(dir.path(), &[OLD_LINK]);
+    let served = serve(&dir.path().join("promiseguard.toml")).await;
+    // A campaign checked before its send, and an invitation queued for one of its clickers in
+    // the database the service runs on, as a sweep queues it.
+    let checked = reqwest::Client::new()
+        .post(format!("{}/v1/presend", served.address))
+        .json(&presend_body(serde_json::json!([offer(
+            "o",
+            &["loc-101"],
+            &[]
+        )])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(checked.status(), 200);
+    let db = format!("sqlite://{}", dir.path().join("promiseguard.db").display());
+    let store = promiseguard::store::connect(&db, false).await.unwrap();
+    let invitation = NewInvitation {
+        campaign_id: "c-test".into(),
+        recipient: "ana@example.com".into(),
+        locale: None,
+        promise_state: None,
+        zone: None,
+        send_after: None,
+    };
+    store
+        .queue_invitations(&[invitation], chrono::Utc::now())
+        .await
+        .unwrap();
+    let id = store.invitations("c-test").await.unwrap()[0].id.clone();
+    let opens = |key: &'static str| {
+        let url = format!(
+            "{}/s/{}?score=9",
+            served.address,
+            SurveyLinks::new(key.as_bytes().to_vec(), "").token(&id)
+        );
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    assert_eq!((opens(OLD_LINK).await, opens(NEW_LINK).await), (200, 404));
+    // Rotating: the new key signs from now on, the old still opens the links already sent.
+    write_link_config(dir.path(), &[NEW_LINK, OLD_LINK]);
+    hang_up(&served, "configuration read again", 1).await;
+    assert_eq!((opens(OLD_LINK).await, opens(NEW_LINK).await), (200, 200));
+    // The old key retired.
+    write_link_config(dir.path(), &[NEW_LINK]);
+    hang_up(&served, "configuration read again", 2).await;
+    assert_eq!((opens(OLD_LINK).await, opens(NEW_LINK).await), (404, 200));
+    store.close().await;
 }
