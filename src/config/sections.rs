@@ -186,12 +186,16 @@ impl SurveysConfig {
             ));
         }
         super::alerts::SurveyWebhook::validate_all(&self.webhooks)?;
+        // The signing key; the older ones after it only open links already sent.
         if let Some(secrets) = &self.link_secret
-            && secrets.iter().any(|s| s.expose().chars().count() < 16)
+            && secrets
+                .iter()
+                .next()
+                .is_some_and(|s| s.expose().chars().count() < 16)
         {
             return Err(super::ConfigError::new(
                 "surveys.link_secret",
-                "each must be at least 16 characters (e.g. `openssl rand -hex 24`)",
+                "the first (the key that signs) must be at least 16 characters (e.g. `openssl rand -hex 24`)",
             ));
         }
         if self.complaint_window_days == 0 {

@@ -361,20 +361,17 @@ fn a_shopify_shop_is_reached_at_its_myshopify_host() {
 }
 
 #[test]
-fn survey_link_secrets_are_one_or_several_long_keys_the_first_signing() {
-    let f =
-        write("[surveys]\nlink_secret = [\"the-new-link-key-0123\", \"the-old-link-key-0123\"]\n");
+fn survey_link_secrets_are_one_or_several_keys_the_first_signing_and_long() {
+    // An older key after the signing one only opens links already sent: kept as it was.
+    let f = write("[surveys]\nlink_secret = [\"the-new-link-key-0123\", \"old-short\"]\n");
     let config = load(Some(f.path()), env(&[])).unwrap();
     assert_eq!(
         config.surveys.link_keys().unwrap(),
-        [
-            b"the-new-link-key-0123".to_vec(),
-            b"the-old-link-key-0123".to_vec()
-        ]
+        [b"the-new-link-key-0123".to_vec(), b"old-short".to_vec()]
     );
     assert_keys(&[
         (
-            "[surveys]\nlink_secret = [\"the-new-link-key-0123\", \"short\"]\n",
+            "[surveys]\nlink_secret = [\"short\", \"the-old-link-key-0123\"]\n",
             "surveys.link_secret",
         ),
         (
