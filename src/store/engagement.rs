@@ -48,20 +48,20 @@ pub trait EngagementStore: Send + Sync {
     ) -> Result<HashMap<String, Vec<Touch>>, StoreError>;
 }
 
-/// A touch as read.
-#[derive(sqlx::FromRow)]
-struct TouchRaw {
-    recipient: String,
-    #[sqlx(rename = "type")]
-    kind: String,
-    campaign_id: Option<String>,
-    occurred_at: i64,
-    locale: Option<String>,
-    zone: Option<String>,
-    location: Option<String>,
-    sku: Option<String>,
-    judgement: Option<i64>,
-}
+/// A touch as read: recipient, type, campaign, time, locale, zone, location, sku, judgement.
+#[derive(serde::Deserialize)]
+#[allow(clippy::type_complexity)]
+struct TouchRaw(
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
 
 /// A provider's one-time delivery token, kept until its signature would be stale anyway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,18 +133,30 @@ impl EngagementStore for SqlStore {
         &self,
         clicked_before: DateTime<Utc>,
     ) -> Result<Vec<(String, String)>, StoreError> {
-        let sql = "
-            SELECT e.campaign_id, e.recipient
-            FROM events e
-            WHERE e.type = 'click' AND e.campaign_id IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM invitations i
-                              WHERE i.campaign_id = e.campaign_id AND i.recipient = e.recipient)
-              AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = e.recipient)
-            GROUP BY e.campaign_id, e.recipient
-            HAVING MAX(e.occurred_at) < $1
-            ORDER BY MAX(e.occurred_at), e.campaign_id, e.recipient";
-        let rows: Vec<(String, String)> = on_pool!(self.db(), pool =>
-            sqlx::query_as(sql).bind(millis(clicked_before)).fetch_all(pool).await)?;
+        // One JSON array, as `touches` reads its rows (the reason is there).
+        let pack = match self.db() {
+            Db::Sqlite(_) => {
+                "json_group_array(json_array(campaign_id, recipient) ORDER BY last, campaign_id, recipient)"
+            }
+            Db::Postgres(_) => {
+                "COALESCE(json_agg(json_build_array(campaign_id, recipient) ORDER BY last, campaign_id, recipient), '[]')::text"
+            }
+        };
+        let sql = format!(
+            "SELECT {pack} FROM (
+                SELECT e.campaign_id, e.recipient, MAX(e.occurred_at) AS last
+                FROM events e
+                WHERE e.type = 'click' AND e.campaign_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM invitations i
+                                  WHERE i.campaign_id = e.campaign_id AND i.recipient = e.recipient)
+                  AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.address = e.recipient)
+                GROUP BY e.campaign_id, e.recipient
+                HAVING MAX(e.occurred_at) < $1) candidates"
+        );
+        let (packed,): (String,) = on_pool!(self.db(), pool =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(millis(clicked_before)).fetch_one(pool).await)?;
+        let rows: Vec<(String, String)> = serde_json::from_str(&packed)
+            .map_err(|e| StoreError::Corrupt(format!("sweep candidates: {e}")))?;
         Ok(rows)
     }
 
@@ -156,29 +168,30 @@ impl EngagementStore for SqlStore {
         // a JSON array each backend unpacks, rather than as hundreds of queries of bound values.
         let list = serde_json::to_string(recipients)
             .map_err(|e| StoreError::Corrupt(format!("recipients: {e}")))?;
-        let unpack = match self.db() {
-            Db::Sqlite(_) => "SELECT value FROM json_each($1)",
-            Db::Postgres(_) => "SELECT jsonb_array_elements_text($1::jsonb)",
+        // The rows come back as one JSON array (built by the database), not as a row each:
+        // handing 100,000 rows one by one from the driver's thread costs more than reading them.
+        let (pack, unpack) = match self.db() {
+            Db::Sqlite(_) => (
+                "json_group_array(json_array(recipient, type, campaign_id, occurred_at, locale, zone, location, sku, judgement))",
+                "SELECT value FROM json_each($1)",
+            ),
+            Db::Postgres(_) => (
+                "COALESCE(json_agg(json_build_array(recipient, type, campaign_id, occurred_at, locale, zone, location, sku, judgement)), '[]')::text",
+                "SELECT jsonb_array_elements_text($1::jsonb)",
+            ),
         };
         let sql = format!(
-            "SELECT recipient, type, campaign_id, occurred_at, locale, zone, location, sku, judgement FROM events
+            "SELECT {pack} FROM events
              WHERE type IN ('click', 'conversion') AND recipient IN ({unpack})"
         );
-        let rows: Vec<TouchRaw> = on_pool!(self.db(), pool =>
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(list).fetch_all(pool).await)?;
+        let (packed,): (String,) = on_pool!(self.db(), pool =>
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(list).fetch_one(pool).await)?;
+        let rows: Vec<TouchRaw> = serde_json::from_str(&packed)
+            .map_err(|e| StoreError::Corrupt(format!("touches: {e}")))?;
         let mut touches: HashMap<String, Vec<Touch>> = HashMap::new();
         for row in rows {
-            let TouchRaw {
-                recipient,
-                kind,
-                campaign_id: campaign,
-                occurred_at: at,
-                locale,
-                zone,
-                location,
-                sku,
-                judgement,
-            } = row;
+            let TouchRaw(recipient, kind, campaign, at, locale, zone, location, sku, judgement) =
+                row;
             let at = from_millis(at);
             let touch = if kind == EventKind::Click.as_str() {
                 let judgement = judgement

@@ -1,7 +1,6 @@
 //! Survey invitations as an outbox: queued once per (campaign, recipient) — unique in the
 //! database — then claimed by the sending workers' group commit (committed before SMTP is
 //! spoken), and settled as sent, retried, failed or `unknown`.
-use super::clickers::LinkBy;
 use super::db::{Db, on_pool};
 use super::outbox::{INVITATIONS, finish_query, unsent};
 use super::rows::millis;
@@ -122,9 +121,6 @@ pub struct InvitationRow {
     pub locale: Option<String>,
 }
 
-/// 10 parameters a row.
-const INVITATIONS_PER_INSERT: usize = 1000;
-
 /// The group commit of the sending workers, in one statement: the invitations in `$4` (a JSON
 /// array of ids, which both backends can unpack) that were being sent become `sent`, and up to
 /// `$3` due ones are claimed for `$2` — one round trip and one atomic write however many workers
@@ -236,45 +232,7 @@ impl InvitationStore for SqlStore {
         invitations: &[NewInvitation],
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let now_ms = millis(now);
-        let link = super::clickers::link_invitations_sql(self.db(), LinkBy::Invitations);
-        let begin = self.db().begin_write();
-        on_writer!(self, conn => {
-            let mut tx = conn.begin_with(begin).await?;
-            let mut queued = 0;
-            for chunk in invitations.chunks(INVITATIONS_PER_INSERT) {
-                let mut insert = sqlx::QueryBuilder::new(
-                    "INSERT INTO invitations (id, campaign_id, recipient, status, attempts, next_attempt_at, created_at, locale, promise_state, zone) ",
-                );
-                insert.push_values(chunk, |mut row, new| {
-                    row.push_bind(uuid::Uuid::now_v7().to_string())
-                        .push_bind(new.campaign_id.clone())
-                        .push_bind(new.recipient.clone())
-                        .push_bind("queued")
-                        .push_bind(0i64)
-                        .push_bind(new.send_after.map_or(now_ms, millis))
-                        .push_bind(now_ms)
-                        .push_bind(new.locale.clone())
-                        .push_bind(new.promise_state.map(Judgement::as_str))
-                        .push_bind(new.zone.clone());
-                });
-                insert.push(" ON CONFLICT (campaign_id, recipient) DO NOTHING RETURNING id");
-                let ids: Vec<(String,)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-                queued += ids.len() as u64;
-                // Each queued invitation's clicker (recorded before it, in the same sweep).
-                let ids: Vec<String> = ids.into_iter().map(|(id,)| id).collect();
-                let list = serde_json::to_string(&ids)
-                    .map_err(|e| StoreError::Corrupt(format!("invitation ids: {e}")))?;
-                for sql in &link {
-                    sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                        .bind(&list)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-            tx.commit().await?;
-            Ok(queued)
-        })
+        super::invitation_queue::queue(self, invitations, now).await
     }
 
     async fn abandon_unfinished_sends(&self, run: &str) -> Result<u64, StoreError> {

@@ -34,6 +34,7 @@ mod exemptions;
 mod finding_export;
 mod findings;
 mod identities;
+mod invitation_queue;
 mod invitations;
 mod leases;
 mod outbox;

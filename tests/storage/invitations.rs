@@ -439,3 +439,63 @@ pub async fn an_invitations_language_is_kept_from_queue_to_claim_and_reminder(st
         .unwrap();
     assert_eq!((a.locale.as_deref(), a.sent_at), (Some("ar"), now));
 }
+
+/// What the sweep reads and writes goes to and from the database packed as JSON (one value a
+/// statement): every field comes back as it went in, quotes, backslashes and non-ASCII
+/// characters included, and a send-after time holds the invitation until then.
+pub async fn a_queued_invitation_keeps_what_the_sweep_chose_whatever_its_characters(
+    store: SqlStore,
+) {
+    let now = at("2026-11-23T12:00:00Z");
+    let (campaign, person) = ("c-\"ü\"\\n", "o'brien+zoë@example.com");
+    let mut click = event(
+        "e-z",
+        "click",
+        Some(campaign),
+        person,
+        "2026-11-18T10:00:00Z",
+    );
+    click.locale = Some("fa".into());
+    click.zone = Some("Asia/Tehran".into());
+    store.record_events(&[click], "test", now).await.unwrap();
+    let pair = (campaign.to_owned(), person.to_owned());
+    assert!(store.sweep_candidates(now).await.unwrap().contains(&pair));
+    let touches = store.touches(&[person.to_owned()]).await.unwrap();
+    let touched = &touches[person];
+    assert_eq!(
+        (
+            promiseguard::domain::attribution::click_locale(touched, campaign),
+            promiseguard::domain::attribution::click_zone(touched, campaign),
+        ),
+        (Some("fa"), Some("Asia/Tehran"))
+    );
+    let later = now + chrono::Duration::hours(3);
+    let invitation = promiseguard::store::NewInvitation {
+        campaign_id: campaign.into(),
+        recipient: person.into(),
+        locale: Some("fa".into()),
+        promise_state: Some(promiseguard::domain::judgement::Judgement::Broken),
+        zone: Some("Asia/Tehran".into()),
+        send_after: Some(later),
+    };
+    assert_eq!(
+        store.queue_invitations(&[invitation], now).await.unwrap(),
+        1
+    );
+    assert!(!store.sweep_candidates(now).await.unwrap().contains(&pair));
+    assert_eq!(
+        claim_one(&store, "run-1", now).await,
+        None,
+        "not before its time"
+    );
+    let claimed = claim_one(&store, "run-1", later).await.unwrap();
+    assert_eq!(
+        (
+            claimed.campaign_id.as_str(),
+            claimed.recipient.as_str(),
+            claimed.locale.as_deref(),
+            claimed.zone.as_deref(),
+        ),
+        (campaign, person, Some("fa"), Some("Asia/Tehran"))
+    );
+}

@@ -72,6 +72,7 @@ storage_suite!(
     invitations_are_unique_claimed_once_and_answered,
     claims_are_group_committed_with_the_outcomes_of_finished_sends,
     an_invitations_language_is_kept_from_queue_to_claim_and_reminder,
+    a_queued_invitation_keeps_what_the_sweep_chose_whatever_its_characters,
     failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on,
     reviews_are_kept_and_carry_over_until_resolved,
     bulk_reviews_are_all_or_nothing,
