@@ -2,13 +2,44 @@
 //! value that the database unpacks, and each new invitation's clicker linked to it.
 use super::clickers::LinkBy;
 use super::db::Db;
-use super::invitations::NewInvitation;
 use super::rows::millis;
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
 use crate::domain::judgement::Judgement;
 use chrono::{DateTime, Utc};
 use sqlx::Connection;
+
+/// An invitation to queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvitation {
+    pub campaign_id: String,
+    pub recipient: String,
+    /// The shipped catalog the survey is written in (`ar`); `None`: the default.
+    pub locale: Option<String>,
+    /// What the person's clicks met (`Judgement::of_person`), kept with the invitation.
+    pub promise_state: Option<Judgement>,
+    /// The recipient's time zone (an IANA name), for their send window; `None`: none known.
+    pub zone: Option<String>,
+    /// Not before (their window's next opening); `None`: now.
+    pub send_after: Option<DateTime<Utc>>,
+}
+
+impl NewInvitation {
+    /// (campaign, recipient) pairs, in the default language.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Vec<NewInvitation> {
+        pairs
+            .iter()
+            .map(|(campaign_id, recipient)| NewInvitation {
+                campaign_id: campaign_id.clone(),
+                recipient: recipient.clone(),
+                locale: None,
+                promise_state: None,
+                zone: None,
+                send_after: None,
+            })
+            .collect()
+    }
+}
 
 /// Invitations an insert statement writes.
 const INVITATIONS_PER_INSERT: usize = 1000;

@@ -2,12 +2,12 @@
 //! database — then claimed by the sending workers' group commit (committed before SMTP is
 //! spoken), and settled as sent, retried, failed or `unknown`.
 use super::db::{Db, on_pool};
+pub use super::invitation_queue::NewInvitation;
 use super::outbox::{INVITATIONS, finish_query, unsent};
 use super::rows::millis;
 use super::sqlite_claims::{Claim, ClaimRow, OtherOutcome};
 use super::writer::on_writer;
 use super::{SqlStore, StoreError};
-use crate::domain::judgement::Judgement;
 use crate::domain::outbox::GroupCommit;
 use crate::domain::{DeliveryStatus, SendOutcome};
 use async_trait::async_trait;
@@ -53,38 +53,6 @@ pub trait InvitationStore: Send + Sync {
     /// Survey and reminder emails handed to the relay at or after `since` (sent, or claimed
     /// and perhaps sent): what `[email] max_per_day` counts.
     async fn mailed_since(&self, since: DateTime<Utc>) -> Result<u64, StoreError>;
-}
-
-/// An invitation to queue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewInvitation {
-    pub campaign_id: String,
-    pub recipient: String,
-    /// The shipped catalog the survey is written in (`ar`); `None`: the default.
-    pub locale: Option<String>,
-    /// What the person's clicks met (`Judgement::of_person`), kept with the invitation.
-    pub promise_state: Option<Judgement>,
-    /// The recipient's time zone (an IANA name), for their send window; `None`: none known.
-    pub zone: Option<String>,
-    /// Not before (their window's next opening); `None`: now.
-    pub send_after: Option<DateTime<Utc>>,
-}
-
-impl NewInvitation {
-    /// (campaign, recipient) pairs, in the default language.
-    pub fn from_pairs(pairs: &[(String, String)]) -> Vec<NewInvitation> {
-        pairs
-            .iter()
-            .map(|(campaign_id, recipient)| NewInvitation {
-                campaign_id: campaign_id.clone(),
-                recipient: recipient.clone(),
-                locale: None,
-                promise_state: None,
-                zone: None,
-                send_after: None,
-            })
-            .collect()
-    }
 }
 
 /// An invitation taken for sending.
