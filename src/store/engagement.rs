@@ -50,7 +50,6 @@ pub trait EngagementStore: Send + Sync {
 
 /// A touch as read: recipient, type, campaign, time, locale, zone, location, sku, judgement.
 #[derive(serde::Deserialize)]
-#[allow(clippy::type_complexity)]
 struct TouchRaw(
     String,
     String,
