@@ -1,5 +1,8 @@
-//! Rebuilds when a survey catalog under `locales/` is added or changed: the catalogs are
-//! embedded in the binary (`src/i18n`), and a new language's folder is otherwise not noticed.
+//! Rebuilds when what the binary embeds from outside `src/` changes: a survey catalog under
+//! `locales/` (`src/i18n`; a new language's folder is otherwise not noticed) or a migration
+//! under `migrations/` (`sqlx::migrate!` reads the folder at compile time and would otherwise
+//! keep the files it saw last).
 fn main() {
     println!("cargo:rerun-if-changed=locales");
+    println!("cargo:rerun-if-changed=migrations");
 }

@@ -499,3 +499,103 @@ pub async fn a_queued_invitation_keeps_what_the_sweep_chose_whatever_its_charact
         (campaign, person, Some("fa"), Some("Asia/Tehran"))
     );
 }
+
+/// The due index holds queued rows only (migration 0031): claims still take them earliest
+/// first — by not-before time, then queueing time, then recipient — and a row that was claimed,
+/// sent, failed or settled never comes back, while a retry re-enters the order at its new time.
+/// Settling a dead run's sends reads the index of rows in flight and leaves the live run's.
+pub async fn claims_take_the_due_invitations_earliest_first_and_only_queued_ones(store: SqlStore) {
+    let now = at("2026-11-23T12:00:00Z");
+    let (campaign, later) = ("c-order", now + chrono::Duration::minutes(30));
+    store
+        .record_events(
+            &[event(
+                "o1",
+                "click",
+                Some(campaign),
+                "z@example.com",
+                "2026-11-18T10:00:00Z",
+            )],
+            "test",
+            now,
+        )
+        .await
+        .unwrap();
+    let new = |recipient: &str, send_after| promiseguard::store::NewInvitation {
+        send_after,
+        ..promiseguard::store::NewInvitation::from_pairs(&[(campaign.into(), recipient.into())])
+            .remove(0)
+    };
+    let first = [
+        new("d@example.com", Some(later)),
+        new("c@example.com", None),
+        new("b@example.com", Some(now - chrono::Duration::minutes(5))),
+    ];
+    assert_eq!(store.queue_invitations(&first, now).await.unwrap(), 3);
+    // Queued a minute later, due at the same time as c: after c.
+    let second = [new("a@example.com", None)];
+    let queued_later = now + chrono::Duration::minutes(1);
+    assert_eq!(
+        store
+            .queue_invitations(&second, queued_later)
+            .await
+            .unwrap(),
+        1
+    );
+
+    let mut order = Vec::new();
+    while let Some(c) = claim_one(&store, "run-1", queued_later).await {
+        order.push(c);
+    }
+    let recipients: Vec<&str> = order.iter().map(|c| c.recipient.as_str()).collect();
+    assert_eq!(
+        recipients,
+        ["b@example.com", "c@example.com", "a@example.com"]
+    );
+
+    // b sent, c failed for good, a to be retried after d's time; nothing is due before then.
+    finish_one(&store, &order[0].id, SendOutcome::Sent, queued_later).await;
+    let failed = SendOutcome::Failed {
+        error: "550 no such user".into(),
+    };
+    finish_one(&store, &order[1].id, failed, queued_later).await;
+    let retry = SendOutcome::Retry {
+        at: later + chrono::Duration::minutes(1),
+        error: "451".into(),
+    };
+    finish_one(&store, &order[2].id, retry, queued_later).await;
+    assert!(
+        claim_one(&store, "run-1", later - chrono::Duration::seconds(1))
+            .await
+            .is_none()
+    );
+    let d = claim_one(&store, "run-2", later).await.unwrap();
+    assert_eq!(d.recipient, "d@example.com");
+    assert!(
+        claim_one(&store, "run-2", later).await.is_none(),
+        "a's retry is not due yet"
+    );
+    let a = claim_one(&store, "run-2", later + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!((a.recipient.as_str(), a.attempts), ("a@example.com", 2));
+
+    // run-2 holds d and a: run-2 itself settles nothing; run-3 settles both, and they are never
+    // claimed again.
+    assert_eq!(store.abandon_unfinished_sends("run-2").await.unwrap(), 0);
+    assert_eq!(store.abandon_unfinished_sends("run-3").await.unwrap(), 2);
+    assert_eq!(store.abandon_unfinished_sends("run-3").await.unwrap(), 0);
+    let end = later + chrono::Duration::days(1);
+    assert!(claim_one(&store, "run-3", end).await.is_none());
+    let rows = store.invitations(campaign).await.unwrap();
+    let status = |r: &str| rows.iter().find(|row| row.recipient == r).unwrap().status;
+    assert_eq!(
+        ["a", "b", "c", "d"].map(|p| status(&format!("{p}@example.com"))),
+        [
+            InvitationStatus::Unknown,
+            InvitationStatus::Sent,
+            InvitationStatus::Failed,
+            InvitationStatus::Unknown
+        ]
+    );
+}

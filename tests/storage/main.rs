@@ -73,6 +73,7 @@ storage_suite!(
     claims_are_group_committed_with_the_outcomes_of_finished_sends,
     an_invitations_language_is_kept_from_queue_to_claim_and_reminder,
     a_queued_invitation_keeps_what_the_sweep_chose_whatever_its_characters,
+    claims_take_the_due_invitations_earliest_first_and_only_queued_ones,
     failed_or_cancelled_writes_leave_nothing_behind_and_writing_goes_on,
     reviews_are_kept_and_carry_over_until_resolved,
     bulk_reviews_are_all_or_nothing,
